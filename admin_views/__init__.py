@@ -1,0 +1,20 @@
+"""Flask-Admin set-up: one Admin per app, each area registering its own views."""
+from flask_admin import Admin
+from flask_admin.theme import Bootstrap4Theme
+from flask_babel import lazy_gettext as _l
+
+from admin_views import audit, lookup, places, residents, staff
+from admin_views.base import SecureIndexView
+
+# Areas in menu order; a new area adds its module here.
+AREAS = [lookup, residents, places, staff, audit]
+
+
+def init_admin(app):
+    admin = Admin(app, name=_l("Estate Desk"), url="/admin",
+                  index_view=SecureIndexView(name=_l("Home"), url="/admin"),
+                  theme=Bootstrap4Theme(base_template="estate_master.html", fluid=True))
+    for area in AREAS:
+        area.register(admin)
+    app.extensions["estate_admin"] = admin
+    return admin

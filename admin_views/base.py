@@ -1,0 +1,417 @@
+"""The secure base every admin view inherits.
+
+It enforces, server side and for every view and action:
+- login (anonymous -> login page with `next`) and the role map of app.permissions (else 403);
+- community scoping of lists, counts, details, edit, delete, export, actions and form choices;
+- an audit entry for every create, edit and delete (old -> new values);
+- lost-update protection through the document's `version` (a stale form is refused);
+- document validation errors shown on the form field they concern, nothing lost;
+- lists without a query per row (references resolved in one query per collection).
+"""
+import json
+
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import AdminIndexView, BaseView, expose
+from flask_admin.contrib.mongoengine import ModelView
+from flask_admin.contrib.mongoengine.ajax import QueryAjaxModelLoader
+from flask_admin.contrib.mongoengine.form import (CustomModelConverter, ModelSelectField,
+                                                  ModelSelectMultipleField)
+from flask_admin.form import rules  # noqa: F401 - re-exported for area views
+from flask_admin.model.form import converts
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from markupsafe import Markup, escape
+from mongoengine import Q, ValidationError
+from mongoengine.base import NON_FIELD_ERRORS
+from mongoengine.errors import NotUniqueError
+from wtforms import Form, HiddenField
+from wtforms.fields import FieldList, FormField
+
+from app.permissions import can
+from documents import audit
+from documents.base import DomainError, PermissionDenied, StaleEditError
+from documents.validators import mask_id, mask_phone
+
+# Flask-Admin view method -> the permission it needs (None: checked elsewhere).
+VIEW_PERMISSIONS = {
+    "index_view": "list", "details_view": "details", "create_view": "create",
+    "edit_view": "edit", "delete_view": "delete", "export": "export", "ajax_update": "edit",
+    "ajax_lookup": "list", "action_view": None, "api_file_view": "never",
+}
+
+
+def scope_to_user(queryset, model=None, user=None):
+    """Restrict a queryset to the user's communities (admins see all)."""
+    user = user or current_user
+    model = model or queryset._document
+    if getattr(user, "sees_all_communities", False):
+        return queryset
+    ids = user.community_ids if getattr(user, "is_authenticated", False) else []
+    if model.__name__ == "Community":
+        return queryset.filter(pk__in=ids)
+    if "community" in model._fields:
+        return queryset.filter(community__in=ids)
+    return queryset
+
+
+def user_owns_community(community, user=None) -> bool:
+    user = user or current_user
+    if community is None:
+        return False
+    if getattr(user, "sees_all_communities", False):
+        return True
+    return community.pk in user.community_ids
+
+
+class AccessMixin:
+    """Login and role checks for any admin view (model views and custom pages)."""
+
+    area: str = ""
+
+    def is_accessible(self):
+        return current_user.is_authenticated and can(self.area, "list")
+
+    def inaccessible_callback(self, name, **kwargs):
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        abort(403)
+
+    def _handle_view(self, name, **kwargs):
+        if not current_user.is_authenticated or not self.is_accessible():
+            return self.inaccessible_callback(name, **kwargs)
+        perm = VIEW_PERMISSIONS.get(name)
+        if perm == "never" or (perm and not can(self.area, perm)):
+            abort(403)
+        return None
+
+    def allowed(self, perm: str) -> bool:
+        return can(self.area, perm)
+
+
+class SecurePage(AccessMixin, BaseView):
+    """A custom page (lookup grid, handover, dashboards)."""
+
+
+class SecureIndexView(AccessMixin, AdminIndexView):
+    def is_accessible(self):
+        return current_user.is_authenticated
+
+    @expose("/")
+    def index(self):
+        return self.render("admin_ext/index.html")
+
+
+class EstateModelConverter(CustomModelConverter):
+    """Flask-Admin drops EmbeddedDocumentListField and LongField from forms; convert them."""
+
+    @converts("EmbeddedDocumentListField")
+    def conv_EmbeddedDocumentList(self, model, field, kwargs):
+        return self.conv_List(model, field, kwargs)
+
+    @converts("LongField")
+    def conv_Long(self, model, field, kwargs):
+        return self.conv_Int(model, field, kwargs)
+
+
+class ScopedAjaxLoader(QueryAjaxModelLoader):
+    """AJAX choices for a reference field: scoped to the user's communities, prefix search, capped."""
+
+    MAX_RESULTS = 30
+
+    def __init__(self, name, model, fields, prefix_fields=(), order_by=None, **options):
+        super().__init__(name, model, fields=fields, **options)
+        self.prefix_fields = prefix_fields
+        self.order_by = order_by
+
+    def _base(self):
+        qs = scope_to_user(self.model.objects, self.model)
+        return qs.order_by(self.order_by) if self.order_by else qs
+
+    def get_one(self, pk):
+        try:
+            return self._base().filter(pk=pk).first()
+        except ValidationError:
+            return None
+
+    def get_list(self, term, offset=0, limit=20):
+        qs = self._base()
+        term = str(term or "").strip()[:50]
+        if term:
+            criteria = Q()
+            for name in self.fields:
+                op = "istartswith" if name in self.prefix_fields else "icontains"
+                criteria |= Q(**{f"{name}__{op}": term})
+            qs = qs.filter(criteria)
+        limit = max(1, min(int(limit or 20), self.MAX_RESULTS))
+        return list(qs.skip(max(0, int(offset or 0))).limit(limit))
+
+
+def attach_errors(node, error, leftovers: list):
+    """Put a mongoengine ValidationError's messages on the matching (nested) form fields."""
+    nested = getattr(error, "errors", None)
+    if nested:
+        for key, sub in nested.items():
+            if key == NON_FIELD_ERRORS:
+                attach_errors(node, sub, leftovers)
+                continue
+            child = _child(node, key)
+            if child is None:
+                leftovers.append(_message(sub))
+            else:
+                attach_errors(child, sub, leftovers)
+        return
+    message = _message(error)
+    if isinstance(node, (Form, FormField)) or not hasattr(node, "errors"):
+        leftovers.append(message)
+        return
+    try:
+        node.errors = list(node.errors or []) + [message]
+    except AttributeError:
+        leftovers.append(message)
+
+
+def _child(node, key):
+    if isinstance(node, Form):
+        return node._fields.get(key)
+    if isinstance(node, FormField):
+        return node.form._fields.get(key)
+    if isinstance(node, FieldList):
+        try:
+            return node.entries[int(key)]
+        except (ValueError, IndexError):
+            return None
+    return None
+
+
+def _message(error) -> str:
+    if isinstance(error, ValidationError):
+        if error.errors:
+            return "; ".join(_message(e) for e in error.errors.values())
+        return error.message
+    return str(error)
+
+
+class EstateModelView(AccessMixin, ModelView):
+    """Base of every model view: secure, scoped, audited, versioned."""
+
+    form_base_class = FlaskForm
+    model_form_converter = EstateModelConverter
+    page_size = 20
+    can_set_page_size = True
+    page_size_options = (20, 50, 100)
+    can_view_details = True
+    export_types = ["csv", "xlsx"]
+    export_max_rows = 10000
+    column_display_actions = True
+    details_template = "admin_ext/details.html"
+    edit_template = "admin_ext/edit.html"
+    create_template = "admin_ext/create.html"
+    list_template = "admin_ext/list.html"
+    #: reference fields resolved in one query per page instead of one per row
+    list_select_related = True
+    #: audit action names, shown translated in history lists
+    audit_collection_label = None
+
+    # --- role map -> Flask-Admin switches (evaluated per request) ---
+    @property
+    def can_create(self):
+        return self.allowed("create")
+
+    @property
+    def can_edit(self):
+        return self.allowed("edit")
+
+    @property
+    def can_delete(self):
+        return self.allowed("delete")
+
+    @property
+    def can_export(self):
+        return self.allowed("export")
+
+    def is_action_allowed(self, name):
+        if name == "delete":
+            return self.can_delete
+        return self.allowed(f"action:{name}")
+
+    @expose("/action/", methods=("POST",))
+    def action_view(self):
+        name = request.form.get("action", "")
+        if name not in self._actions_data or not self.is_action_allowed(name):
+            abort(403)
+        return self.handle_action()
+
+    # --- scoping ---
+    def get_query(self):
+        return scope_to_user(self.model.objects, self.model)
+
+    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
+        count, query = super().get_list(page, sort_column, sort_desc, search, filters,
+                                        execute=False, page_size=page_size)
+        if not execute:
+            return count, query
+        if self.list_select_related:
+            return count, query.select_related(max_depth=1)
+        return count, list(query)
+
+    def _scope_form(self, form):
+        for field in form:
+            if isinstance(field, (ModelSelectField, ModelSelectMultipleField)):
+                field.queryset = scope_to_user(field.queryset)
+        return form
+
+    def create_form(self, obj=None):
+        return self._scope_form(super().create_form(obj))
+
+    def edit_form(self, obj=None):
+        return self._scope_form(super().edit_form(obj))
+
+    def check_community(self, model):
+        """A record may only be saved into one of the user's communities."""
+        if "community" in model._fields and not user_owns_community(model.community):
+            raise PermissionDenied(_("You may only work on records of your own communities."),
+                                   field="community")
+
+    # --- version field on edit forms ---
+    def scaffold_form(self):
+        form_class = super().scaffold_form()
+        if "version" in self.model._fields:
+            form_class.record_version = HiddenField()
+        return form_class
+
+    # --- create / update / delete with audit, versions and field errors ---
+    def create_model(self, form):
+        model = self.model()
+        form_data_version = self._pop_version(form)  # noqa: F841 - not used on create
+        try:
+            form.populate_obj(model)
+            self._on_model_change(form, model, True)
+            self.check_community(model)
+            if hasattr(model, "save_versioned"):
+                model.save_versioned(None)
+            else:
+                model.save()
+        except Exception as ex:  # noqa: BLE001 - every failure is shown to the user
+            return self._refuse(form, ex, create=True)
+        audit.record("create", model, audit.diff({}, audit.snapshot(model)))
+        self.after_model_change(form, model, True)
+        return model
+
+    def update_model(self, form, model):
+        expected = self._pop_version(form)
+        before = audit.snapshot(model)
+        try:
+            self.check_community(model)
+            form.populate_obj(model)
+            self._on_model_change(form, model, False)
+            self.check_community(model)
+            if hasattr(model, "save_versioned"):
+                model.save_versioned(expected)
+            else:
+                model.save()
+        except Exception as ex:  # noqa: BLE001
+            return self._refuse(form, ex, create=False)
+        audit.record("edit", model, audit.diff(before, audit.snapshot(model)))
+        self.after_model_change(form, model, False)
+        return True
+
+    def delete_model(self, model):
+        try:
+            self.check_community(model)
+            self.on_model_delete(model)
+            before = audit.snapshot(model)
+            model.delete()
+        except Exception as ex:  # noqa: BLE001
+            flash(_("The record was not deleted: %(error)s", error=_message(ex)), "error")
+            return False
+        audit.record("delete", model, audit.diff(before, {}))
+        self.after_model_delete(model)
+        return True
+
+    @staticmethod
+    def _pop_version(form):
+        field = form._fields.get("record_version")
+        if field is None:
+            return None
+        value = field.data
+        del form["record_version"]
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            return None
+
+    def _refuse(self, form, ex, create):
+        leftovers = []
+        if isinstance(ex, StaleEditError):
+            flash(ex.message, "error")
+            return False
+        if isinstance(ex, DomainError):
+            target = form._fields.get(ex.field) if ex.field else None
+            if target is not None:
+                attach_errors(target, ValidationError(ex.message), leftovers)
+            else:
+                leftovers.append(ex.message)
+        elif isinstance(ex, ValidationError):
+            attach_errors(form, ex, leftovers)
+            if not leftovers:
+                leftovers.append(_("Please correct the marked fields."))
+        elif isinstance(ex, NotUniqueError):
+            leftovers.append(_("A record with the same key already exists."))
+        else:
+            raise ex
+        for message in leftovers:
+            flash(message, "error")
+        return False
+
+    # --- inline list editing: same checks as the edit form (Flask-Admin #2129) ---
+    @expose("/ajax/update/", methods=("POST",))
+    def ajax_update(self):
+        if not self.can_edit:
+            abort(403)
+        return super().ajax_update()
+
+    @expose("/api/file/")
+    def api_file_view(self):
+        abort(404)  # Flask-Admin's version takes db/collection from the URL; never serve it
+
+    # --- helpers for area views ---
+    def render_history(self, model):
+        return audit.AuditEntry.for_record(model)
+
+    def render(self, template, **kwargs):
+        if "model" in kwargs and kwargs.get("model") is not None and template == self.details_template:
+            kwargs.setdefault("history", self.render_history(kwargs["model"]))
+        return super().render(template, **kwargs)
+
+
+# --- formatting helpers shared by area views ---
+
+def can_see(area: str, right: str) -> bool:
+    return can(area, right)
+
+
+def masked_phone(area: str, value: str) -> str:
+    return value if can(area, "view_phones") else mask_phone(value)
+
+
+def masked_id(area: str, value: str) -> str:
+    return value if can(area, "view_id_numbers") else mask_id(value)
+
+
+def choice_label(choices, value) -> str:
+    return str(dict(choices).get(value, value or ""))
+
+
+def html_table(headers, rows) -> Markup:
+    """A small escaped table for embedded lists on list and details pages."""
+    if not rows:
+        return Markup("")
+    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>" for row in rows)
+    return Markup(f'<table class="table table-sm table-bordered mb-0"><thead><tr>{head}</tr></thead>'
+                  f"<tbody>{body}</tbody></table>")
+
+
+def json_text(value) -> str:
+    return json.dumps(value, ensure_ascii=False)

@@ -1,0 +1,61 @@
+"""Archive lookup (楼栋单元查询): community -> building -> unit grid, and the universal search box."""
+from bson import ObjectId
+from flask import request
+from flask_admin import expose
+from flask_babel import lazy_gettext as _l
+
+from admin_views.base import SecurePage, scope_to_user
+from app.permissions import can
+from documents.places import ROOM_STATUSES, Building, Community, Unit
+from documents.residents import Household, search_households, unit_grid
+
+STATUS_COLOURS = {"unsold": "secondary", "vacant": "light", "occupied": "success",
+                  "renovating": "warning", "rented": "info"}
+MAX_RESULTS = 50
+
+
+def _pick(queryset, raw_id):
+    """The record with this id among the allowed ones, or None (never an error, never another's)."""
+    if raw_id and ObjectId.is_valid(str(raw_id)):
+        return queryset.filter(pk=raw_id).first()
+    return None
+
+
+class LookupView(SecurePage):
+    area = "lookup"
+
+    @property
+    def allowed_create_archive(self):
+        return can("residents", "create")
+
+    @expose("/")
+    def index(self):
+        communities = list(scope_to_user(Community.objects))
+        community = _pick(scope_to_user(Community.objects), request.args.get("community"))
+        if community is None and len(communities) == 1:
+            community = communities[0]
+        buildings = list(Building.objects(community=community).order_by("number")) if community else []
+        building = _pick(Building.objects(community=community), request.args.get("building")) \
+            if community else None
+        units = list(Unit.objects(building=building).order_by("number")) if building else []
+        unit = _pick(Unit.objects(building=building), request.args.get("unit")) if building else None
+        if unit is None and len(units) == 1:
+            unit = units[0]
+        grid = unit_grid(unit) if unit else []
+        return self.render("admin_ext/lookup.html", communities=communities, community=community,
+                           buildings=buildings, building=building, units=units, unit=unit, grid=grid,
+                           statuses=dict(ROOM_STATUSES), colours=STATUS_COLOURS)
+
+    @expose("/search")
+    def search(self):
+        term = request.args.get("q", "")[:60]
+        results = []
+        if term.strip():
+            query = search_households(scope_to_user(Household.objects), term)
+            results = list(query.order_by("sort_key").limit(MAX_RESULTS + 1))
+        return self.render("admin_ext/search.html", term=term, results=results[:MAX_RESULTS],
+                           more=len(results) > MAX_RESULTS)
+
+
+def register(admin):
+    admin.add_view(LookupView(name=_l("Archive lookup"), category=_l("Residents"), endpoint="lookup"))

@@ -1,0 +1,33 @@
+"""`flask` commands: seed the demo data, create an administrator."""
+import click
+from flask.cli import with_appcontext
+
+
+def init_app(app):
+    @app.cli.command("seed")
+    @click.option("--if-empty", is_flag=True, help="Only seed when there are no staff accounts yet.")
+    @with_appcontext
+    def seed_command(if_empty):
+        """Load the deterministic demo data (idempotent)."""
+        from documents.staff import Staff
+        from seed import run
+
+        if if_empty and Staff.objects.first() is not None:
+            click.echo("Demo data already present; not seeding again.")
+            return
+        report = run()
+        click.echo(report)
+
+    @app.cli.command("create-admin")
+    @click.argument("username")
+    @click.password_option()
+    @with_appcontext
+    def create_admin(username, password):
+        """Create (or reset) an administrator account."""
+        from documents.staff import Staff
+
+        staff = Staff.objects(username=username).first() or Staff(username=username, display_name=username)
+        staff.roles = sorted(set(staff.roles or []) | {"admin"})
+        staff.set_password(password)
+        staff.save()
+        click.echo(f"Administrator {username} is ready.")

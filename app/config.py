@@ -1,0 +1,60 @@
+"""Configuration read from the environment (one place, no secrets in code)."""
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def _secret_key(instance_dir: Path) -> str:
+    """SECRET_KEY from the environment, else one generated once and kept in instance/."""
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    path = instance_dir / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+class Config:
+    INSTANCE_DIR = BASE_DIR / "instance"
+    MONGODB_URI = os.environ.get("MONGODB_URI", str(INSTANCE_DIR / "data"))
+    MONGODB_DB = os.environ.get("MONGODB_DB", "estate_desk")
+    BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
+    LANGUAGES = {"zh_Hans_CN": "简体中文", "en": "English"}
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "0") == "1"
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=10)  # one working shift
+    REMEMBER_COOKIE_DURATION = timedelta(days=1)
+    MAX_CONTENT_LENGTH = 20 * 1024 * 1024
+    WTF_CSRF_TIME_LIMIT = None  # tied to the session instead
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "20 per minute")
+    # After this many failed logins an account waits, doubling each time (seconds).
+    LOGIN_FAILURES_BEFORE_DELAY = 5
+    LOGIN_BASE_DELAY_SECONDS = 30
+    PAGE_SIZE = 20
+    TESTING = False
+
+    def __init__(self):
+        self.SECRET_KEY = _secret_key(self.INSTANCE_DIR)
+
+
+class TestConfig(Config):
+    TESTING = True
+    MONGODB_URI = "mongomock://localhost"
+    WTF_CSRF_ENABLED = False
+    RATELIMIT_ENABLED = True
+    LOGIN_RATE_LIMIT = "1000 per minute"
+    PASSWORD_HASHER = "fast"  # argon2 with small cost; production keeps the strong default
+
+    def __init__(self):
+        self.SECRET_KEY = "test-secret-key"

@@ -1,0 +1,57 @@
+"""Locale selection: the account's language, else the session's choice, else the browser's."""
+from flask import request, session
+from flask_babel import get_locale
+from flask_login import current_user
+
+SUPPORTED = ("zh_Hans_CN", "en")
+
+
+def normalise(tag: str | None) -> str | None:
+    if not tag:
+        return None
+    tag = tag.replace("-", "_")
+    low = tag.lower()
+    if low.startswith("zh"):
+        return "zh_Hans_CN"   # zh, zh_CN, zh_Hans: Flask-Admin only knows zh_Hans_CN
+    if low.startswith("en"):
+        return "en"
+    return None
+
+
+def select_locale():
+    if getattr(current_user, "is_authenticated", False) and current_user.language in SUPPORTED:
+        return current_user.language
+    chosen = normalise(session.get("language"))
+    if chosen:
+        return chosen
+    for tag, _quality in request.accept_languages:
+        chosen = normalise(tag)
+        if chosen:
+            return chosen
+    return "zh_Hans_CN"
+
+
+def select_timezone():
+    return "Asia/Shanghai"
+
+
+def current_language() -> str:
+    return "en" if str(get_locale()).startswith("en") else "zh_Hans_CN"
+
+
+def datetime_local(value, fmt="yyyy-MM-dd HH:mm"):
+    """Stored UTC -> the user's time zone (Asia/Shanghai), for display."""
+    from flask_babel import format_datetime
+    if not value:
+        return ""
+    return format_datetime(value, fmt)
+
+
+def init_app(app):
+    from documents.audit import action_label
+    app.jinja_env.filters["datetime_local"] = datetime_local
+    app.jinja_env.filters["action_label"] = action_label
+
+    @app.context_processor
+    def _languages():
+        return {"LANGUAGES": app.config["LANGUAGES"], "current_language": current_language()}

@@ -1,0 +1,56 @@
+"""The one role -> permission map. Views, actions and document rules all ask `can()`.
+
+A permission is a verb on an area: "list", "details", "create", "edit", "delete", "export",
+"action:<name>" for a named action, or a special right such as "view_id_numbers".
+"""
+from flask_login import current_user
+
+READ = {"list", "details"}
+WRITE = READ | {"create", "edit"}
+ALL = WRITE | {"delete", "export"}
+
+PERMISSIONS: dict[str, dict[str, set]] = {
+    "communities": {
+        "admin": ALL, "manager": READ,
+    },
+    "places": {
+        "admin": ALL | {"action:generate_rooms"},
+        "manager": ALL | {"action:generate_rooms"},
+        "supervisor": READ | {"export"},
+        "clerk": READ | {"edit"},
+        "housekeeper": READ,
+    },
+    "residents": {
+        "manager": ALL | {"action:move_out", "view_id_numbers", "view_phones"},
+        "supervisor": WRITE | {"export", "action:move_out", "view_id_numbers", "view_phones"},
+        "clerk": WRITE | {"export", "action:move_out", "view_id_numbers", "view_phones"},
+        "housekeeper": READ | {"view_phones"},
+        "cashier": READ,
+        "culture": READ,
+    },
+    "lookup": {role: {"list"} for role in
+               ("manager", "supervisor", "clerk", "housekeeper", "cashier", "culture")},
+    "staff": {
+        "admin": ALL - {"delete"} | {"action:deactivate", "action:activate"},
+    },
+    "audit": {
+        "manager": READ | {"export"}, "admin": READ,
+    },
+}
+
+
+def permissions_of(roles, area: str) -> set:
+    area_map = PERMISSIONS.get(area, {})
+    granted = set()
+    for role in roles or []:
+        granted |= area_map.get(role, set())
+    return granted
+
+
+def can(area: str, perm: str, user=None) -> bool:
+    """Does `user` (default: the logged-in user) hold `perm` on `area`?"""
+    user = user if user is not None else current_user
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return perm in permissions_of(user.roles, area)
+

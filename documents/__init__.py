@@ -1,0 +1,1 @@
+"""MongoEngine documents, one module per domain area; business rules live here."""

@@ -1,0 +1,143 @@
+"""Audit history: who changed which record, when, from where, and what changed (old -> new)."""
+import json
+from datetime import date, datetime
+from decimal import Decimal
+
+from bson import ObjectId
+from flask_babel import lazy_gettext as _l
+from mongoengine import (DateTimeField, Document, EmbeddedDocument, EmbeddedDocumentListField,
+                         ReferenceField, StringField)
+
+from app import clock
+
+# Fields that are bookkeeping, not content; never shown as "changed".
+IGNORED_FIELDS = {"_id", "version", "_cls", "search_names", "phone_tails", "sort_key", "room_codes",
+                  "room_numbers", "session_version"}
+# Fields whose values never go into the audit log; only the fact that they changed.
+REDACTED_FIELDS = {"password_hash"}
+
+_actor_provider = lambda: (None, None)  # noqa: E731 - replaced by the app at start-up
+
+
+def set_actor_provider(provider):
+    """The app registers a function returning (staff, ip) for the current request."""
+    global _actor_provider
+    _actor_provider = provider
+
+
+ACTION_LABELS = {
+    "create": _l("Created"), "edit": _l("Edited"), "delete": _l("Deleted"), "login": _l("Logged in"),
+    "logout": _l("Logged out"), "change_password": _l("Changed password"), "move_out": _l("Moved out"),
+    "generate_rooms": _l("Generated rooms"), "activate": _l("Activated"), "deactivate": _l("Deactivated"),
+}
+
+
+def register_action_labels(labels: dict):
+    """Areas name their own actions (transitions) here, so history lists show them translated."""
+    ACTION_LABELS.update(labels)
+
+
+def action_label(action: str) -> str:
+    return str(ACTION_LABELS.get(action, action))
+
+
+class FieldChange(EmbeddedDocument):
+    field = StringField(verbose_name=_l("Field"))
+    old = StringField(verbose_name=_l("Old value"))
+    new = StringField(verbose_name=_l("New value"))
+
+
+class AuditEntry(Document):
+    at = DateTimeField(required=True, verbose_name=_l("Time"))
+    actor = ReferenceField("Staff", verbose_name=_l("Staff"))
+    actor_name = StringField(verbose_name=_l("Staff"))
+    ip = StringField(verbose_name=_l("IP address"))
+    action = StringField(required=True, verbose_name=_l("Action"))
+    collection = StringField(required=True, verbose_name=_l("Record type"))
+    record_id = StringField(required=True, verbose_name=_l("Record"))
+    record_label = StringField(verbose_name=_l("Record"))
+    community = ReferenceField("Community", verbose_name=_l("Community"))
+    household = ReferenceField("Household", verbose_name=_l("Household"))
+    changes = EmbeddedDocumentListField(FieldChange, verbose_name=_l("Changes"))
+    note = StringField(verbose_name=_l("Note"))
+
+    meta = {
+        "collection": "audit_entries",
+        "indexes": ["-at", ("collection", "record_id", "-at"), ("community", "-at"),
+                    ("household", "-at"), "actor", "action"],
+        "ordering": ["-at"],
+    }
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.record_label}"
+
+    @classmethod
+    def for_record(cls, doc, limit=50):
+        return cls.objects(collection=doc._get_collection_name(), record_id=str(doc.pk)).order_by("-at")[:limit]
+
+
+def _plain(value):
+    """A JSON-able, readable form of a stored value."""
+    if isinstance(value, ObjectId):
+        return str(value)
+    if isinstance(value, (datetime, date)):
+        return value.isoformat(sep=" ") if isinstance(value, datetime) else value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if hasattr(value, "to_decimal"):
+        return str(value.to_decimal())
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items() if k not in ("_cls",)}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, bytes):
+        return f"<{len(value)} bytes>"
+    return value
+
+
+def _text(value) -> str:
+    value = _plain(value)
+    if value is None or value == "" or value == []:
+        return ""
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(value)
+
+
+def snapshot(doc) -> dict:
+    """The stored form of a document, for diffing before/after a change."""
+    return {k: _plain(v) for k, v in doc.to_mongo().to_dict().items() if k not in IGNORED_FIELDS}
+
+
+def diff(before: dict, after: dict) -> list[FieldChange]:
+    changes = []
+    for key in sorted(set(before) | set(after)):
+        old, new = _text(before.get(key)), _text(after.get(key))
+        if old != new:
+            if key in REDACTED_FIELDS:
+                old, new = ("***" if old else ""), "***"
+            changes.append(FieldChange(field=key, old=old, new=new))
+    return changes
+
+
+def record(action: str, doc, changes=None, note: str | None = None, actor=None):
+    """Write one audit entry for `doc`. Called by views for edits and by documents for transitions."""
+    provider_actor, ip = _actor_provider()
+    actor = actor or provider_actor
+    community = getattr(doc, "community", None)
+    if doc.__class__.__name__ == "Community":
+        community = doc
+    household = doc if doc.__class__.__name__ == "Household" else getattr(doc, "household", None)
+    entry = AuditEntry(
+        at=clock.now(), actor=actor, actor_name=getattr(actor, "username", None) or "system", ip=ip,
+        action=action, collection=doc._get_collection_name(), record_id=str(doc.pk),
+        record_label=str(doc)[:200], community=community if _is_doc(community) else None,
+        household=household if _is_doc(household) else None,
+        changes=changes or [], note=note,
+    )
+    entry.save()
+    return entry
+
+
+def _is_doc(value):
+    return value is not None and hasattr(value, "pk") and value.pk is not None

@@ -1,0 +1,29 @@
+"""Deterministic demo data: `flask seed`. Running it twice creates nothing new."""
+import os
+import secrets
+
+from seed import places, residents, staff
+
+
+def demo_password() -> tuple[str, bool]:
+    """DEMO_PASSWORD from the environment, else a fresh random one (printed once by the caller)."""
+    value = os.environ.get("DEMO_PASSWORD")
+    if value:
+        return value, False
+    return secrets.token_urlsafe(9), True
+
+
+def run(households_per_community=(200, 100)) -> str:
+    communities = places.seed_places()
+    created_households = residents.seed_households(communities, households_per_community)
+    password, generated = demo_password()
+    created_staff = staff.seed_staff(communities, password)
+    lines = [f"Communities: {len(communities)}; new households: {created_households}; "
+             f"new staff accounts: {len(created_staff)}"]
+    if created_staff:
+        lines.append("Demo accounts: " + ", ".join(created_staff))
+        if generated:
+            lines.append(f"Demo password (shown only now): {password}")
+        else:
+            lines.append("Demo password: the value of DEMO_PASSWORD")
+    return "\n".join(lines)
