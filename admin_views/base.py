@@ -17,7 +17,6 @@ from flask_admin.contrib.mongoengine.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.mongoengine.form import (CustomModelConverter, ModelSelectField,
                                                   ModelSelectMultipleField)
 from flask_admin.form import rules  # noqa: F401 - re-exported for area views
-from flask_admin.model.form import converts
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -105,13 +104,11 @@ class SecureIndexView(AccessMixin, AdminIndexView):
 class EstateModelConverter(CustomModelConverter):
     """Flask-Admin drops EmbeddedDocumentListField and LongField from forms; convert them."""
 
-    @converts("EmbeddedDocumentListField")
-    def conv_EmbeddedDocumentList(self, model, field, kwargs):
-        return self.conv_List(model, field, kwargs)
-
-    @converts("LongField")
-    def conv_Long(self, model, field, kwargs):
-        return self.conv_Int(model, field, kwargs)
+    def __init__(self, view):
+        super().__init__(view)
+        self.converters["EmbeddedDocumentListField"] = self.conv_List
+        self.converters["LongField"] = self.conv_Int
+        self.converters["Decimal128Field"] = self.conv_Decimal
 
 
 class ScopedAjaxLoader(QueryAjaxModelLoader):
