@@ -6,7 +6,7 @@ PIP    := $(VENV)/bin/pip
 PORT   ?= 5000
 export FLASK_APP := wsgi:app
 
-.PHONY: run test install install-dev translations bench e2e-deps clean
+.PHONY: run test install translations extract bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -17,7 +17,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 install: $(VENV)/.installed translations
 
 translations: $(VENV)/.installed
-	$(VENV)/bin/pybabel compile -q -d translations -f
+	$(VENV)/bin/pybabel -q compile -d translations -f
 
 run: install
 	$(VENV)/bin/flask seed --if-empty
@@ -31,8 +31,7 @@ bench: install
 
 # Extract new strings and merge them into the catalogs (translate, then `make translations`).
 extract: $(VENV)/.installed
-	$(VENV)/bin/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .
-	$(VENV)/bin/pybabel update -q -i translations/messages.pot -d translations --no-fuzzy-matching
+	$(PY) -m translations.tool update
 
 clean:
 	rm -rf $(VENV) instance
