@@ -13,10 +13,21 @@ ROLES = ["admin", "manager", "supervisor", "clerk", "housekeeper", "cashier", "c
 
 @pytest.fixture
 def app():
+    """A fresh app on an empty in-memory store.
+
+    No app context is held open during the test: Flask would reuse it for every request of the
+    test client, and `g` (the logged-in user, the locale) would leak from one request to the next.
+    Use the `app_ctx` fixture where code needs a context outside a request.
+    """
     application = create_app(TestConfig())
-    with application.app_context():
-        yield application
+    yield application
     clock.freeze(None)
+
+
+@pytest.fixture
+def app_ctx(app):
+    with app.app_context():
+        yield app
 
 
 @pytest.fixture
