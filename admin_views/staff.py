@@ -20,9 +20,10 @@ class StaffView(EstateModelView):
     column_filters = ["active", FilterEqual("roles", _l("Role"), options=ROLES)]
     column_details_list = column_list + ["buildings"]
     column_export_list = column_list
-    form_columns = ["username", "display_name", "roles", "communities", "buildings", "language", "active"]
+    form_columns = ["username", "display_name", "roles", "communities", "buildings", "language", "active",
+                    "new_password"]
     form_overrides = {"roles": SelectMultipleField}
-    form_args = {"roles": {"choices": ROLES}}
+    form_args = {"roles": {"choices": ROLES}, "communities": {"allow_blank": True}}
     form_extra_fields = {"new_password": PasswordField(
         _l("New password"), validators=[Optional()],
         description=_l("Leave empty to keep the current password. At least 10 characters."))}

@@ -49,6 +49,7 @@ class Config:
 
 
 class TestConfig(Config):
+    __test__ = False  # not a pytest test class
     TESTING = True
     MONGODB_URI = "mongomock://localhost"
     WTF_CSRF_ENABLED = False
