@@ -11,6 +11,20 @@ PASSWORD = "test-password-123"
 ROLES = ["admin", "manager", "supervisor", "clerk", "housekeeper", "cashier", "culture"]
 
 
+def pytest_sessionstart(session):
+    """Compile the catalogs if needed, so a bare `pytest` sees the same texts as `make test`."""
+    from pathlib import Path
+
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po in Path(__file__).resolve().parent.parent.glob("translations/*/LC_MESSAGES/messages.po"):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            with open(po, "rb") as src, open(mo, "wb") as dst:
+                write_mo(dst, read_po(src))
+
+
 @pytest.fixture
 def app():
     """A fresh app on an empty in-memory store.

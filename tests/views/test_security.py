@@ -137,14 +137,19 @@ def test_wrong_current_password_is_refused(client_as):
     assert b"The current password is wrong." in response.data
 
 
-def test_failed_logins_slow_down_per_account(app, world):
+def english_client(app, address="127.0.0.1"):
     client = app.test_client()
+    client.environ_base.update(HTTP_ACCEPT_LANGUAGE="en", REMOTE_ADDR=address)
+    return client
+
+
+def test_failed_logins_slow_down_per_account(app, world):
+    client = english_client(app)
     for _ in range(5):
         assert login(client, "clerk", "wrong-password").status_code == 401
     response = login(client, "clerk")  # right password, but the account must wait now
     assert response.status_code == 429 and b"Please wait" in response.data
-    other = app.test_client()
-    other.environ_base["REMOTE_ADDR"] = "10.9.9.9"
+    other = english_client(app, "10.9.9.9")
     assert login(other, "clerk").status_code == 429  # per account, from any address
     assert login(other, "manager").status_code == 302  # other accounts from elsewhere are fine
 
@@ -159,9 +164,8 @@ def test_failed_logins_slow_down_per_address(app, world):
 
 
 def test_unknown_user_and_wrong_password_look_the_same(app, world):
-    client = app.test_client()
-    a = login(client, "nobody", "whatever-123")
-    b = login(app.test_client(), "clerk", "whatever-123")
+    a = login(english_client(app), "nobody", "whatever-123")
+    b = login(english_client(app), "clerk", "whatever-123")
     assert a.status_code == b.status_code == 401
     assert b"Wrong username or password" in a.data and b"Wrong username or password" in b.data
 
