@@ -2,8 +2,8 @@
 from urllib.parse import urlparse
 
 from bson import ObjectId
-from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
-                   session, url_for)
+from flask import (Blueprint, abort, current_app, flash, has_request_context, redirect,
+                   render_template, request, session, url_for)
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
@@ -161,10 +161,9 @@ def init_app(app):
         return render_template("errors/429.html"), 429
 
     def actor_provider():
-        try:
-            user = current_user._get_current_object()
-        except Exception:  # outside a request
+        if not has_request_context():  # CLI, seed, tests of documents
             return None, None
+        user = current_user._get_current_object()
         return (user if getattr(user, "is_authenticated", False) else None), client_ip()
 
     audit.set_actor_provider(actor_provider)
