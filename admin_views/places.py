@@ -28,7 +28,7 @@ class BuildingView(EstateModelView):
     column_sortable_list = ["number", "floors"]
     column_filters = ["number"]
     column_searchable_list = ["number", "name"]
-    form_columns = ["community", "number", "name", "floors"]
+    form_columns = ["community", "number", "name", "floors", "generate_units", "generate_rooms_per_floor"]
     form_extra_fields = {
         "generate_units": IntegerField(_l("Generate units"), validators=[Optional(), NumberRange(1, 20)],
                                        description=_l("Optional: create this many units with their rooms")),
