@@ -25,7 +25,7 @@ class CommunityView(EstateModelView):
 class BuildingView(EstateModelView):
     area = "places"
     column_list = ["community", "number", "name", "floors"]
-    column_sortable_list = ["number", "floors"]
+    column_sortable_list = ["number"]
     column_filters = ["number"]
     column_searchable_list = ["number", "name"]
     form_columns = ["community", "number", "name", "floors", "generate_units", "generate_rooms_per_floor"]

@@ -64,7 +64,7 @@ class AuditEntry(Document):
     meta = {
         "collection": "audit_entries",
         "indexes": ["-at", ("collection", "record_id", "-at"), ("community", "-at"),
-                    ("household", "-at"), "actor", "action"],
+                    ("household", "-at"), "actor", "actor_name", "action"],
         "ordering": ["-at"],
     }
 

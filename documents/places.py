@@ -40,7 +40,7 @@ class Community(Versioned):
     address = StringField(max_length=200, verbose_name=_l("Address"))
     timezone = StringField(default="Asia/Shanghai", max_length=40, verbose_name=_l("Time zone"))
 
-    meta = {"collection": "communities", "indexes": ["code"], "ordering": ["code"]}
+    meta = {"collection": "communities", "indexes": ["code", "name_zh", "name_en"], "ordering": ["code"]}
 
     def __str__(self):
         return self.name_zh or self.code
@@ -57,7 +57,7 @@ class Building(CommunityOwned, Versioned):
     floors = IntField(min_value=1, max_value=120, verbose_name=_l("Floors"))
 
     meta = {"collection": "buildings",
-            "indexes": [{"fields": ["community", "number"], "unique": True}],
+            "indexes": [{"fields": ["community", "number"], "unique": True}, ("community", "name")],
             "ordering": ["community", "number"]}
 
     def __str__(self):
@@ -129,7 +129,8 @@ class Room(CommunityOwned, Versioned):
 
     meta = {"collection": "rooms",
             "indexes": [{"fields": ["community", "code"], "unique": True},
-                        ("unit", "floor"), ("community", "building_no"), "status", "sort_key"],
+                        ("unit", "floor"), ("community", "building_no", "unit_no"), "status", "use",
+                        "sort_key"],
             "ordering": ["sort_key"]}
 
     def __str__(self):

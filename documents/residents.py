@@ -111,7 +111,8 @@ class Household(CommunityOwned, Versioned):
         "indexes": [
             ("community", "sort_key"), ("community", "building_no", "unit_no"),
             ("community", "room_codes"), ("community", "room_numbers"), ("community", "search_names"),
-            ("community", "phone_tails"), ("community", "status"), "room", "tags",
+            ("community", "phone_tails"), ("community", "status"), ("community", "name"),
+            ("community", "move_in_date"), "room", "tags",
         ],
         "ordering": ["sort_key"],
     }

@@ -45,7 +45,7 @@ class Staff(UserMixin, Document):
     last_login = DateTimeField(verbose_name=_l("Last login"))
     session_version = IntField(default=0)
 
-    meta = {"collection": "staff", "indexes": ["username", "roles", "communities"]}
+    meta = {"collection": "staff", "indexes": ["username", "display_name", "roles", "communities", "active"]}
 
     def __str__(self):
         return f"{self.display_name} ({self.username})"
