@@ -210,6 +210,16 @@ class EstateModelView(AccessMixin, ModelView):
     #: audit action names, shown translated in history lists
     audit_collection_label = None
 
+    #: placeholder of the list's search box; by default the labels of the searchable columns
+    search_hint = None
+
+    def search_placeholder(self):
+        if self.search_hint:
+            return str(self.search_hint)
+        labels = self.column_labels or {}
+        return _("Search: %(fields)s", fields=", ".join(
+            str(labels.get(c, c)) for c in self.column_searchable_list or [] if isinstance(c, str)))
+
     # --- role map -> Flask-Admin switches (evaluated per request) ---
     @property
     def can_create(self):

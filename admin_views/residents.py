@@ -51,6 +51,7 @@ class HouseholdView(EstateModelView):
     column_sortable_list = [("room_code", "sort_key"), "name", "move_in_date", "status"]
     column_default_sort = "sort_key"
     column_searchable_list = ["name"]  # search goes through search_households(), see _search
+    search_hint = _l("3-2-1201, name or phone tail")
     column_filters = [
         FilterEqual("building_no", _l("Building no.")),
         FilterEqual("unit_no", _l("Unit no.")),
