@@ -47,9 +47,18 @@ def datetime_local(value, fmt="yyyy-MM-dd HH:mm"):
     return format_datetime(value, fmt)
 
 
+def personal_data(text):
+    """Audit values and free text: ID and phone numbers masked unless the role may see them."""
+    from app.permissions import can
+    from documents.validators import mask_text
+    return mask_text(text, ids=not can("residents", "view_id_numbers"),
+                     phones=not can("residents", "view_phones"))
+
+
 def init_app(app):
     from documents.audit import action_label
     app.jinja_env.filters["datetime_local"] = datetime_local
+    app.jinja_env.filters["personal_data"] = personal_data
     app.jinja_env.filters["action_label"] = action_label
 
     @app.context_processor

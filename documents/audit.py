@@ -109,12 +109,30 @@ def snapshot(doc) -> dict:
     return {k: _plain(v) for k, v in doc.to_mongo().to_dict().items() if k not in IGNORED_FIELDS}
 
 
+def _flatten(value, prefix: str, out: dict):
+    """owners -> owners.0.phone etc., so a change names the exact sub-field that changed."""
+    if isinstance(value, dict) and value:
+        for key, sub in value.items():
+            _flatten(sub, f"{prefix}.{key}", out)
+    elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        for index, sub in enumerate(value):
+            _flatten(sub, f"{prefix}.{index}", out)
+    else:
+        out[prefix] = value
+    return out
+
+
 def diff(before: dict, after: dict) -> list[FieldChange]:
+    flat_before, flat_after = {}, {}
+    for key, value in before.items():
+        _flatten(value, key, flat_before)
+    for key, value in after.items():
+        _flatten(value, key, flat_after)
     changes = []
-    for key in sorted(set(before) | set(after)):
-        old, new = _text(before.get(key)), _text(after.get(key))
+    for key in sorted(set(flat_before) | set(flat_after)):
+        old, new = _text(flat_before.get(key)), _text(flat_after.get(key))
         if old != new:
-            if key in REDACTED_FIELDS:
+            if key.split(".")[0] in REDACTED_FIELDS:
                 old, new = ("***" if old else ""), "***"
             changes.append(FieldChange(field=key, old=old, new=new))
     return changes

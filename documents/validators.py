@@ -83,3 +83,17 @@ def mask_phone(value: str) -> str:
 def mask_id(value: str) -> str:
     value = value or ""
     return value[:3] + "*" * max(len(value) - 7, 4) + value[-4:] if len(value) >= 8 else "****"
+
+
+ID_IN_TEXT_RE = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx]|[EGHM]\d{8,10})(?![0-9A-Za-z])")
+MOBILE_IN_TEXT_RE = re.compile(r"(?<!\d)(1[3-9]\d{9})(?!\d)")
+
+
+def mask_text(text: str, ids: bool = True, phones: bool = True) -> str:
+    """Mask ID numbers and mobile numbers inside free text (e.g. audit old/new values)."""
+    text = text or ""
+    if ids:
+        text = ID_IN_TEXT_RE.sub(lambda m: mask_id(m.group(1)), text)
+    if phones:
+        text = MOBILE_IN_TEXT_RE.sub(lambda m: mask_phone(m.group(1)), text)
+    return text

@@ -83,3 +83,22 @@ def test_clerk_cannot_move_a_room_into_another_community(client_as, world):
                                                           "number": "102", "record_version": "1"})
     room.reload()
     assert room.community.pk == world["A"].pk
+
+
+def test_history_masks_personal_data_for_roles_without_the_right(client_as, world):
+    from documents.validators import id_card_check_digit
+    new_id = "44030519900101123" + id_card_check_digit("44030519900101123")
+    hh = world["hh_a"]
+    client_as("clerk").post(f"/admin/households/edit/?id={hh.pk}", data={
+        "room": str(hh.room.pk), "name": hh.name, "status": "current", "record_version": "1",
+        "owners-0-name": "张伟", "owners-0-relation": "owner", "owners-0-phone": "13800138001",
+        "owners-0-id_type": "id_card", "owners-0-id_number": new_id})
+    assert hh.reload().owners[0].phone == "13800138001"
+    page = client_as("housekeeper").get(f"/admin/households/details/?id={hh.pk}").data.decode()
+    history = page[page.index('id="record-history"'):]
+    assert "13800138001" in history  # housekeepers may see phones
+    assert "11010519491231002X" not in page and new_id not in page and "110***********002X" in history
+    admin_page = client_as("admin").get("/admin/audit/").data.decode()
+    assert new_id not in admin_page and "138****8001" in admin_page
+    manager_page = client_as("manager").get("/admin/audit/").data.decode()
+    assert new_id in manager_page and "13800138001" in manager_page

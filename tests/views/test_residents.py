@@ -98,3 +98,46 @@ def test_housekeeper_sees_masked_id_numbers(client_as, world):
     assert "11010519491231002X" in page
     page = client_as("cashier").get("/admin/households/").data.decode()
     assert "13800138000" not in page and "138****8000" in page
+
+
+def test_room_picker_offers_only_own_community_rooms(client_as, world):
+    import json
+    client = client_as("clerk")
+    rows = json.loads(client.get("/admin/households/ajax/lookup/?name=room&query=1-1-1").data)
+    codes = sorted(label for _id, label in rows)
+    assert codes == ["1-1-101", "1-1-102"]
+    room_b = world["rooms"]["B"]["1-1-101"]
+    assert str(room_b.pk) not in {row[0] for row in rows}
+    rows = json.loads(client.get("/admin/households/ajax/lookup/?name=room&query=1-1&limit=100000").data)
+    assert len(rows) <= 30
+
+
+def test_new_archive_from_lookup_grid_prefills_room(client_as, world):
+    room = world["rooms"]["A"]["1-1-302"]
+    page = client_as("clerk").get(f"/admin/households/new/?room={room.pk}").data.decode()
+    assert "1-1-302" in page
+
+
+def test_extra_fields_are_saved_and_shown(client_as, world):
+    hh = world["hh_a"]
+    client = client_as("clerk")
+    data = edit_payload(hh, **{"extra_fields-0-key": "门禁卡号", "extra_fields-0-value": "A-0099"})
+    assert client.post(f"/admin/households/edit/?id={hh.pk}", data=data).status_code == 302
+    hh.reload()
+    assert [(e.key, e.value) for e in hh.extra_fields] == [("门禁卡号", "A-0099")]
+    assert "A-0099" in client.get(f"/admin/households/details/?id={hh.pk}").data.decode()
+    dup = edit_payload(hh, record_version=str(hh.version), **{
+        "extra_fields-0-key": "x", "extra_fields-0-value": "1", "extra_fields-1-key": "x",
+        "extra_fields-1-value": "2"})
+    response = client.post(f"/admin/households/edit/?id={hh.pk}", data=dup)
+    assert b"Each extra field name may appear only once." in response.data
+    assert [(e.key, e.value) for e in hh.reload().extra_fields] == [("门禁卡号", "A-0099")]
+
+
+def test_moved_out_archive_is_kept_and_room_freed(client_as, world):
+    hh = world["hh_a"]
+    client_as("clerk").post("/admin/households/action/", data={"action": "move_out", "rowid": str(hh.pk)})
+    hh.reload()
+    assert hh.status == "moved_out" and hh.move_out_date is not None
+    assert hh.room.reload().status == "vacant"
+    assert Household.objects(pk=hh.pk).count() == 1
