@@ -71,14 +71,19 @@ class HouseholdView(EstateModelView):
     form_args = {"name": {"description": _l("Usually the main owner's name, e.g. 张伟")}}
     list_select_related = False  # the list shows only the household's own (denormalised) fields
 
-    column_formatters = {
+    # plain-text renderings shared by the list, the details page and the export
+    _text = {
         "owners": lambda v, c, m, n: ", ".join(p.name for p in m.owners),
         "phones": lambda v, c, m, n: _phones(m),
         "status": lambda v, c, m, n: choice_label(ARCHIVE_STATUSES, m.status),
         "tags": lambda v, c, m, n: ", ".join(m.tags or []),
         "other_rooms": lambda v, c, m, n: ", ".join(r.code for r in m.other_rooms),
+        "vehicles": lambda v, c, m, n: ", ".join(x.plate for x in m.vehicles),
+        "community": lambda v, c, m, n: str(m.community),
     }
-    column_formatters_detail = {
+    column_formatters = _text
+    column_formatters_export = _text
+    column_formatters_detail = dict(_text, **{
         "owners": lambda v, c, m, n: _people_table(m.owners),
         "members": lambda v, c, m, n: _people_table(m.members),
         "tenants": lambda v, c, m, n: _people_table(m.tenants, with_lease=True),
@@ -90,18 +95,7 @@ class HouseholdView(EstateModelView):
             [[x.kind, x.name or "", x.licence or ""] for x in m.pets]),
         "extra_fields": lambda v, c, m, n: html_table(
             [_("Field name"), _("Value")], [[x.key, x.value or ""] for x in m.extra_fields]),
-        "status": lambda v, c, m, n: choice_label(ARCHIVE_STATUSES, m.status),
-        "tags": lambda v, c, m, n: ", ".join(m.tags or []),
-        "other_rooms": lambda v, c, m, n: ", ".join(r.code for r in m.other_rooms),
-        "community": lambda v, c, m, n: str(m.community),
-    }
-    column_formatters_export = {
-        "owners": lambda v, c, m, n: ", ".join(p.name for p in m.owners),
-        "phones": lambda v, c, m, n: _phones(m),
-        "status": lambda v, c, m, n: choice_label(ARCHIVE_STATUSES, m.status),
-        "tags": lambda v, c, m, n: ", ".join(m.tags or []),
-        "vehicles": lambda v, c, m, n: ", ".join(x.plate for x in m.vehicles),
-    }
+    })
 
     def __init__(self, *args, **kwargs):
         self.form_ajax_refs = {

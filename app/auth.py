@@ -138,12 +138,26 @@ def load_user(user_id: str):
     return staff
 
 
+def error_page(status, level, title, message, back_endpoint="admin.index", back_label=None):
+    return render_template("errors/error.html", level=level, title=title, message=message,
+                           back_endpoint=back_endpoint,
+                           back_label=back_label or _("Back to the start page")), status
+
+
 def forbidden(_error=None):
-    return render_template("errors/403.html"), 403
+    return error_page(403, "warning", _("Not allowed"),
+                      _("Your role does not allow this page or action. Ask your manager if you need it."))
 
 
 def not_found(_error=None):
-    return render_template("errors/404.html"), 404
+    return error_page(404, "secondary", _("Not found"),
+                      _("This page or record does not exist, or it is not one of your communities."))
+
+
+def too_many(_error=None):
+    return error_page(429, "danger", _("Too many attempts"),
+                      _("Too many requests from your address. Please wait a minute and try again."),
+                      back_endpoint="auth.login", back_label=_("Log in"))
 
 
 def init_app(app):
@@ -155,10 +169,7 @@ def init_app(app):
     app.register_blueprint(bp)
     app.register_error_handler(403, forbidden)
     app.register_error_handler(404, not_found)
-
-    @app.errorhandler(429)
-    def too_many(_error):
-        return render_template("errors/429.html"), 429
+    app.register_error_handler(429, too_many)
 
     def actor_provider():
         if not has_request_context():  # CLI, seed, tests of documents
