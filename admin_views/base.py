@@ -146,7 +146,8 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
 
 def attach_errors(node, error, leftovers: list):
     """Put a mongoengine ValidationError's messages on the matching (nested) form fields."""
-    nested = getattr(error, "errors", None)
+    # mongoengine nests list-field errors as plain dicts: {"owners": {0: {"phone": ValidationError}}}
+    nested = error if isinstance(error, dict) else getattr(error, "errors", None)
     if nested:
         for key, sub in nested.items():
             if key == NON_FIELD_ERRORS:
@@ -182,6 +183,8 @@ def _child(node, key):
 
 
 def _message(error) -> str:
+    if isinstance(error, dict):
+        return "; ".join(_message(e) for e in error.values())
     if isinstance(error, ValidationError):
         if error.errors:
             return "; ".join(_message(e) for e in error.errors.values())
