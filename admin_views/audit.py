@@ -3,11 +3,12 @@ from flask_admin.contrib.mongoengine.filters import FilterEqual
 from flask_babel import lazy_gettext as _l
 
 from admin_views.base import EstateModelView, html_table
+from documents.audit import display_value
 
 
 def _changes(v, c, m, n):
     return html_table([_l("Field"), _l("Old value"), _l("New value")],
-                      [[ch.field, ch.old or "", ch.new or ""] for ch in m.changes])
+                      [[ch.field, display_value(ch.old), display_value(ch.new)] for ch in m.changes])
 
 
 class AuditView(EstateModelView):

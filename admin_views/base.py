@@ -379,9 +379,17 @@ class EstateModelView(AccessMixin, ModelView):
     def render_history(self, model):
         return audit.AuditEntry.for_record(model)
 
+    def field_labels(self) -> dict:
+        """Field name -> label in the user's language (for change history lists)."""
+        labels = {name: str(getattr(field, "verbose_name", None) or name)
+                  for name, field in self.model._fields.items()}
+        labels.update({name: str(label) for name, label in (self.column_labels or {}).items()})
+        return labels
+
     def render(self, template, **kwargs):
         if "model" in kwargs and kwargs.get("model") is not None and template == self.details_template:
             kwargs.setdefault("history", self.render_history(kwargs["model"]))
+            kwargs.setdefault("field_labels", self.field_labels())
         return super().render(template, **kwargs)
 
 
