@@ -379,6 +379,14 @@ class EstateModelView(AccessMixin, ModelView):
     def render_history(self, model):
         return audit.AuditEntry.for_record(model)
 
+    def search_placeholder(self):
+        """Flask-Admin's default is None, shown as the text "None" in the search box."""
+        if not self.column_searchable_list:
+            return None
+        labels = self.field_labels()
+        return ", ".join(labels.get(name, name) for name in self.column_searchable_list
+                         if isinstance(name, str))
+
     def field_labels(self) -> dict:
         """Field name -> label in the user's language (for change history lists)."""
         labels = {name: str(getattr(field, "verbose_name", None) or name)

@@ -8,6 +8,7 @@ from wtforms import TextAreaField
 
 from admin_views.base import (EstateModelView, ScopedAjaxLoader, choice_label, html_table,
                               masked_id, masked_phone)
+from app.i18n import current_language
 from app.permissions import can
 from documents import timeline
 from documents.base import DomainError
@@ -97,7 +98,7 @@ class HouseholdView(EstateModelView):
         "status": lambda v, c, m, n: choice_label(ARCHIVE_STATUSES, m.status),
         "tags": lambda v, c, m, n: ", ".join(m.tags or []),
         "other_rooms": lambda v, c, m, n: ", ".join(r.code for r in m.other_rooms),
-        "community": lambda v, c, m, n: str(m.community),
+        "community": lambda v, c, m, n: m.community.display_name(current_language()) if m.community else "",
     }
     column_formatters_export = {
         "owners": lambda v, c, m, n: ", ".join(p.name for p in m.owners),
@@ -116,6 +117,9 @@ class HouseholdView(EstateModelView):
                                             placeholder=_l("Type a room code, e.g. 3-2-12")),
         }
         super().__init__(*args, **kwargs)
+
+    def search_placeholder(self):
+        return _("3-2-1201, name or phone tail")
 
     def _search(self, query, term):
         return search_households(query, term)

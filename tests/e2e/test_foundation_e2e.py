@@ -205,6 +205,8 @@ def test_language_switch_is_remembered_per_account(page, portal, login):
     expect(tabs).not_to_contain_text("列表")
     expect(page.locator("h4").first).to_contain_text("Resident archives")
     expect(page.locator("table.model-list thead")).to_contain_text("Household name")
+    expect(page.locator("input[name=search]")).to_have_attribute(
+        "placeholder", "3-2-1201, name or phone tail")
     screenshot(page, "archive_list_en")
 
     # stored on the account: a new login (even from a fresh browser) comes back in English
@@ -268,14 +270,15 @@ def test_lookup_grid_community_building_unit(page, portal, login, lang):
     assert occupied.count() >= 1, "the demo data has households in 3-2"
     cell = occupied.first
     code, household = cell.get_attribute("data-room"), cell.locator("a").inner_text().strip()
-    assert household and cell.locator("div.font-weight-bold").inner_text() == code.rsplit("-", 1)[1]
-    expect(page.locator(".badge", has_text=text("Occupied", lang))).to_be_visible()
+    assert household and cell.locator(".room-no").inner_text() == code.rsplit("-", 1)[1]
+    expect(page.locator(".status-legend", has_text=text("Occupied", lang))).to_be_visible()
     screenshot(page, f"lookup_grid_{lang}")
 
     cell.locator("a").click()
     page.wait_for_url("**/households/details/**")
     expect(detail(page, "room_code")).to_have_text(code)
     expect(detail(page, "name")).to_have_text(household)
+    expect(detail(page, "community")).to_have_text(name)  # in the user's language
     expect(page.locator("#household-timeline, #household-timeline + p, h5")).not_to_have_count(0)
     expect(page.locator("ul.nav-tabs")).to_contain_text(FLASK_ADMIN[lang]["Details"])
     screenshot(page, f"archive_details_{lang}")
