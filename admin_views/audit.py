@@ -3,7 +3,8 @@ from flask_admin.contrib.mongoengine.filters import FilterEqual
 from flask_babel import lazy_gettext as _l
 
 from admin_views.base import EstateModelView, html_table
-from documents.audit import display_value
+from app.i18n import datetime_local
+from documents.audit import action_label, display_value
 
 
 def _changes(v, c, m, n):
@@ -26,7 +27,9 @@ class AuditView(EstateModelView):
     column_labels = {"at": _l("Time"), "actor_name": _l("Staff"), "action": _l("Action"),
                      "collection": _l("Record type"), "record_label": _l("Record"), "ip": _l("IP address"),
                      "changes": _l("Changes"), "record_id": _l("Record ID"), "note": _l("Note")}
-    column_formatters = {"changes": _changes}
+    column_formatters = {"changes": _changes,
+                         "at": lambda v, c, m, n: datetime_local(m.at, "yyyy-MM-dd HH:mm:ss"),
+                         "action": lambda v, c, m, n: action_label(m.action)}
     list_select_related = False
 
     def get_query(self):
