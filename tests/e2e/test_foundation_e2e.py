@@ -297,7 +297,23 @@ def test_lookup_grid_new_archive_from_an_empty_room(page, portal, login):
     code = empty.get_attribute("data-room")
     empty.locator("a[href*='/new/']").click()
     page.wait_for_url("**/households/new/**")
-    expect(page.locator("#s2id_room, .select2-container").first).to_contain_text(code)
+    room_picker = page.locator("#s2id_room")
+    expect(room_picker).to_contain_text(code)
+
+    # the select2 room picker asks the server as one types: own community only, by code prefix
+    # (the second community has a building 1 with the same room codes)
+    room_picker.locator("a.select2-choice").click()
+    page.keyboard.type("1-1-10")
+    options = page.locator("#select2-drop .select2-result-label")
+    expect(options.filter(has_text="1-1-101")).to_be_visible()
+    labels = options.all_inner_texts()
+    assert labels and all(label.startswith("1-1-10") for label in labels), labels
+    assert len(labels) == len(set(labels)), labels
+    page.keyboard.press("Escape")
+    room_picker.locator("a.select2-choice").click()
+    page.keyboard.type(code)
+    options.filter(has_text=code).first.click()
+    expect(room_picker).to_contain_text(code)
 
     page.fill("#name", "欧阳娜娜")
     page.click("#owners-button")
