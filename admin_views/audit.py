@@ -3,12 +3,14 @@ from flask_admin.contrib.mongoengine.filters import FilterEqual
 from flask_babel import lazy_gettext as _l
 
 from admin_views.base import EstateModelView, html_table
-from app.i18n import personal_data
+from app.i18n import datetime_local, personal_data
+from documents.audit import action_label, display_value
 
 
 def _changes(v, c, m, n):
     return html_table([_l("Field"), _l("Old value"), _l("New value")],
-                      [[ch.field, personal_data(ch.old or ""), personal_data(ch.new or "")] for ch in m.changes])
+                      [[ch.field, personal_data(display_value(ch.old)), personal_data(display_value(ch.new))]
+                       for ch in m.changes])
 
 
 class AuditView(EstateModelView):
@@ -26,7 +28,9 @@ class AuditView(EstateModelView):
     column_labels = {"at": _l("Time"), "actor_name": _l("Staff"), "action": _l("Action"),
                      "collection": _l("Record type"), "record_label": _l("Record"), "ip": _l("IP address"),
                      "changes": _l("Changes"), "record_id": _l("Record ID"), "note": _l("Note")}
-    column_formatters = {"changes": _changes}
+    column_formatters = {"changes": _changes,
+                         "at": lambda v, c, m, n: datetime_local(m.at, "yyyy-MM-dd HH:mm:ss"),
+                         "action": lambda v, c, m, n: action_label(m.action)}
     list_select_related = False
 
     def get_query(self):

@@ -146,7 +146,8 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
 
 def attach_errors(node, error, leftovers: list):
     """Put a mongoengine ValidationError's messages on the matching (nested) form fields."""
-    nested = getattr(error, "errors", None)
+    # mongoengine nests list-field errors as plain dicts: {"owners": {0: {"phone": ValidationError}}}
+    nested = error if isinstance(error, dict) else getattr(error, "errors", None)
     if nested:
         for key, sub in nested.items():
             if key == NON_FIELD_ERRORS:
@@ -182,6 +183,8 @@ def _child(node, key):
 
 
 def _message(error) -> str:
+    if isinstance(error, dict):
+        return "; ".join(_message(e) for e in error.values())
     if isinstance(error, ValidationError):
         if error.errors:
             return "; ".join(_message(e) for e in error.errors.values())
@@ -386,9 +389,42 @@ class EstateModelView(AccessMixin, ModelView):
     def render_history(self, model):
         return audit.AuditEntry.for_record(model)
 
+    def search_placeholder(self):
+        """Flask-Admin's default is None, shown as the text "None" in the search box."""
+        if not self.column_searchable_list:
+            return None
+        labels = self.field_labels()
+        return ", ".join(labels.get(name, name) for name in self.column_searchable_list
+                         if isinstance(name, str))
+
+    def field_labels(self) -> dict:
+        """Field name -> label in the user's language (for change history lists)."""
+        labels = {name: str(getattr(field, "verbose_name", None) or name)
+                  for name, field in self.model._fields.items()}
+        labels.update({name: str(label) for name, label in (self.column_labels or {}).items()})
+        return labels
+
+    def field_label(self, path: str) -> str:
+        """`owners.0.phone` -> "Owners #1 · Phone", in the user's language (for change lists)."""
+        labels = self.field_labels()
+        parts = path.split(".")
+        words = [labels.get(parts[0], parts[0])]
+        field = self.model._fields.get(parts[0])
+        for part in parts[1:]:
+            if part.isdigit():
+                words[-1] += f" #{int(part) + 1}"
+                continue
+            inner = getattr(getattr(field, "field", None), "document_type", None) or \
+                getattr(field, "document_type", None)
+            field = inner._fields.get(part) if inner is not None and hasattr(inner, "_fields") else None
+            words.append(str(getattr(field, "verbose_name", None) or part))
+        return " · ".join(words)
+
     def render(self, template, **kwargs):
         if "model" in kwargs and kwargs.get("model") is not None and template == self.details_template:
             kwargs.setdefault("history", self.render_history(kwargs["model"]))
+            kwargs.setdefault("field_labels", self.field_labels())
+            kwargs.setdefault("field_label", self.field_label)
         return super().render(template, **kwargs)
 
 

@@ -1,11 +1,14 @@
 """Admin view of resident archives: list by building/unit, universal search, masked personal data."""
 from flask import flash
 from flask_admin.actions import action
+from flask_admin.form import Select2TagsField
 from flask_admin.contrib.mongoengine.filters import FilterEqual
 from flask_babel import gettext as _, lazy_gettext as _l
+from wtforms import TextAreaField
 
 from admin_views.base import (EstateModelView, ScopedAjaxLoader, choice_label, html_table,
                               masked_id, masked_phone)
+from app.i18n import current_language
 from app.permissions import can
 from documents import timeline
 from documents.base import DomainError
@@ -68,7 +71,10 @@ class HouseholdView(EstateModelView):
     }
     form_columns = ["room", "other_rooms", "name", "status", "move_in_date", "move_out_date", "owners",
                     "members", "tenants", "vehicles", "pets", "tags", "notes", "extra_fields"]
-    form_args = {"name": {"description": _l("Usually the main owner's name, e.g. 张伟")}}
+    form_args = {"name": {"description": _l("Usually the main owner's name, e.g. 张伟")},
+                 "tags": {"save_as_list": True}, "notes": {"render_kw": {"rows": 3}}}
+    # one box of tags instead of a card per tag; room for a paragraph of notes
+    form_overrides = {"tags": Select2TagsField, "notes": TextAreaField}
     list_select_related = False  # the list shows only the household's own (denormalised) fields
 
     # plain-text renderings shared by the list, the details page and the export
@@ -79,7 +85,7 @@ class HouseholdView(EstateModelView):
         "tags": lambda v, c, m, n: ", ".join(m.tags or []),
         "other_rooms": lambda v, c, m, n: ", ".join(r.code for r in m.other_rooms),
         "vehicles": lambda v, c, m, n: ", ".join(x.plate for x in m.vehicles),
-        "community": lambda v, c, m, n: str(m.community),
+        "community": lambda v, c, m, n: m.community.display_name(current_language()) if m.community else "",
     }
     column_formatters = _text
     column_formatters_export = _text
@@ -102,9 +108,13 @@ class HouseholdView(EstateModelView):
             "room": ScopedAjaxLoader("room", Room, fields=["code"], prefix_fields=["code"],
                                      order_by="sort_key", placeholder=_l("Type a room code, e.g. 3-2-12")),
             "other_rooms": ScopedAjaxLoader("other_rooms", Room, fields=["code"], prefix_fields=["code"],
-                                            order_by="sort_key"),
+                                            order_by="sort_key",
+                                            placeholder=_l("Type a room code, e.g. 3-2-12")),
         }
         super().__init__(*args, **kwargs)
+
+    def search_placeholder(self):
+        return _("3-2-1201, name or phone tail")
 
     def _search(self, query, term):
         return search_households(query, term)

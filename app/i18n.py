@@ -56,10 +56,11 @@ def personal_data(text):
 
 
 def init_app(app):
-    from documents.audit import action_label
+    from documents.audit import action_label, display_value
     app.jinja_env.filters["datetime_local"] = datetime_local
     app.jinja_env.filters["personal_data"] = personal_data
     app.jinja_env.filters["action_label"] = action_label
+    app.jinja_env.filters["audit_value"] = display_value
 
     @app.context_processor
     def _languages():

@@ -86,8 +86,9 @@ def _plain(value):
         return str(value)
     if hasattr(value, "to_decimal"):
         return str(value.to_decimal())
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items() if k not in ("_cls",)}
+    if isinstance(value, dict):  # an embedded document; an emptied form field ("") is no change
+        return {k: _plain(v) for k, v in value.items()
+                if k not in ("_cls",) and v is not None and v != "" and v != []}
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     if isinstance(value, bytes):
@@ -102,6 +103,38 @@ def _text(value) -> str:
     if isinstance(value, (dict, list)):
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
     return str(value)
+
+
+# Which key names an embedded entry when a change is shown to people (owners by name, cars by plate).
+DISPLAY_KEYS = ("name", "plate", "key", "code", "kind", "title")
+
+
+def display_value(text: str | None, limit: int = 120) -> str:
+    """A stored old/new value as people read it: lists of entries by name, not as JSON."""
+    if not text:
+        return ""
+    value = text
+    if text[:1] in "[{":  # lists and embedded documents are stored as JSON by _text()
+        try:
+            value = json.loads(text)
+        except ValueError:
+            pass
+    if isinstance(value, list):
+        parts = []
+        for item in value:
+            if isinstance(item, dict):
+                label = next((str(item[k]) for k in DISPLAY_KEYS if item.get(k)), None)
+                if label and item.get("value") and "key" in item:
+                    label = f"{label}: {item['value']}"
+                parts.append(label or json.dumps(item, ensure_ascii=False, sort_keys=True))
+            else:
+                parts.append(str(item))
+        shown = ", ".join(parts)
+    elif isinstance(value, dict):
+        shown = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    else:
+        shown = str(value)
+    return shown if len(shown) <= limit else shown[:limit - 1] + "…"
 
 
 def snapshot(doc) -> dict:

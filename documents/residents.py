@@ -190,6 +190,11 @@ class Household(CommunityOwned, Versioned):
         audit.record("move_out", self, audit.diff(before, audit.snapshot(self)))
 
 
+def _field_label(name: str) -> str:
+    field = Household._fields.get(name)
+    return str(getattr(field, "verbose_name", None) or name)
+
+
 @timeline.register
 def _archive_edits(household):
     """The archive's own audit history appears in its timeline."""
@@ -198,7 +203,7 @@ def _archive_edits(household):
     items = []
     for entry in audit.AuditEntry.objects(collection="households", record_id=str(household.pk)) \
             .order_by("-at").limit(100):
-        fields = ", ".join(c.field for c in entry.changes)
+        fields = ", ".join(_field_label(c.field) for c in entry.changes)
         items.append(timeline.TimelineItem(
             at=entry.at, kind=str(_l("Archive")),
             title=str(labels.get(entry.action, entry.action)), actor=entry.actor_name or "",
