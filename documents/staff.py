@@ -111,6 +111,10 @@ class LoginThrottle(Document):
     key = StringField(required=True, unique=True)
     failures = IntField(default=0)
     locked_until = DateTimeField()
+    last_failure = DateTimeField()
+
+    #: failures older than this are forgotten (an office behind one address is not punished forever)
+    FORGET_AFTER = timedelta(minutes=15)
 
     meta = {"collection": "login_throttle", "indexes": ["key"]}
 
@@ -123,7 +127,10 @@ class LoginThrottle(Document):
 
     @classmethod
     def record_failure(cls, key: str, free: int, base_delay: int):
-        throttle = cls.objects(key=key).modify(upsert=True, new=True, inc__failures=1)
+        now = clock.now()
+        cls.objects(key=key, last_failure__lt=now - cls.FORGET_AFTER).update_one(set__failures=0)
+        throttle = cls.objects(key=key).modify(upsert=True, new=True, inc__failures=1,
+                                               set__last_failure=now)
         over = throttle.failures - free
         if over >= 0:
             wait = min(base_delay * (2 ** over), 3600)

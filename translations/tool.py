@@ -38,14 +38,19 @@ def update():
         catalog.obsolete.clear()
         if fill:
             for message in catalog:
-                if message.id and not message.string:
+                if message.id and not is_translated(message):
                     message.string = message.id
         _write(path, catalog)
     print(f"{len(template)} messages; untranslated zh: {len(untranslated())}")
 
 
+def is_translated(message) -> bool:
+    strings = message.string if isinstance(message.string, (list, tuple)) else [message.string]
+    return all(strings) and not message.fuzzy
+
+
 def untranslated():
-    return [m.id for m in _read(ZH) if m.id and (not m.string or m.fuzzy)]
+    return [m.id for m in _read(ZH) if m.id and not is_translated(m)]
 
 
 def check():

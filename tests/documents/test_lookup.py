@@ -57,7 +57,7 @@ def test_search_box_page_lists_results_and_escapes_input(client_as, world):
     page = client.get("/admin/lookup/search?q=<script>alert(1)</script>").data.decode()
     assert "<script>alert(1)</script>" not in page
     page = client.get("/admin/lookup/search?q=8000").data.decode()
-    assert "1 households found" in page and "张伟" in page
+    assert "1 household found." in page and "张伟" in page
 
 
 def test_lookup_page_shows_grid_of_unit(client_as, world):
