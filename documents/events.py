@@ -72,7 +72,7 @@ audit.register_action_labels({
     "attend": _l("Attendance ticked"), "unattend": _l("Attendance unticked"),
     "book_venue": _l("Venue booked"), "cancel_booking": _l("Venue booking cancelled"),
     "add_photo": _l("Photo added"), "delete_photo": _l("Photo deleted"),
-    "add_feedback": _l("Feedback added"),
+    "add_feedback": _l("Feedback added"), "export_signups": _l("Sign-ups exported"),
 })
 
 

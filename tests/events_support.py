@@ -18,12 +18,27 @@ def local(community, *parts):
     return to_utc(datetime(*parts), community)
 
 
+def _fresh_request_globals(sender, **extra):
+    """Each test-client request starts with an empty `g`, as it does in production.
+
+    The `app` fixture keeps one app context pushed for the whole test and Flask reuses it for
+    every test-client request, so `g` would be shared between requests: Flask-Login's cached user
+    (`g._login_user`) and flask-babel's cached locale would leak from one client to the next.
+    """
+    from flask import g
+    for name in list(vars(g)):
+        delattr(g, name)
+
+
 @pytest.fixture
 def ew(app, world):
     """The `world` plus four more households in A, two venues and a 2026 plan; clock frozen."""
+    from flask import request_started
+
     from documents.events import AnnualPlan, Venue
     from documents.residents import Household, Person
 
+    request_started.connect(_fresh_request_globals, app)
     clock.freeze(NOW)
     community = world["A"]
     rooms = world["rooms"]["A"]
@@ -40,6 +55,7 @@ def ew(app, world):
     with app.test_request_context("/", headers={"Accept-Language": "en"}):  # rule messages in English
         yield SimpleNamespace(world=world, community=community, households=households, venue=venue,
                               square=square, venue_b=venue_b, plan=plan, staff=staff, **staff)
+    request_started.disconnect(_fresh_request_globals, app)
 
 
 def make_event(ew, state="published", capacity=3, start=(2026, 5, 10, 19, 0), hours=2, **fields):
