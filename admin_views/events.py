@@ -190,7 +190,7 @@ class EventsAreaView(EstateModelView):
         out = []
         for name in self.flow.get(model.state, []):
             needs = self.transitions[name]
-            if not with_input and needs:
+            if (not with_input and needs) or not self.timely(name, model):
                 continue
             if self.allowed(f"action:{name}"):
                 out.append((name, self.transition_labels[name], needs))
@@ -198,6 +198,12 @@ class EventsAreaView(EstateModelView):
 
     def row_transitions(self, row):
         return self.offered(row, with_input=False)
+
+    #: placeholder of the list's search box
+    search_hint = None
+
+    def search_placeholder(self):
+        return str(self.search_hint) if self.search_hint else ""
 
     @expose("/transition/", methods=("POST",))
     def transition(self):
@@ -224,6 +230,10 @@ class EventsAreaView(EstateModelView):
 
     def after_transition(self, name, model, result):
         pass
+
+    def timely(self, name, model) -> bool:
+        """Hide buttons whose time has not come (the rule refuses them anyway)."""
+        return True
 
     def get_local_value(self, model, name):
         return local_text(getattr(model, name), model.community)
@@ -335,6 +345,7 @@ class EventView(LocalTimesMixin, EventsAreaView):
     column_sortable_list = ["start", "state", "event_type"]
     column_default_sort = ("start", True)
     column_searchable_list = ["title_zh", "title_en", "organiser"]
+    search_hint = _l("Title or organiser")
     column_filters = [
         CommunityFilter(),
         FilterEqual("state", _l("State"), options=EVENT_STATES),
@@ -408,6 +419,14 @@ class EventView(LocalTimesMixin, EventsAreaView):
         if not model.can_delete():
             raise DomainError(_("Only a draft without sign-ups can be deleted; cancel the event instead."))
 
+    def timely(self, name, model) -> bool:
+        from app import clock
+        if name == "mark_held":
+            return model.start <= clock.now()
+        if name in ("submit", "publish"):
+            return model.start > clock.now()
+        return True
+
     def after_transition(self, name, model, result):
         if name == "cancel" and result:
             flash(_("Please inform %(n)d signed-up households; they are listed on the event page.",
@@ -415,6 +434,7 @@ class EventView(LocalTimesMixin, EventsAreaView):
 
     def render(self, template, **kwargs):
         if template == self.details_template and kwargs.get("model") is not None:
+            from app import clock
             event = kwargs["model"]
             signups = list(event.signups().select_related(max_depth=1))
             kwargs.update(
@@ -424,7 +444,8 @@ class EventView(LocalTimesMixin, EventsAreaView):
                 phone=lambda value: masked_phone(AREA, value or ""),
                 signup_label=lambda s: label(SIGNUP_STATES, s.state),
                 can_sign_up=self.allowed("action:sign_up") and event.state == "published",
-                can_attend=self.allowed("action:attend") and event.state in ("published", "held"),
+                can_attend=self.allowed("action:attend") and event.state in ("published", "held")
+                and to_local(clock.now(), event.community).date() >= event.local_start().date(),
                 can_cancel_signup=self.allowed("action:cancel_signup") and event.state == "published",
                 can_record=self.allowed("action:add_record") and event.state in ("held", "recorded"),
                 can_export=self.allowed("export"),

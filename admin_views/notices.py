@@ -22,6 +22,7 @@ class NoticeView(EventsAreaView):
     column_sortable_list = ["publish_date", "state", "notice_type"]
     column_default_sort = ("publish_date", True)
     column_searchable_list = ["title_zh", "title_en", "reference"]
+    search_hint = _l("Title or reference no.")
     column_filters = [
         CommunityFilter(),
         FilterEqual("state", _l("State"), options=NOTICE_STATES),

@@ -51,6 +51,11 @@ SUMMARIES = {
     "端午包粽子": "到场46户，共包粽子约600个，送独居老人30份。",
     "中秋游园会": "到场约260人，设猜灯谜、投壶、做月饼等8个摊位；建议明年增加照明。",
 }
+# (venue index, (month, day, hour, minute), hours, purpose, booked for) - bookings without an event
+BOOKINGS_A = [
+    (0, (11, 25, 9, 0), 2, "老年书法班", "老年协会"), (0, (12, 2, 9, 0), 2, "老年书法班", "老年协会"),
+    (1, (11, 29, 7, 0), 2, "太极拳晨练", "太极拳队"), (2, (12, 19, 14, 30), 3, "2026年度业主大会", "业主委员会"),
+]
 FEEDBACK = [(5, "活动很热闹，孩子很喜欢"), (4, "组织得不错，排队有点久"), (5, "希望每年都办"),
             (3, "场地有点挤"), (4, "志愿者很热情")]
 NOTICES = [
@@ -95,6 +100,8 @@ def seed_events(communities) -> int:
                 if new:
                     _signups(community, event, clerk)
                     _records(event, culture)
+            if events is EVENTS_A:
+                _bookings(community, venues, clerk)
             _notices(community, clerk, supervisor)
         return created
 
@@ -123,6 +130,16 @@ def _plan(community, supervisor, culture):
                           created_by=culture)
         plan.save_versioned(None)
     return plan
+
+
+def _bookings(community, venues, clerk):
+    for venue_index, (month, day, hour, minute), hours, purpose, booked_for in BOOKINGS_A:
+        start = to_utc(datetime(2026, month, day, hour, minute), community)
+        venue = venues[venue_index]
+        if VenueBooking.objects(venue=venue, start=start).first() is None:
+            VenueBooking(community=community, venue=venue, start=start, end=start + timedelta(hours=hours),
+                         purpose=purpose, booked_for=booked_for, state="booked", created_by=clerk,
+                         created_at=datetime(2026, 11, 10, 2, 0)).save_versioned(None)
 
 
 def _event(community, plan, venues, spec, culture, supervisor):

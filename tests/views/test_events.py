@@ -153,7 +153,10 @@ def test_cancel_on_the_event_page_promotes_and_attendance_is_ticked(ew, client_a
     text = response.data.decode()
     assert "moved up from the waiting list" in text
     assert SignUp.objects.get(pk=waiting.pk).state == "confirmed"
+    page = clerk.get(f"/admin/events/details/?id={event.pk}").data.decode()
+    assert "Tick attendance" not in page  # not before the day of the event
     clock.freeze(local(ew.community, 2026, 5, 10, 18, 45))
+    assert "Tick attendance" in clerk.get(f"/admin/events/details/?id={event.pk}").data.decode()
     clerk.post("/admin/signups/attend/", data={"id": str(waiting.pk), "attended": "1"})
     assert SignUp.objects.get(pk=waiting.pk).attended is True
     page = clerk.get(f"/admin/events/details/?id={event.pk}").data.decode()
@@ -205,6 +208,15 @@ def test_signups_export_to_a_valid_xlsx_with_translated_headers(ew, client_as):
     assert sheet.cell(row=sheet.max_row, column=6).value == "候补"
     assert AuditEntry.objects(action="export_signups").count() == 2
     assert client_as("housekeeper").get(f"/admin/signups/export-event/?event={event.pk}").status_code == 403
+
+
+def test_household_lookup_of_the_signup_form_is_scoped(ew, client_as):
+    clerk = client_as("clerk")
+    found = clerk.get("/admin/signups/ajax/lookup/?name=household&query=1-1-1").get_json()
+    labels = [label for _id, label in found]
+    assert labels and all(label.startswith("1-1-1") for label in labels)
+    assert str(ew.world["hh_b"].pk) not in [i for i, _l in found]  # B has a 1-1-101 too
+    assert clerk.get("/admin/signups/ajax/lookup/?name=household&query=李娜").get_json() == []
 
 
 # --- venues, calendar ------------------------------------------------------------------------------
