@@ -15,6 +15,7 @@ from flask_admin.actions import action
 from flask_admin.contrib.mongoengine.filters import BaseMongoEngineFilter, FilterEqual
 from flask_babel import get_timezone, gettext as _, lazy_gettext as _l
 from flask_login import current_user
+from mongoengine import ValidationError
 from wtforms.validators import InputRequired
 
 from admin_views.base import (VIEW_PERMISSIONS, EstateModelView, ScopedAjaxLoader, SecurePage,
@@ -234,9 +235,6 @@ class EventsAreaView(EstateModelView):
     def timely(self, name, model) -> bool:
         """Hide buttons whose time has not come (the rule refuses them anyway)."""
         return True
-
-    def get_local_value(self, model, name):
-        return local_text(getattr(model, name), model.community)
 
 
 
@@ -590,7 +588,7 @@ class VenueBookingView(LocalTimesMixin, EventsAreaView):
             return venue.book(to_utc(form.start.data, venue.community), to_utc(form.end.data, venue.community),
                               staff(), purpose=form.purpose.data, booked_for=form.booked_for.data,
                               contact_phone=form.contact_phone.data)
-        except DomainError as err:
+        except (DomainError, ValidationError) as err:
             return self._refuse(form, err, create=True)
 
     @action("cancel_booking", _l("Cancel booking"), _l("Cancel the selected bookings?"))
@@ -686,7 +684,7 @@ class SignUpView(EventsAreaView):
             return False
         try:
             signup = event.sign_up(form.household.data, form.people.data, form.contact_phone.data, staff())
-        except DomainError as err:
+        except (DomainError, ValidationError) as err:
             return self._refuse(form, err, create=True)
         if signup.state == "confirmed":
             flash(_("%(household)s is signed up (%(n)d people).", household=str(signup.household),

@@ -481,6 +481,7 @@ class Event(BilingualText, CommunityOwned, Versioned):
 
     # --- state machine ---
     def submit(self, user):
+        require("submit", user)
         if self.start and self.start <= clock.now():
             raise DomainError(gettext("The event's start has passed; change the date first."))
         return _transition(self, "submit", "submitted", user, ("draft", "rejected"),
@@ -521,6 +522,7 @@ class Event(BilingualText, CommunityOwned, Versioned):
             raise
 
     def mark_held(self, user):
+        require("mark_held", user)
         if self.start > clock.now():
             raise DomainError(gettext("The event has not started yet."))
         return _transition(self, "mark_held", "held", user, ("published",), extra={"held_at": clock.now()})

@@ -1,7 +1,7 @@
 """Rules of community events: state machine and roles, seats and waiting list, venues, records."""
 import io
 import threading
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -15,8 +15,7 @@ from documents.bilingual import pick
 from documents.events import (AnnualPlan, Event, EventFeedback, EventPhoto, SignUp, VenueBooking,
                               make_thumbnail)
 from documents.timeline import for_household
-from tests.events_support import (NOW, atomic_store_operations, ew, local,  # noqa: F401 - fixture
-                                  make_event)
+from tests.events_support import atomic_store_operations, ew, local, make_event  # noqa: F401 - fixture
 
 
 def field_errors(err) -> dict:

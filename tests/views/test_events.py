@@ -3,7 +3,6 @@ import io
 from datetime import datetime
 
 import openpyxl
-import pytest
 
 from app import clock
 from documents.audit import AuditEntry
@@ -229,6 +228,9 @@ def test_booking_form_names_the_conflicting_booking(ew, client_as):
     touching = clerk.post("/admin/venuebookings/new/", data=dict(data, start="2026-05-20 11:00:00",
                                                                  end="2026-05-20 12:00:00", purpose="太极"))
     assert touching.status_code == 302
+    bad_phone = clerk.post("/admin/venuebookings/new/", data=dict(data, start="2026-05-21 09:00:00",
+                                                                  end="2026-05-21 10:00:00", contact_phone="123"))
+    assert bad_phone.status_code == 200 and "Not a mainland mobile number" in bad_phone.data.decode()
     clash = clerk.post("/admin/venuebookings/new/", data=dict(data, start="2026-05-20 10:30:00",
                                                               end="2026-05-20 11:30:00", purpose="合唱"))
     text = clash.data.decode()
@@ -369,6 +371,15 @@ def test_notice_is_written_published_and_locked(ew, client_as):
     assert "cannot be changed" in edit.data.decode()
     assert Notice.objects.get(pk=notice.pk).title_zh == "业主大会通知"
     assert AuditEntry.objects(record_id=str(notice.pk), action="publish_notice").count() == 1
+
+
+def test_notice_list_filters_by_publish_date(ew, client_as, app):
+    from datetime import date
+    _notice(ew, title_zh="十月通知", publish_date=date(2026, 10, 8))
+    _notice(ew, title_zh="五月通知", publish_date=date(2026, 5, 31))
+    arg = filter_arg(app, "notices", "publish_date")
+    page = client_as("clerk").get(f"/admin/notices/?flt0_{arg}=2026-05-01+to+2026-05-31").data.decode()
+    assert "五月通知" in page and "十月通知" not in page
 
 
 def test_notice_for_buildings_needs_buildings(ew, client_as):
