@@ -59,6 +59,27 @@ def test_form_refuses_end_before_start_and_foreign_venue_on_the_field(ew, client
     assert Event.objects(title_zh="错时活动").count() == 0
 
 
+def test_published_event_edit_keeps_times_and_refuses_a_new_time(ew, client_as):
+    event = make_event(ew, capacity=3, venue=ew.venue)
+    event.sign_up(ew.households[0], 1, "", ew.clerk)
+    waiting = [event.sign_up(h, 1, "", ew.clerk) for h in ew.households[1:4]][-1]
+    data = {"community": str(ew.community.pk), "title_zh": event.title_zh, "title_en": event.title_en,
+            "event_type": event.event_type, "start": "2026-05-10 19:00:00", "end": "2026-05-10 21:00:00",
+            "venue": str(ew.venue.pk), "capacity": "4", "budget": "800.00", "organiser": "客服中心",
+            "description_zh": "请自带水杯", "record_version": str(Event.objects.get(pk=event.pk).version)}
+    culture = client_as("culture")
+    response = culture.post(f"/admin/events/edit/?id={event.pk}", data=data)
+    assert response.status_code == 302, response.data.decode()[-3000:]
+    stored = Event.objects.get(pk=event.pk)
+    assert stored.description_zh == "请自带水杯" and stored.capacity == 4 and stored.start == event.start
+    assert SignUp.objects.get(pk=waiting.pk).state == "confirmed"  # the new place went to the waiting list
+    moved = culture.post(f"/admin/events/edit/?id={event.pk}",
+                         data=dict(data, start="2026-05-11 19:00:00", end="2026-05-11 21:00:00",
+                                   record_version=str(stored.version)))
+    assert "Cannot be changed once the event was submitted" in moved.data.decode()
+    assert Event.objects.get(pk=event.pk).start == event.start
+
+
 def test_clerk_may_not_create_or_approve_events(ew, client_as):
     event = make_event(ew, state="submitted")
     clerk = client_as("clerk")
@@ -206,6 +227,11 @@ def test_signups_export_to_a_valid_xlsx_with_translated_headers(ew, client_as):
     assert header[0] == "序号" and list(header[3:9]) == ["人数", "联系电话", "状态", "候补序号", "已到场", "报名时间"]
     assert sheet.cell(row=sheet.max_row, column=6).value == "候补"
     assert AuditEntry.objects(action="export_signups").count() == 2
+    # the sign-up list's own export (all sign-ups the user may see) is a valid workbook too
+    listed = client_as("clerk").get("/admin/signups/export/xlsx/")
+    assert listed.status_code == 200
+    rows = list(openpyxl.load_workbook(io.BytesIO(listed.data)).active.iter_rows(values_only=True))
+    assert "人数" in rows[0] and "联系电话" in rows[0] and len(rows) == 3
     assert client_as("housekeeper").get(f"/admin/signups/export-event/?event={event.pk}").status_code == 403
 
 
