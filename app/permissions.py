@@ -36,6 +36,30 @@ PERMISSIONS: dict[str, dict[str, set]] = {
     "audit": {
         "manager": READ | {"export"}, "admin": READ,
     },
+    # Community events: plans, events, venues/bookings, sign-ups, records (photos, feedback).
+    "events": {
+        "manager": ALL | {"view_phones", "action:submit", "action:approve", "action:reject",
+                          "action:revise", "action:publish", "action:mark_held", "action:record",
+                          "action:cancel", "action:sign_up", "action:cancel_signup", "action:attend",
+                          "action:book_venue", "action:cancel_booking", "action:edit_venues",
+                          "action:add_record"},
+        "supervisor": READ | {"export", "view_phones", "action:approve", "action:reject",
+                              "action:cancel"},
+        "culture": WRITE | {"export", "view_phones", "action:submit", "action:revise",
+                            "action:publish", "action:mark_held", "action:record", "action:cancel",
+                            "action:attend", "action:book_venue", "action:cancel_booking",
+                            "action:edit_venues", "action:add_record"},
+        "clerk": READ | {"export", "view_phones", "action:sign_up", "action:cancel_signup",
+                         "action:attend", "action:book_venue", "action:cancel_booking"},
+        "housekeeper": READ,
+    },
+    "notices": {
+        "manager": ALL | {"action:publish", "action:withdraw"},
+        "supervisor": WRITE | {"export", "action:publish", "action:withdraw"},
+        "culture": WRITE,
+        "clerk": WRITE,
+        "housekeeper": READ,
+    },
 }
 
 

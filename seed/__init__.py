@@ -2,7 +2,7 @@
 import os
 import secrets
 
-from seed import places, residents, staff
+from seed import events, places, residents, staff
 
 
 def demo_password() -> tuple[str, bool]:
@@ -18,6 +18,7 @@ def run(households_per_community=(200, 100)) -> str:
     created_households = residents.seed_households(communities, households_per_community)
     password, generated = demo_password()
     created_staff = staff.seed_staff(communities, password)
+    events.seed_events(communities)
     lines = [f"Communities: {len(communities)}; new households: {created_households}; "
              f"new staff accounts: {len(created_staff)}"]
     if created_staff:

@@ -5,7 +5,7 @@ from documents.residents import Household
 from documents.staff import Staff
 
 
-def test_seed_twice_creates_nothing_new_and_uses_demo_password(app, monkeypatch):
+def test_seed_twice_creates_nothing_new_and_uses_demo_password(app_ctx, monkeypatch):
     from seed import run
     monkeypatch.setenv("DEMO_PASSWORD", "demo-password-xyz")
     first = run(households_per_community=(40, 20))
@@ -22,7 +22,7 @@ def test_seed_twice_creates_nothing_new_and_uses_demo_password(app, monkeypatch)
     assert Household.objects(tenants__id_type="passport").count() >= 1  # a few foreign tenants
 
 
-def test_seed_generates_a_password_when_none_is_given(app, monkeypatch):
+def test_seed_generates_a_password_when_none_is_given(app_ctx, monkeypatch):
     from seed import run
     monkeypatch.delenv("DEMO_PASSWORD", raising=False)
     report = run(households_per_community=(5, 5))

@@ -1,0 +1,106 @@
+"""Admin view of notices to residents: write, publish, withdraw, print on A4 in either language."""
+from flask import abort, request
+from flask_admin import expose
+from flask_admin.contrib.mongoengine.filters import FilterEqual
+from flask_babel import format_date, force_locale, gettext as _, lazy_gettext as _l
+
+from admin_views.events import CommunityFilter, EventsAreaView, LocalDateRangeFilter, _community, \
+    scoped_or_404, staff
+from documents.bilingual import current_language, is_english
+from documents.notices import AREA, AUDIENCES, NOTICE_STATES, NOTICE_TYPES, Notice
+
+PRINT_LANGUAGES = {"zh": "zh_Hans_CN", "en": "en"}
+
+
+class NoticeView(EventsAreaView):
+    area = AREA
+    details_template = "notices/notice_details.html"
+    column_list = ["publish_date", "title", "notice_type", "audience", "state", "author", "community"]
+    column_details_list = ["community", "notice_type", "reference", "title_zh", "title_en", "audience",
+                           "buildings", "publish_date", "issuer_zh", "issuer_en", "state", "author",
+                           "published_by", "withdraw_reason", "body_zh", "body_en"]
+    column_sortable_list = ["publish_date", "state", "notice_type"]
+    column_default_sort = ("publish_date", True)
+    column_searchable_list = ["title_zh", "title_en", "reference"]
+    search_hint = _l("Title or reference no.")
+    column_filters = [
+        CommunityFilter(),
+        FilterEqual("state", _l("State"), options=NOTICE_STATES),
+        FilterEqual("notice_type", _l("Type of notice"), options=NOTICE_TYPES),
+        FilterEqual("audience", _l("Audience"), options=AUDIENCES),
+        LocalDateRangeFilter("publish_date", _l("Publish date"), in_user_zone=False),
+    ]
+    form_columns = ["community", "notice_type", "reference", "title_zh", "title_en", "body_zh", "body_en",
+                    "audience", "buildings", "publish_date", "issuer_zh", "issuer_en"]
+    form_args = {
+        "buildings": {"allow_blank": True, "blank_text": "—"},
+        "title_zh": {"description": _l("Either language may be empty; the other one is shown and printed then.")},
+        "issuer_zh": {"description": _l("Empty: the community's customer service centre")},
+        "publish_date": {"description": _l("Empty: the day it is published")},
+    }
+    form_widget_args = {"body_zh": {"rows": 12}, "body_en": {"rows": 12}}
+    column_labels = {
+        "publish_date": _l("Publish date"), "title": _l("Title"), "notice_type": _l("Type of notice"),
+        "audience": _l("Audience"), "state": _l("State"), "author": _l("Author"), "community": _l("Community"),
+        "reference": _l("Reference no."), "title_zh": _l("Title (Chinese)"), "title_en": _l("Title (English)"),
+        "body_zh": _l("Text (Chinese)"), "body_en": _l("Text (English)"), "buildings": _l("Buildings"),
+        "issuer_zh": _l("Issued by (Chinese)"), "issuer_en": _l("Issued by (English)"),
+        "published_by": _l("Published by"), "withdraw_reason": _l("Reason for withdrawing"),
+    }
+    column_formatters = {
+        "title": lambda v, c, m, n: m.title,
+        "notice_type": lambda v, c, m, n: m.type_label,
+        "audience": lambda v, c, m, n: m.audience_text(),
+        "state": lambda v, c, m, n: m.state_label,
+        "author": lambda v, c, m, n: m.author.display_name if m.author else "",
+        "published_by": lambda v, c, m, n: m.published_by.display_name if m.published_by else "",
+        "buildings": lambda v, c, m, n: ", ".join(b.number for b in m.buildings),
+        "community": _community,
+    }
+    column_formatters_detail = column_formatters
+    transitions = {"publish": None, "withdraw": "reason"}
+    flow = {"draft": ["publish"], "published": ["withdraw"]}
+    transition_labels = {"publish": _l("Publish"), "withdraw": _l("Withdraw")}
+
+    def create_form(self, obj=None):
+        from admin_views.events import LocalTimesMixin
+        return LocalTimesMixin.default_community(self, super().create_form(obj))
+
+    def on_model_change(self, form, model, is_created):
+        model.buildings = model.buildings or []
+        if is_created:
+            model.author = staff()
+            model.state = "draft"
+
+    def on_model_delete(self, model):
+        if model.state != "draft":
+            from documents.base import DomainError
+            raise DomainError(_("Only a draft can be deleted; withdraw a published notice instead."))
+
+    def render(self, template, **kwargs):
+        if template == self.details_template and kwargs.get("model") is not None:
+            kwargs.update(transitions=self.offered(kwargs["model"]))
+        return super().render(template, **kwargs)
+
+    @expose("/print/")
+    def print_view(self):
+        """The notice as a clean A4 page in the chosen language (`lang=zh|en`), ready to print."""
+        notice = scoped_or_404(Notice, request.args.get("id"))
+        chosen = request.args.get("lang") or ("en" if is_english(current_language()) else "zh")
+        if chosen not in PRINT_LANGUAGES:
+            abort(404)
+        locale = PRINT_LANGUAGES[chosen]
+        with force_locale(locale):
+            day = notice.publish_date
+            page = self.render("notices/print.html", notice=notice, lang=chosen,
+                               html_lang="en" if chosen == "en" else "zh-CN",
+                               title=notice.text("title", locale), body=notice.body(locale),
+                               issuer=notice.issuer(locale), audience=notice.audience_text(),
+                               type_label=notice.type_label,
+                               date_text=format_date(day, "long") if day else "",
+                               draft=notice.state != "published")
+        return page
+
+
+def register(admin):
+    admin.add_view(NoticeView(Notice, name=_l("Notices"), category=_l("Community events"), endpoint="notices"))

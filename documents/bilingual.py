@@ -1,0 +1,66 @@
+"""Texts kept in Chinese and English, either of which may be empty.
+
+`pick(zh, en, language)` shows the wanted language and falls back to the other one, so a record
+written in one language only still reads in both UIs. Used by events and notices.
+"""
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+DEFAULT_ZONE = "Asia/Shanghai"
+
+
+def is_english(language: str | None) -> bool:
+    return bool(language) and str(language).lower().startswith("en")
+
+
+def pick(zh: str | None, en: str | None, language: str | None) -> str:
+    """The text in `language` ("en" or a Chinese locale), else the other language's, else ""."""
+    zh, en = (zh or "").strip(), (en or "").strip()
+    if is_english(language):
+        return en or zh
+    return zh or en
+
+
+def current_language() -> str:
+    """The UI language of the current request ("en" or "zh_Hans_CN"); Chinese outside requests."""
+    try:
+        from app.i18n import current_language as request_language
+        return request_language()
+    except (RuntimeError, KeyError, AttributeError):
+        return "zh_Hans_CN"
+
+
+class BilingualText:
+    """Mixin for documents with `<name>_zh` / `<name>_en` pairs."""
+
+    def text(self, name: str, language: str | None = None) -> str:
+        return pick(getattr(self, f"{name}_zh", ""), getattr(self, f"{name}_en", ""),
+                    language or current_language())
+
+    @property
+    def title(self) -> str:
+        return self.text("title")
+
+
+# --- community time zone: stored naive UTC, shown and typed in the community's zone ---
+
+def zone_of(community) -> ZoneInfo:
+    name = getattr(community, "timezone", None) or DEFAULT_ZONE
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(DEFAULT_ZONE)
+
+
+def to_local(value: datetime | None, community) -> datetime | None:
+    """Naive UTC -> naive wall-clock time of the community."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone_of(community)).replace(tzinfo=None)
+
+
+def to_utc(value: datetime | None, community) -> datetime | None:
+    """Naive wall-clock time of the community -> naive UTC (as stored)."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=zone_of(community)).astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
