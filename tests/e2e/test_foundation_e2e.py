@@ -407,12 +407,15 @@ def test_edit_archive_saves_and_shows_in_details_and_history(page, portal, login
     expect(latest).to_contain_text(text("Edited", "zh"))
     # exactly the changed fields, by their labels, with readable old -> new values
     changed = latest.locator(".history-change")
-    assert sorted(c.get_attribute("data-field") for c in changed.all()) == ["members", "notes", "tags"]
+    fields = [c.get_attribute("data-field") for c in changed.all()]
+    assert sorted({f.split(".")[0] for f in fields}) == ["members", "notes", "tags"]
+    new_member = [f for f in fields if re.fullmatch(r"members\.\d+\.name", f)]
+    assert len(new_member) == 1  # a new entry is listed field by field
     expect(latest.locator(".history-change[data-field=notes]")).to_have_text(
         f"{text('Notes', 'zh')}: → {note}")
-    expect(latest.locator(".history-change[data-field=members]")).to_contain_text(
-        f"{text('Household members', 'zh')}: ")
-    expect(latest.locator(".history-change[data-field=members]")).to_contain_text("测试家属")
+    member_name = latest.locator(f".history-change[data-field='{new_member[0]}']")
+    expect(member_name).to_contain_text(f"{text('Household members', 'zh')} #")
+    expect(member_name).to_contain_text("测试家属")
     expect(latest.locator(".history-change[data-field=tags]")).to_contain_text("测试标签")
     expect(page.locator("#household-timeline")).to_contain_text(text("Archive edited", "zh"))
     screenshot(page, "archive_details_after_edit_zh")
