@@ -11,12 +11,37 @@ PASSWORD = "test-password-123"
 ROLES = ["admin", "manager", "supervisor", "clerk", "housekeeper", "cashier", "culture"]
 
 
+def pytest_sessionstart(session):
+    """Compile the catalogs if needed, so a bare `pytest` sees the same texts as `make test`."""
+    from pathlib import Path
+
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po in Path(__file__).resolve().parent.parent.glob("translations/*/LC_MESSAGES/messages.po"):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            with open(po, "rb") as src, open(mo, "wb") as dst:
+                write_mo(dst, read_po(src))
+
+
 @pytest.fixture
 def app():
+    """A fresh app on an empty in-memory store.
+
+    No app context is held open during the test: Flask would reuse it for every request of the
+    test client, and `g` (the logged-in user, the locale) would leak from one request to the next.
+    Use the `app_ctx` fixture where code needs a context outside a request.
+    """
     application = create_app(TestConfig())
-    with application.app_context():
-        yield application
+    yield application
     clock.freeze(None)
+
+
+@pytest.fixture
+def app_ctx(app):
+    with app.app_context():
+        yield app
 
 
 @pytest.fixture
