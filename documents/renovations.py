@@ -127,7 +127,7 @@ STEP_LABELS = {
     "submit": _l("Submit"), "flat_inspection": _l("Record flat inspection"), "approve": _l("Approve"),
     "reject": _l("Reject"), "start": _l("Start work"), "set_phase": _l("Change phase"),
     "initial_inspection": _l("Record initial inspection"), "final_inspection": _l("Record final inspection"),
-    "refund": _l("Refund deposit"), "archive": _l("Archive"), "issue_permit": _l("Issue permit"),
+    "refund": _l("Refund deposit"), "archive": _l("Archive file"), "issue_permit": _l("Issue permit"),
     "approve_hot_work": _l("Approve hot work"), "revoke_permit": _l("Revoke permit"),
     "log_patrol": _l("Log patrol"), "rectify": _l("Mark rectified"), "attach": _l("Attach file"),
     "remove_attachment": _l("Remove file"),
@@ -311,15 +311,18 @@ class Contractor(EmbeddedDocument):
 
 
 class Worker(EmbeddedDocument):
-    key = StringField(max_length=12)
     name = StringField(required=True, max_length=60, verbose_name=_l("Name"))
     id_number = StringField(required=True, max_length=18, validation=validate_worker_id,
                             verbose_name=_l("ID number"))
     phone = StringField(max_length=20, validation=validate_mobile, verbose_name=_l("Phone"))
     trade = StringField(max_length=30, verbose_name=_l("Trade"))
 
+    @property
+    def key(self) -> str:
+        """Follows the ID number, so passes stay linked to the worker when the list is edited."""
+        return hashlib.sha1((self.id_number or "").strip().upper().encode()).hexdigest()[:12]
+
     def clean(self):
-        self.key = self.key or new_key()
         self.id_number = (self.id_number or "").strip().upper()
         if self.phone:
             self.phone = normalise_phone(self.phone)
@@ -510,7 +513,8 @@ class Renovation(CommunityOwned, Versioned):
             raise ValidationError(errors={"workers": ValidationError(
                 gettext("The same worker is listed twice."))})
         if self.created_at is None:
-            self.created_at = clock.now()
+            now = clock.now()  # MongoDB keeps milliseconds; so does the copy in memory
+            self.created_at = now.replace(microsecond=now.microsecond // 1000 * 1000)
         if self.room is not None and self.state in OPEN_STATES:
             clash = Renovation.objects(room=self.room, state__in=list(OPEN_STATES), pk__ne=self.pk).first()
             if clash:

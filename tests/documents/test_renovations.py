@@ -263,7 +263,22 @@ def test_refunds_interleaved_between_read_and_write_pay_once(w):
     assert AuditEntry.objects(record_id=str(r.pk), action="refund").count() == 1
 
 
-def test_racing_refund_threads_pay_once(w):
+@pytest.fixture
+def atomic_find_and_modify(monkeypatch):
+    """MongoDB applies one findAndModify at a time per document; mongomock does not (its find and
+    update can interleave between threads), so the test store is given that guarantee. Everything
+    above the database write (reading the file, checking state and amounts) still races freely."""
+    import mongomock.collection
+    lock = threading.Lock()
+    original = mongomock.collection.Collection.find_one_and_update
+
+    def locked(self, *args, **kwargs):
+        with lock:
+            return original(self, *args, **kwargs)
+    monkeypatch.setattr(mongomock.collection.Collection, "find_one_and_update", locked)
+
+
+def test_racing_refund_threads_pay_once(w, atomic_find_and_modify):
     r = file_in_state(w, "final_passed")
     users = [staff(w, "cashier"), staff(w, "manager")] * 4
     loaded = [Renovation.objects.get(pk=r.pk) for _ in users]
