@@ -494,6 +494,13 @@ class RenovationView(EstateModelView):
             abort(404)
         self._require(f"action:{name}")
         model = self._load(request.args.get("id"))
+        if request.method == "GET":
+            try:  # no form for a step that cannot be taken now; say why instead
+                model.authorize(name, current_user._get_current_object())
+                model.require_state(name)
+            except DomainError as err:
+                flash(err.message, "error")
+                return self._back(model)
         form = STEP_FORMS[name]()
         self._prefill(name, model, form)
         if request.method == "POST" and form.validate():
@@ -501,10 +508,10 @@ class RenovationView(EstateModelView):
                 outcome = self._perform(name, model, form)
             except DomainError as err:
                 flash(err.message, "error")
-                if name in ONE_CLICK_STEPS:
-                    return self._back(model)
                 model = self._load(model.pk)
-                self._prefill(name, model, form, refresh=True)
+                if name in ONE_CLICK_STEPS or not model.allows(name, current_user._get_current_object()):
+                    return self._back(model)  # e.g. a colleague took the step meanwhile
+                self._prefill(name, model, form)
             else:
                 flash(outcome, "success")
                 if name == "log_patrol" and request.args.get("from") == "due":
@@ -517,7 +524,7 @@ class RenovationView(EstateModelView):
                            step_label=STEP_LABELS[name], confirmation=CONFIRMATIONS.get(name),
                            money=money_text, fmt_date=_date)
 
-    def _prefill(self, name, model, form, refresh=False):
+    def _prefill(self, name, model, form):
         if name == "refund":
             due = model.refund_due()
             form.expected_amount.data = str(due)  # the amount shown is the amount confirmed

@@ -702,7 +702,7 @@ class Renovation(CommunityOwned, Versioned):
         update = {"push__inspections": inspection,
                   "set__state": "flat_passed" if passed else "flat_failed"}
         previous = self.last_inspection("flat")
-        note = gettext("passed") if passed else gettext("failed: %(items)s", items="; ".join(items))
+        note = "✓" if passed else "✗ " + "; ".join(items)  # stored notes stay language-neutral
         if passed and previous is not None and not previous.passed:
             # the re-inspection confirms that the listed failures were repaired
             index = self.inspections.index(previous)
@@ -819,8 +819,7 @@ class Renovation(CommunityOwned, Versioned):
             for n, item in enumerate(previous.items):
                 if not item.repaired_on:
                     update[f"set__inspections__{index}__items__{n}__repaired_on"] = on
-        note = gettext("passed") if passed else gettext("failed: %(items)s",
-                                                        items="; ".join(r.description for r in rows))
+        note = "✓" if passed else "✗ " + "; ".join(r.description for r in rows)
         # the version check keeps deductions and the refund computed from the same data
         return self._write("final_inspection", user, update, note=note, check_version=True)
 

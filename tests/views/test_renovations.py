@@ -348,3 +348,62 @@ def test_permit_pages_issue_and_revoke(app, world, client_as):
     assert Renovation.objects.get(pk=r.pk).permits[0].status == "revoked"
     assert client_as("cashier").post(f"/admin/renovations/permit/revoke/?id={r.pk}",
                                      data={"key": key, "reason": "x"}).status_code == 403
+
+
+# --- Chinese ----------------------------------------------------------------------------------------
+
+def renovation_msgids():
+    """The English texts of this area (its modules and templates) that have a Chinese translation."""
+    import re
+    from pathlib import Path
+
+    from babel.messages.extract import extract_from_dir
+    from babel.messages.pofile import read_po
+    root = Path(__file__).resolve().parents[2]
+    with open(root / "translations/zh_Hans_CN/LC_MESSAGES/messages.po", "rb") as fh:
+        zh = {m.id: m.string for m in read_po(fh) if m.id}
+    method_map = [("documents/renovations.py", "python"), ("admin_views/renovations.py", "python"),
+                  ("app/templates/renovations/**.html", "jinja2")]
+    ids = set()
+    for _f, _l, message, _c, _x in extract_from_dir(str(root), method_map, keywords={
+            "_": None, "_l": None, "gettext": None, "lazy_gettext": None}):
+        msgid = message[0] if isinstance(message, tuple) else message
+        if msgid and re.search(r"[A-Za-z]{3}", msgid) and "%(" not in msgid and zh.get(msgid) \
+                and zh[msgid] != msgid:
+            ids.add(msgid)
+    return ids
+
+
+def test_renovation_pages_in_chinese_show_no_english_text_of_this_area(app, world, client_as):
+    import html
+    import re
+    from documents.staff import Staff
+    Staff.objects.update(set__language="zh_Hans_CN")
+    ids = renovation_msgids()
+    assert len(ids) > 150
+    running = make(app, world, "in_progress")
+    in_ctx(app, running.log_patrol, world["staff"]["housekeeper"], findings="正常",
+           violations=[{"type": "debris", "description": "垃圾", "deduction": "10"}])
+    done = make(app, world, "refunded", household=world["hh_a2"])
+    pages = {
+        "supervisor": ["/admin/renovations/", f"/admin/renovations/details/?id={running.pk}",
+                       f"/admin/renovations/permit/?id={running.pk}&kind=hot_work",
+                       f"/admin/renovations/permit/?id={running.pk}&kind=item_release",
+                       f"/admin/renovations/step/set_phase/?id={running.pk}",
+                       f"/admin/renovations/print/permit/?id={running.pk}"],
+        "housekeeper": ["/admin/renovation-patrols/", f"/admin/renovations/step/log_patrol/?id={running.pk}",
+                        f"/admin/renovations/step/initial_inspection/?id={running.pk}"],
+        "cashier": [f"/admin/renovations/details/?id={done.pk}", f"/admin/renovations/print/receipt/?id={done.pk}"],
+        "clerk": ["/admin/renovations/new/", f"/admin/renovations/edit/?id={running.pk}"],
+    }
+    for username, urls in pages.items():
+        client = client_as(username)
+        for url in urls:
+            response = client.get(url)
+            assert response.status_code == 200, (username, url)
+            page = re.sub(r"(?s)<(script|style)[^>]*>.*?</\1>", " ", response.data.decode())
+            texts = {html.unescape(t).strip() for t in re.split(r"<[^>]+>", page)}
+            texts |= {html.unescape(a).strip() for a in re.findall(r'(?:placeholder|title)="([^"]*)"', page)}
+            leftovers = sorted(i for i in ids if i in texts)
+            assert leftovers == [], (username, url, leftovers)
+    assert "装修许可证" in client_as("supervisor").get(f"/admin/renovations/print/permit/?id={running.pk}").data.decode()
