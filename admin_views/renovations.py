@@ -22,8 +22,8 @@ from wtforms import (BooleanField, DateField, DateTimeLocalField, DecimalField, 
                      StringField, TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from admin_views.base import (EstateModelView, ScopedAjaxLoader, SecurePage, choice_label,
-                              html_table, masked_id, masked_phone, scope_to_user)
+from admin_views.base import (EstateModelView, ScopedAjaxLoader, SecurePage, html_table, masked_id,
+                              masked_phone, scope_to_user)
 from app import clock
 from app.permissions import can
 from documents import audit
@@ -31,7 +31,7 @@ from documents.base import DomainError
 from documents.places import Community, parse_room_code
 from documents.renovations import (ACTION_LABELS, AREA, ATTACHMENT_KINDS, INSPECTION_KINDS,
                                    MAX_ATTACHMENT_BYTES, PERMIT_KINDS, PERMIT_STATUSES, PHASES,
-                                   REFUND_METHODS, STATES, STEP_LABELS, TRANSITIONS, VIOLATION_TYPES,
+                                   REFUND_METHODS, STATES, STEP_LABELS, VIOLATION_TYPES,
                                    DepositRefund, Renovation, RenovationAttachment, as_date,
                                    due_patrols, local_today, money_text, new_key)
 from documents.residents import Household
@@ -360,6 +360,7 @@ class RenovationView(EstateModelView):
     form_columns = ["household", "applicant", "applicant_phone", "contractor", "workers", "scope",
                     "planned_start", "planned_end", "deposit", "management_fee", "other_fees",
                     "agreement_signed_on", "notes"]
+    form_overrides = {"scope": TextAreaField, "notes": TextAreaField}
     form_args = {
         "applicant": {"description": _l("Left empty: the household's name")},
         "deposit": {"description": _l("Renovation deposit, refunded after the final inspection minus deductions")},

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import gettext, lazy_gettext as _l
 from mongoengine import (BooleanField, DateField, DateTimeField, Decimal128Field, Document,
                          EmbeddedDocument, EmbeddedDocumentField, EmbeddedDocumentListField,
-                         FileField, IntField, ListField, ReferenceField, StringField,
+                         FileField, IntField, ReferenceField, StringField,
                          ValidationError)
 from mongoengine.errors import NotUniqueError
 
@@ -418,7 +418,7 @@ class Renovation(CommunityOwned, Versioned):
     building_no = StringField(verbose_name=_l("Building no."))
     room_code = StringField(verbose_name=_l("Room"))
     sort_key = StringField()
-    applicant = StringField(required=True, max_length=60, verbose_name=_l("Applicant"))
+    applicant = StringField(max_length=60, verbose_name=_l("Applicant"))  # default: the household's name
     applicant_phone = StringField(max_length=20, validation=validate_mobile,
                                   verbose_name=_l("Applicant's phone"))
     contractor = EmbeddedDocumentField(Contractor, verbose_name=_l("Contractor"))
@@ -500,7 +500,7 @@ class Renovation(CommunityOwned, Versioned):
             self.room_code = household.room_code or (self.room.code if self.room else None)
             self.building_no = household.building_no or (self.room.building_no if self.room else None)
             self.sort_key = household.sort_key
-            if not self.applicant:
+            if not (self.applicant or "").strip():
                 self.applicant = household.name
         if self.applicant_phone:
             self.applicant_phone = normalise_phone(self.applicant_phone)

@@ -15,9 +15,7 @@ from documents.places import Room
 from documents.renovations import (MAX_ATTACHMENT_BYTES, DepositRefund, Renovation,
                                    RenovationAttachment, due_patrols, licence_problem,
                                    next_patrol_due, patrol_status, to_money)
-from documents.staff import Staff
-from tests.renovations_support import (JPEG, NOW, PDF, PNG, TODAY, attach_documents, file_in_state,
-                                       licence_no, new_file)
+from tests.renovations_support import (NOW, PDF, PNG, TODAY, file_in_state, licence_no, new_file)
 
 
 @pytest.fixture
@@ -495,3 +493,9 @@ def test_business_licence_check():
     assert licence_problem(licence_no()) is None
     assert "check character" in licence_problem(licence_no()[:17] + ("0" if licence_no()[17] != "0" else "1"))
     assert licence_problem("12345") is not None
+
+
+def test_applicant_defaults_to_the_household_and_room_data_are_derived(w):
+    r = new_file(w, applicant="  ", community=None)
+    assert r.applicant == "张伟" and r.community.pk == w["A"].pk
+    assert (r.room_code, r.building_no, r.contractor_company) == ("1-1-101", "1", "深圳市安居装饰工程有限公司")

@@ -407,3 +407,13 @@ def test_renovation_pages_in_chinese_show_no_english_text_of_this_area(app, worl
             leftovers = sorted(i for i in ids if i in texts)
             assert leftovers == [], (username, url, leftovers)
     assert "装修许可证" in client_as("supervisor").get(f"/admin/renovations/print/permit/?id={running.pk}").data.decode()
+
+
+def test_household_choice_on_the_form_is_scoped_to_the_community(app, world, client_as):
+    import json
+    found = json.loads(client_as("clerk").get(
+        "/admin/renovations/ajax/lookup/?name=household&query=1-1").data)
+    names = {label for _pk, label in found}
+    assert any("张伟" in n for n in names) and not any("李娜" in n for n in names)
+    client_as("clerk").post("/admin/renovations/new/", data=dict(CREATE, household=str(world["hh_b"].pk)))
+    assert Renovation.objects(household=world["hh_b"]).count() == 0
