@@ -389,7 +389,8 @@ class RenovationView(EstateModelView):
         **{name: (lambda name: lambda v, c, m, n: _date(getattr(m, name)))(name) for name in (
             "planned_start", "planned_end", "started_on", "finished_on", "next_patrol_due")},
     }
-    list_select_related = False  # the list shows only the file's own (denormalised) fields
+    # list_select_related (base default): the community of each row (time zone, scoping checks of the
+    # row buttons) is fetched in one query per page, not one per row
 
     def __init__(self, *args, **kwargs):
         self.form_ajax_refs = {
