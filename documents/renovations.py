@@ -122,6 +122,16 @@ ACTION_LABELS = {
     "remove_attachment": _l("File removed"),
 }
 audit.register_action_labels(ACTION_LABELS)
+#: what must have happened before a step (added to the "not possible now" message)
+STEP_PRECONDITIONS = {
+    "approve": _l("The flat must first pass the second inspection."),
+    "start": _l("Work starts only after approval."),
+    "initial_inspection": _l("The initial inspection follows the work in progress."),
+    "final_inspection": _l("The initial inspection comes first."),
+    "refund": _l("The deposit is refunded only after the final inspection has passed."),
+    "archive": _l("Only a file whose deposit was refunded, or a rejected one, is archived."),
+    "log_patrol": _l("Patrols are logged while the work is in progress."),
+}
 #: the steps as buttons and in messages ("Your role does not allow this step: Approve.")
 STEP_LABELS = {
     "submit": _l("Submit"), "flat_inspection": _l("Record flat inspection"), "approve": _l("Approve"),
@@ -628,9 +638,10 @@ class Renovation(CommunityOwned, Versioned):
 
     def require_state(self, action: str):
         if self.state not in TRANSITIONS[action]:
-            raise DomainError(gettext(
-                "This step (%(step)s) is not possible while the file is “%(state)s”.",
-                step=str(STEP_LABELS.get(action, action)), state=self.state_label))
+            message = gettext("This step (%(step)s) is not possible while the file is “%(state)s”.",
+                              step=str(STEP_LABELS.get(action, action)), state=self.state_label)
+            hint = STEP_PRECONDITIONS.get(action)
+            raise DomainError(f"{message} {hint}" if hint else message)
 
     def _write(self, action: str, user, update: dict, note: str | None = None, check_version=False,
                extra_query: dict | None = None, changes=True):
