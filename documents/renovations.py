@@ -1007,8 +1007,14 @@ class Renovation(CommunityOwned, Versioned):
             raise DomainError(gettext("The permit cannot end before it starts."), field="valid_to")
         code = PERMIT_CODES[kind]
         permit.number = f"{self.permit_no}-{code}{Counter.next(f'{self.pk}:{kind}'):02d}"
-        self._write("issue_permit", user, {"push__permits": permit}, note=permit.number,
-                    extra_query={"permits__key__ne": key}, changes=False)
+        try:
+            self._write("issue_permit", user, {"push__permits": permit}, note=permit.number,
+                        extra_query={"permits__key__ne": key}, changes=False)
+        except DomainError:
+            fresh = Renovation.objects(pk=self.pk).first()
+            if fresh is None or fresh.permit(key) is None:
+                raise
+            self._reload_from(fresh)  # the same form was posted twice at once: one permit
         return self.permit(key)
 
     def revoke_permit(self, user, key: str, reason: str):

@@ -501,3 +501,13 @@ def test_applicant_defaults_to_the_household_and_room_data_are_derived(w):
     r = new_file(w, applicant="  ", community=None)
     assert r.applicant == "张伟" and r.community.pk == w["A"].pk
     assert (r.room_code, r.building_no, r.contractor_company) == ("1-1-101", "1", "深圳市安居装饰工程有限公司")
+
+
+def test_the_same_permit_form_posted_twice_at_once_issues_one_permit(w):
+    r = file_in_state(w, "approved")
+    first, second = Renovation.objects.get(pk=r.pk), Renovation.objects.get(pk=r.pk)
+    data = dict(worker_key=r.workers[1].key, valid_to=date(2026, 4, 30))
+    a = first.issue_permit(staff(w, "clerk"), "worker_pass", key="same-form", **data)
+    b = second.issue_permit(staff(w, "clerk"), "worker_pass", key="same-form", **data)
+    assert a.number == b.number and len(Renovation.objects.get(pk=r.pk).permits) == 1
+    assert AuditEntry.objects(record_id=str(r.pk), action="issue_permit").count() == 1
