@@ -3,11 +3,11 @@ from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 
-from admin_views import audit, events, lookup, notices, places, residents, staff
+from admin_views import audit, events, lookup, notices, places, renovations, residents, staff
 from admin_views.base import SecureIndexView
 
 # Areas in menu order; a new area adds its module here.
-AREAS = [lookup, residents, places, staff, audit, events, notices]
+AREAS = [lookup, residents, renovations, events, notices, places, staff, audit]
 
 
 def init_admin(app):

@@ -33,6 +33,27 @@ PERMISSIONS: dict[str, dict[str, set]] = {
     "staff": {
         "admin": ALL - {"delete"} | {"action:deactivate", "action:activate"},
     },
+    "renovations": {
+        # clerk opens and submits files, issues passes and item releases; supervisor approves,
+        # rejects, inspects and signs hot work; housekeeper patrols and inspects (own buildings,
+        # enforced in documents/renovations.py); cashier refunds the deposit; manager does all.
+        "manager": ALL | {f"action:{a}" for a in (
+            "submit", "flat_inspection", "approve", "reject", "start", "set_phase", "initial_inspection",
+            "final_inspection", "refund", "archive", "issue_permit", "approve_hot_work", "revoke_permit",
+            "log_patrol", "rectify", "attach", "remove_attachment")}
+        | {"view_id_numbers", "view_phones", "patrols_due"},
+        "supervisor": READ | {"edit", "export", "view_id_numbers", "view_phones", "patrols_due"}
+        | {f"action:{a}" for a in ("approve", "reject", "flat_inspection", "initial_inspection",
+                                   "final_inspection", "start", "set_phase", "rectify", "issue_permit",
+                                   "approve_hot_work", "revoke_permit", "attach", "archive")},
+        "clerk": WRITE | {"export", "view_id_numbers", "view_phones"}
+        | {f"action:{a}" for a in ("submit", "start", "issue_permit", "revoke_permit", "attach",
+                                   "remove_attachment", "archive")},
+        "housekeeper": READ | {"view_phones", "patrols_due"}
+        | {f"action:{a}" for a in ("log_patrol", "flat_inspection", "initial_inspection",
+                                   "final_inspection", "set_phase", "start", "rectify", "attach")},
+        "cashier": READ | {"export", "action:refund"},
+    },
     "audit": {
         "manager": READ | {"export"}, "admin": READ,
     },

@@ -2,7 +2,7 @@
 import os
 import secrets
 
-from seed import events, places, residents, staff
+from seed import events, places, renovations, residents, staff
 
 
 def demo_password() -> tuple[str, bool]:
@@ -21,6 +21,7 @@ def run(households_per_community=(200, 100)) -> str:
     events.seed_events(communities)
     lines = [f"Communities: {len(communities)}; new households: {created_households}; "
              f"new staff accounts: {len(created_staff)}"]
+    lines.append(f"New renovation files: {renovations.seed_renovations(communities)}")
     if created_staff:
         lines.append("Demo accounts: " + ", ".join(created_staff))
         if generated:

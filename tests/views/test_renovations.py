@@ -1,0 +1,419 @@
+"""Renovation files through the test client: the whole path as each role would click it."""
+import io
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from admin_views.renovations import rmb_upper
+from app import clock
+from documents.audit import AuditEntry
+from documents.places import Room
+from documents.renovations import DepositRefund, Renovation, RenovationAttachment
+from tests.renovations_support import JPEG, NOW, PDF, PNG, file_in_state, id_number, licence_no
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock():
+    clock.freeze(NOW)
+    yield
+    clock.freeze(None)
+
+
+def in_ctx(app, fn, *args, **kwargs):
+    """Run document code (set-up) inside a request context, as the views do."""
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        return fn(*args, **kwargs)
+
+
+def make(app, world, state, **kwargs):
+    return in_ctx(app, file_in_state, world, state, **kwargs)
+
+
+def step(client, name, renovation, data=None, **kw):
+    return client.post(f"/admin/renovations/step/{name}/?id={renovation.pk}", data=data or {}, **kw)
+
+
+def state_of(renovation):
+    return Renovation.objects.get(pk=renovation.pk).state
+
+
+def filter_arg(app, column):
+    """The URL argument Flask-Admin uses for the renovation list filter on `column`."""
+    view = next(v for v in app.extensions["estate_admin"]._views if getattr(v, "endpoint", "") == "renovations")
+    index = next(i for i, f in enumerate(view._filters) if f.column == column)
+    return f"flt0_{index}"
+
+
+def upload(client, renovation, kind, name, data):
+    return client.post(f"/admin/renovations/attachment/upload/?id={renovation.pk}",
+                       data={"kind": kind, "file": (io.BytesIO(data), name)},
+                       content_type="multipart/form-data", follow_redirects=True)
+
+
+CREATE = {
+    "applicant": "张伟", "applicant_phone": "13800138000",
+    "contractor-company": "深圳市安居装饰工程有限公司", "contractor-licence_no": licence_no(),
+    "contractor-qualification": "二级", "contractor-site_manager": "王建国", "contractor-phone": "13600001111",
+    "workers-0-name": "李师傅", "workers-0-id_number": id_number(), "workers-0-phone": "13511112222",
+    "workers-0-trade": "水电工", "scope": "厨卫改造", "planned_start": "2026-03-05", "planned_end": "2026-05-31",
+    "deposit": "3000.00", "management_fee": "450.00", "other_fees-0-item": "垃圾清运费",
+    "other_fees-0-amount": "200.00", "agreement_signed_on": "2026-03-01",
+}
+
+
+# --- the happy path -------------------------------------------------------------------------------
+
+def test_happy_path_from_draft_to_archived_through_the_views(app, world, client_as):
+    hh = world["hh_a"]
+    clerk, keeper, sup, cashier = (client_as(u) for u in ("clerk", "housekeeper", "supervisor", "cashier"))
+
+    response = clerk.post("/admin/renovations/new/", data=dict(CREATE, household=str(hh.pk)))
+    assert response.status_code == 302, response.data.decode()[-3000:]
+    r = Renovation.objects.get(household=hh)
+    assert r.state == "draft" and r.deposit == Decimal("3000.00") and r.community.pk == world["A"].pk
+    assert r.workers[0].name == "李师傅" and r.other_fees[0].amount == Decimal("200.00")
+
+    page = step(clerk, "submit", r, follow_redirects=True).data.decode()
+    assert "The file cannot be submitted yet" in page and "Business licence copy" in page
+    for kind, name, data in (("licence", "licence.pdf", PDF), ("qualification", "q.pdf", PDF),
+                             ("worker_ids", "ids.jpg", JPEG)):
+        assert f"{name} was attached" in upload(clerk, r, kind, name, data).data.decode()
+    assert "The file was submitted" in step(clerk, "submit", r, follow_redirects=True).data.decode()
+    assert state_of(r) == "submitted"
+
+    step(keeper, "flat_inspection", r, {"passed": "no", "items": "卫生间闭水试验渗漏\n"})
+    assert state_of(r) == "flat_failed"
+    step(keeper, "flat_inspection", r, {"passed": "yes", "notes": "复验合格"})
+    assert state_of(r) == "flat_passed"
+
+    details = sup.get(f"/admin/renovations/details/?id={r.pk}").data.decode()
+    assert 'data-step="approve"' in details and 'data-step="reject"' in details
+    page = step(sup, "approve", r, follow_redirects=True).data.decode()
+    assert "Approved: permit A-ZX2026-0001 was issued." in page
+    r.reload()
+    assert r.state == "approved" and r.permit_no == "A-ZX2026-0001"
+
+    step(clerk, "start", r, {"phase": "water_electric"})
+    assert state_of(r) == "in_progress"
+    assert Room.objects.get(pk=hh.room.pk).status == "renovating"
+
+    due = keeper.get("/admin/renovation-patrols/").data.decode()
+    assert "1-1-101" in due and "Due today" in due
+    form = keeper.get(f"/admin/renovations/step/log_patrol/?id={r.pk}").data.decode()
+    assert 'name="key"' in form
+    response = keeper.post(f"/admin/renovations/step/log_patrol/?id={r.pk}", data={
+        "key": "patrol-form-1", "on": "2026-03-02", "phase": "water_electric", "findings": "楼道有垃圾",
+        "violations-0-type": "debris", "violations-0-description": "楼道堆放垃圾", "violations-0-deduction": "150.50",
+        "violations-0-deadline": "2026-03-03", "photos": [(io.BytesIO(PNG), "site.png")]},
+        content_type="multipart/form-data", follow_redirects=True)
+    assert "The patrol was recorded." in response.data.decode()
+    r.reload()
+    assert len(r.patrols) == 1 and r.patrols[0].violations[0].deduction == Decimal("150.50")
+    photo = RenovationAttachment.objects.get(renovation=r, kind="photo")
+    assert photo.patrol_key == "patrol-form-1" and photo.read() == PNG
+    assert "1-1-101" not in keeper.get("/admin/renovation-patrols/").data.decode()
+
+    step(keeper, "initial_inspection", r, {"notes": "完工", "items": ""})
+    assert state_of(r) == "initial_inspected"
+    assert Room.objects.get(pk=hh.room.pk).status == "occupied"
+    step(sup, "final_inspection", r, {"passed": "yes", "items-0-description": "门口墙面污损",
+                                      "items-0-deduction": "49.50"})
+    assert state_of(r) == "final_passed"
+
+    page = cashier.get(f"/admin/renovations/step/refund/?id={r.pk}").data.decode()
+    assert "2,800.00" in page and "150.50" in page and "49.50" in page and 'value="2800.00"' in page
+    page = step(cashier, "refund", r, {"method": "cash", "paid_to": "张伟", "expected_amount": "2800.00"},
+                follow_redirects=True).data.decode()
+    assert "The deposit was refunded: 2,800.00, receipt A-TK2026-00001." in page
+    receipt = cashier.get(f"/admin/renovations/print/receipt/?id={r.pk}&lang=en").data.decode()
+    assert "A-TK2026-00001" in receipt and "2,800.00" in receipt and "Deposit refund receipt" in receipt
+    receipt_zh = cashier.get(f"/admin/renovations/print/receipt/?id={r.pk}").data.decode()
+    assert "押金退还收据" in receipt_zh and "贰仟捌佰元整" in receipt_zh
+
+    step(clerk, "archive", r)
+    assert state_of(r) == "archived"
+    actions = [e.action for e in AuditEntry.objects(record_id=str(r.pk)).order_by("at")]
+    for expected in ("create", "attach", "submit", "flat_inspection", "approve", "start", "log_patrol",
+                     "initial_inspection", "final_inspection", "refund", "archive"):
+        assert expected in actions
+    assert AuditEntry.objects(record_id=str(r.pk), action="approve").get().actor_name == "supervisor"
+    archive_page = clerk.get(f"/admin/households/details/?id={hh.pk}").data.decode()
+    assert "Deposit refunded" in archive_page and f"/admin/renovations/details/?id={r.pk}" in archive_page
+
+
+def test_printable_permit_in_both_languages(app, world, client_as):
+    r = make(app, world, "approved")
+    client = client_as("supervisor")
+    zh = client.get(f"/admin/renovations/print/permit/?id={r.pk}").data.decode()
+    en = client.get(f"/admin/renovations/print/permit/?id={r.pk}&lang=en").data.decode()
+    assert "装修许可证" in zh and r.permit_no in zh and "@page" in zh and "size: A4" in zh
+    assert "Renovation permit" in en and "装修许可证" not in en and "深圳市安居装饰工程有限公司" in en
+    permit = in_ctx(app, r.issue_permit, world["staff"]["clerk"], "worker_pass", worker_key=r.workers[0].key,
+                    valid_to=date(2026, 5, 31))
+    card = client.get(f"/admin/renovations/print/pass/?id={r.pk}&key={permit.key}&lang=en").data.decode()
+    assert "Temporary pass" in card and permit.number in card and "李师傅" in card
+    assert id_number() not in card  # the ID number is masked on the card
+
+
+def test_rmb_upper():
+    assert rmb_upper(Decimal("2800.00")) == "贰仟捌佰元整"
+    assert rmb_upper(Decimal("1005.05")) == "壹仟零伍元零伍分"
+    assert rmb_upper(Decimal("100000")) == "壹拾万元整"
+    assert rmb_upper(Decimal("10010.5")) == "壹万零壹拾元伍角整"
+
+
+# --- refused steps ---------------------------------------------------------------------------------
+
+def test_wrong_role_is_refused_server_side_and_nothing_changes(app, world, client_as):
+    r = make(app, world, "flat_passed")
+    for username in ("clerk", "cashier", "housekeeper", "culture"):
+        response = step(client_as(username), "approve", r)
+        assert response.status_code == 403, username
+    assert state_of(r) == "flat_passed" and AuditEntry.objects(action="approve").count() == 0
+    response = client_as("supervisor").post("/admin/renovations/action/", data={"action": "approve",
+                                                                                "rowid": str(r.pk)})
+    assert state_of(r) == "approved"
+    assert client_as("clerk").post("/admin/renovations/action/", data={"action": "archive",
+                                                                       "rowid": str(r.pk)}).status_code == 302
+    assert state_of(r) == "approved"  # archive is not possible in this state: nothing changes
+
+
+def test_wrong_state_and_missing_reason_are_refused_with_their_message(app, world, client_as):
+    r = make(app, world, "submitted")
+    sup = client_as("supervisor")
+    page = step(sup, "approve", r, follow_redirects=True).data.decode()
+    assert "This step (Approve) is not possible while the file is “Submitted”." in page
+    page = step(sup, "reject", r, {"reason": "   "}, follow_redirects=True).data.decode()
+    assert "This field is required" in page or "Give the reason" in page
+    assert state_of(r) == "submitted"
+    page = step(sup, "reject", r, {"reason": "图纸不全"}, follow_redirects=True).data.decode()
+    assert "The application was rejected." in page and state_of(r) == "rejected"
+
+
+def test_failed_final_inspection_needs_items(app, world, client_as):
+    r = make(app, world, "initial_inspected")
+    page = step(client_as("supervisor"), "final_inspection", r, {"passed": "no"}).data.decode()
+    assert "List the items to fix before the final inspection can pass." in page
+    assert state_of(r) == "initial_inspected"
+
+
+def test_staff_of_another_community_get_404(app, world, client_as):
+    r = make(app, world, "final_passed")
+    attachment = RenovationAttachment.objects(renovation=r).first()
+    other = client_as("manager_b")
+    assert other.get(f"/admin/renovations/details/?id={r.pk}").status_code in (302, 404)
+    assert step(other, "refund", r, {"method": "cash", "paid_to": "x"}).status_code == 404
+    assert other.get(f"/admin/renovations/attachment/{attachment.pk}").status_code == 404
+    assert other.get(f"/admin/renovations/print/permit/?id={r.pk}").status_code == 404
+    assert "1-1-101" not in other.get("/admin/renovations/").data.decode()
+    assert "1-1-101" not in other.get("/admin/renovations/export/csv/").data.decode()
+    assert state_of(r) == "final_passed"
+
+
+# --- refund exactly once ------------------------------------------------------------------------
+
+def test_double_click_on_refund_pays_once(app, world, client_as):
+    r = make(app, world, "final_passed")
+    cashier = client_as("cashier")
+    data = {"method": "cash", "paid_to": "张伟", "expected_amount": "3000.00"}
+    first = step(cashier, "refund", r, data, follow_redirects=True).data.decode()
+    second = step(cashier, "refund", r, data, follow_redirects=True).data.decode()
+    assert "receipt A-TK2026-00001" in first
+    assert "has already been refunded (receipt A-TK2026-00001)" in second
+    assert DepositRefund.objects(renovation=r).count() == 1
+    assert AuditEntry.objects(record_id=str(r.pk), action="refund").count() == 1
+
+
+def test_two_cashiers_who_opened_the_page_together_pay_once(app, world, client_as):
+    r = make(app, world, "final_passed")
+    cashier, manager = client_as("cashier"), client_as("manager")
+    for client in (cashier, manager):
+        assert "3,000.00" in client.get(f"/admin/renovations/step/refund/?id={r.pk}").data.decode()
+    step(cashier, "refund", r, {"method": "cash", "paid_to": "张伟", "expected_amount": "3000.00"})
+    page = step(manager, "refund", r, {"method": "wechat", "paid_to": "张伟", "expected_amount": "3000.00"},
+                follow_redirects=True).data.decode()
+    assert "already been refunded" in page
+    assert DepositRefund.objects(renovation=r).count() == 1
+    assert DepositRefund.objects.get(renovation=r).method == "cash"
+    assert AuditEntry.objects(record_id=str(r.pk), action="refund").count() == 1
+
+
+def test_refund_with_deductions_over_the_deposit_is_refused(app, world, client_as):
+    r = make(app, world, "in_progress", deposit="100")
+    in_ctx(app, r.log_patrol, world["staff"]["housekeeper"], findings="拆改承重墙",
+           violations=[{"type": "structure", "description": "拆改承重墙", "deduction": "500"}])
+    in_ctx(app, r.record_initial_inspection, world["staff"]["housekeeper"])
+    in_ctx(app, r.record_final_inspection, world["staff"]["supervisor"], passed=True)
+    cashier = client_as("cashier")
+    assert "deductions are larger than the deposit" in cashier.get(
+        f"/admin/renovations/step/refund/?id={r.pk}").data.decode()
+    page = step(cashier, "refund", r, {"method": "cash", "paid_to": "张伟", "expected_amount": "-400.00"}).data.decode()
+    assert "The deductions (500.00) are larger than the deposit (100.00)" in page
+    assert DepositRefund.objects.count() == 0 and state_of(r) == "final_passed"
+
+
+# --- files ----------------------------------------------------------------------------------------
+
+def test_attachments_type_size_and_scoped_download(app, world, client_as):
+    r = make(app, world, "draft")
+    clerk = client_as("clerk")
+    page = upload(clerk, r, "licence", "licence.pdf", b"GIF89a fake").data.decode()
+    assert "licence.pdf is not accepted: only PDF, JPEG or PNG files can be attached." in page
+    page = upload(clerk, r, "drawings", "big.pdf", PDF + b"0" * (10 * 1024 * 1024)).data.decode()
+    assert "big.pdf is larger than the limit of 10 MB." in page
+    assert RenovationAttachment.objects.count() == 0
+    assert "平面图.pdf was attached" in upload(clerk, r, "drawings", "平面图.pdf", PDF).data.decode()
+    attachment = RenovationAttachment.objects.get(renovation=r)
+    url = f"/admin/renovations/attachment/{attachment.pk}"
+    response = client_as("housekeeper").get(url + "?download=1")
+    assert response.status_code == 200 and response.data == PDF
+    assert response.mimetype == "application/pdf" and "attachment" in response.headers["Content-Disposition"]
+    assert "sandbox" in response.headers["Content-Security-Policy"]
+    assert client_as("clerk_b").get(url).status_code == 404
+    anonymous = app.test_client().get(url)
+    assert anonymous.status_code == 302 and "/auth/login" in anonymous.headers["Location"]
+    assert upload(client_as("cashier"), r, "drawings", "x.pdf", PDF).status_code == 403
+    page = clerk.post(f"/admin/renovations/attachment/remove/?id={r.pk}", data={"attachment": str(attachment.pk)},
+                      follow_redirects=True).data.decode()
+    assert "平面图.pdf was removed." in page and RenovationAttachment.objects.count() == 0
+
+
+# --- list, edit, patrols due -------------------------------------------------------------------
+
+def test_list_filters_search_and_export(app, world, client_as):
+    a = make(app, world, "in_progress")
+    b = make(app, world, "submitted", household=world["hh_a2"],
+             contractor=a.contractor.__class__(company="广东华艺装饰有限公司", licence_no=licence_no(),
+                                               site_manager="陈工", phone="13600002222"))
+    sup = client_as("supervisor")
+    listing = sup.get("/admin/renovations/").data.decode()
+    assert "1-1-101" in listing and "1-1-201" in listing
+    by_state = sup.get(f"/admin/renovations/?{filter_arg(app, 'state')}=submitted").data.decode()
+    assert "1-1-201" in by_state and "1-1-101" not in by_state
+    found = sup.get("/admin/renovations/?search=华艺").data.decode()
+    assert "1-1-201" in found and "1-1-101" not in found
+    assert "1-1-101" in sup.get("/admin/renovations/?search=1-1-101").data.decode()
+    export = sup.get("/admin/renovations/export/csv/").data.decode()
+    assert "1-1-101" in export and "Work in progress" in export and "3,000.00" in export
+    assert b.pk != a.pk
+
+
+def test_overdue_patrol_filter_and_the_housekeepers_list(app, world, client_as):
+    r = make(app, world, "in_progress")  # started 2 March, water and electrical: due daily
+    clock.freeze(NOW.replace(day=4))       # nobody patrolled on 2 and 3 March
+    keeper = client_as("housekeeper")
+    due = keeper.get("/admin/renovation-patrols/").data.decode()
+    assert "1-1-101" in due and "Overdue since 2026-03-02" in due
+    overdue = keeper.get(f"/admin/renovations/?{filter_arg(app, 'next_patrol_due')}=1").data.decode()
+    assert "1-1-101" in overdue
+    from documents.staff import Staff
+    Staff.objects(username="housekeeper").update_one(set__buildings=["2"])
+    assert "1-1-101" not in client_as("housekeeper").get("/admin/renovation-patrols/").data.decode()
+    assert "1-1-101" in client_as("supervisor").get("/admin/renovation-patrols/").data.decode()
+    assert client_as("cashier").get("/admin/renovation-patrols/").status_code == 403
+    assert r.state == "in_progress"
+
+
+def test_after_approval_the_deposit_cannot_be_edited(app, world, client_as):
+    r = make(app, world, "approved")
+    clerk = client_as("clerk")
+    form = clerk.get(f"/admin/renovations/edit/?id={r.pk}").data.decode()
+    assert 'name="deposit"' not in form and 'name="workers-0-name"' in form
+    data = {k: v for k, v in CREATE.items() if k.startswith(("contractor-", "workers-"))}
+    data.update({"deposit": "1.00", "planned_end": "2026-05-30", "notes": "延期一天",
+                 "record_version": str(r.version)})
+    assert clerk.post(f"/admin/renovations/edit/?id={r.pk}", data=data).status_code == 302
+    r.reload()
+    assert r.deposit == Decimal("3000.00") and r.notes == "延期一天" and r.state == "approved"
+    closed = make(app, world, "refunded", household=world["hh_a2"])
+    response = clerk.get(f"/admin/renovations/edit/?id={closed.pk}", follow_redirects=True)
+    assert "This file is closed and can no longer be edited." in response.data.decode()
+
+
+def test_permit_pages_issue_and_revoke(app, world, client_as):
+    r = make(app, world, "in_progress")
+    sup = client_as("supervisor")
+    page = sup.get(f"/admin/renovations/permit/?id={r.pk}&kind=hot_work").data.decode()
+    assert 'name="fire_precautions"' in page
+    page = sup.post(f"/admin/renovations/permit/?id={r.pk}&kind=hot_work", data={
+        "key": "form-k", "location": "厨房", "starts_at": "2026-03-02T14:00", "ends_at": "2026-03-02T16:00",
+        "fire_precautions": "灭火器两具，专人监护"}, follow_redirects=True).data.decode()
+    assert f"Permit {r.permit_no}-H01 was issued." in page
+    assert client_as("clerk").post(f"/admin/renovations/permit/?id={r.pk}&kind=hot_work", data={
+        "key": "form-2", "starts_at": "2026-03-02T14:00", "ends_at": "2026-03-02T16:00",
+        "fire_precautions": "灭火器"}, follow_redirects=True).data.decode().count("approved by a supervisor") == 1
+    key = Renovation.objects.get(pk=r.pk).permits[0].key
+    sup.post(f"/admin/renovations/permit/revoke/?id={r.pk}", data={"key": key, "reason": "作业结束"})
+    assert Renovation.objects.get(pk=r.pk).permits[0].status == "revoked"
+    assert client_as("cashier").post(f"/admin/renovations/permit/revoke/?id={r.pk}",
+                                     data={"key": key, "reason": "x"}).status_code == 403
+
+
+# --- Chinese ----------------------------------------------------------------------------------------
+
+def renovation_msgids():
+    """The English texts of this area (its modules and templates) that have a Chinese translation."""
+    import re
+    from pathlib import Path
+
+    from babel.messages.extract import extract_from_dir
+    from babel.messages.pofile import read_po
+    root = Path(__file__).resolve().parents[2]
+    with open(root / "translations/zh_Hans_CN/LC_MESSAGES/messages.po", "rb") as fh:
+        zh = {m.id: m.string for m in read_po(fh) if m.id}
+    method_map = [("documents/renovations.py", "python"), ("admin_views/renovations.py", "python"),
+                  ("app/templates/renovations/**.html", "jinja2")]
+    ids = set()
+    for _f, _l, message, _c, _x in extract_from_dir(str(root), method_map, keywords={
+            "_": None, "_l": None, "gettext": None, "lazy_gettext": None}):
+        msgid = message[0] if isinstance(message, tuple) else message
+        if msgid and re.search(r"[A-Za-z]{3}", msgid) and "%(" not in msgid and zh.get(msgid) \
+                and zh[msgid] != msgid:
+            ids.add(msgid)
+    return ids
+
+
+def test_renovation_pages_in_chinese_show_no_english_text_of_this_area(app, world, client_as):
+    import html
+    import re
+    from documents.staff import Staff
+    Staff.objects.update(set__language="zh_Hans_CN")
+    ids = renovation_msgids()
+    assert len(ids) > 150
+    running = make(app, world, "in_progress")
+    in_ctx(app, running.log_patrol, world["staff"]["housekeeper"], findings="正常",
+           violations=[{"type": "debris", "description": "垃圾", "deduction": "10"}])
+    done = make(app, world, "refunded", household=world["hh_a2"])
+    pages = {
+        "supervisor": ["/admin/renovations/", f"/admin/renovations/details/?id={running.pk}",
+                       f"/admin/renovations/permit/?id={running.pk}&kind=hot_work",
+                       f"/admin/renovations/permit/?id={running.pk}&kind=item_release",
+                       f"/admin/renovations/step/set_phase/?id={running.pk}",
+                       f"/admin/renovations/print/permit/?id={running.pk}"],
+        "housekeeper": ["/admin/renovation-patrols/", f"/admin/renovations/step/log_patrol/?id={running.pk}",
+                        f"/admin/renovations/step/initial_inspection/?id={running.pk}"],
+        "cashier": [f"/admin/renovations/details/?id={done.pk}", f"/admin/renovations/print/receipt/?id={done.pk}"],
+        "clerk": ["/admin/renovations/new/", f"/admin/renovations/edit/?id={running.pk}"],
+    }
+    for username, urls in pages.items():
+        client = client_as(username)
+        for url in urls:
+            response = client.get(url)
+            assert response.status_code == 200, (username, url)
+            page = re.sub(r"(?s)<(script|style)[^>]*>.*?</\1>", " ", response.data.decode())
+            texts = {html.unescape(t).strip() for t in re.split(r"<[^>]+>", page)}
+            texts |= {html.unescape(a).strip() for a in re.findall(r'(?:placeholder|title)="([^"]*)"', page)}
+            leftovers = sorted(i for i in ids if i in texts)
+            assert leftovers == [], (username, url, leftovers)
+    assert "装修许可证" in client_as("supervisor").get(f"/admin/renovations/print/permit/?id={running.pk}").data.decode()
+
+
+def test_household_choice_on_the_form_is_scoped_to_the_community(app, world, client_as):
+    import json
+    found = json.loads(client_as("clerk").get(
+        "/admin/renovations/ajax/lookup/?name=household&query=1-1").data)
+    names = {label for _pk, label in found}
+    assert any("张伟" in n for n in names) and not any("李娜" in n for n in names)
+    client_as("clerk").post("/admin/renovations/new/", data=dict(CREATE, household=str(world["hh_b"].pk)))
+    assert Renovation.objects(household=world["hh_b"]).count() == 0
