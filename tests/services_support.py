@@ -1,0 +1,58 @@
+"""Helpers shared by the service-request tests (repairs, complaints, visits, handover)."""
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from app import clock
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def shanghai(*args) -> datetime:
+    """A Shanghai wall-clock time as the naive UTC value the store keeps."""
+    return datetime(*args, tzinfo=SHANGHAI).astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def freeze_shanghai(*args) -> datetime:
+    at = shanghai(*args)
+    clock.freeze(at)
+    return at
+
+
+def make_repair(world, actor="clerk", room="1-1-101", **fields):
+    from documents.repairs import Repair
+    room = world["rooms"]["A"][room] if isinstance(room, str) else room
+    data = dict(community=world["A"], location="room", room=room, source="phone",
+                category="plumbing", description="厨房水龙头漏水", urgency="ordinary",
+                appointment_at=clock.now(), registered_by=world["staff"][actor])
+    data.update(fields)
+    return Repair(**data).save_versioned(None)
+
+
+def make_complaint(world, complaint_class=1, room="1-1-101", **fields):
+    from documents.complaints import Complaint
+    room = world["rooms"]["A"][room] if isinstance(room, str) else room
+    data = dict(community=world["A"], room=room, kind="complaint", channel="phone",
+                complaint_class=complaint_class, content="楼道灯坏了三天没人修",
+                registered_by=world["staff"]["clerk"])
+    data.update(fields)
+    return Complaint(**data).save_versioned(None)
+
+
+def completed_repair(world, **fields):
+    """A repair walked through dispatch, arrival and completion by the clerk."""
+    clerk = world["staff"]["clerk"]
+    repair = make_repair(world, **fields)
+    repair.dispatch(clerk, "王师傅")
+    repair.arrive(clerk)
+    repair.complete(clerk, "更换水龙头阀芯", [{"name": "阀芯", "quantity": "1", "unit_price": "35.50"}],
+                    labour="20")
+    return repair
+
+
+@pytest.fixture(autouse=True)
+def request_context(app):
+    """Rules translate their messages, which needs a request (the locale comes from it)."""
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        yield
