@@ -3,11 +3,11 @@ from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 
-from admin_views import audit, lookup, places, residents, staff
+from admin_views import audit, complaints, handover, lookup, places, repairs, residents, staff, visits
 from admin_views.base import SecureIndexView
 
 # Areas in menu order; a new area adds its module here.
-AREAS = [lookup, residents, places, staff, audit]
+AREAS = [lookup, residents, repairs, complaints, visits, handover, places, staff, audit]
 
 
 def init_admin(app):

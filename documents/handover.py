@@ -48,6 +48,9 @@ class Handover(CommunityOwned):
     def __str__(self):
         return f"{self.written_at:%Y-%m-%d %H:%M} {self.written_by_name or ''}" if self.written_at else ""
 
+    def shift_label(self) -> str:
+        return str(dict(SHIFTS).get(self.shift, self.shift or ""))
+
     def acknowledge(self, actor):
         if not can("handover", "action:acknowledge", actor) or not actor_owns(actor, self.community):
             raise PermissionDenied(gettext("Your role does not allow acknowledging a handover."))

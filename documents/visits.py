@@ -62,6 +62,9 @@ class Visit(CommunityOwned):
         return f"{self.record_number or self.room_code or ''} {self.visited_at:%Y-%m-%d}".strip() \
             if self.visited_at else (self.record_number or "")
 
+    def method_label(self) -> str:
+        return str(dict(METHODS).get(self.method, self.method or ""))
+
     def clean(self):
         if self.kind == "return" and self.satisfaction is None:
             raise ValidationError(errors={"satisfaction": ValidationError(

@@ -3,6 +3,8 @@ from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
+from flask import g
+from flask.testing import FlaskClient
 
 from app import clock
 
@@ -56,3 +58,27 @@ def request_context(app):
     """Rules translate their messages, which needs a request (the locale comes from it)."""
     with app.test_request_context("/", headers={"Accept-Language": "en"}):
         yield
+
+
+def as_request(app):
+    """For view tests: run rules (which translate messages) inside a short request context."""
+    return app.test_request_context("/", headers={"Accept-Language": "en"})
+
+
+class _FreshUserClient(FlaskClient):
+    """Test client that makes Flask-Login load the user from this client's session on every request.
+
+    The `app` fixture keeps one app context open for the whole test; every request then shares its
+    `g`, where Flask-Login caches the user of the *first* request, so a second client would act as
+    the first one. Dropping that cache before each request keeps clients of different roles apart.
+    """
+
+    def open(self, *args, **kwargs):
+        g.pop("_login_user", None)
+        return super().open(*args, **kwargs)
+
+
+@pytest.fixture(autouse=True)
+def separate_logins(app):
+    app.test_client_class = _FreshUserClient
+    yield
