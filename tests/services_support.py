@@ -69,12 +69,14 @@ class _FreshUserClient(FlaskClient):
     """Test client that makes Flask-Login load the user from this client's session on every request.
 
     The `app` fixture keeps one app context open for the whole test; every request then shares its
-    `g`, where Flask-Login caches the user of the *first* request, so a second client would act as
-    the first one. Dropping that cache before each request keeps clients of different roles apart.
+    `g`, where Flask-Login caches the user and Flask-Babel the locale of the *first* request, so a
+    second client would act (and read) as the first one. Dropping both caches before each request
+    keeps clients of different roles and languages apart.
     """
 
     def open(self, *args, **kwargs):
         g.pop("_login_user", None)
+        g.pop("_flask_babel", None)
         return super().open(*args, **kwargs)
 
 

@@ -175,7 +175,7 @@ def test_printable_work_order_in_both_languages(app, client_as, world):
         repair = completed_repair(world)
     page = client_as("clerk").get(f"/admin/repairs/print/?id={repair.pk}").data.decode()
     assert "维修单" in page and "Repair work order" in page
-    assert "材料" in page and "Materials" in page and "size: A4" in page
+    assert "单价" in page and "Unit price" in page and "size: A4" in page
     assert "55.50" in page and "2026-03-11 09:00" in page and repair.number in page
 
 
