@@ -11,7 +11,7 @@ from admin_views.base import ScopedAjaxLoader, choice_label, masked_phone
 from admin_views.services import (DueFilter, LocalDateBetweenFilter, ReferenceFilter,
                                   ServiceRequestView, StepForm, community_filter, due_badge,
                                   handler_options, local_cell, reason_choices, state_badge)
-from documents.complaints import (CHANNELS, CLASSES, DEPARTMENTS, ESCALATION_LEVELS, KINDS, STATES,
+from documents.complaints import (CHANNELS, CLASS_SHORT, CLASSES, DEPARTMENTS, ESCALATION_LEVELS, KINDS, STATES,
                                   Complaint, escalate)
 from documents.deadlines import local_text
 from documents.places import Room
@@ -51,7 +51,7 @@ def escalation_badge(m) -> Markup:
 
 
 def _class_label(m):
-    return _("Class %(n)d", n=m.complaint_class) if m.complaint_class else ""
+    return str(CLASS_SHORT.get(m.complaint_class, ""))
 
 
 def _where(m):

@@ -12,8 +12,8 @@ from flask_admin import expose
 from flask_admin.contrib.mongoengine.filters import BaseMongoEngineFilter
 from flask_admin.helpers import get_redirect_target
 from flask_admin.model import filters as base_filters
-from flask_admin.model.template import BaseListRowAction
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_admin.model.template import BaseListRowAction, EditRowAction
+from flask_babel import gettext as _, lazy_gettext as _l, pgettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
@@ -164,8 +164,16 @@ class LogVisitRowAction(BaseListRowAction):
         elif row.state not in row.VISIT_STATES:
             return ""
         url = url_for("visits.log_view", target=self.target, id=row_id, url=context.resolve("return_url"))
+        label = pgettext("household", "Log visit") if self.target == "household" else _("Log visit")
         return Markup('<a class="btn btn-sm btn-outline-success py-0 px-1 mr-1 mb-1 log-visit" href="{}">{}</a>'
-                      ).format(url, _("Log visit"))
+                      ).format(url, label)
+
+
+class OpenRecordEditRowAction(EditRowAction):
+    """The edit pencil only on records still open (a finished record is refused on save anyway)."""
+
+    def render(self, context, row_id, row):
+        return super().render(context, row_id, row) if row.is_open else ""
 
 
 def household_row_actions(view):
@@ -215,8 +223,12 @@ class ServiceRequestView(LocalTimesMixin, EstateModelView):
     visit_target = ""
     number_prefixes: tuple = ()
 
+    def search_placeholder(self):
+        return _("Number, room (3-2-1201) or resident")
+
     def get_list_row_actions(self):
-        actions = super().get_list_row_actions()
+        actions = [OpenRecordEditRowAction() if isinstance(a, EditRowAction) else a
+                   for a in super().get_list_row_actions()]
         actions += [StepRowAction(step) for step in self.step_forms]
         if self.visit_target:
             actions.append(LogVisitRowAction(self.visit_target))

@@ -6,7 +6,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.contrib.mongoengine.filters import FilterEqual
 from flask_admin.helpers import get_redirect_target
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l, pgettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
@@ -71,6 +71,9 @@ class VisitView(EstateModelView):
         "follow_up_kind": _l("Follow-up"), "follow_up_note": _l("Follow-up details"),
         "follow_up_repair": _l("Follow-up repair"), "follow_up_complaint": _l("Follow-up complaint"),
     }
+
+    def search_placeholder(self):
+        return _("Number, room (3-2-1201) or resident")
 
     @property
     def can_create(self):
@@ -152,8 +155,9 @@ class VisitView(EstateModelView):
                 label = getattr(target, "number", None) or str(target)
                 flash(_("Visit logged: %(record)s.", record=label), "success")
                 return redirect(return_url)
+        title = pgettext("household", "Log visit") if kind == "household" else _("Log visit")
         return self.render("visits/log.html", form=form, target=target, kind=kind, return_url=return_url,
-                           target_label=choice_label(TARGETS, kind), summary=_summary(kind, target))
+                           title=title, target_label=choice_label(TARGETS, kind), summary=_summary(kind, target))
 
 
 def _summary(kind, target):

@@ -23,6 +23,7 @@ CHANNELS = [("face_to_face", _l("Face to face")), ("phone", _l("Phone")), ("lett
 CLASSES = [(1, _l("Class 1: our management or service (4 h)")),
            (2, _l("Class 2: building quality (same day)")),
            (3, _l("Class 3: outside the property line (3 days)"))]
+CLASS_SHORT = {1: _l("Class 1"), 2: _l("Class 2"), 3: _l("Class 3")}
 DEPARTMENTS = [("customer_service", _l("Customer service")), ("engineering", _l("Engineering")),
                ("security", _l("Security")), ("cleaning", _l("Cleaning")),
                ("landscaping", _l("Landscaping")), ("management", _l("Management office")),

@@ -162,6 +162,9 @@ class Repair(ServiceRequest):
         self.due_at = self.current_due()
 
     def compute_totals(self):
+        if self.completed_at is None and not self.materials and self.labour is None:
+            self.materials_total = self.total = None   # nothing charged before the work is done
+            return
         lines = [money(Decimal(m.quantity) * Decimal(m.unit_price)) for m in self.materials or []]
         self.materials_total = sum(lines, Decimal("0.00"))
         self.labour = money(self.labour) if self.labour is not None else None

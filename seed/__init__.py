@@ -2,7 +2,7 @@
 import os
 import secrets
 
-from seed import places, residents, staff
+from seed import places, residents, services, staff
 
 
 def demo_password() -> tuple[str, bool]:
@@ -18,8 +18,9 @@ def run(households_per_community=(200, 100)) -> str:
     created_households = residents.seed_households(communities, households_per_community)
     password, generated = demo_password()
     created_staff = staff.seed_staff(communities, password)
+    created_services = services.seed_services(communities)
     lines = [f"Communities: {len(communities)}; new households: {created_households}; "
-             f"new staff accounts: {len(created_staff)}"]
+             f"new staff accounts: {len(created_staff)}; new service records: {created_services}"]
     if created_staff:
         lines.append("Demo accounts: " + ", ".join(created_staff))
         if generated:
