@@ -87,6 +87,7 @@ class ComplaintView(ServiceRequestView):
                         "format": ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"]},
         "room": {"description": _l("Leave empty for a matter that concerns no room")},
     }
+    form_overrides = {"content": TextAreaField}
     form_widget_args = {"content": {"rows": 4}, "case_analysis": {"rows": 6}}
     column_labels = {
         "number": _l("Number"), "community": _l("Community"), "kind": _l("Type"), "state": _l("State"),

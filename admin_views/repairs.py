@@ -145,6 +145,7 @@ class RepairView(ServiceRequestView):
         "resident_name": {"description": _l("Filled in from the archive when left empty")},
         "charge_note": {"description": _l("What the resident was told it will cost (paid at the office)")},
     }
+    form_overrides = {"description": TextAreaField}
     form_widget_args = {"description": {"rows": 3}}
     column_labels = {
         "number": _l("Number"), "community": _l("Community"), "state": _l("State"), "source": _l("Source"),

@@ -268,7 +268,8 @@ class Repair(ServiceRequest):
     def _check_time(self, at, not_before, field):
         if at > clock.now() + timedelta(minutes=5):
             raise DomainError(gettext("This time is in the future."), field=field)
-        if not_before and at < not_before:
+        # times are entered to the minute: 10:05 is not "before" a step recorded at 10:05:40
+        if not_before and at < not_before.replace(second=0, microsecond=0):
             raise DomainError(gettext("This time is before the previous step."), field=field)
 
 

@@ -274,3 +274,17 @@ def test_handover_lists_open_work_and_is_acknowledged_once_by_the_next_shift(wor
     assert handover.acknowledged_by.pk == staff(world, "supervisor").pk
     with pytest.raises(PermissionDenied):
         write_handover(world["A"], staff(world, "cashier"), "day", "x")
+
+
+def test_times_are_checked_to_the_minute(world):
+    clerk = staff(world, "clerk")
+    clock.freeze(shanghai(2026, 3, 11, 10, 5, 40))
+    repair = make_repair(world)
+    repair.dispatch(clerk, "王师傅")
+    with pytest.raises(DomainError) as err:
+        repair.arrive(clerk, shanghai(2026, 3, 11, 10, 4))
+    assert err.value.field == "at"
+    with pytest.raises(DomainError):
+        repair.arrive(clerk, shanghai(2026, 3, 11, 10, 30))        # in the future
+    repair.arrive(clerk, shanghai(2026, 3, 11, 10, 5))            # the form's minute of the dispatch
+    assert repair.state == "arrived"

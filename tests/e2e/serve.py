@@ -16,7 +16,8 @@ def main():
     with app.app_context():
         from seed import run
         print(run(households_per_community=(60, 30)), flush=True)
-    server = make_server("127.0.0.1", port, app, threaded=True)
+    # The embedded store (SQLite) is bound to the thread that opened it: serve from one thread.
+    server = make_server("127.0.0.1", port, app, threaded=False)
     print(f"serving on {port}", flush=True)
     server.serve_forever()
 
