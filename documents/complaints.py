@@ -87,7 +87,10 @@ class Complaint(ServiceRequest):
         "indexes": [
             {"fields": ["community", "number"], "unique": True},
             ("community", "state", "due_at"), ("community", "-received_at"),
-            ("community", "escalation_level"), ("community", "building_no"), "handler", "household",
+            ("community", "escalation_level"), ("community", "building_no"), ("community", "kind"),
+            ("community", "complaint_class"), ("community", "channel"), ("community", "department"),
+            ("community", "-handled_at"), ("community", "room_code"), ("community", "resident_name"),
+            ("kind", "state", "handle_due_at"), ("kind", "state", "received_at"), "handler", "household",
         ],
         "ordering": ["-received_at"],
     }

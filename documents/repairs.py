@@ -125,10 +125,14 @@ class Repair(ServiceRequest):
 
     meta = {
         "collection": "repairs",
+        # every list filter, sort and search field is indexed (lists stay fast on real MongoDB)
         "indexes": [
             {"fields": ["community", "number"], "unique": True},
             ("community", "state", "due_at"), ("community", "-reported_at"), ("community", "building_no"),
-            ("community", "urgency", "state"), "household", "room",
+            ("community", "urgency", "state"), ("community", "category"), ("community", "location"),
+            ("community", "source"), ("community", "arrival_late"), ("community", "technician"),
+            ("community", "-completed_at"), ("community", "appointment_at"), ("community", "room_code"),
+            ("community", "resident_name"), ("community", "urgency", "visit_due_at"), "household", "room",
         ],
         "ordering": ["-reported_at"],
     }

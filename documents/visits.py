@@ -53,7 +53,11 @@ class Visit(CommunityOwned):
 
     meta = {
         "collection": "visits",
-        "indexes": [("community", "-visited_at"), "household", "repair", "complaint",
+        "indexes": [("community", "-visited_at"), ("community", "building_no"), ("community", "kind"),
+                    ("community", "target"), ("community", "method"), ("community", "staff_name"),
+                    ("community", "follow_up_needed"), ("community", "record_number"),
+                    ("community", "room_code"), ("community", "resident_name"), ("community", "satisfaction"),
+                    "household", "repair", "complaint",
                     {"fields": ["submission_key"], "unique": True, "sparse": True}],
         "ordering": ["-visited_at"],
     }
