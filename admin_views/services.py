@@ -13,7 +13,7 @@ from flask_admin.contrib.mongoengine.filters import BaseMongoEngineFilter
 from flask_admin.helpers import get_redirect_target
 from flask_admin.model import filters as base_filters
 from flask_admin.model.template import BaseListRowAction, EditRowAction
-from flask_babel import gettext as _, lazy_gettext as _l, pgettext
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
@@ -164,7 +164,7 @@ class LogVisitRowAction(BaseListRowAction):
         elif row.state not in row.VISIT_STATES:
             return ""
         url = url_for("visits.log_view", target=self.target, id=row_id, url=context.resolve("return_url"))
-        label = pgettext("household", "Log visit") if self.target == "household" else _("Log visit")
+        label = _("Log a visit") if self.target == "household" else _("Log visit")
         return Markup('<a class="btn btn-sm btn-outline-success py-0 px-1 mr-1 mb-1 log-visit" href="{}">{}</a>'
                       ).format(url, label)
 

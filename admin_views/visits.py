@@ -6,7 +6,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.contrib.mongoengine.filters import FilterEqual
 from flask_admin.helpers import get_redirect_target
-from flask_babel import gettext as _, lazy_gettext as _l, pgettext
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
@@ -155,7 +155,7 @@ class VisitView(EstateModelView):
                 label = getattr(target, "number", None) or str(target)
                 flash(_("Visit logged: %(record)s.", record=label), "success")
                 return redirect(return_url)
-        title = pgettext("household", "Log visit") if kind == "household" else _("Log visit")
+        title = _("Log a visit") if kind == "household" else _("Log visit")
         return self.render("visits/log.html", form=form, target=target, kind=kind, return_url=return_url,
                            title=title, target_label=choice_label(TARGETS, kind), summary=_summary(kind, target))
 
