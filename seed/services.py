@@ -7,9 +7,10 @@ always has something late, something due today and something closed. A community
 has repairs is left alone (running the seed twice creates nothing new).
 """
 import random
+from contextlib import nullcontext
 from datetime import timedelta
 
-from flask import current_app
+from flask import current_app, has_app_context
 
 from app import clock
 from documents.complaints import Complaint
@@ -58,8 +59,11 @@ def seed_services(communities) -> int:
     """Seed every community that has no repairs yet; returns how many records were created."""
     created = 0
     frozen_before = clock._frozen   # the seed moves the clock; put back whatever was there
-    # The rules translate their messages, and translations read the request's locale.
-    with current_app.test_request_context("/", headers={"Accept-Language": "zh-CN"}):
+    # Inside an app (flask seed) the rules' translated messages need a request for the locale;
+    # with no app at all (scripts, tests) they stay untranslated and need nothing.
+    context = current_app.test_request_context("/", headers={"Accept-Language": "zh-CN"}) \
+        if has_app_context() else nullcontext()
+    with context:
         try:
             for index, community in enumerate(communities):
                 if Repair.objects(community=community).first() is None:
