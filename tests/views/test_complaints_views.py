@@ -1,8 +1,6 @@
 """Complaints, visits and the handover page through the test client."""
 import re
 
-from flask import current_app
-
 from app import clock
 from documents.audit import AuditEntry
 from documents.complaints import Complaint
@@ -20,8 +18,8 @@ def row_of(html, number):
     raise AssertionError(f"{number} not in list")
 
 
-def filter_index(endpoint, name):
-    view = next(v for v in current_app.extensions["estate_admin"]._views if getattr(v, "endpoint", "") == endpoint)
+def filter_index(app, endpoint, name):
+    view = next(v for v in app.extensions["estate_admin"]._views if getattr(v, "endpoint", "") == endpoint)
     return next(i for i, f in enumerate(view._filters) if str(f.name) == name)
 
 
@@ -96,7 +94,7 @@ def test_escalation_shows_in_lists_and_can_be_filtered(app, client_as, world):
     assert "Escalated: Supervisor" in row_of(page, late.number)
     assert "Escalated: Manager" in row_of(page, old.number)
     assert "Escalated" not in row_of(page, fresh.number)
-    idx = filter_index("complaints", "Escalation")
+    idx = filter_index(app, "complaints", "Escalation")
     to_manager = client.get(f"/admin/complaints/?flt0_{idx}=2").data.decode()
     assert old.number in to_manager and late.number not in to_manager
     details = client.get(f"/admin/complaints/details/?id={late.pk}").data.decode()

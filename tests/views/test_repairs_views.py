@@ -209,8 +209,7 @@ def test_due_filter_lists_late_work_orders(app, client_as, world):
     page = client.get("/admin/repairs/").data.decode()
     assert "late by 45 min" in row_of(page, late.number) and "due in 7 h 15 min" in row_of(page, fine.number)
     # filter arguments are flt<n>_<index of the filter in the view>
-    from flask import current_app
-    view = next(v for v in current_app.extensions["estate_admin"]._views if getattr(v, "endpoint", "") == "repairs")
+    view = next(v for v in app.extensions["estate_admin"]._views if getattr(v, "endpoint", "") == "repairs")
     idx = next(i for i, f in enumerate(view._filters) if str(f.name) == "Deadline")
     overdue = client.get(f"/admin/repairs/?flt0_{idx}=overdue").data.decode()
     assert late.number in overdue and fine.number not in overdue
