@@ -16,7 +16,7 @@ from flask_admin.model.template import BaseListRowAction, EditRowAction
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from wtforms import DateTimeLocalField
 
 from admin_views.base import EstateModelView, scope_to_user
@@ -352,7 +352,3 @@ class StepForm(FlaskForm):
 
 def reason_choices(choices):
     return [("", "—")] + [(k, str(v)) for k, v in choices]
-
-
-def escape_text(value) -> str:
-    return str(escape(value or ""))

@@ -9,16 +9,18 @@ from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from flask_babel import gettext, lazy_gettext as _l
-from mongoengine import (BooleanField, DateField, DateTimeField, Document, EmbeddedDocument,
+from mongoengine import (BooleanField, DateField, DateTimeField, EmbeddedDocument,
                          EmbeddedDocumentListField, FileField, IntField, ReferenceField,
                          StringField, ValidationError)
+from mongoengine.errors import NotUniqueError
 from mongoengine.fields import Decimal128Field
 
 from app import clock
+from app.permissions import can
 from documents import audit, timeline
 from documents.base import CommunityOwned, DomainError
-from documents.deadlines import add_local_days, end_of_local_day, zone_of
-from documents.services import (ServiceRequest, register_steps, validate_satisfaction)
+from documents.deadlines import add_local_days, end_of_local_day, local_date, zone_of
+from documents.services import ServiceRequest, actor_owns, register_steps, validate_satisfaction
 
 SOURCES = [("phone", _l("Phone")), ("walk_in", _l("Walk-in")), ("patrol", _l("Patrol")),
            ("letter", _l("Letter"))]
@@ -303,20 +305,17 @@ class RainDay(CommunityOwned):
 
         Returns how many repairs became due. Recording the same day twice changes nothing.
         """
-        from app.permissions import can
-        from documents.services import actor_owns
         if not can("repairs", "action:first_rain", actor) or not actor_owns(actor, community):
             raise DomainError(gettext("Your role does not allow this step: %(step)s.",
                                       step=str(_l("First rain recorded"))))
         now = clock.now()
         zone = zone_of(community)
-        if day > _today(now, zone):
+        if day > local_date(now, zone):
             raise DomainError(gettext("The first-rain date cannot be in the future."))
         due = end_of_local_day(day, zone)
         existing = cls.objects(community=community, on=day).first()
         if existing is None:
             existing = cls(community=community, on=day, recorded_by=actor, recorded_at=now)
-            from mongoengine.errors import NotUniqueError
             try:
                 existing.save()
                 audit.record("first_rain", existing, note=str(day), actor=actor)
@@ -332,11 +331,6 @@ class RainDay(CommunityOwned):
                 count += 1
                 audit.record("rain_visit_due", repair, note=str(day), actor=actor)
         return count
-
-
-def _today(now, zone):
-    from documents.deadlines import local_date
-    return local_date(now, zone)
 
 
 class RepairPhoto(CommunityOwned):
