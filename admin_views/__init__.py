@@ -3,11 +3,13 @@ from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 
-from admin_views import audit, events, lookup, notices, places, renovations, residents, staff
+from admin_views import (audit, complaints, events, handover, lookup, notices, places, renovations, repairs,
+                         residents, staff, visits)
 from admin_views.base import SecureIndexView
 
 # Areas in menu order; a new area adds its module here.
-AREAS = [lookup, residents, renovations, events, notices, places, staff, audit]
+AREAS = [lookup, residents, repairs, complaints, visits, handover, renovations, events, notices, places,
+         staff, audit]
 
 
 def init_admin(app):

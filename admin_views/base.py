@@ -40,6 +40,18 @@ VIEW_PERMISSIONS = {
 }
 
 
+#: Row actions that other areas add to a view's list rows, by the view's endpoint, e.g. the visit
+#: log adds "Log visit" to the archive list without touching the archive view. A provider is
+#: called per request with the view and returns the row actions to add (or none).
+EXTRA_ROW_ACTIONS: dict[str, list] = {}
+
+
+def add_row_actions(endpoint: str, provider):
+    providers = EXTRA_ROW_ACTIONS.setdefault(endpoint, [])
+    if provider not in providers:
+        providers.append(provider)
+
+
 def scope_to_user(queryset, model=None, user=None):
     """Restrict a queryset to the user's communities (admins see all)."""
     user = user or current_user
@@ -239,6 +251,12 @@ class EstateModelView(AccessMixin, ModelView):
     @property
     def can_export(self):
         return self.allowed("export")
+
+    def get_list_row_actions(self):
+        actions = super().get_list_row_actions()
+        for provider in EXTRA_ROW_ACTIONS.get(self.endpoint, []):
+            actions.extend(provider(self) or [])
+        return actions
 
     def is_action_allowed(self, name):
         if name == "delete":

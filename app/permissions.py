@@ -81,6 +81,39 @@ PERMISSIONS: dict[str, dict[str, set]] = {
         "clerk": WRITE,
         "housekeeper": READ,
     },
+    # Service requests: the front desk registers, dispatches and records what technicians report;
+    # housekeepers register patrol finds and confirm public-area repairs; the supervisor also
+    # closes without a visit and cancels; the manager may do everything.
+    "repairs": {
+        "manager": ALL | {f"action:{a}" for a in ("dispatch", "arrive", "start_review", "back_on_site",
+                                                   "complete", "sign_off", "close", "cancel",
+                                                   "first_rain", "add_photo")},
+        "supervisor": WRITE | {"export"} | {f"action:{a}" for a in (
+            "dispatch", "arrive", "start_review", "back_on_site", "complete", "sign_off", "close",
+            "cancel", "first_rain", "add_photo")},
+        "clerk": WRITE | {"export"} | {f"action:{a}" for a in (
+            "dispatch", "arrive", "start_review", "back_on_site", "complete", "sign_off", "first_rain",
+            "add_photo")},
+        "housekeeper": READ | {"create", "action:sign_off", "action:add_photo"},
+        "cashier": READ,
+    },
+    # Complaints: the front desk registers and records handlers' replies; the supervisor assigns,
+    # closes and watches escalations; a housekeeper records handling of complaints given to them.
+    "complaints": {
+        "manager": ALL | {"action:assign", "action:handle", "action:handle_any", "action:close"},
+        "supervisor": WRITE | {"export", "action:assign", "action:handle", "action:handle_any",
+                               "action:close"},
+        "clerk": WRITE | {"export", "action:handle", "action:handle_any"},
+        "housekeeper": READ | {"action:handle"},
+    },
+    "visits": {
+        "manager": READ | {"create", "export"},
+        "supervisor": READ | {"create", "export"},
+        "clerk": READ | {"create", "export"},
+        "housekeeper": READ | {"create"},
+    },
+    "handover": {role: {"list", "details", "create", "action:acknowledge"}
+                 for role in ("manager", "supervisor", "clerk", "housekeeper")},
 }
 
 

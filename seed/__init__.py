@@ -2,7 +2,7 @@
 import os
 import secrets
 
-from seed import events, places, renovations, residents, staff
+from seed import events, places, renovations, residents, services, staff
 
 
 def demo_password() -> tuple[str, bool]:
@@ -19,8 +19,9 @@ def run(households_per_community=(200, 100)) -> str:
     password, generated = demo_password()
     created_staff = staff.seed_staff(communities, password)
     events.seed_events(communities)
+    created_services = services.seed_services(communities)
     lines = [f"Communities: {len(communities)}; new households: {created_households}; "
-             f"new staff accounts: {len(created_staff)}"]
+             f"new staff accounts: {len(created_staff)}; new service records: {created_services}"]
     lines.append(f"New renovation files: {renovations.seed_renovations(communities)}")
     if created_staff:
         lines.append("Demo accounts: " + ", ".join(created_staff))

@@ -1,0 +1,220 @@
+"""Complaints and suggestions: register, assign, record handling, close; deadlines and escalation."""
+from flask import request
+from flask_admin.contrib.mongoengine.filters import FilterEqual
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_login import current_user
+from markupsafe import Markup
+from wtforms import SelectField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from admin_views.base import ScopedAjaxLoader, choice_label, masked_phone
+from admin_views.services import (DueFilter, LocalDateBetweenFilter, ReferenceFilter,
+                                  ServiceRequestView, StepForm, community_filter, due_badge,
+                                  handler_options, local_cell, reason_choices, state_badge)
+from documents.complaints import (CHANNELS, CLASS_SHORT, CLASSES, DEPARTMENTS, ESCALATION_LEVELS, KINDS, STATES,
+                                  Complaint, escalate)
+from documents.deadlines import local_text
+from documents.places import Room
+from documents.services import CLOSE_REASONS
+from documents.staff import Staff
+
+AREA = "complaints"
+
+
+class AssignForm(StepForm):
+    department = SelectField(_l("Department"), choices=reason_choices(DEPARTMENTS), validators=[DataRequired()])
+    handler = SelectField(_l("Handler"), choices=[], validators=[Optional()])
+    note = TextAreaField(_l("Instructions"), validators=[Optional(), Length(max=500)])
+
+
+class HandleForm(StepForm):
+    result = TextAreaField(_l("Result"), validators=[DataRequired(), Length(max=2000)])
+    measures = TextAreaField(_l("Measures against a repeat"), validators=[Optional(), Length(max=2000)])
+
+
+class CloseForm(StepForm):
+    reason = SelectField(_l("Reason for closing"), choices=reason_choices(CLOSE_REASONS),
+                         validators=[DataRequired()])
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=500)])
+
+
+def optional_int(value):
+    return int(value) if value not in (None, "", "None") else None
+
+
+def escalation_badge(m) -> Markup:
+    if not m.escalation_level:
+        return Markup("")
+    colour = "danger" if m.escalation_level >= 2 else "warning"
+    return Markup('<span class="badge badge-{} escalation-{}">{}</span>').format(
+        colour, m.escalation_level, _("Escalated: %(to)s", to=choice_label(ESCALATION_LEVELS, m.escalation_level)))
+
+
+def _class_label(m):
+    return str(CLASS_SHORT.get(m.complaint_class, ""))
+
+
+def _where(m):
+    return m.room_code or ""
+
+
+class ComplaintView(ServiceRequestView):
+    area = AREA
+    visit_target = "complaint"
+    number_prefixes = ("TS", "JY")
+    step_forms = {"assign": AssignForm, "handle": HandleForm, "close": CloseForm}
+    local_datetime_fields = ("received_at",)
+
+    column_list = ["number", "kind", "received_at", "room_code", "resident_name", "complaint_class", "channel",
+                   "state", "handler", "due_at", "escalation_level"]
+    column_details_list = [
+        "number", "community", "kind", "state", "escalation_level", "channel", "room_code", "resident_name",
+        "resident_phone", "complaint_class", "content", "received_at", "registered_by", "handle_due_at",
+        "department", "handler", "assigned_at", "assign_note", "result", "measures", "handled_at",
+        "handled_by", "visit_due_at", "visited_at", "visit_satisfaction", "closed_at", "close_reason",
+        "close_note", "case_analysis", "escalated_at", "origin_visit"]
+    column_export_list = ["number", "community", "kind", "received_at", "room_code", "resident_name", "channel",
+                          "complaint_class", "content", "state", "department", "handler", "handle_due_at",
+                          "handled_at", "result", "measures", "escalation_level", "visited_at",
+                          "visit_satisfaction", "closed_at"]
+    column_sortable_list = ["number", "received_at", "due_at", "state", "complaint_class", "escalation_level"]
+    column_default_sort = ("received_at", True)
+    column_searchable_list = ["number", "resident_name", "room_code"]
+    form_columns = ["community", "kind", "channel", "room", "resident_name", "resident_phone",
+                    "complaint_class", "content", "received_at"]
+    form_args = {
+        "received_at": {"description": _l("Local time; leave empty for now"),
+                        "format": ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"]},
+        "room": {"description": _l("Leave empty for a matter that concerns no room")},
+    }
+    form_overrides = {"content": TextAreaField}
+    form_widget_args = {"content": {"rows": 4}, "case_analysis": {"rows": 6}}
+    column_labels = {
+        "number": _l("Number"), "community": _l("Community"), "kind": _l("Type"), "state": _l("State"),
+        "escalation_level": _l("Escalation"), "channel": _l("Channel"), "room_code": _l("Room"),
+        "room": _l("Room"), "resident_name": _l("Resident"), "resident_phone": _l("Phone"),
+        "complaint_class": _l("Class"), "content": _l("Content"), "received_at": _l("Received on"),
+        "registered_by": _l("Registered by"), "handle_due_at": _l("Handle by"),
+        "department": _l("Department"), "handler": _l("Handler"), "assigned_at": _l("Assigned on"),
+        "assign_note": _l("Instructions"), "result": _l("Result"), "measures": _l("Measures against a repeat"),
+        "handled_at": _l("Handled on"), "handled_by": _l("Handled by"), "visit_due_at": _l("Return visit due"),
+        "visited_at": _l("Return visit on"), "visit_satisfaction": _l("Visit satisfaction"),
+        "closed_at": _l("Closed on"), "close_reason": _l("Reason for closing"), "close_note": _l("Closing note"),
+        "case_analysis": _l("Case analysis (training)"), "escalated_at": _l("Escalated on"),
+        "due_at": _l("Due"), "origin_visit": _l("Opened by visit"),
+    }
+
+    def __init__(self, *args, **kwargs):
+        self.form_ajax_refs = {
+            "room": ScopedAjaxLoader("room", Room, fields=["code"], prefix_fields=["code"], order_by="sort_key",
+                                     placeholder=_l("Type a room code, e.g. 3-2-12")),
+        }
+        self.column_filters = [
+            community_filter(),
+            FilterEqual("building_no", _l("Building no.")),
+            FilterEqual("kind", _l("Type"), options=KINDS),
+            FilterEqual("state", _l("State"), options=STATES),
+            FilterEqual("complaint_class", _l("Class"), options=[(str(k), v) for k, v in CLASSES]),
+            FilterEqual("escalation_level", _l("Escalation"),
+                        options=[(str(k), v) for k, v in ESCALATION_LEVELS]),
+            FilterEqual("channel", _l("Channel"), options=CHANNELS),
+            FilterEqual("department", _l("Department"), options=DEPARTMENTS),
+            ReferenceFilter("handler", _l("Handler"), options=handler_options),
+            DueFilter(),
+            LocalDateBetweenFilter("received_at", _l("Received on")),
+            LocalDateBetweenFilter("handled_at", _l("Handled on")),
+        ]
+        super().__init__(*args, **kwargs)
+
+    column_formatters = {
+        "kind": lambda v, c, m, n: choice_label(KINDS, m.kind),
+        "received_at": lambda v, c, m, n: local_cell(m.received_at, m.community),
+        "complaint_class": lambda v, c, m, n: _class_label(m),
+        "channel": lambda v, c, m, n: choice_label(CHANNELS, m.channel),
+        "state": lambda v, c, m, n: state_badge(m),
+        "handler": lambda v, c, m, n: m.handler.display_name if m.handler else "",
+        "due_at": lambda v, c, m, n: due_badge(m),
+        "escalation_level": lambda v, c, m, n: escalation_badge(m),
+    }
+    column_formatters_detail = dict(column_formatters, **{
+        name: (lambda field: lambda v, c, m, n: local_cell(getattr(m, field), m.community))(name)
+        for name in ("handle_due_at", "assigned_at", "handled_at", "visit_due_at", "visited_at", "closed_at",
+                     "escalated_at")
+    }, **{
+        "complaint_class": lambda v, c, m, n: choice_label(CLASSES, m.complaint_class),
+        "department": lambda v, c, m, n: choice_label(DEPARTMENTS, m.department),
+        "resident_phone": lambda v, c, m, n: masked_phone("residents", m.resident_phone or ""),
+        "close_reason": lambda v, c, m, n: choice_label(CLOSE_REASONS, m.close_reason),
+        "community": lambda v, c, m, n: str(m.community),
+        "registered_by": lambda v, c, m, n: m.registered_by.display_name if m.registered_by else "",
+        "handled_by": lambda v, c, m, n: m.handled_by.display_name if m.handled_by else "",
+        "origin_visit": lambda v, c, m, n: str(m.origin_visit) if m.origin_visit else "",
+    })
+    column_formatters_export = dict(column_formatters_detail, **{
+        "state": lambda v, c, m, n: m.state_label(),
+        "due_at": lambda v, c, m, n: local_cell(m.due_at, m.community),
+        "escalation_level": lambda v, c, m, n: choice_label(ESCALATION_LEVELS, m.escalation_level),
+        "complaint_class": lambda v, c, m, n: m.complaint_class or "",
+    })
+
+    def _refresh_escalations(self):
+        """Escalation is time-driven; bring levels up to date before showing complaints."""
+        escalate(community_ids=None if current_user.sees_all_communities else current_user.community_ids)
+
+    def get_list(self, *args, **kwargs):
+        self._refresh_escalations()
+        return super().get_list(*args, **kwargs)
+
+    def get_one(self, id):
+        self._refresh_escalations()
+        return super().get_one(id)
+
+    def scaffold_form(self):
+        """The class select needs an empty choice (a suggestion has no class)."""
+        form_class = super().scaffold_form()
+        form_class.complaint_class = SelectField(
+            _l("Class"), choices=[("", "—")] + [(str(k), v) for k, v in CLASSES], coerce=optional_int,
+            validators=[Optional()], description=_l("Not needed for a suggestion"))
+        return form_class
+
+    def get_edit_form(self):
+        """The case analysis is written later, on the edit form (class 1 only; the rule checks)."""
+        form_class = super().get_edit_form()
+        form_class.case_analysis = TextAreaField(_l("Case analysis (training)"), validators=[Optional(), Length(max=4000)],
+                                        description=_l("Class 1 complaints only: what happened, why, what we learn"))
+        return form_class
+
+    def make_step_form(self, step, record):
+        form = super().make_step_form(step, record)
+        if step == "assign":
+            staff = Staff.objects(communities=record.community.pk, active=True,
+                                  roles__in=["supervisor", "clerk", "housekeeper", "manager"]).order_by("display_name")
+            form.handler.choices = [("", "—")] + [(str(s.pk), s.display_name) for s in staff]
+        return form
+
+    def prefill_step(self, step, form, record):
+        if step == "assign" and request.method == "GET":
+            form.department.data = record.department
+            form.handler.data = str(record.handler.pk) if record.handler else ""
+        super().prefill_step(step, form, record)
+
+    def apply_step(self, step, form, record, actor):
+        if step == "assign":
+            handler = Staff.objects(pk=form.handler.data).first() if form.handler.data else None
+            record.assign(actor, form.department.data, handler, form.note.data)
+        elif step == "handle":
+            record.handle(actor, form.result.data, form.measures.data)
+        elif step == "close":
+            record.close(actor, form.reason.data, form.note.data)
+
+    def summary_rows(self, record):
+        return [(_("Number"), record.number), (_("Type"), choice_label(KINDS, record.kind)),
+                (_("Room"), _where(record)), (_("Resident"), record.resident_name or ""),
+                (_("Class"), choice_label(CLASSES, record.complaint_class)), (_("Content"), record.content),
+                (_("Handle by"), local_text(record.handle_due_at, record.community)),
+                (_("State"), record.state_label())]
+
+
+def register(admin):
+    admin.add_view(ComplaintView(Complaint, name=_l("Complaints and suggestions"), category=_l("Service"),
+                                 endpoint="complaints"))

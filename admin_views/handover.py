@@ -1,0 +1,85 @@
+"""Shift handover page: open work orders and complaints listed live, notes, acknowledgement."""
+from bson import ObjectId
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import expose
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import SelectField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from admin_views.base import SecurePage, scope_to_user
+from admin_views.services import due_badge, user_communities
+from app import clock
+from app.permissions import can
+from documents.base import DomainError
+from documents.complaints import escalate
+from documents.deadlines import local_text, to_local, zone_of
+from documents.handover import SHIFTS, Handover, open_items, write_handover
+
+AREA = "handover"
+
+
+class HandoverForm(FlaskForm):
+    community = SelectField(_l("Community"), choices=[], validators=[DataRequired()])
+    shift = SelectField(_l("Shift"), choices=SHIFTS, validators=[DataRequired()])
+    notes = TextAreaField(_l("Notes for the next shift"), validators=[Optional(), Length(max=4000)])
+
+
+def default_shift(community) -> str:
+    hour = to_local(clock.now(), zone_of(community)).hour
+    return "day" if 8 <= hour < 20 else "night"
+
+
+class HandoverView(SecurePage):
+    area = AREA
+
+    @expose("/", methods=("GET", "POST"))
+    def index(self):
+        communities = user_communities()
+        ids = [c.pk for c in communities]
+        form = HandoverForm(request.form if request.method == "POST" else None)
+        form.community.choices = [(str(c.pk), c.display_name(request.accept_languages.best or "")) for c in communities]
+        if request.method == "POST":
+            if not can(AREA, "create"):
+                abort(403)
+            chosen = {str(c.pk): c for c in communities}.get(form.community.data)
+            if form.validate() and chosen is not None:
+                try:
+                    write_handover(chosen, current_user._get_current_object(), form.shift.data, form.notes.data)
+                except DomainError as err:
+                    flash(err.message, "error")
+                else:
+                    flash(_("Handover written; the next shift will see it here."), "success")
+                    return redirect(url_for(".index"))
+        elif communities:
+            form.community.data = str(communities[0].pk)
+            form.shift.data = default_shift(communities[0])
+        escalate(community_ids=ids)
+        items = open_items(ids)
+        logs = list(Handover.objects(community__in=ids).order_by("-written_at").limit(20))
+        return self.render("handover/index.html", form=form, items=items, logs=logs, due_badge=due_badge,
+                           local_text=local_text, can_write=can(AREA, "create"),
+                           can_ack=can(AREA, "action:acknowledge"), late=sum(1 for i in items if i.late))
+
+    @expose("/acknowledge/", methods=("POST",))
+    def acknowledge(self):
+        if not can(AREA, "action:acknowledge"):
+            abort(403)
+        raw = request.form.get("id", "")
+        if not ObjectId.is_valid(raw):
+            abort(404)
+        handover = scope_to_user(Handover.objects, Handover).filter(pk=raw).first()
+        if handover is None:
+            abort(404)
+        try:
+            handover.acknowledge(current_user._get_current_object())
+        except DomainError as err:
+            flash(err.message, "error")
+        else:
+            flash(_("Handover acknowledged."), "success")
+        return redirect(url_for(".index"))
+
+
+def register(admin):
+    admin.add_view(HandoverView(name=_l("Shift handover"), category=_l("Service"), endpoint="handover"))

@@ -1,0 +1,403 @@
+"""Repair work orders: register, dispatch, arrival, review, completion, sign-off; photos; print."""
+from datetime import date
+
+from bson import ObjectId
+from flask import Response, abort, flash, redirect, request, url_for
+from flask_admin import expose
+from flask_admin.contrib.mongoengine.filters import FilterEqual
+from flask_babel import force_locale, gettext as _, lazy_gettext as _l
+from flask_login import current_user
+from wtforms import (DecimalField, FieldList, Form, FormField, MultipleFileField, SelectField,
+                     StringField, TextAreaField)
+from wtforms.fields import DateTimeLocalField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from admin_views.base import ScopedAjaxLoader, choice_label, html_table, masked_phone
+from admin_views.services import (DueFilter, LocalDateBetweenFilter, ServiceRequestView, StepForm,
+                                  TrueFilter, community_filter, due_badge, local_cell, reason_choices,
+                                  state_badge, user_communities)
+from app import clock
+from app.permissions import can
+from documents.base import DomainError
+from documents.deadlines import local_text
+from documents.places import Room
+from documents.repairs import (CATEGORIES, LOCATIONS, SOURCES, STATES, URGENCIES, RainDay, Repair,
+                               RepairPhoto, add_photo)
+from documents.services import CLOSE_REASONS
+
+AREA = "repairs"
+DT_FORMAT = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+SATISFACTION = [("", "—")] + [(str(n), f"{n} ★") for n in range(5, 0, -1)]
+
+
+# --- step forms ---
+
+class DispatchForm(StepForm):
+    technician = StringField(_l("Technician"), validators=[DataRequired(), Length(max=60)])
+    technician_phone = StringField(_l("Technician phone"), validators=[Optional(), Length(max=20)])
+    appointment_at = DateTimeLocalField(_l("Appointment"), format=DT_FORMAT, validators=[InputRequired()])
+
+
+class TimeForm(StepForm):
+    at = DateTimeLocalField(_l("Time"), format=DT_FORMAT, validators=[InputRequired()])
+
+
+class ReviewForm(StepForm):
+    note = TextAreaField(_l("What needs a technical review"), validators=[DataRequired(), Length(max=500)])
+
+
+class MaterialForm(Form):
+    name = StringField(_l("Material"), validators=[Optional(), Length(max=60)])
+    spec = StringField(_l("Specification"), validators=[Optional(), Length(max=60)])
+    model = StringField(_l("Model"), validators=[Optional(), Length(max=60)])
+    quantity = DecimalField(_l("Quantity"), places=None, validators=[Optional(), NumberRange(min=0)])
+    unit_price = DecimalField(_l("Unit price"), places=2, validators=[Optional(), NumberRange(min=0)])
+
+    def is_blank(self):
+        return not any((self.name.data, self.spec.data, self.model.data, self.quantity.data,
+                        self.unit_price.data))
+
+
+class CompleteForm(StepForm):
+    work_done = TextAreaField(_l("Work done"), validators=[DataRequired(), Length(max=1000)])
+    materials = FieldList(FormField(MaterialForm), min_entries=5, max_entries=30, label=_l("Materials"))
+    labour = DecimalField(_l("Labour"), places=2, validators=[Optional(), NumberRange(min=0)])
+
+
+class SignOffForm(StepForm):
+    signed_by = StringField(_l("Signed by"), validators=[Optional(), Length(max=60)])
+    satisfaction = SelectField(_l("Satisfaction"), choices=SATISFACTION, validators=[DataRequired()])
+    comment = TextAreaField(_l("Resident's comment"), validators=[Optional(), Length(max=500)])
+
+
+class CloseForm(StepForm):
+    reason = SelectField(_l("Reason for closing"), choices=reason_choices(CLOSE_REASONS),
+                         validators=[DataRequired()])
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=500)])
+
+
+class CancelForm(StepForm):
+    reason = TextAreaField(_l("Reason for cancelling"), validators=[DataRequired(), Length(max=300)])
+
+
+def _materials(form):
+    lines = []
+    for entry in form.materials.entries:
+        sub = entry.form
+        if sub.is_blank():
+            continue
+        if not sub.name.data or sub.quantity.data is None or sub.unit_price.data is None:
+            raise DomainError(_("Each material line needs a name, a quantity and a unit price."),
+                              field="materials")
+        lines.append({"name": sub.name.data.strip(), "spec": (sub.spec.data or "").strip() or None,
+                      "model": (sub.model.data or "").strip() or None, "quantity": sub.quantity.data,
+                      "unit_price": sub.unit_price.data})
+    return lines
+
+
+def _location(m):
+    return m.room_code if m.location == "room" else m.public_area
+
+
+def _materials_table(m):
+    return html_table([_("Material"), _("Specification"), _("Model"), _("Quantity"), _("Unit price"),
+                       _("Amount")],
+                      [[x.name, x.spec or "", x.model or "", x.quantity, x.unit_price, x.line_total]
+                       for x in m.materials])
+
+
+class RepairView(ServiceRequestView):
+    area = AREA
+    visit_target = "repair"
+    number_prefixes = ("BX",)
+    list_template = "services/repair_list.html"
+    step_forms = {"dispatch": DispatchForm, "arrive": TimeForm, "start_review": ReviewForm,
+                  "back_on_site": TimeForm, "complete": CompleteForm, "sign_off": SignOffForm,
+                  "close": CloseForm, "cancel": CancelForm}
+    local_datetime_fields = ("appointment_at",)
+
+    column_list = ["number", "reported_at", "location", "resident_name", "category", "urgency", "state",
+                   "technician", "appointment_at", "due_at"]
+    column_details_list = [
+        "number", "community", "state", "source", "location", "resident_name", "resident_phone",
+        "category", "urgency", "description", "charge_note", "reported_at", "registered_by",
+        "appointment_at", "technician", "technician_phone", "dispatched_at", "arrived_at", "arrival_late",
+        "review_note", "review_started_at", "back_on_site_at", "review_late", "work_done", "materials",
+        "labour", "total", "completed_at", "signed_by", "satisfaction", "sign_comment", "signed_at",
+        "visit_due_at", "visited_at", "visit_satisfaction", "closed_at", "close_reason", "close_note",
+        "cancel_reason", "origin_visit"]
+    column_export_list = [
+        "number", "community", "reported_at", "source", "location", "resident_name", "category", "urgency",
+        "state", "description", "technician", "appointment_at", "arrived_at", "arrival_late",
+        "completed_at", "materials_total", "labour", "total", "satisfaction", "visit_due_at", "visited_at",
+        "closed_at"]
+    column_sortable_list = ["number", "reported_at", "appointment_at", "due_at", "state", "urgency"]
+    column_default_sort = ("reported_at", True)
+    column_searchable_list = ["number", "resident_name", "room_code"]
+    form_columns = ["community", "source", "location", "room", "public_area", "resident_name",
+                    "resident_phone", "category", "urgency", "description", "charge_note", "appointment_at", "photos"]
+    form_extra_fields = {"photos": MultipleFileField(_l("Photos"), description=_l(
+        "JPEG, PNG, GIF or WebP, at most 5 MB each"))}
+    form_args = {
+        "appointment_at": {"description": _l("Local time of the community, e.g. 2026-03-11 14:30"),
+                           "format": ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"]},
+        "public_area": {"description": _l("Only for a public area, e.g. Building 3 lobby")},
+        "resident_name": {"description": _l("Filled in from the archive when left empty")},
+        "charge_note": {"description": _l("What the resident was told it will cost (paid at the office)")},
+    }
+    form_overrides = {"description": TextAreaField}
+    form_widget_args = {"description": {"rows": 3}}
+    column_labels = {
+        "number": _l("Number"), "community": _l("Community"), "state": _l("State"), "source": _l("Source"),
+        "location": _l("Room / area"), "room": _l("Room"), "public_area": _l("Public area"),
+        "resident_name": _l("Resident"), "resident_phone": _l("Phone"), "category": _l("Category"),
+        "urgency": _l("Urgency"), "description": _l("Description"),
+        "charge_note": _l("Charges told to the resident"), "reported_at": _l("Reported on"),
+        "registered_by": _l("Registered by"), "appointment_at": _l("Appointment"),
+        "technician": _l("Technician"), "technician_phone": _l("Technician phone"),
+        "dispatched_at": _l("Dispatched on"), "arrived_at": _l("Arrived on"),
+        "arrival_late": _l("Late arrival"), "review_note": _l("Technical review"),
+        "review_started_at": _l("Review started"), "back_on_site_at": _l("Back on site"),
+        "review_late": _l("Late back on site"), "work_done": _l("Work done"), "materials": _l("Materials"),
+        "materials_total": _l("Materials total"), "labour": _l("Labour"), "total": _l("Total charge"),
+        "completed_at": _l("Completed on"), "signed_by": _l("Signed by"), "satisfaction": _l("Satisfaction"),
+        "sign_comment": _l("Resident's comment"), "signed_at": _l("Signed on"),
+        "visit_due_at": _l("Return visit due"), "visited_at": _l("Return visit on"),
+        "visit_satisfaction": _l("Visit satisfaction"), "closed_at": _l("Closed on"),
+        "close_reason": _l("Reason for closing"), "close_note": _l("Closing note"),
+        "cancel_reason": _l("Reason for cancelling"), "due_at": _l("Due"),
+        "origin_visit": _l("Opened by visit"),
+    }
+
+    def __init__(self, *args, **kwargs):
+        self.form_ajax_refs = {
+            "room": ScopedAjaxLoader("room", Room, fields=["code"], prefix_fields=["code"], order_by="sort_key",
+                                     placeholder=_l("Type a room code, e.g. 3-2-12")),
+        }
+        self.column_filters = [
+            community_filter(),
+            FilterEqual("building_no", _l("Building no.")),
+            FilterEqual("state", _l("State"), options=STATES),
+            FilterEqual("urgency", _l("Urgency"), options=URGENCIES),
+            FilterEqual("category", _l("Category"), options=CATEGORIES),
+            FilterEqual("location", _l("Location"), options=LOCATIONS),
+            FilterEqual("source", _l("Source"), options=SOURCES),
+            DueFilter(),
+            TrueFilter("arrival_late", _l("Late arrival")),
+            FilterEqual("technician", _l("Technician")),
+            LocalDateBetweenFilter("reported_at", _l("Reported on")),
+            LocalDateBetweenFilter("completed_at", _l("Completed on")),
+        ]
+        super().__init__(*args, **kwargs)
+
+    column_formatters = {
+        "reported_at": lambda v, c, m, n: local_cell(m.reported_at, m.community),
+        "appointment_at": lambda v, c, m, n: local_cell(m.appointment_at, m.community),
+        "location": lambda v, c, m, n: _location(m),
+        "category": lambda v, c, m, n: choice_label(CATEGORIES, m.category),
+        "urgency": lambda v, c, m, n: choice_label(URGENCIES, m.urgency),
+        "state": lambda v, c, m, n: state_badge(m),
+        "due_at": lambda v, c, m, n: due_badge(m),
+    }
+    column_formatters_detail = dict(column_formatters, **{
+        name: (lambda field: lambda v, c, m, n: local_cell(getattr(m, field), m.community))(name)
+        for name in ("dispatched_at", "arrived_at", "review_started_at", "back_on_site_at", "completed_at",
+                     "signed_at", "visit_due_at", "visited_at", "closed_at")
+    }, **{
+        "source": lambda v, c, m, n: choice_label(SOURCES, m.source),
+        "location": lambda v, c, m, n: f"{choice_label(LOCATIONS, m.location)}: {_location(m)}",
+        "resident_phone": lambda v, c, m, n: masked_phone("residents", m.resident_phone or ""),
+        "materials": lambda v, c, m, n: _materials_table(m),
+        "close_reason": lambda v, c, m, n: choice_label(CLOSE_REASONS, m.close_reason),
+        "community": lambda v, c, m, n: str(m.community),
+        "registered_by": lambda v, c, m, n: m.registered_by.display_name if m.registered_by else "",
+        "arrival_late": lambda v, c, m, n: _("Yes") if m.arrival_late else "",
+        "review_late": lambda v, c, m, n: _("Yes") if m.review_late else "",
+        "origin_visit": lambda v, c, m, n: str(m.origin_visit) if m.origin_visit else "",
+    })
+    column_formatters_export = dict(column_formatters_detail, **{
+        "state": lambda v, c, m, n: m.state_label(),
+        "due_at": lambda v, c, m, n: local_cell(m.due_at, m.community),
+        "materials": lambda v, c, m, n: "; ".join(f"{x.name} {x.quantity}×{x.unit_price}" for x in m.materials),
+        "arrival_late": lambda v, c, m, n: "1" if m.arrival_late else "0",
+    })
+
+    # --- registration ---
+    def after_model_change(self, form, model, is_created):
+        files = [f for f in (form.photos.data or []) if getattr(f, "filename", "")] \
+            if "photos" in form._fields else []
+        for upload in files:
+            try:
+                add_photo(model, upload.read(), upload.filename, current_user._get_current_object())
+            except DomainError as err:
+                flash(err.message, "error")
+
+    def edit_form(self, obj=None):
+        form = super().edit_form(obj)
+        if "photos" in form._fields:
+            del form["photos"]   # photos are added on the details page
+        return form
+
+    # --- steps ---
+    def prefill_step(self, step, form, record):
+        if step == "dispatch" and record.appointment_at and form.appointment_at.data is None:
+            from documents.deadlines import to_local, zone_of
+            form.appointment_at.data = to_local(record.appointment_at, zone_of(record.community)) \
+                .replace(tzinfo=None)
+        if step == "sign_off":
+            if record.location == "room":
+                form.signed_by.data = record.resident_name
+            else:
+                form.signed_by.data = current_user.display_name
+        super().prefill_step(step, form, record)
+
+    def apply_step(self, step, form, record, actor):
+        if step == "dispatch":
+            record.dispatch(actor, form.technician.data, self.local_to_utc(record, form.appointment_at.data),
+                            form.technician_phone.data)
+        elif step == "arrive":
+            record.arrive(actor, self.local_to_utc(record, form.at.data))
+        elif step == "start_review":
+            record.start_review(actor, form.note.data)
+        elif step == "back_on_site":
+            record.back_on_site(actor, self.local_to_utc(record, form.at.data))
+        elif step == "complete":
+            record.complete(actor, form.work_done.data, _materials(form), form.labour.data)
+        elif step == "sign_off":
+            record.sign_off(actor, form.signed_by.data, form.satisfaction.data, form.comment.data)
+        elif step == "close":
+            record.close(actor, form.reason.data, form.note.data)
+        elif step == "cancel":
+            record.cancel(actor, form.reason.data)
+
+    def summary_rows(self, record):
+        return [(_("Number"), record.number), (_("Room / area"), _location(record)),
+                (_("Resident"), record.resident_name or ""), (_("Category"), choice_label(CATEGORIES, record.category)),
+                (_("Urgency"), choice_label(URGENCIES, record.urgency)), (_("Description"), record.description),
+                (_("Appointment"), local_text(record.appointment_at, record.community)),
+                (_("Technician"), record.technician or ""), (_("State"), record.state_label())]
+
+    def details_extra(self, model):
+        extra = super().details_extra(model)
+        extra["photos"] = list(RepairPhoto.objects(repair=model).only("id", "filename"))
+        extra["can_add_photo"] = can(AREA, "action:add_photo") and model.is_open
+        extra["print_url"] = url_for(".print_view", id=str(model.pk))
+        return extra
+
+    # --- list page: first rain ---
+    def render(self, template, **kwargs):
+        if template == self.list_template:
+            kwargs["rain_communities"] = user_communities() if can(AREA, "action:first_rain") else []
+            kwargs["rain_days"] = list(RainDay.objects(community__in=[c.pk for c in user_communities()])
+                                       .order_by("-on").limit(3))
+        return super().render(template, **kwargs)
+
+    @expose("/first-rain/", methods=("POST",))
+    def first_rain_view(self):
+        if not can(AREA, "action:first_rain"):
+            abort(403)
+        community_id = request.form.get("community", "")
+        communities = {str(c.pk): c for c in user_communities()}
+        community = communities.get(community_id)
+        if community is None:
+            abort(404)
+        try:
+            day = date.fromisoformat(request.form.get("day", ""))
+        except ValueError:
+            flash(_("Enter the date of the first rain."), "error")
+            return redirect(url_for(".index_view"))
+        try:
+            count = RainDay.record(community, day, current_user._get_current_object())
+        except DomainError as err:
+            flash(err.message, "error")
+        else:
+            flash(_("First rain on %(day)s recorded: %(n)d leak repairs now have their return visit due.",
+                    day=day.isoformat(), n=count), "success")
+        return redirect(url_for(".index_view"))
+
+    # --- photos ---
+    @expose("/photo/add/", methods=("POST",))
+    def photo_add_view(self):
+        if not can(AREA, "action:add_photo"):
+            abort(403)
+        record = self._record_or_404(request.args.get("id"))
+        if not record.is_open:
+            abort(403)
+        for upload in request.files.getlist("photos"):
+            if not upload.filename:
+                continue
+            try:
+                add_photo(record, upload.read(), upload.filename, current_user._get_current_object())
+            except DomainError as err:
+                flash(err.message, "error")
+        return redirect(url_for(".details_view", id=str(record.pk)))
+
+    @expose("/photo/<photo_id>")
+    def photo_view(self, photo_id):
+        if not can(AREA, "details") or not ObjectId.is_valid(photo_id):
+            abort(404)
+        ids = [c.pk for c in user_communities()]
+        photo = RepairPhoto.objects(pk=photo_id, community__in=ids).first()
+        if photo is None or not photo.file:
+            abort(404)
+        response = Response(photo.file.read(), mimetype=photo.content_type)
+        response.headers["Cache-Control"] = "private, max-age=600"
+        response.headers["Content-Disposition"] = "inline"
+        return response
+
+    # --- printable work order ---
+    @expose("/print/")
+    def print_view(self):
+        if not can(AREA, "details"):
+            abort(403)
+        record = self._record_or_404(request.args.get("id"))
+        return self.render("services/work_order.html", record=record, labels=bilingual_labels(),
+                           local_time=lambda v: local_text(v, record.community),
+                           category=bilingual(CATEGORIES, record.category),
+                           urgency=bilingual(URGENCIES, record.urgency),
+                           source=bilingual(SOURCES, record.source),
+                           state=bilingual(STATES, record.state),
+                           printed_at=local_text(clock.now(), record.community),
+                           phone=masked_phone("residents", record.resident_phone or ""))
+
+
+PRINT_LABELS = {
+    "title": _l("Repair work order"), "number": _l("Number"), "community": _l("Community"),
+    "reported_at": _l("Reported on"), "source": _l("Source"), "location": _l("Room / area"),
+    "resident": _l("Resident"), "phone": _l("Phone"), "category": _l("Category"), "urgency": _l("Urgency"),
+    "description": _l("Description"), "charges": _l("Charges told to the resident"),
+    "appointment": _l("Appointment"), "technician": _l("Technician"), "arrived": _l("Arrived on"),
+    "work_done": _l("Work done"), "materials": _l("Materials"), "material": _l("Material"),
+    "spec": _l("Specification"), "model": _l("Model"), "quantity": _l("Quantity"),
+    "unit_price": _l("Unit price"), "amount": _l("Amount"), "labour": _l("Labour"),
+    "total": _l("Total charge"), "completed": _l("Completed on"), "signature": _l("Resident's signature"),
+    "satisfaction": _l("Satisfaction"), "comment": _l("Resident's comment"), "state": _l("State"),
+    "technician_signature": _l("Technician's signature"), "printed": _l("Printed on"),
+    "pay_note": _l("Charges are paid at the customer-service office; technicians take no cash."),
+    "rating": _l("5 very satisfied · 4 satisfied · 3 fair · 2 unsatisfied · 1 very unsatisfied"),
+    "date": _l("Date"),
+}
+
+
+def bilingual_labels() -> dict:
+    """Each label in Chinese and in English, for the two-language paper form."""
+    labels = {}
+    with force_locale("zh_Hans_CN"):
+        zh = {k: str(v) for k, v in PRINT_LABELS.items()}
+    with force_locale("en"):
+        en = {k: str(v) for k, v in PRINT_LABELS.items()}
+    for key in PRINT_LABELS:
+        labels[key] = (zh[key], en[key])
+    return labels
+
+
+def bilingual(choices, value) -> tuple[str, str]:
+    with force_locale("zh_Hans_CN"):
+        zh = choice_label(choices, value)
+    with force_locale("en"):
+        en = choice_label(choices, value)
+    return zh, en
+
+
+def register(admin):
+    admin.add_view(RepairView(Repair, name=_l("Repairs"), category=_l("Service"), endpoint="repairs"))

@@ -1,0 +1,190 @@
+"""Visit log: the "Log visit" form (from repair, complaint and archive rows) and the visit list."""
+import secrets
+
+from bson import ObjectId
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import expose
+from flask_admin.contrib.mongoengine.filters import FilterEqual
+from flask_admin.helpers import get_redirect_target
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.fields import DateTimeLocalField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from admin_views.base import EstateModelView, add_row_actions, choice_label, scope_to_user
+from admin_views.services import (LocalDateBetweenFilter, TrueFilter, community_filter,
+                                  household_row_actions, local_cell)
+from app import clock
+from app.permissions import can
+from documents.base import DomainError
+from documents.complaints import Complaint
+from documents.deadlines import local_text, to_local, to_utc, zone_of
+from documents.repairs import Repair
+from documents.residents import Household
+from documents.visits import FOLLOW_UPS, KINDS, METHODS, TARGETS, Visit, log_visit
+
+AREA = "visits"
+DT_FORMAT = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+#: target -> (document, the permission area whose list the target belongs to, endpoint)
+TARGET_MODELS = {"repair": (Repair, "repairs", "repairs"),
+                 "complaint": (Complaint, "complaints", "complaints"),
+                 "household": (Household, "residents", "households")}
+SATISFACTION = [("", "—")] + [(str(n), f"{n} ★") for n in range(5, 0, -1)]
+
+
+class VisitForm(FlaskForm):
+    method = SelectField(_l("Method"), choices=METHODS, validators=[DataRequired()])
+    visited_at = DateTimeLocalField(_l("Visited on"), format=DT_FORMAT, validators=[InputRequired()])
+    resident_name = StringField(_l("Resident"), validators=[Optional(), Length(max=60)])
+    resident_said = TextAreaField(_l("What the resident said"), validators=[DataRequired(), Length(max=2000)])
+    satisfaction = SelectField(_l("Satisfaction"), choices=SATISFACTION, validators=[Optional()])
+    follow_up_needed = BooleanField(_l("Follow-up needed"))
+    follow_up_kind = SelectField(_l("Follow-up"), choices=[("", "—")] + [(k, v) for k, v in FOLLOW_UPS],
+                                 validators=[Optional()])
+    follow_up_note = TextAreaField(_l("Follow-up details"), validators=[Optional(), Length(max=1000)])
+    submission_key = HiddenField()
+
+
+class VisitView(EstateModelView):
+    area = AREA
+    can_edit = False
+    can_delete = False
+    column_list = ["visited_at", "kind", "record_number", "room_code", "resident_name", "method", "staff_name",
+                   "satisfaction", "follow_up_needed"]
+    column_details_list = ["community", "visited_at", "kind", "target", "record_number", "room_code",
+                           "resident_name", "method", "staff_name", "resident_said", "satisfaction",
+                           "follow_up_needed", "follow_up_kind", "follow_up_note", "follow_up_repair",
+                           "follow_up_complaint"]
+    column_export_list = ["visited_at", "community", "kind", "target", "record_number", "room_code",
+                          "resident_name", "method", "staff_name", "resident_said", "satisfaction",
+                          "follow_up_needed", "follow_up_note"]
+    column_sortable_list = ["visited_at", "satisfaction"]
+    column_default_sort = ("visited_at", True)
+    column_searchable_list = ["record_number", "room_code", "resident_name"]
+    column_labels = {
+        "community": _l("Community"), "visited_at": _l("Visited on"), "kind": _l("Type"), "target": _l("Visit to"),
+        "record_number": _l("Record"), "room_code": _l("Room"), "resident_name": _l("Resident"),
+        "method": _l("Method"), "staff_name": _l("Staff"), "resident_said": _l("What the resident said"),
+        "satisfaction": _l("Satisfaction"), "follow_up_needed": _l("Follow-up needed"),
+        "follow_up_kind": _l("Follow-up"), "follow_up_note": _l("Follow-up details"),
+        "follow_up_repair": _l("Follow-up repair"), "follow_up_complaint": _l("Follow-up complaint"),
+    }
+
+    def search_placeholder(self):
+        return _("Number, room (3-2-1201) or resident")
+
+    @property
+    def can_create(self):
+        return False   # visits are logged from a repair, complaint or archive row ("Log visit")
+
+    def __init__(self, *args, **kwargs):
+        self.column_filters = [
+            community_filter(),
+            FilterEqual("building_no", _l("Building no.")),
+            FilterEqual("kind", _l("Type"), options=KINDS),
+            FilterEqual("target", _l("Visit to"), options=TARGETS),
+            FilterEqual("method", _l("Method"), options=METHODS),
+            FilterEqual("staff_name", _l("Staff")),
+            TrueFilter("follow_up_needed", _l("Follow-up needed")),
+            LocalDateBetweenFilter("visited_at", _l("Visited on")),
+        ]
+        super().__init__(*args, **kwargs)
+
+    column_formatters = {
+        "visited_at": lambda v, c, m, n: local_cell(m.visited_at, m.community),
+        "kind": lambda v, c, m, n: choice_label(KINDS, m.kind),
+        "target": lambda v, c, m, n: choice_label(TARGETS, m.target),
+        "method": lambda v, c, m, n: choice_label(METHODS, m.method),
+        "follow_up_needed": lambda v, c, m, n: _("Yes") if m.follow_up_needed else "",
+        "follow_up_kind": lambda v, c, m, n: choice_label(FOLLOW_UPS, m.follow_up_kind),
+        "community": lambda v, c, m, n: str(m.community),
+        "record_number": lambda v, c, m, n: _record_link(m),
+        "follow_up_repair": lambda v, c, m, n: _link("repairs", m.follow_up_repair),
+        "follow_up_complaint": lambda v, c, m, n: _link("complaints", m.follow_up_complaint),
+    }
+    column_formatters_export = dict(column_formatters, **{
+        "record_number": lambda v, c, m, n: m.record_number or "",
+        "follow_up_needed": lambda v, c, m, n: "1" if m.follow_up_needed else "0",
+    })
+
+    def _target_or_404(self, kind, raw_id):
+        if kind not in TARGET_MODELS or not raw_id or not ObjectId.is_valid(str(raw_id)):
+            abort(404)
+        model, area, _endpoint = TARGET_MODELS[kind]
+        if not can(area, "list"):
+            abort(403)
+        target = scope_to_user(model.objects, model).filter(pk=raw_id).first()
+        if target is None:
+            abort(404)
+        return target
+
+    @expose("/log/", methods=("GET", "POST"))
+    def log_view(self):
+        """The "Log visit" form: pre-filled from its target; saving may close the target."""
+        if not can(AREA, "create"):
+            abort(403)
+        kind = request.args.get("target", "")
+        target = self._target_or_404(kind, request.args.get("id"))
+        _model, _area, endpoint = TARGET_MODELS[kind]
+        return_url = get_redirect_target() or url_for(f"{endpoint}.index_view")
+        zone = zone_of(target.community)
+        form = VisitForm(request.form if request.method == "POST" else None)
+        if request.method == "GET":
+            form.visited_at.data = to_local(clock.now(), zone).replace(tzinfo=None, second=0, microsecond=0)
+            form.resident_name.data = target.name if kind == "household" else target.resident_name
+            form.submission_key.data = secrets.token_urlsafe(16)
+        elif form.validate():
+            try:
+                log_visit(target, current_user._get_current_object(),
+                          submission_key=form.submission_key.data, method=form.method.data,
+                          visited_at=to_utc(form.visited_at.data, zone),
+                          resident_name=(form.resident_name.data or "").strip() or None,
+                          resident_said=form.resident_said.data.strip(),
+                          satisfaction=int(form.satisfaction.data) if form.satisfaction.data else None,
+                          follow_up_needed=bool(form.follow_up_needed.data),
+                          follow_up_kind=form.follow_up_kind.data or None,
+                          follow_up_note=(form.follow_up_note.data or "").strip() or None)
+            except DomainError as err:
+                field = form._fields.get(err.field) if err.field else None
+                if field is not None:
+                    field.errors = list(field.errors or []) + [err.message]
+                flash(err.message, "error")
+            else:
+                label = getattr(target, "number", None) or str(target)
+                flash(_("Visit logged: %(record)s.", record=label), "success")
+                return redirect(return_url)
+        title = _("Log a visit") if kind == "household" else _("Log visit")
+        return self.render("visits/log.html", form=form, target=target, kind=kind, return_url=return_url,
+                           title=title, target_label=choice_label(TARGETS, kind), summary=_summary(kind, target))
+
+
+def _summary(kind, target):
+    if kind == "household":
+        return [(_("Room"), target.room_code), (_("Household name"), target.name)]
+    text = getattr(target, "description", None) or getattr(target, "content", "")
+    return [(_("Number"), target.number), (_("Room"), target.room_code or getattr(target, "public_area", "") or ""),
+            (_("Resident"), target.resident_name or ""), (_("State"), target.state_label()),
+            (_("Return visit due"), local_text(target.visit_due_at, target.community)), ("", text)]
+
+
+def _link(endpoint, record):
+    from markupsafe import Markup
+    if record is None:
+        return ""
+    return Markup('<a href="{}">{}</a>').format(url_for(f"{endpoint}.details_view", id=str(record.pk)),
+                                                record.number)
+
+
+def _record_link(m):
+    if m.repair is not None:
+        return _link("repairs", m.repair)
+    if m.complaint is not None:
+        return _link("complaints", m.complaint)
+    return m.record_number or ""
+
+
+def register(admin):
+    admin.add_view(VisitView(Visit, name=_l("Visit log"), category=_l("Service"), endpoint="visits"))
+    add_row_actions("households", household_row_actions)

@@ -1,0 +1,200 @@
+"""Complaints and suggestions (投诉 / 建议), with class deadlines and escalation.
+
+received -> assigned (department, handler) -> handled (result, measures) -> return visit -> closed.
+Handle within: class 1 (the company's own service) 4 h, class 2 (building quality) by the end of
+the local day of receipt, class 3 (outside the property line) 3 days. Past the deadline a
+complaint is flagged to the supervisor (level 1); not handled 2 days after receipt it goes to the
+manager (level 2). Suggestions are recorded alike, answered within 24 h, and never escalate.
+"""
+from datetime import timedelta
+
+from flask_babel import gettext, lazy_gettext as _l
+from mongoengine import DateTimeField, IntField, ReferenceField, StringField, ValidationError
+
+from app import clock
+from documents import audit, timeline
+from documents.base import DomainError
+from documents.deadlines import add_hours, add_local_days, end_of_local_day, local_date, zone_of
+from documents.services import ServiceRequest, register_steps
+
+KINDS = [("complaint", _l("Complaint")), ("suggestion", _l("Suggestion"))]
+CHANNELS = [("face_to_face", _l("Face to face")), ("phone", _l("Phone")), ("letter", _l("Letter")),
+            ("email", _l("E-mail"))]
+CLASSES = [(1, _l("Class 1: our management or service (4 h)")),
+           (2, _l("Class 2: building quality (same day)")),
+           (3, _l("Class 3: outside the property line (3 days)"))]
+CLASS_SHORT = {1: _l("Class 1"), 2: _l("Class 2"), 3: _l("Class 3")}
+DEPARTMENTS = [("customer_service", _l("Customer service")), ("engineering", _l("Engineering")),
+               ("security", _l("Security")), ("cleaning", _l("Cleaning")),
+               ("landscaping", _l("Landscaping")), ("management", _l("Management office")),
+               ("developer", _l("Developer")), ("other", _l("Other"))]
+STATES = [("received", _l("Received")), ("assigned", _l("Assigned")), ("handled", _l("Handled")),
+          ("closed", _l("Closed"))]
+ESCALATION_LEVELS = [(0, _l("None")), (1, _l("Supervisor")), (2, _l("Manager"))]
+CLASS_1_HOURS = 4
+CLASS_3_DAYS = 3
+SUGGESTION_REPLY_HOURS = 24
+MANAGER_AFTER = timedelta(days=2)
+VISIT_WITHIN_DAYS = 3
+HANDLING_STATES = ("received", "assigned")
+
+
+def handle_deadline(kind: str, complaint_class, received_at, zone):
+    """When a complaint of this class, received then, must be handled (naive UTC)."""
+    if kind == "suggestion":
+        return add_hours(received_at, SUGGESTION_REPLY_HOURS)
+    if complaint_class == 1:
+        return add_hours(received_at, CLASS_1_HOURS)
+    if complaint_class == 2:
+        return end_of_local_day(local_date(received_at, zone), zone)
+    if complaint_class == 3:
+        return add_local_days(received_at, CLASS_3_DAYS, zone)
+    return None
+
+
+class Complaint(ServiceRequest):
+    AREA = "complaints"
+    STATES = STATES
+    OPEN_STATES = ("received", "assigned", "handled")
+    VISIT_STATES = ("handled",)
+    DERIVED_FIELDS = ("due_at", "handle_due_at", "visit_due_at", "handled_late")
+    STEPS = {"assign": ("received", "assigned"), "handle": ("assigned",), "close": ("handled",)}
+
+    kind = StringField(choices=KINDS, default="complaint", required=True, verbose_name=_l("Type"))
+    channel = StringField(choices=CHANNELS, default="phone", required=True, verbose_name=_l("Channel"))
+    complaint_class = IntField(choices=CLASSES, verbose_name=_l("Class"))
+    content = StringField(required=True, max_length=2000, verbose_name=_l("Content"))
+    received_at = DateTimeField(verbose_name=_l("Received on"))
+    state = StringField(choices=STATES, default="received", verbose_name=_l("State"))
+    handle_due_at = DateTimeField(verbose_name=_l("Handle by"))
+    department = StringField(choices=DEPARTMENTS, verbose_name=_l("Department"))
+    handler = ReferenceField("Staff", verbose_name=_l("Handler"))
+    assigned_at = DateTimeField(verbose_name=_l("Assigned on"))
+    assign_note = StringField(max_length=500, verbose_name=_l("Instructions"))
+    result = StringField(max_length=2000, verbose_name=_l("Result"))
+    measures = StringField(max_length=2000, verbose_name=_l("Measures against a repeat"))
+    handled_at = DateTimeField(verbose_name=_l("Handled on"))
+    handled_by = ReferenceField("Staff", verbose_name=_l("Handled by"))
+    handled_late = IntField(default=0)  # 1 when handled after the deadline (for the monthly analysis)
+    visit_due_at = DateTimeField(verbose_name=_l("Return visit due"))
+    escalation_level = IntField(choices=ESCALATION_LEVELS, default=0, verbose_name=_l("Escalation"))
+    escalated_at = DateTimeField(verbose_name=_l("Escalated on"))
+    case_analysis = StringField(max_length=4000, verbose_name=_l("Case analysis (training)"))
+    origin_visit = ReferenceField("Visit", verbose_name=_l("Opened by visit"))
+
+    meta = {
+        "collection": "complaints",
+        "indexes": [
+            {"fields": ["community", "number"], "unique": True},
+            ("community", "state", "due_at"), ("community", "-received_at"),
+            ("community", "escalation_level"), ("community", "building_no"), ("community", "kind"),
+            ("community", "complaint_class"), ("community", "channel"), ("community", "department"),
+            ("community", "-handled_at"), ("community", "room_code"), ("community", "resident_name"),
+            ("kind", "state", "handle_due_at"), ("kind", "state", "received_at"), "handler", "household",
+        ],
+        "ordering": ["-received_at"],
+    }
+
+    def clean(self):
+        if not self.received_at:
+            self.received_at = clock.now()
+        if self.kind == "complaint" and self.complaint_class is None:
+            raise ValidationError(errors={"complaint_class": ValidationError(
+                gettext("Classify the complaint: class 1, 2 or 3."))})
+        if self.kind == "suggestion":
+            self.complaint_class = None
+        if (self.case_analysis or "").strip() and self.complaint_class != 1:
+            raise ValidationError(errors={"case_analysis": ValidationError(
+                gettext("Only class 1 complaints carry a case analysis."))})
+        self.link_room()
+        zone = zone_of(self.community)
+        self.handle_due_at = handle_deadline(self.kind, self.complaint_class, self.received_at, zone)
+        self.visit_due_at = add_local_days(self.handled_at, VISIT_WITHIN_DAYS, zone) \
+            if self.handled_at else None
+        self.handled_late = int(bool(self.handled_at and self.handle_due_at
+                                     and self.handled_at > self.handle_due_at))
+        self.due_at = self.current_due()
+
+    def current_due(self):
+        if self.state in HANDLING_STATES:
+            return self.handle_due_at
+        if self.state in self.VISIT_STATES:
+            return self.visit_due_at
+        return None
+
+    def save(self, *args, **kwargs):
+        if self.pk is None:
+            self.assign_number("JY" if self.kind == "suggestion" else "TS")
+        return super().save(*args, **kwargs)
+
+    @property
+    def is_overdue(self) -> bool:
+        return bool(self.due_at and clock.now() > self.due_at)
+
+    # --- transitions ---
+    def assign(self, actor, department: str, handler=None, note: str = ""):
+        """Give the complaint to a department and (optionally) a handler; re-assigning is allowed."""
+        if department not in dict(DEPARTMENTS):
+            raise DomainError(gettext("Choose the department that handles it."), field="department")
+        if handler is not None and self.community.pk not in handler.community_ids:
+            raise DomainError(gettext("The handler must work in this community."), field="handler")
+        return self._advance("assign", actor, "assigned", {
+            "department": department, "handler": handler, "assigned_at": clock.now(),
+            "assign_note": (note or "").strip() or None})
+
+    def handle(self, actor, result: str, measures: str = ""):
+        """Record the handling result. A housekeeper may only do this for complaints given to them."""
+        from app.permissions import can
+        if not can("complaints", "action:handle_any", actor) and not (
+                self.handler is not None and actor is not None and self.handler.pk == actor.pk):
+            self.require("handle_any", actor)
+        if not (result or "").strip():
+            raise DomainError(gettext("Describe how it was handled."), field="result")
+        return self._advance("handle", actor, "handled", {
+            "result": result.strip(), "measures": (measures or "").strip() or None,
+            "handled_at": clock.now(), "handled_by": actor})
+
+
+register_steps({
+    "assign": _l("Assign"), "handle": _l("Record handling"), "handle_any": _l("Record handling"),
+    "escalate_supervisor": _l("Escalated to the supervisor"),
+    "escalate_manager": _l("Escalated to the manager"),
+})
+
+
+def escalate(now=None, community_ids=None) -> int:
+    """Raise the escalation level of complaints past their deadline (1) or 2 days unhandled (2).
+
+    Safe to run any time and from many places at once: each raise is a conditional update on
+    the current level, so a level is raised (and audit-logged) exactly once.
+    """
+    now = now or clock.now()
+    base = Complaint.objects(kind="complaint", state__in=list(HANDLING_STATES))
+    if community_ids is not None:
+        base = base.filter(community__in=list(community_ids))
+    raised = 0
+    rules = ((2, "escalate_manager", {"received_at__lt": now - MANAGER_AFTER}),
+             (1, "escalate_supervisor", {"handle_due_at__lt": now}))
+    for level, action, condition in rules:
+        for complaint in base.filter(escalation_level__lt=level, **condition):
+            before = audit.snapshot(complaint)
+            fresh = Complaint.objects(pk=complaint.pk, escalation_level__lt=level,
+                                      state__in=list(HANDLING_STATES)).modify(
+                new=True, set__escalation_level=level, set__escalated_at=now, inc__version=1)
+            if fresh is not None:
+                raised += 1
+                audit.record(action, fresh, audit.diff(before, audit.snapshot(fresh)),
+                             note=gettext("Automatic escalation"))
+    return raised
+
+
+@timeline.register
+def _complaints_of(household):
+    items = []
+    for complaint in Complaint.objects(household=household).order_by("-received_at").limit(100):
+        items.append(timeline.TimelineItem(
+            at=complaint.received_at, kind=str(dict(KINDS).get(complaint.kind, "")),
+            title=f"{complaint.number} · {complaint.state_label()}",
+            detail=(complaint.content or "")[:120], endpoint="complaints.details_view",
+            url_args={"id": str(complaint.pk)}))
+    return items

@@ -1,0 +1,393 @@
+"""Repair work orders (报修 / 维修单 / 派工单) and the community's first-rain days.
+
+reported -> dispatched -> arrived (late if over 15 min after the appointment)
+  [-> review -> arrived again (back on site; late if over 30 min)] -> completed (materials, labour)
+  -> signed_off (resident; for a public area the area's staff) -> return visit -> closed.
+Return visit due: urgent 24 h after completion, ordinary 7 days, leak on the first rain after it.
+"""
+from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from flask_babel import gettext, lazy_gettext as _l
+from mongoengine import (BooleanField, DateField, DateTimeField, EmbeddedDocument,
+                         EmbeddedDocumentListField, FileField, IntField, ReferenceField,
+                         StringField, ValidationError)
+from mongoengine.errors import NotUniqueError
+from mongoengine.fields import Decimal128Field
+
+from app import clock
+from app.permissions import can
+from documents import audit, timeline
+from documents.base import CommunityOwned, DomainError
+from documents.deadlines import add_local_days, end_of_local_day, local_date, zone_of
+from documents.services import ServiceRequest, actor_owns, register_steps, validate_satisfaction
+
+SOURCES = [("phone", _l("Phone")), ("walk_in", _l("Walk-in")), ("patrol", _l("Patrol")),
+           ("letter", _l("Letter"))]
+LOCATIONS = [("room", _l("In a room")), ("public", _l("Public area"))]
+CATEGORIES = [
+    ("plumbing", _l("Water and drains")), ("electrical", _l("Electrical")),
+    ("doors_windows", _l("Doors and windows")), ("walls", _l("Walls, ceilings and floors")),
+    ("appliances", _l("Fixtures and appliances")), ("gas", _l("Gas")),
+    ("lift", _l("Lift")), ("access", _l("Access control and intercom")),
+    ("public_facilities", _l("Public facilities")), ("other", _l("Other")),
+]
+URGENCIES = [("urgent", _l("Urgent")), ("leak", _l("Leak")), ("ordinary", _l("Ordinary"))]
+STATES = [
+    ("reported", _l("Reported")), ("dispatched", _l("Dispatched")), ("arrived", _l("On site")),
+    ("review", _l("Technical review")), ("completed", _l("Completed")),
+    ("signed_off", _l("Signed off")), ("closed", _l("Closed")), ("cancelled", _l("Cancelled")),
+]
+ARRIVAL_GRACE = timedelta(minutes=15)
+REVIEW_RETURN = timedelta(minutes=30)
+URGENT_VISIT = timedelta(hours=24)
+ORDINARY_VISIT_DAYS = 7
+CENT = Decimal("0.01")
+
+
+def money(value) -> Decimal:
+    """An exact amount rounded to the cent (half up, as on a paper receipt)."""
+    if value is None or value == "":
+        return Decimal("0.00")
+    if isinstance(value, float):
+        raise TypeError("money is never a float")  # a programming error, not a user's
+    try:
+        amount = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+    except InvalidOperation:
+        raise DomainError(gettext("Not an amount: %(value)s", value=value))
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+class MaterialLine(EmbeddedDocument):
+    """One material used: shown to the resident, charged at the office."""
+    name = StringField(required=True, max_length=60, verbose_name=_l("Material"))
+    spec = StringField(max_length=60, verbose_name=_l("Specification"))
+    model = StringField(max_length=60, verbose_name=_l("Model"))
+    quantity = Decimal128Field(required=True, min_value=Decimal("0.001"), verbose_name=_l("Quantity"))
+    unit_price = Decimal128Field(required=True, min_value=Decimal("0"), precision=2,
+                                 verbose_name=_l("Unit price"))
+
+    @property
+    def line_total(self) -> Decimal:
+        return money(Decimal(self.quantity) * Decimal(self.unit_price))
+
+
+class Repair(ServiceRequest):
+    AREA = "repairs"
+    STATES = STATES
+    OPEN_STATES = ("reported", "dispatched", "arrived", "review", "completed", "signed_off")
+    VISIT_STATES = ("completed", "signed_off")
+    DERIVED_FIELDS = ("due_at", "arrival_due_at", "arrival_late", "review_due_at", "review_late",
+                      "visit_due_at", "materials_total", "total", "labour")
+    STEPS = {
+        "dispatch": ("reported",), "arrive": ("dispatched",), "start_review": ("arrived",),
+        "back_on_site": ("review",), "complete": ("arrived",), "sign_off": ("completed",),
+        "close": ("completed", "signed_off"), "cancel": ("reported", "dispatched"),
+    }
+
+    state = StringField(choices=STATES, default="reported", verbose_name=_l("State"))
+    source = StringField(choices=SOURCES, default="phone", required=True, verbose_name=_l("Source"))
+    location = StringField(choices=LOCATIONS, default="room", required=True, verbose_name=_l("Location"))
+    public_area = StringField(max_length=100, verbose_name=_l("Public area"))
+    category = StringField(choices=CATEGORIES, required=True, verbose_name=_l("Category"))
+    description = StringField(required=True, max_length=1000, verbose_name=_l("Description"))
+    urgency = StringField(choices=URGENCIES, default="ordinary", required=True, verbose_name=_l("Urgency"))
+    charge_note = StringField(max_length=300, verbose_name=_l("Charges told to the resident"))
+    appointment_at = DateTimeField(verbose_name=_l("Appointment"))
+    reported_at = DateTimeField(verbose_name=_l("Reported on"))
+    # dispatch and arrival
+    technician = StringField(max_length=60, verbose_name=_l("Technician"))
+    technician_phone = StringField(max_length=20, verbose_name=_l("Technician phone"))
+    dispatched_at = DateTimeField(verbose_name=_l("Dispatched on"))
+    arrival_due_at = DateTimeField(verbose_name=_l("Arrival due"))
+    arrived_at = DateTimeField(verbose_name=_l("Arrived on"))
+    arrival_late = BooleanField(default=False, verbose_name=_l("Late arrival"))
+    # technical review
+    review_note = StringField(max_length=500, verbose_name=_l("Technical review"))
+    review_started_at = DateTimeField(verbose_name=_l("Review started"))
+    review_due_at = DateTimeField(verbose_name=_l("Back on site due"))
+    back_on_site_at = DateTimeField(verbose_name=_l("Back on site"))
+    review_late = BooleanField(default=False, verbose_name=_l("Late back on site"))
+    # completion
+    work_done = StringField(max_length=1000, verbose_name=_l("Work done"))
+    materials = EmbeddedDocumentListField(MaterialLine, verbose_name=_l("Materials"))
+    labour = Decimal128Field(min_value=Decimal("0"), precision=2, verbose_name=_l("Labour"))
+    materials_total = Decimal128Field(precision=2, verbose_name=_l("Materials total"))
+    total = Decimal128Field(precision=2, verbose_name=_l("Total charge"))
+    completed_at = DateTimeField(verbose_name=_l("Completed on"))
+    # sign-off
+    signed_by = StringField(max_length=60, verbose_name=_l("Signed by"))
+    signed_by_staff = ReferenceField("Staff", verbose_name=_l("Confirmed by staff"))
+    satisfaction = IntField(validation=validate_satisfaction, verbose_name=_l("Satisfaction"))
+    sign_comment = StringField(max_length=500, verbose_name=_l("Resident's comment"))
+    signed_at = DateTimeField(verbose_name=_l("Signed on"))
+    visit_due_at = DateTimeField(verbose_name=_l("Return visit due"))
+    cancel_reason = StringField(max_length=300, verbose_name=_l("Reason for cancelling"))
+    origin_visit = ReferenceField("Visit", verbose_name=_l("Opened by visit"))
+
+    meta = {
+        "collection": "repairs",
+        # every list filter, sort and search field is indexed (lists stay fast on real MongoDB)
+        "indexes": [
+            {"fields": ["community", "number"], "unique": True},
+            ("community", "state", "due_at"), ("community", "-reported_at"), ("community", "building_no"),
+            ("community", "urgency", "state"), ("community", "category"), ("community", "location"),
+            ("community", "source"), ("community", "arrival_late"), ("community", "technician"),
+            ("community", "-completed_at"), ("community", "appointment_at"), ("community", "room_code"),
+            ("community", "resident_name"), ("community", "urgency", "visit_due_at"), "household", "room",
+        ],
+        "ordering": ["-reported_at"],
+    }
+
+    # --- derived values ---
+    def clean(self):
+        if not self.reported_at:
+            self.reported_at = clock.now()
+        if self.location == "room":
+            if self.room is None:
+                raise ValidationError(errors={"room": ValidationError(
+                    gettext("Choose the room, or set the location to a public area."))})
+            self.public_area = None
+        else:
+            if not (self.public_area or "").strip():
+                raise ValidationError(errors={"public_area": ValidationError(
+                    gettext("Say which public area, e.g. Building 3 lobby."))})
+            self.room = None
+        self.link_room()
+        self.arrival_due_at = self.appointment_at + ARRIVAL_GRACE if self.appointment_at else None
+        self.arrival_late = bool(self.arrived_at and self.arrival_due_at
+                                 and self.arrived_at > self.arrival_due_at)
+        self.review_due_at = self.review_started_at + REVIEW_RETURN if self.review_started_at else None
+        self.review_late = bool(self.review_late or (
+            self.back_on_site_at and self.review_due_at and self.back_on_site_at > self.review_due_at))
+        self.compute_totals()
+        if self.completed_at and self.urgency != "leak":
+            self.visit_due_at = self.visit_due_after(self.completed_at)
+        elif self.urgency == "leak" and not self.completed_at:
+            self.visit_due_at = None
+        self.due_at = self.current_due()
+
+    def compute_totals(self):
+        if self.completed_at is None and not self.materials and self.labour is None:
+            self.materials_total = self.total = None   # nothing charged before the work is done
+            return
+        lines = [money(Decimal(m.quantity) * Decimal(m.unit_price)) for m in self.materials or []]
+        self.materials_total = sum(lines, Decimal("0.00"))
+        self.labour = money(self.labour) if self.labour is not None else None
+        self.total = self.materials_total + (self.labour or Decimal("0.00"))
+
+    def visit_due_after(self, completed_at):
+        """Urgent: 24 h; ordinary: 7 local days; leak: None (due on the next first-rain day)."""
+        if self.urgency == "urgent":
+            return completed_at + URGENT_VISIT
+        if self.urgency == "ordinary":
+            return add_local_days(completed_at, ORDINARY_VISIT_DAYS, zone_of(self.community))
+        return None
+
+    def current_due(self):
+        """The deadline that matters in the current state (lists show due in / late by)."""
+        if self.state in ("reported", "dispatched"):
+            return self.arrival_due_at
+        if self.state == "review":
+            return self.review_due_at
+        if self.state in self.VISIT_STATES:
+            return self.visit_due_at
+        return None
+
+    def technician_not_arrived_late(self, now=None) -> bool:
+        """Dispatched, and the technician is still not there 15 minutes after the appointment."""
+        now = now or clock.now()
+        return self.state == "dispatched" and bool(self.arrival_due_at) and now > self.arrival_due_at
+
+    def save(self, *args, **kwargs):
+        if self.pk is None:
+            self.assign_number("BX")
+        return super().save(*args, **kwargs)
+
+    # --- transitions ---
+    def dispatch(self, actor, technician: str, appointment_at=None, technician_phone: str = ""):
+        technician = (technician or "").strip()
+        if not technician:
+            raise DomainError(gettext("Name the technician the order goes to."), field="technician")
+        appointment_at = appointment_at or self.appointment_at
+        if appointment_at is None:
+            raise DomainError(gettext("Agree an appointment time with the resident."),
+                              field="appointment_at")
+        return self._advance("dispatch", actor, "dispatched", {
+            "technician": technician, "technician_phone": (technician_phone or "").strip() or None,
+            "appointment_at": appointment_at, "dispatched_at": clock.now()})
+
+    def arrive(self, actor, at=None):
+        at = at or clock.now()
+        self._check_time(at, self.dispatched_at, "at")
+        return self._advance("arrive", actor, "arrived", {"arrived_at": at})
+
+    def start_review(self, actor, note: str):
+        if not (note or "").strip():
+            raise DomainError(gettext("Say what needs a technical review."), field="note")
+        return self._advance("start_review", actor, "review", {
+            "review_note": note.strip(), "review_started_at": clock.now(), "back_on_site_at": None})
+
+    def back_on_site(self, actor, at=None):
+        at = at or clock.now()
+        self._check_time(at, self.review_started_at, "at")
+        return self._advance("back_on_site", actor, "arrived", {"back_on_site_at": at})
+
+    def complete(self, actor, work_done: str, materials=(), labour=None):
+        if not (work_done or "").strip():
+            raise DomainError(gettext("Describe the work done."), field="work_done")
+        lines = []
+        for line in materials or ():
+            if isinstance(line, dict):
+                line = MaterialLine(**line)
+            if line.quantity is not None:
+                line.quantity = Decimal(str(line.quantity))
+            if line.unit_price is not None:
+                line.unit_price = money(line.unit_price)
+            lines.append(line)
+        return self._advance("complete", actor, "completed", {
+            "work_done": work_done.strip(), "materials": lines,
+            "labour": money(labour) if labour not in (None, "") else Decimal("0.00"),
+            "completed_at": clock.now()})
+
+    def sign_off(self, actor, signed_by: str = "", satisfaction=None, comment: str = ""):
+        """The resident signs and rates; a public-area repair is confirmed by the area's staff."""
+        values = {"signed_at": clock.now(), "sign_comment": (comment or "").strip() or None}
+        if self.location == "public":
+            values["signed_by_staff"] = actor
+            values["signed_by"] = (signed_by or "").strip() or getattr(actor, "display_name", "")
+        else:
+            if not (signed_by or "").strip():
+                raise DomainError(gettext("Enter the name of the resident who signs."), field="signed_by")
+            values["signed_by"] = signed_by.strip()
+        if satisfaction in (None, ""):
+            raise DomainError(gettext("Record the satisfaction rating (1–5)."), field="satisfaction")
+        values["satisfaction"] = int(satisfaction)
+        return self._advance("sign_off", actor, "signed_off", values)
+
+    def cancel(self, actor, reason: str):
+        if not (reason or "").strip():
+            raise DomainError(gettext("Say why the work order is cancelled."), field="reason")
+        return self._advance("cancel", actor, "cancelled", {"cancel_reason": reason.strip()},
+                             note=reason)
+
+    def _check_time(self, at, not_before, field):
+        if at > clock.now() + timedelta(minutes=5):
+            raise DomainError(gettext("This time is in the future."), field=field)
+        # times are entered to the minute: 10:05 is not "before" a step recorded at 10:05:40
+        if not_before and at < not_before.replace(second=0, microsecond=0):
+            raise DomainError(gettext("This time is before the previous step."), field=field)
+
+
+register_steps({
+    "dispatch": _l("Dispatch"), "arrive": _l("Arrived"), "start_review": _l("Technical review"),
+    "back_on_site": _l("Back on site"), "complete": _l("Complete"), "sign_off": _l("Sign off"),
+    "cancel": _l("Cancel"), "first_rain": _l("First rain recorded"),
+    "rain_visit_due": _l("Leak visit due after rain"),
+})
+
+
+class RainDay(CommunityOwned):
+    """'First rain on' a date: every leak repair completed before it now has its return visit due."""
+    on = DateField(required=True, verbose_name=_l("First rain on"))
+    recorded_by = ReferenceField("Staff", verbose_name=_l("Recorded by"))
+    recorded_at = DateTimeField(verbose_name=_l("Recorded on"))
+
+    meta = {"collection": "rain_days",
+            "indexes": [{"fields": ["community", "on"], "unique": True}], "ordering": ["-on"]}
+
+    def __str__(self):
+        return str(self.on)
+
+    @classmethod
+    def record(cls, community, day, actor) -> int:
+        """Record the rain day and mark waiting leak visits due at the end of that day.
+
+        Returns how many repairs became due. Recording the same day twice changes nothing.
+        """
+        if not can("repairs", "action:first_rain", actor) or not actor_owns(actor, community):
+            raise DomainError(gettext("Your role does not allow this step: %(step)s.",
+                                      step=str(_l("First rain recorded"))))
+        now = clock.now()
+        zone = zone_of(community)
+        if day > local_date(now, zone):
+            raise DomainError(gettext("The first-rain date cannot be in the future."))
+        due = end_of_local_day(day, zone)
+        existing = cls.objects(community=community, on=day).first()
+        if existing is None:
+            existing = cls(community=community, on=day, recorded_by=actor, recorded_at=now)
+            try:
+                existing.save()
+                audit.record("first_rain", existing, note=str(day), actor=actor)
+            except NotUniqueError:
+                pass
+        count = 0
+        waiting = Repair.objects(community=community, urgency="leak", state__in=list(Repair.VISIT_STATES),
+                                 visit_due_at=None, completed_at__lte=due)
+        for repair in waiting:
+            done = Repair.objects(pk=repair.pk, visit_due_at=None, state__in=list(Repair.VISIT_STATES)) \
+                .update_one(set__visit_due_at=due, set__due_at=due, inc__version=1)
+            if done:
+                count += 1
+                audit.record("rain_visit_due", repair, note=str(day), actor=actor)
+        return count
+
+
+class RepairPhoto(CommunityOwned):
+    """A photo of a repair (GridFS); served only through the repair view, scoped to the community."""
+    repair = ReferenceField(Repair, required=True)
+    file = FileField()
+    filename = StringField(max_length=120)
+    content_type = StringField(max_length=40)
+    uploaded_by = ReferenceField("Staff")
+    uploaded_at = DateTimeField()
+    meta = {"collection": "repair_photos", "indexes": ["repair"]}
+
+    def __str__(self):
+        return self.filename or ""
+
+
+PHOTO_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png", b"GIF8": "image/gif"}
+MAX_PHOTO_BYTES = 5 * 1024 * 1024
+MAX_PHOTOS = 10
+
+
+def photo_type(data: bytes) -> str | None:
+    """The image type from the file's first bytes (the browser's claimed type is not trusted)."""
+    for magic, kind in PHOTO_TYPES.items():
+        if data.startswith(magic):
+            return kind
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+def add_photo(repair, data: bytes, filename: str, actor) -> RepairPhoto:
+    kind = photo_type(data or b"")
+    if kind is None:
+        raise DomainError(gettext("%(name)s is not a JPEG, PNG, GIF or WebP picture.", name=filename))
+    if len(data) > MAX_PHOTO_BYTES:
+        raise DomainError(gettext("%(name)s is larger than 5 MB.", name=filename))
+    if RepairPhoto.objects(repair=repair).count() >= MAX_PHOTOS:
+        raise DomainError(gettext("A work order holds at most %(n)d photos.", n=MAX_PHOTOS))
+    photo = RepairPhoto(community=repair.community, repair=repair, filename=(filename or "photo")[:120],
+                        content_type=kind, uploaded_by=actor, uploaded_at=clock.now())
+    photo.file.put(data, content_type=kind, filename=photo.filename)
+    photo.save()
+    audit.record("add_photo", repair, note=photo.filename, actor=actor)
+    return photo
+
+
+register_steps({"add_photo": _l("Photo added")})
+
+
+@timeline.register
+def _repairs_of(household):
+    items = []
+    for repair in Repair.objects(household=household).order_by("-reported_at").limit(100):
+        items.append(timeline.TimelineItem(
+            at=repair.reported_at, kind=str(_l("Repair")),
+            title=f"{repair.number} {dict(CATEGORIES).get(repair.category, '')} · {repair.state_label()}",
+            detail=(repair.description or "")[:120], endpoint="repairs.details_view",
+            url_args={"id": str(repair.pk)}))
+    return items

@@ -1,0 +1,290 @@
+"""Transitions of repairs and complaints: states, roles, communities, money, visits, handover."""
+from decimal import Decimal
+
+import pytest
+
+from app import clock
+from documents.audit import AuditEntry
+from documents.base import DomainError, PermissionDenied
+from documents.complaints import Complaint
+from documents.handover import Handover, open_items, write_handover
+from documents.repairs import MaterialLine, Repair, add_photo, money
+from documents.visits import Visit, log_visit
+from tests.services_support import (completed_repair, freeze_shanghai, make_complaint, make_repair,  # noqa: F401
+                              request_context, shanghai)
+
+
+def staff(world, name):
+    return world["staff"][name]
+
+
+# --- numbering and registration ---
+
+def test_numbers_are_daily_sequences_in_local_time(world):
+    freeze_shanghai(2026, 3, 11, 23, 59)
+    first, second = make_repair(world), make_repair(world, room="1-1-102")
+    clock.freeze(shanghai(2026, 3, 12, 0, 1))
+    third = make_repair(world)
+    assert (first.number, second.number, third.number) == ("BX20260311-001", "BX20260311-002",
+                                                           "BX20260312-001")
+
+
+def test_registration_links_the_current_household_and_resident(world):
+    repair = make_repair(world)
+    assert repair.household.pk == world["hh_a"].pk and repair.resident_name == "张伟"
+    assert repair.room_code == "1-1-101" and repair.building_no == "1" and repair.state == "reported"
+
+
+def test_room_of_another_community_is_refused(world):
+    from mongoengine import ValidationError
+    with pytest.raises(ValidationError):
+        make_repair(world, room=world["rooms"]["B"]["1-1-101"])
+
+
+def test_public_area_repair_needs_the_area(world):
+    from mongoengine import ValidationError
+    with pytest.raises(ValidationError) as err:
+        make_repair(world, location="public", room=None, public_area=" ")
+    from documents.services import flatten_errors
+    assert flatten_errors(err.value)[0][0] == "public_area"
+    repair = make_repair(world, location="public", room=None, public_area="3栋大堂")
+    assert repair.household is None and repair.room_code is None
+
+
+# --- illegal transitions and roles ---
+
+def test_illegal_transitions_are_refused_with_a_message(world):
+    clerk = staff(world, "clerk")
+    repair = make_repair(world)
+    with pytest.raises(DomainError) as err:
+        repair.arrive(clerk)
+    assert "“Arrived” is not possible" in err.value.message and "Reported" in err.value.message
+    with pytest.raises(DomainError):
+        repair.complete(clerk, "done")
+    with pytest.raises(DomainError):
+        repair.sign_off(clerk, "张伟", 5)
+    assert repair.reload().state == "reported"
+    complaint = make_complaint(world)
+    with pytest.raises(DomainError) as err:
+        complaint.handle(clerk, "done")
+    assert "Received" in err.value.message
+    assert not AuditEntry.objects(action__in=["arrive", "complete", "sign_off", "handle"]).count()
+
+
+def test_roles_are_enforced_in_the_rules(world):
+    repair = make_repair(world)
+    for name in ("housekeeper", "cashier", "culture"):
+        with pytest.raises(PermissionDenied):
+            repair.dispatch(staff(world, name), "王师傅")
+    with pytest.raises(PermissionDenied):                 # another community's clerk
+        repair.dispatch(staff(world, "clerk_b"), "王师傅")
+    repair.dispatch(staff(world, "clerk"), "王师傅")
+    with pytest.raises(PermissionDenied):                 # only supervisor/manager cancel
+        repair.cancel(staff(world, "clerk"), "录错了")
+    complaint = make_complaint(world)
+    with pytest.raises(PermissionDenied):                 # the clerk registers; the supervisor assigns
+        complaint.assign(staff(world, "clerk"), "engineering")
+    complaint.assign(staff(world, "supervisor"), "engineering", staff(world, "manager"))
+    with pytest.raises(PermissionDenied):                 # a housekeeper handles only their own
+        complaint.handle(staff(world, "housekeeper"), "处理了")
+    complaint.assign(staff(world, "supervisor"), "engineering", staff(world, "housekeeper"))
+    complaint.handle(staff(world, "housekeeper"), "处理了")
+    with pytest.raises(PermissionDenied):
+        complaint.close(staff(world, "clerk"), "unreachable")
+    complaint.close(staff(world, "supervisor"), "unreachable")
+    assert complaint.state == "closed" and complaint.closed_at is not None
+
+
+def test_a_transition_applies_once_even_from_two_stale_copies(world):
+    repair = make_repair(world)
+    first, second = Repair.objects.get(pk=repair.pk), Repair.objects.get(pk=repair.pk)
+    first.dispatch(staff(world, "clerk"), "王师傅")
+    with pytest.raises(DomainError) as err:
+        second.dispatch(staff(world, "supervisor"), "李师傅")    # read before the first was written
+    assert "changed by someone else" in err.value.message or "not possible" in err.value.message
+    repair.reload()
+    assert repair.technician == "王师傅" and repair.version == 2
+    assert AuditEntry.objects(record_id=str(repair.pk), action="dispatch").count() == 1
+
+
+def test_the_write_itself_is_conditional(world):
+    """Even if the in-memory state says 'reported', the database decides."""
+    repair = make_repair(world)
+    Repair.objects(pk=repair.pk).update_one(set__state="dispatched")   # someone else, meanwhile
+    with pytest.raises(DomainError) as err:
+        repair.dispatch(staff(world, "clerk"), "王师傅")
+    assert "changed by someone else" in err.value.message
+    assert repair.reload().technician is None
+
+
+def test_every_step_is_audit_logged_with_its_changes(world):
+    repair = completed_repair(world)
+    actions = list(AuditEntry.objects(record_id=str(repair.pk)).order_by("at").scalar("action"))
+    assert actions == ["dispatch", "arrive", "complete"]
+    entry = AuditEntry.objects(record_id=str(repair.pk), action="complete").first()
+    fields = {c.field: c.new for c in entry.changes}
+    assert fields["state"] == "completed" and fields["total"] == "55.50" and entry.actor_name == "clerk"
+
+
+def test_sign_off_rules_room_and_public_area(world):
+    repair = completed_repair(world)
+    with pytest.raises(DomainError):
+        repair.sign_off(staff(world, "clerk"), "", 5)
+    with pytest.raises(DomainError):
+        repair.sign_off(staff(world, "clerk"), "张伟", None)
+    with pytest.raises(DomainError):
+        repair.sign_off(staff(world, "clerk"), "张伟", 6)
+    repair.sign_off(staff(world, "clerk"), "张伟", 4, "师傅很专业")
+    assert (repair.state, repair.signed_by, repair.satisfaction) == ("signed_off", "张伟", 4)
+    public = completed_repair(world, location="public", room=None, public_area="1栋电梯厅")
+    public.sign_off(staff(world, "housekeeper"), "", 5)
+    assert public.signed_by_staff.pk == staff(world, "housekeeper").pk
+    assert public.signed_by == "housekeeper A"
+
+
+# --- money ---
+
+def test_material_totals_are_exact_to_the_cent(world):
+    freeze_shanghai(2026, 3, 11, 9, 0)
+    clerk = staff(world, "clerk")
+    repair = make_repair(world)
+    repair.dispatch(clerk, "王师傅")
+    repair.arrive(clerk)
+    lines = [{"name": "垫片", "quantity": "3", "unit_price": "0.10"},          # float: 0.30000000000000004
+             {"name": "PPR管", "spec": "DN20", "quantity": "1.5", "unit_price": "12.35"},   # 18.525 -> 18.53
+             {"name": "生料带", "quantity": Decimal("10"), "unit_price": Decimal("0.1")}]   # 1.00
+    repair.complete(clerk, "更换管件", lines, labour="30")
+    repair = Repair.objects.get(pk=repair.pk)      # as read back from the store
+    assert [m.line_total for m in repair.materials] == [Decimal("0.30"), Decimal("18.53"), Decimal("1.00")]
+    assert repair.materials_total == Decimal("19.83")
+    assert repair.labour == Decimal("30.00")
+    assert repair.total == Decimal("49.83") and isinstance(repair.total, Decimal)
+    assert str(repair.total) == "49.83"
+
+
+def test_money_never_accepts_floats_or_nonsense():
+    with pytest.raises(TypeError):
+        money(0.1)
+    assert money("0.005") == Decimal("0.01") and money(None) == Decimal("0.00")
+
+
+def test_negative_quantity_or_price_is_refused(world):
+    clerk = staff(world, "clerk")
+    repair = make_repair(world)
+    repair.dispatch(clerk, "王师傅")
+    repair.arrive(clerk)
+    with pytest.raises(DomainError):
+        repair.complete(clerk, "x", [{"name": "阀门", "quantity": "1", "unit_price": "-5"}])
+    with pytest.raises(DomainError):
+        repair.complete(clerk, "x", [{"name": "阀门", "quantity": "0", "unit_price": "5"}])
+    assert repair.reload().state == "arrived" and repair.materials == []
+
+
+# --- visits ---
+
+def test_return_visit_closes_a_repair_once(world):
+    repair = completed_repair(world)
+    repair.sign_off(staff(world, "clerk"), "张伟", 5)
+    visit = log_visit(repair, staff(world, "clerk"), method="phone", resident_said="已经不漏了", satisfaction=5)
+    repair.reload()
+    assert repair.state == "closed" and repair.visit_satisfaction == 5 and repair.due_at is None
+    assert visit.repair.pk == repair.pk and visit.household.pk == world["hh_a"].pk and visit.kind == "return"
+    with pytest.raises(DomainError):          # a double submit finds it closed
+        log_visit(Repair.objects.get(pk=repair.pk), staff(world, "clerk"), resident_said="x", satisfaction=5)
+    assert Visit.objects(repair=repair).count() == 1
+
+
+def test_return_visit_before_completion_is_refused(world):
+    repair = make_repair(world)
+    with pytest.raises(DomainError):
+        log_visit(repair, staff(world, "clerk"), resident_said="还没修", satisfaction=2)
+    assert Visit.objects.count() == 0 and repair.reload().state == "reported"
+
+
+def test_return_visit_closes_a_handled_complaint(world):
+    complaint = make_complaint(world)
+    complaint.assign(staff(world, "supervisor"), "cleaning")
+    complaint.handle(staff(world, "clerk"), "已处理")
+    log_visit(complaint, staff(world, "housekeeper"), method="on_site", resident_said="满意", satisfaction=4)
+    assert complaint.reload().state == "closed" and complaint.visit_satisfaction == 4
+
+
+def test_visit_to_a_household_with_follow_up_opens_a_repair(world):
+    household = world["hh_a"]
+    visit = log_visit(household, staff(world, "housekeeper"), submission_key="k-1", method="on_site",
+                      resident_said="阳台门关不严", satisfaction=3, follow_up_needed=True,
+                      follow_up_kind="repair", follow_up_note="阳台门需要调整")
+    assert visit.kind == "proactive" and visit.household.pk == household.pk
+    follow_up = visit.follow_up_repair
+    assert follow_up.state == "reported" and follow_up.room.pk == household.room.pk
+    assert follow_up.origin_visit.pk == visit.pk and follow_up.description == "阳台门需要调整"
+    with pytest.raises(DomainError):          # the same form submitted twice
+        log_visit(household, staff(world, "housekeeper"), submission_key="k-1", resident_said="x")
+    assert Visit.objects.count() == 1 and Repair.objects.count() == 1
+
+
+def test_visit_rules(world):
+    household = world["hh_a"]
+    with pytest.raises(PermissionDenied):
+        log_visit(household, staff(world, "cashier"), resident_said="x")
+    with pytest.raises(PermissionDenied):
+        log_visit(household, staff(world, "clerk_b"), resident_said="x")
+    with pytest.raises(PermissionDenied):     # a housekeeper may not open complaints
+        log_visit(household, staff(world, "housekeeper"), resident_said="x", follow_up_needed=True,
+                  follow_up_kind="complaint", follow_up_note="y")
+    with pytest.raises(DomainError) as err:
+        log_visit(household, staff(world, "clerk"), resident_said="x", follow_up_needed=True)
+    assert err.value.field == "follow_up_kind"
+    repair = completed_repair(world)
+    with pytest.raises(DomainError) as err:   # a return visit needs the satisfaction rating
+        log_visit(repair, staff(world, "clerk"), resident_said="ok")
+    assert err.value.field == "satisfaction" and repair.reload().state == "completed"
+    assert Visit.objects.count() == 0
+
+
+# --- photos ---
+
+def test_photos_must_be_pictures(world):
+    repair = make_repair(world)
+    with pytest.raises(DomainError):
+        add_photo(repair, b"<script>alert(1)</script>", "x.png", staff(world, "clerk"))
+    photo = add_photo(repair, b"\x89PNG\r\n\x1a\n" + b"0" * 100, "leak.png", staff(world, "clerk"))
+    assert photo.content_type == "image/png" and photo.file.read().startswith(b"\x89PNG")
+
+
+# --- handover ---
+
+def test_handover_lists_open_work_and_is_acknowledged_once_by_the_next_shift(world):
+    freeze_shanghai(2026, 3, 11, 9, 0)
+    late = make_repair(world, appointment_at=shanghai(2026, 3, 11, 8, 0))
+    closed = completed_repair(world, room="1-1-102")
+    closed.close(staff(world, "supervisor"), "unreachable")
+    complaint = make_complaint(world, complaint_class=3)
+    items = open_items([world["A"].pk])
+    assert [i.record.number for i in items] == [late.number, complaint.number]
+    assert items[0].late is True and items[1].late is False
+    handover = write_handover(world["A"], staff(world, "clerk"), "day", "3栋电梯维保，下午复查")
+    assert [i.number for i in handover.items] == [late.number, complaint.number]
+    with pytest.raises(DomainError):
+        handover.acknowledge(staff(world, "clerk"))               # not the writer
+    handover.acknowledge(staff(world, "supervisor"))
+    with pytest.raises(DomainError):
+        Handover.objects.get(pk=handover.pk).acknowledge(staff(world, "housekeeper"))
+    handover.reload()
+    assert handover.acknowledged_by.pk == staff(world, "supervisor").pk
+    with pytest.raises(PermissionDenied):
+        write_handover(world["A"], staff(world, "cashier"), "day", "x")
+
+
+def test_times_are_checked_to_the_minute(world):
+    clerk = staff(world, "clerk")
+    clock.freeze(shanghai(2026, 3, 11, 10, 5, 40))
+    repair = make_repair(world)
+    repair.dispatch(clerk, "王师傅")
+    with pytest.raises(DomainError) as err:
+        repair.arrive(clerk, shanghai(2026, 3, 11, 10, 4))
+    assert err.value.field == "at"
+    with pytest.raises(DomainError):
+        repair.arrive(clerk, shanghai(2026, 3, 11, 10, 30))        # in the future
+    repair.arrive(clerk, shanghai(2026, 3, 11, 10, 5))            # the form's minute of the dispatch
+    assert repair.state == "arrived"

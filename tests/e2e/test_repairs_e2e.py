@@ -1,0 +1,110 @@
+"""In Chromium: the front desk registers a repair, dispatches it, completes it and logs the return visit."""
+import re
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from tests.e2e.conftest import screenshot
+
+RESIDENT = "端到端测试业户"
+
+
+def local_now():
+    return datetime.now(timezone.utc).astimezone(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None)
+
+
+def open_row(page, portal):
+    """The list filtered down to the test's repair; returns the row locator."""
+    page.goto(f"{portal}/admin/repairs/?search={RESIDENT}")
+    row = page.locator("table.model-list tbody tr").filter(has_text=RESIDENT)
+    assert row.count() == 1
+    return row
+
+
+def test_register_dispatch_complete_and_log_visit(page, portal, login):
+    login("clerk")
+
+    # 1. register the call: room picked by typing its code, appointment in an hour
+    page.goto(f"{portal}/admin/repairs/new/")
+    page.click("#s2id_room a.select2-choice")
+    page.fill("#select2-drop input.select2-input", "1-1-10")
+    page.locator("#select2-drop li.select2-result-selectable").first.click()
+    room_code = page.locator("#s2id_room .select2-chosen").inner_text().strip()
+    assert re.match(r"^1-1-10\d+$", room_code)
+    page.fill("#resident_name", RESIDENT)
+    page.select_option("#category", "plumbing")
+    page.select_option("#urgency", "urgent")
+    appointment = (local_now() + timedelta(hours=1)).replace(second=0, microsecond=0)
+    page.fill("#appointment_at", appointment.strftime("%Y-%m-%d %H:%M:%S"))
+    page.dispatch_event("#appointment_at", "keyup")   # the date picker reads typed dates on keyup
+    page.click("#description")                         # closes the date picker
+    page.fill("#description", "厨房水槽下水管漏水")
+    assert page.input_value("#appointment_at") == appointment.strftime("%Y-%m-%d %H:%M:%S")
+    screenshot(page, "repairs-1-register")
+    page.locator("form.admin-form input[type=submit]").first.click()
+    page.wait_for_url("**/admin/repairs/**")
+    row = open_row(page, portal)
+    assert room_code in row.inner_text()
+    assert row.locator(".state-reported").count() == 1
+    number = re.search(r"BX\d{8}-\d{3}", row.inner_text()).group(0)
+
+    # 2. dispatch from the row button; the agreed appointment is already filled in
+    row.locator("a.step-dispatch").click()
+    assert page.input_value("#appointment_at") == appointment.strftime("%Y-%m-%dT%H:%M")
+    page.fill("#technician", "王师傅")
+    page.click("#step-submit")
+    row = open_row(page, portal)
+    assert row.locator(".state-dispatched").count() == 1
+    assert "王师傅" in row.inner_text()
+
+    # 3. the technician reports arrival (time pre-filled with now)
+    row.locator("a.step-arrive").click()
+    page.click("#step-submit")
+    row = open_row(page, portal)
+    assert row.locator(".state-arrived").count() == 1
+
+    # 4. complete with materials: 2 x 12.35 + labour 30 = 54.70 exactly
+    row.locator("a.step-complete").click()
+    page.fill("#work_done", "更换下水管及密封圈")
+    page.fill("#materials-0-name", "PVC下水管")
+    page.fill("#materials-0-spec", "DN50")
+    page.fill("#materials-0-quantity", "2")
+    page.fill("#materials-0-unit_price", "12.35")
+    page.fill("#materials-1-name", "密封圈")
+    page.fill("#materials-1-quantity", "3")
+    page.fill("#materials-1-unit_price", "0.10")
+    page.fill("#labour", "30")
+    screenshot(page, "repairs-2-complete")
+    page.click("#step-submit")
+    row = open_row(page, portal)
+    assert row.locator(".state-completed").count() == 1
+    details_link = row.locator("a[href*='/admin/repairs/details/']").first.get_attribute("href")
+    page.goto(portal + details_link)
+    body = page.locator("body").inner_text()
+    assert "55.00" in body and "24.70" in body and "0.30" in body   # 24.70 + 0.30 + 30.00 labour
+
+    # 5. print the work order (both languages)
+    page.goto(f"{portal}/admin/repairs/print/?id={details_link.split('id=')[1].split('&')[0]}")
+    sheet = page.locator("body").inner_text()
+    assert number in sheet and "维修单" in sheet and "Repair work order" in sheet and "55.00" in sheet
+    screenshot(page, "repairs-3-work-order")
+
+    # 6. log the return visit from the row: the repair closes
+    row = open_row(page, portal)
+    row.locator("a.log-visit").click()
+    assert page.input_value("#resident_name") == RESIDENT
+    page.select_option("#method", "phone")
+    page.fill("#resident_said", "已经不漏了，师傅很认真")
+    page.select_option("#satisfaction", "5")
+    screenshot(page, "repairs-4-visit")
+    page.click("#visit-submit")
+    page.wait_for_url("**/admin/repairs/**")
+    assert number in page.locator(".alert").first.inner_text()
+    row = open_row(page, portal)
+    assert row.locator(".state-closed").count() == 1
+    assert row.locator("a.log-visit").count() == 0 and row.locator("a[class*='step-']").count() == 0
+
+    # the visit is in the visit log, linked to the repair
+    page.goto(f"{portal}/admin/visits/")
+    visits = page.locator("table.model-list tbody tr").filter(has_text=number)
+    assert visits.count() == 1 and "5" in visits.inner_text()
+    screenshot(page, "repairs-5-visit-log")

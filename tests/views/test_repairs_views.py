@@ -1,0 +1,265 @@
+"""Repairs through the test client: register, row buttons per role, steps, print, photos, scoping."""
+import io
+import re
+
+from documents.audit import AuditEntry
+from documents.repairs import RainDay, Repair, RepairPhoto
+from tests.services_support import (as_request, completed_repair, freeze_shanghai, make_repair,  # noqa: F401
+                              separate_logins, shanghai)
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def register_payload(world, **overrides):
+    data = {"community": str(world["A"].pk), "source": "phone", "location": "room",
+            "room": str(world["rooms"]["A"]["1-1-101"].pk), "public_area": "", "resident_name": "",
+            "resident_phone": "13800138000", "category": "plumbing", "urgency": "urgent",
+            "description": "卫生间地漏堵塞", "charge_note": "人工费30元", "appointment_at": "2026-03-11 14:30"}
+    data.update(overrides)
+    return data
+
+
+def row_of(html, number):
+    """The list row (<tr>…</tr>) that shows this record number."""
+    for row in re.findall(r"<tr>.*?</tr>", html, flags=re.S):
+        if number in row:
+            return row
+    raise AssertionError(f"{number} not in list")
+
+
+def test_clerk_registers_a_repair_in_local_time_and_it_is_audited(app, client_as, world):
+    freeze_shanghai(2026, 3, 11, 10, 0)
+    client = client_as("clerk")
+    response = client.post("/admin/repairs/new/", data=register_payload(world))
+    assert response.status_code == 302, response.data.decode()[-2000:]
+    repair = Repair.objects.get()
+    assert repair.number == "BX20260311-001" and repair.state == "reported"
+    assert repair.appointment_at == shanghai(2026, 3, 11, 14, 30)          # stored in UTC
+    assert repair.arrival_due_at == shanghai(2026, 3, 11, 14, 45)
+    assert repair.household.pk == world["hh_a"].pk and repair.resident_name == "张伟"
+    assert repair.registered_by.username == "clerk"
+    assert AuditEntry.objects(record_id=str(repair.pk), action="create").count() == 1
+    listing = client.get("/admin/repairs/").data.decode()
+    assert "2026-03-11 14:30" in row_of(listing, repair.number)            # shown in local time again
+    edit = client.get(f"/admin/repairs/edit/?id={repair.pk}").data.decode()
+    assert 'value="2026-03-11 14:30' in edit
+
+
+def test_registration_errors_show_on_the_field(client_as, world):
+    client = client_as("clerk")
+    response = client.post("/admin/repairs/new/", data=register_payload(world, location="public", room=""))
+    assert response.status_code == 200
+    assert "Say which public area" in response.data.decode()
+    assert Repair.objects.count() == 0
+
+
+def test_row_buttons_follow_role_and_state(app, client_as, world):
+    freeze_shanghai(2026, 3, 11, 9, 0)
+    with as_request(app):
+        reported = make_repair(world)
+        done = completed_repair(world, room="1-1-102")
+    clerk = client_as("clerk").get("/admin/repairs/").data.decode()
+    assert "step-dispatch" in row_of(clerk, reported.number)
+    assert "step-sign_off" not in row_of(clerk, reported.number)
+    assert "log-visit" not in row_of(clerk, reported.number)
+    assert "step-sign_off" in row_of(clerk, done.number) and "log-visit" in row_of(clerk, done.number)
+    assert "step-close" not in row_of(clerk, done.number)                   # closing is the supervisor's
+    supervisor = client_as("supervisor").get("/admin/repairs/").data.decode()
+    assert "step-close" in row_of(supervisor, done.number) and "step-cancel" in row_of(supervisor, reported.number)
+    housekeeper = client_as("housekeeper").get("/admin/repairs/").data.decode()
+    assert "step-dispatch" not in row_of(housekeeper, reported.number)
+    assert "step-sign_off" in row_of(housekeeper, done.number)
+    cashier = client_as("cashier").get("/admin/repairs/").data.decode()
+    assert "step-" not in row_of(cashier, done.number) and "log-visit" not in row_of(cashier, done.number)
+    assert client_as("culture").get("/admin/repairs/").status_code == 403
+
+
+def test_dispatch_step_applies_once_and_refuses_illegal_steps(app, client_as, world):
+    freeze_shanghai(2026, 3, 11, 9, 0)
+    with as_request(app):
+        repair = make_repair(world)
+    client = client_as("clerk")
+    form = client.get(f"/admin/repairs/step/dispatch/?id={repair.pk}").data.decode()
+    assert 'name="technician"' in form and 'value="2026-03-11T09:00"' in form    # appointment pre-filled, local
+    payload = {"technician": "王师傅", "technician_phone": "13500000000", "appointment_at": "2026-03-11T10:00"}
+    assert client.post(f"/admin/repairs/step/dispatch/?id={repair.pk}", data=payload).status_code == 302
+    repair.reload()
+    assert repair.state == "dispatched" and repair.appointment_at == shanghai(2026, 3, 11, 10, 0)
+    again = client.post(f"/admin/repairs/step/dispatch/?id={repair.pk}", data=payload, follow_redirects=True)
+    assert "is not possible" in again.data.decode()
+    assert AuditEntry.objects(record_id=str(repair.pk), action="dispatch").count() == 1
+    early = client.post(f"/admin/repairs/step/sign_off/?id={repair.pk}",
+                        data={"signed_by": "张伟", "satisfaction": "5"}, follow_redirects=True)
+    assert "“Sign off” is not possible" in early.data.decode() and repair.reload().state == "dispatched"
+
+
+def test_steps_check_role_and_community_server_side(app, client_as, world):
+    with as_request(app):
+        repair = make_repair(world)
+    payload = {"technician": "王师傅", "appointment_at": "2026-03-11T10:00"}
+    assert client_as("housekeeper").post(f"/admin/repairs/step/dispatch/?id={repair.pk}",
+                                         data=payload).status_code == 403
+    assert client_as("clerk_b").post(f"/admin/repairs/step/dispatch/?id={repair.pk}",
+                                     data=payload).status_code == 404
+    assert client_as("clerk").get("/admin/repairs/step/dispatch/?id=not-an-id").status_code == 404
+    assert client_as("clerk").get(f"/admin/repairs/step/explode/?id={repair.pk}").status_code == 404
+    other = client_as("clerk_b")
+    assert repair.number not in other.get("/admin/repairs/").data.decode()
+    assert other.get(f"/admin/repairs/print/?id={repair.pk}").status_code == 404
+    assert repair.number not in other.get("/admin/repairs/export/csv/").get_data(as_text=True)
+    assert repair.reload().state == "reported"
+
+
+def test_complete_with_materials_shows_exact_totals(app, client_as, world):
+    freeze_shanghai(2026, 3, 11, 9, 0)
+    clerk = world["staff"]["clerk"]
+    with as_request(app):
+        repair = make_repair(world)
+        repair.dispatch(clerk, "王师傅")
+        repair.arrive(clerk)
+    client = client_as("clerk")
+    data = {"work_done": "更换管件", "labour": "30",
+            "materials-0-name": "垫片", "materials-0-quantity": "3", "materials-0-unit_price": "0.10",
+            "materials-1-name": "PPR管", "materials-1-spec": "DN20", "materials-1-quantity": "1.5",
+            "materials-1-unit_price": "12.35"}
+    response = client.post(f"/admin/repairs/step/complete/?id={repair.pk}", data=data)
+    assert response.status_code == 302, response.data.decode()[-1500:]
+    repair.reload()
+    assert str(repair.materials_total) == "18.83" and str(repair.total) == "48.83"
+    details = client.get(f"/admin/repairs/details/?id={repair.pk}").data.decode()
+    assert "48.83" in details and "18.53" in details and "0.30" in details
+    bad = client.post(f"/admin/repairs/step/complete/?id={repair.pk}",
+                      data={"work_done": "x", "materials-0-name": "阀门"})   # already completed anyway
+    assert bad.status_code in (200, 302)
+    assert str(repair.reload().total) == "48.83"
+
+
+def test_material_line_without_price_is_refused_on_the_form(app, client_as, world):
+    clerk = world["staff"]["clerk"]
+    with as_request(app):
+        repair = make_repair(world)
+        repair.dispatch(clerk, "王师傅")
+        repair.arrive(clerk)
+    response = client_as("clerk").post(f"/admin/repairs/step/complete/?id={repair.pk}",
+                                       data={"work_done": "x", "materials-0-name": "阀门",
+                                             "materials-0-quantity": "1"})
+    assert response.status_code == 200
+    assert "needs a name, a quantity and a unit price" in response.data.decode()
+    assert repair.reload().state == "arrived"
+
+
+def test_log_visit_from_the_repair_row_closes_it(app, client_as, world):
+    freeze_shanghai(2026, 3, 11, 9, 0)
+    with as_request(app):
+        repair = completed_repair(world)
+    client = client_as("clerk")
+    listing = client.get("/admin/repairs/").data.decode()
+    link = re.search(r'href="([^"]*visits/log/[^"]*)"', row_of(listing, repair.number)).group(1).replace("&amp;", "&")
+    form = client.get(link).data.decode()
+    assert repair.number in form and 'value="张伟"' in form
+    key = re.search(r'name="submission_key" type="hidden" value="([^"]+)"', form).group(1)
+    response = client.post(link, data={"method": "phone", "visited_at": "2026-03-11T09:00",
+                                       "resident_name": "张伟", "resident_said": "不漏了，谢谢",
+                                       "satisfaction": "5", "submission_key": key})
+    assert response.status_code == 302 and "/admin/repairs/" in response.headers["Location"]
+    repair.reload()
+    assert repair.state == "closed" and repair.visit_satisfaction == 5
+    assert "log-visit" not in row_of(client.get("/admin/repairs/").data.decode(), repair.number)
+    details = client.get(f"/admin/repairs/details/?id={repair.pk}").data.decode()
+    assert "不漏了，谢谢" in details
+
+
+def test_printable_work_order_in_both_languages(app, client_as, world):
+    freeze_shanghai(2026, 3, 11, 9, 0)
+    with as_request(app):
+        repair = completed_repair(world)
+    page = client_as("clerk").get(f"/admin/repairs/print/?id={repair.pk}").data.decode()
+    assert "维修单" in page and "Repair work order" in page
+    assert "单价" in page and "Unit price" in page and "size: A4" in page
+    assert "55.50" in page and "2026-03-11 09:00" in page and repair.number in page
+
+
+def test_first_rain_from_the_list_page(app, client_as, world):
+    freeze_shanghai(2026, 3, 11, 9, 0)
+    with as_request(app):
+        leak = completed_repair(world, urgency="leak")
+    client = client_as("clerk")
+    assert "first-rain-form" in client.get("/admin/repairs/").data.decode()
+    assert "first-rain-form" not in client_as("housekeeper").get("/admin/repairs/").data.decode()
+    response = client.post("/admin/repairs/first-rain/", data={"community": str(world["A"].pk), "day": "2026-03-11"},
+                           follow_redirects=True)
+    assert "1 leak repairs" in response.data.decode()
+    assert leak.reload().visit_due_at == shanghai(2026, 3, 11, 23, 59, 59)
+    assert client_as("housekeeper").post("/admin/repairs/first-rain/", data={
+        "community": str(world["A"].pk), "day": "2026-03-11"}).status_code == 403
+    assert client_as("clerk_b").post("/admin/repairs/first-rain/", data={
+        "community": str(world["A"].pk), "day": "2026-03-11"}).status_code == 404
+    assert RainDay.objects.count() == 1
+
+
+def test_due_filter_lists_late_work_orders(app, client_as, world):
+    freeze_shanghai(2026, 3, 11, 9, 0)
+    clerk = world["staff"]["clerk"]
+    with as_request(app):
+        late = make_repair(world, appointment_at=shanghai(2026, 3, 11, 8, 0))
+        late.dispatch(clerk, "王师傅")
+        fine = make_repair(world, room="1-1-102", appointment_at=shanghai(2026, 3, 11, 16, 0))
+        fine.dispatch(clerk, "李师傅")
+    client = client_as("clerk")
+    page = client.get("/admin/repairs/").data.decode()
+    assert "late by 45 min" in row_of(page, late.number) and "due in 7 h 15 min" in row_of(page, fine.number)
+    # filter arguments are flt<n>_<index of the filter in the view>
+    view = next(v for v in app.extensions["estate_admin"]._views if getattr(v, "endpoint", "") == "repairs")
+    idx = next(i for i, f in enumerate(view._filters) if str(f.name) == "Deadline")
+    overdue = client.get(f"/admin/repairs/?flt0_{idx}=overdue").data.decode()
+    assert late.number in overdue and fine.number not in overdue
+    today = client.get(f"/admin/repairs/?flt0_{idx}=today").data.decode()
+    assert late.number in today and fine.number in today
+
+
+def test_photos_uploaded_and_served_only_in_the_community(app, client_as, world):
+    with as_request(app):
+        repair = make_repair(world)
+    client = client_as("clerk")
+    response = client.post(f"/admin/repairs/photo/add/?id={repair.pk}", data={
+        "photos": [(io.BytesIO(PNG), "leak.png"), (io.BytesIO(b"MZ\x90\x00evil"), "virus.exe")]},
+        content_type="multipart/form-data", follow_redirects=True)
+    assert "virus.exe is not a JPEG" in response.data.decode()
+    photo = RepairPhoto.objects.get()
+    served = client.get(f"/admin/repairs/photo/{photo.pk}")
+    assert served.status_code == 200 and served.data == PNG and served.mimetype == "image/png"
+    assert client_as("clerk_b").get(f"/admin/repairs/photo/{photo.pk}").status_code == 404
+    assert client.get(f"/admin/repairs/api/file/?db=x&coll=fs&id={photo.file.grid_id}").status_code in (403, 404)
+
+
+def test_registration_with_a_photo(client_as, world):
+    data = register_payload(world)
+    data["photos"] = [(io.BytesIO(PNG), "drain.png")]
+    response = client_as("clerk").post("/admin/repairs/new/", data=data, content_type="multipart/form-data")
+    assert response.status_code == 302
+    assert RepairPhoto.objects(repair=Repair.objects.get()).count() == 1
+
+
+def test_finished_repairs_cannot_be_edited(app, client_as, world):
+    with as_request(app):
+        repair = completed_repair(world)
+        repair.close(world["staff"]["supervisor"], "unreachable")
+    client = client_as("clerk")
+    payload = register_payload(world, description="改掉", record_version=str(repair.reload().version))
+    response = client.post(f"/admin/repairs/edit/?id={repair.pk}", data=payload)
+    assert "can no longer be edited" in response.data.decode()
+    assert repair.reload().description == "厨房水龙头漏水"
+
+
+def test_repairs_complaints_and_visits_on_the_household_timeline(app, client_as, world):
+    from documents.visits import log_visit
+    from tests.services_support import make_complaint
+    freeze_shanghai(2026, 3, 11, 9, 0)
+    with as_request(app):
+        repair = completed_repair(world)
+        complaint = make_complaint(world)
+        log_visit(repair, world["staff"]["clerk"], resident_said="很好", satisfaction=5)
+    page = client_as("housekeeper").get(f"/admin/households/details/?id={world['hh_a'].pk}").data.decode()
+    timeline = page[page.index('id="household-timeline"'):]
+    assert repair.number in timeline and complaint.number in timeline and "很好" in timeline
+    assert f"/admin/repairs/details/?id={repair.pk}" in timeline
