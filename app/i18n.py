@@ -1,5 +1,5 @@
 """Locale selection: the account's language, else the session's choice, else the browser's."""
-from flask import request, session
+from flask import has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -19,6 +19,8 @@ def normalise(tag: str | None) -> str | None:
 
 
 def select_locale():
+    if not has_request_context():  # CLI commands (flask seed) use the default language
+        return "zh_Hans_CN"
     if getattr(current_user, "is_authenticated", False) and current_user.language in SUPPORTED:
         return current_user.language
     chosen = normalise(session.get("language"))
