@@ -29,7 +29,7 @@ def test_supervisor_approves_with_one_click_and_prints_the_permit(page, portal, 
     match = re.search(r"已核发装修许可证 (\S+-ZX\d{4}-\d{4})", flash)
     assert match, flash
     permit_no = match.group(1)
-    assert page.locator("#renovation-state").inner_text() == "已审批"
+    assert page.locator("#renovation-state").inner_text() == "已批准"
     assert page.locator("#permit-no").inner_text() == permit_no
     screenshot(page, "renovation-approved")
     with page.context.expect_page() as printed:
