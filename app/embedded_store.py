@@ -71,10 +71,6 @@ def _sort_value(doc, path):
     return _NOT_SORTABLE
 
 
-def _type_group(value):
-    return "number" if isinstance(value, (int, float)) else type(value)
-
-
 def _patch_index(indexing):
     field_index = indexing.FieldIndex
     original_add, original_remove = field_index.add, field_index.remove
@@ -181,18 +177,17 @@ def _ordered(index, keys, sort):
         values = getattr(field_index, "sort_values", None) if field_index else None
         if values is None or field.startswith("$"):
             return None
-        groups = set()
-        for key in order:
-            if key not in values:
-                return None
-            value = values[key]
-            if value is not None:
-                groups.add(_type_group(value))
-        if len(groups) > 1:
+        if not values.keys() >= keys:
+            return None
+        types = set(map(type, map(values.__getitem__, order)))
+        has_none = type(None) in types
+        types.discard(type(None))
+        if len(types) > 1 and not types <= {int, float}:
             return None
         # None (missing) sorts first, as in MongoDB; sorted() is stable, like the normal path
-        order = sorted(order, key=lambda k: (0, 0) if values[k] is None else (1, values[k]),
-                       reverse=direction < 0)
+        key = (lambda k: (0, 0) if values[k] is None else (1, values[k])) if has_none \
+            else values.__getitem__
+        order = sorted(order, key=key, reverse=direction < 0)
     return order
 
 

@@ -97,11 +97,20 @@ def make_households(community, count: int, rng: random.Random) -> int:
         archives.append(household)
     for index, room_index in enumerate(current_rooms):
         archives.append(build_household(rng, community, rooms[room_index], index))
+    return bulk_save(archives)
+
+
+def bulk_save(archives) -> int:
+    """Store new archives as `save_versioned(None)` would, but with one insert per 1,000.
+
+    Moved-out archives should come before the current archive of the same room, so that the
+    room's status follows the current one (as when saved one by one in that order).
+    """
     for household in archives:
         household.version = 1           # as Versioned.save_versioned sets it on creation
         household.validate()            # runs Household.clean(): the derived search fields
     for start in range(0, len(archives), BATCH):
         Household.objects.insert(archives[start:start + BATCH], load_bulk=False)
-    for household in archives:          # moved-out first, so a room's current archive wins
-        household._sync_room_status()
+    for household in archives:
+        household._sync_room_status()   # Household.save() does this after each save
     return len(archives)

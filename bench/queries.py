@@ -1,8 +1,11 @@
 """Counting database queries at the driver level (pymongo, mongomock or litemongo alike).
 
-`count_queries(collection_class)` wraps the query and write methods of the driver's Collection
-class for the duration of a `with` block. Calls a method makes on itself (mongomock's find_one
-calls find, for instance) count once: only the outermost call of a thread is a query.
+`count_queries()` wraps, for the duration of a `with` block, the driver's Collection methods that
+run a command (count, aggregate, find_one, writes...) and its Cursor's first fetch: `find()` only
+builds a cursor (pymongo sends nothing until it is read, and mongoengine builds one it never reads
+to count), so a cursor counts once, when first read. Calls a counted method makes inside
+(mongomock's find_one reads a find cursor, for instance) count once: only the outermost call of a
+thread is a query.
 """
 import threading
 from collections import Counter
@@ -10,11 +13,12 @@ from contextlib import contextmanager
 from functools import wraps
 
 METHODS = (
-    "find", "find_one", "count_documents", "estimated_document_count", "aggregate", "distinct",
+    "find_one", "count_documents", "estimated_document_count", "aggregate", "distinct",
     "find_one_and_update", "find_one_and_replace", "find_one_and_delete",
     "insert_one", "insert_many", "update_one", "update_many", "replace_one",
     "delete_one", "delete_many", "bulk_write",
 )
+CURSOR_METHODS = ("__next__", "next", "__getitem__", "distinct", "explain")
 
 
 class QueryLog:
@@ -35,26 +39,30 @@ class QueryLog:
         return ", ".join(f"{name} {n}" for name, n in sorted(self.by_collection().items()))
 
 
-def collection_class():
-    """The Collection class of the connected driver (pymongo, mongomock or litemongo's)."""
+def driver_classes():
+    """The Collection and Cursor classes of the connected driver (pymongo, mongomock, litemongo)."""
     from documents.staff import Staff
 
-    return type(Staff._get_collection())
+    collection = Staff._get_collection()
+    return type(collection), type(collection.find({}))  # a cursor not read: no query
 
 
 @contextmanager
-def count_queries(cls=None):
-    cls = cls or collection_class()
+def count_queries():
+    collection_class, cursor_class = driver_classes()
     log = QueryLog()
     local = threading.local()
-    originals = {}
+    read = []                                         # cursors already counted (kept alive)
+    originals = []
 
-    def wrap(name, method):
+    def counted_call(method, name, label_of):
         @wraps(method)
         def counted(self, *args, **kwargs):
             depth = getattr(local, "depth", 0)
             if depth == 0:
-                log.calls[(self.name, name)] += 1
+                label = label_of(self, args)
+                if label:
+                    log.calls[label] += 1
             local.depth = depth + 1
             try:
                 return method(self, *args, **kwargs)
@@ -62,13 +70,30 @@ def count_queries(cls=None):
                 local.depth = depth
         return counted
 
-    for name in METHODS:
-        method = cls.__dict__.get(name)
-        if method is not None:
-            originals[name] = method
-            setattr(cls, name, wrap(name, method))
+    def patch(cls, names, label_of):
+        for name in names:
+            method = cls.__dict__.get(name)
+            if method is not None:
+                originals.append((cls, name, method))
+                setattr(cls, name, counted_call(method, name, label_of(name)))
+
+    def collection_label(name):
+        return lambda coll, args: (coll.name, name)
+
+    def cursor_label(name):
+        def label(cursor, args):
+            if name == "__getitem__" and args and isinstance(args[0], slice):
+                return None                           # only sets skip/limit
+            if any(c is cursor for c in read):
+                return None
+            read.append(cursor)
+            return (cursor.collection.name, "find")
+        return label
+
+    patch(collection_class, METHODS, collection_label)
+    patch(cursor_class, CURSOR_METHODS, cursor_label)
     try:
         yield log
     finally:
-        for name, method in originals.items():
+        for cls, name, method in reversed(originals):
             setattr(cls, name, method)
