@@ -9,9 +9,9 @@ they give exactly the results the normal path gives (anything else takes the nor
 - `$or` of indexable branches narrows the candidates too (the union of the branches);
 - a filter made only of equality / `$in` on indexed fields with string or ObjectId values (and
   `$and` / `$or` of such) is answered from the index alone: counts cost no document read;
-- a page of such a query (a cursor with a limit) is ordered from values the index keeps for each
-  document (single string, ObjectId, number or date fields, or none), and only the documents of
-  the page are read.
+- the results of such a query are ordered from values the index keeps for each document (single
+  string, ObjectId, number or date fields, or none), and only the documents asked for (the page:
+  skip and limit) are read, without checking each against the filter again.
 
 The indexes are the ones declared in each document's `meta`. Tests compare every path with the
 normal one (`ENABLED = False`).
@@ -199,7 +199,7 @@ def _patch_collection(collection):
     helpers = collection.helpers
 
     def _compute_results(self, with_limit_and_skip=False):
-        if with_limit_and_skip and self._limit and getattr(self, "_collation", None) is None \
+        if with_limit_and_skip and getattr(self, "_collation", None) is None \
                 and not (self._results and self._factory_last_generated_results == self._factory):
             marker = (self._factory, self._skip, self._limit)
             cached = self.__dict__.get("_estate_page")
@@ -220,7 +220,7 @@ def _patch_collection(collection):
         if order is None:
             return None
         skip = cursor._skip or 0
-        chosen = order[skip:skip + abs(cursor._limit)]
+        chosen = order[skip:skip + abs(cursor._limit)] if cursor._limit else order[skip:]
         docs = [cursor.collection._copy_only_fields(doc, cursor._projection, dict)
                 for doc in store._get_many(chosen)]
         if cursor.collection.codec_options.tz_aware:

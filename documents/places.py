@@ -129,7 +129,7 @@ class Room(CommunityOwned, Versioned):
 
     meta = {"collection": "rooms",
             "indexes": [{"fields": ["community", "code"], "unique": True},
-                        ("unit", "floor"), ("community", "building_no"), "status", "sort_key"],
+                        ("unit", "floor", "number"), ("community", "building_no"), "status", "sort_key"],
             "ordering": ["sort_key"]}
 
     def __str__(self):

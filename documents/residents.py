@@ -259,8 +259,10 @@ def unit_grid(unit):
     """The lookup grid of one unit: floors top-down, each a list of (room, current household or None).
 
     Two queries whatever the size of the unit: its rooms, and the current archives of those rooms.
+    Rooms are loaded with just the fields the grid shows.
     """
-    rooms = list(Room.objects(unit=unit).order_by("-floor", "number"))
+    rooms = list(Room.objects(unit=unit).only("floor", "number", "code", "status")
+                 .order_by("-floor", "number"))
     current = {row["room"]: row for row in Household.objects(room__in=[r.pk for r in rooms], status="current")
                .only("id", "room", "name").as_pymongo()}
     floors: dict[int, list] = {}

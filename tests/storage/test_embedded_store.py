@@ -22,7 +22,7 @@ def coll(tmp_path):
         collection.create_index([(k, 1) for k in keys])
     rng = random.Random(7)
     docs = []
-    for i in range(400):
+    for i in range(250):
         doc = {"community": rng.choice(COMMUNITIES), "status": rng.choice(["current", "moved_out"]),
                "sort_key": f"{rng.randrange(30):06d}-{rng.randrange(5):06d}",
                "tags": rng.sample(["a", "b", "c", "d"], rng.randrange(3)),
@@ -97,6 +97,30 @@ def test_exact_pages_match_the_normal_path_and_read_only_the_page(coll, reads, q
 
 
 @pytest.mark.parametrize("query", EXACT)
+@pytest.mark.parametrize("sort", SORTS)
+def test_exact_queries_without_limit_match_without_checking_each_document(coll, monkeypatch,
+                                                                          query, sort):
+    from litemongo._vendor.mongomock import collection as mm_collection
+
+    checks = []
+    original = mm_collection.filter_applies
+    monkeypatch.setattr(mm_collection, "filter_applies",
+                        lambda *args, **kw: checks.append(1) or original(*args, **kw))
+
+    def everything():
+        cursor = coll.find(query).skip(3)
+        if sort:
+            cursor = cursor.sort(sort)
+        return [doc["_id"] for doc in cursor]
+    slow, fast = both(everything)
+    assert fast == slow
+    if query:  # (an empty filter has no candidates to narrow)
+        checks.clear()
+        everything()
+        assert checks == []
+
+
+@pytest.mark.parametrize("query", EXACT)
 def test_exact_counts_match_and_read_nothing(coll, reads, query):
     for kwargs in ({}, {"skip": 5}, {"limit": 3}, {"skip": 2, "limit": 50}):
         slow, fast = both(lambda: coll.count_documents(query, **kwargs), reads)
@@ -137,7 +161,7 @@ def test_writes_keep_the_index_values_in_step(coll):
     coll.update_one({"_id": first["_id"]}, {"$set": {"sort_key": "999999"}})
     new = coll.insert_one({"community": A, "sort_key": "!first", "status": "current"}).inserted_id
     slow, fast = both(lambda: [d["_id"] for d in coll.find({"community": A}).sort([("sort_key", 1)])
-                               .limit(400)])
+                               .limit(300)])
     assert fast == slow and fast[0] == new and fast[-1] == first["_id"]
     coll.delete_one({"_id": new})
     slow, fast = both(lambda: [d["_id"] for d in coll.find({"community": A}).sort([("sort_key", 1)])
