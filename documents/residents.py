@@ -1,6 +1,8 @@
 """Resident archives (业户档案): one per household, kept permanently, never deleted by a clerk."""
 import re
+from typing import NamedTuple
 
+from bson import ObjectId
 from flask_babel import gettext, lazy_gettext as _l
 from mongoengine import (Q, DateField, EmbeddedDocument, EmbeddedDocumentListField, ListField,
                          ReferenceField, StringField, ValidationError)
@@ -255,14 +257,26 @@ def search_households(queryset, text: str):
     return queryset.filter(name_prefixes=key[:NAME_PREFIX_MAX], search_names__istartswith=text)
 
 
+class GridRoom(NamedTuple):
+    """A room as the lookup grid shows it (a light row, not a document)."""
+    pk: ObjectId
+    code: str
+    number: str
+    floor: int
+    status: str
+
+
 def unit_grid(unit):
     """The lookup grid of one unit: floors top-down, each a list of (room, current household or None).
 
     Two queries whatever the size of the unit: its rooms, and the current archives of those rooms.
-    Rooms are loaded with just the fields the grid shows.
+    Both are read as plain rows (GridRoom, dicts): building documents for a 30-floor unit would
+    cost more than the queries.
     """
-    rooms = list(Room.objects(unit=unit).only("floor", "number", "code", "status")
-                 .order_by("-floor", "number"))
+    rooms = [GridRoom(row["_id"], row.get("code", ""), row.get("number", ""), row.get("floor"),
+                      row.get("status", "unsold"))
+             for row in Room.objects(unit=unit).only("floor", "number", "code", "status")
+             .order_by("-floor", "number").as_pymongo()]
     current = {row["room"]: row for row in Household.objects(room__in=[r.pk for r in rooms], status="current")
                .only("id", "room", "name").as_pymongo()}
     floors: dict[int, list] = {}
