@@ -115,12 +115,16 @@ def build_cases(app, client, world):
     building_filter = f"/admin/households/?{urlencode({f'flt0_{arg}': target.building_no})}"
     in_building = Household.objects(community=big, building_no=target.building_no).count()
 
+    # The sort argument of the name column, as its header links it.
+    name_sort = re.search(r'col-name">\s*<a href="/admin/households/\?sort=(\d+)', page).group(1)
     lookup = f"/admin/lookup/?{urlencode({'community': big.pk, 'building': building.pk, 'unit': unit.pk})}"
     search = "/admin/lookup/search?"
     listing = "/admin/households/?"
     return target, [
         Case("list1", "archive list, page 1", "/admin/households/", [], rows=20),
         Case("list50", "archive list, page 50", "/admin/households/?page=49", [], rows=20),
+        Case("by_name", "archive list sorted by name, page 10",
+             "/admin/households/?" + urlencode({"sort": name_sort, "page": 9}), [], rows=20),
         Case("building", f"filter: building {target.building_no}", building_filter,
              [], rows=min(20, in_building)),
         Case("grid", f"lookup grid, unit {target.building_no}-{target.unit_no}", lookup,

@@ -115,7 +115,7 @@ class Household(CommunityOwned, Versioned):
         "indexes": [
             ("community", "sort_key"), ("community", "building_no", "unit_no"),
             ("community", "room_codes"), ("community", "room_numbers"), ("community", "search_names"),
-            ("community", "name_prefixes"),
+            ("community", "name_prefixes"), ("community", "name"), ("community", "move_in_date"),
             ("community", "phone_tails"), ("community", "status"), "room", "tags",
         ],
         "ordering": ["sort_key"],
