@@ -150,7 +150,11 @@ def exact_matches(index, filter):  # noqa: A002
     return result
 
 
-def _exact_for(collection, filter):  # noqa: A002
+def _plan(collection, filter, sort=False):  # noqa: A002
+    """(store, the matching store keys - in result order unless `sort` is False), or None.
+
+    Planned under the store's read lock: writers change the index under its write lock.
+    """
     if not ENABLED or not isinstance(filter, dict):
         return None
     store = collection._store
@@ -158,8 +162,12 @@ def _exact_for(collection, filter):  # noqa: A002
         return None
     store._remove_expired_documents()
     index = store._get_query_index()
-    keys = exact_matches(index, filter)
-    return None if keys is None else (store, index, keys)
+    with store._rwlock.reader():
+        keys = exact_matches(index, filter)
+        if keys is None or sort is False:
+            return None if keys is None else (store, keys)
+        order = _ordered(index, keys, sort)
+    return None if order is None else (store, order)
 
 
 def _ordered(index, keys, sort):
@@ -212,13 +220,10 @@ def _patch_collection(collection):
         return original_compute(self, with_limit_and_skip)
 
     def _page(cursor):
-        plan = _exact_for(cursor.collection, cursor._spec)
+        plan = _plan(cursor.collection, cursor._spec, cursor._sort)
         if plan is None:
             return None
-        store, index, keys = plan
-        order = _ordered(index, keys, cursor._sort)
-        if order is None:
-            return None
+        store, order = plan
         skip = cursor._skip or 0
         chosen = order[skip:skip + abs(cursor._limit)] if cursor._limit else order[skip:]
         docs = [cursor.collection._copy_only_fields(doc, cursor._projection, dict)
@@ -232,9 +237,9 @@ def _patch_collection(collection):
             limit = kwargs.get("limit")
             skip = kwargs.get("skip") or 0
             valid = limit is None or (isinstance(limit, (int, float)) and limit > 0)
-            plan = _exact_for(self, filter) if valid and isinstance(skip, int) else None
+            plan = _plan(self, filter) if valid and isinstance(skip, int) else None
             if plan is not None:
-                count = max(len(plan[2]) - skip, 0)
+                count = max(len(plan[1]) - skip, 0)
                 return count if limit is None else min(count, math.floor(limit))
         return original_count(self, filter, **kwargs)
 

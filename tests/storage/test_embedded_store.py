@@ -174,3 +174,15 @@ def test_projection_and_limit_of_one(coll):
     slow, fast = both(lambda: list(coll.find({"community": B}, {"sort_key": 1}).sort([("sort_key", -1)])
                                    .skip(1).limit(1)))
     assert fast == slow and set(fast[0]) == {"_id", "sort_key"}
+
+
+def test_writes_through_another_connection_are_seen(coll):
+    """As from a second process: the index is rebuilt from the file, sort values included."""
+    other = litemongo.MongoClient(str(coll._store._path.parent.parent))["db"]["things"]
+    first = other.insert_one({"community": A, "sort_key": "!first", "status": "current"}).inserted_id
+    other.update_many({"community": B}, {"$set": {"status": "moved_out"}})
+    assert coll.find({"community": A}).sort([("sort_key", 1)]).limit(1)[0]["_id"] == first
+    slow, fast = both(lambda: ([d["_id"] for d in coll.find({"community": A}).sort([("sort_key", 1)])
+                               .limit(500)], coll.count_documents({"community": B, "status": "current"})))
+    assert fast == slow and fast[1] == 0
+    other.database.client.close()
