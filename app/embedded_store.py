@@ -205,6 +205,7 @@ def _patch_collection(collection):
     original_compute = cursor_class._compute_results
     original_count = collection_class.count_documents
     helpers = collection.helpers
+    from litemongo import sqlite_store
 
     def _compute_results(self, with_limit_and_skip=False):
         if with_limit_and_skip and getattr(self, "_collation", None) is None \
@@ -226,8 +227,10 @@ def _patch_collection(collection):
         store, order = plan
         skip = cursor._skip or 0
         chosen = order[skip:skip + abs(cursor._limit)] if cursor._limit else order[skip:]
-        docs = [cursor.collection._copy_only_fields(doc, cursor._projection, dict)
-                for doc in store._get_many(chosen)]
+        docs = list(store._get_many(chosen))
+        if cursor._projection is not None or not isinstance(store, sqlite_store.CollectionStore):
+            # the SQLite store decodes a new dict per read: only other stores need the copy
+            docs = [cursor.collection._copy_only_fields(doc, cursor._projection, dict) for doc in docs]
         if cursor.collection.codec_options.tz_aware:
             docs = [helpers.make_datetime_timezone_aware_in_document(doc) for doc in docs]
         return docs
