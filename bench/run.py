@@ -188,6 +188,27 @@ def count_only(client, url):
     return log, table_rows(response.data.decode())
 
 
+class Pauses(list):
+    """Durations (ms) of Python's full (generation 2) garbage collections."""
+    callback = None
+
+
+def watch_full_collections() -> Pauses:
+    pauses, started = Pauses(), {}
+
+    def callback(phase, info):
+        if info["generation"] != 2:
+            return
+        if phase == "start":
+            started["at"] = time.perf_counter()
+        elif "at" in started:
+            pauses.append((time.perf_counter() - started.pop("at")) * 1000)
+
+    pauses.callback = callback
+    gc.callbacks.append(callback)
+    return pauses
+
+
 def first_request_after_restart(store, world) -> float:
     """Reconnect to the same files (as after a restart) and time the first list page."""
     app = make_app(store)
@@ -236,6 +257,7 @@ def main(argv=None) -> int:
     # Requests run with no application context pushed: each gets its own, as in production
     # (an outer one would keep Flask-Login's loaded user in `g` from one request to the next).
     load_before = os.getloadavg()[0]
+    pauses = watch_full_collections()
     client = app.test_client()
     login(client, world.clerk_username, world.clerk_password)
     target, cases = build_cases(app, client, world)
@@ -247,10 +269,13 @@ def main(argv=None) -> int:
     size20, rows20 = count_only(client, "/admin/households/?page_size=20")
     size100, rows100 = count_only(client, "/admin/households/?page_size=100")
     load_after = os.getloadavg()[0]
+    gc.callbacks.remove(pauses.callback)
     cold = first_request_after_restart(store, world)
 
     print(report(cases, world, sizes, rooms, load_seconds, repeat, args, size20, rows20, size100,
                  rows100, (load_before, load_after)))
+    print(f"Full garbage collections while timing: {len(pauses)}"
+          + (f" (longest {max(pauses):.0f} ms; they show in the max column)" if pauses else ""))
     print(f"First archive list after reopening the store (a restart): {cold:.1f} s - the embedded "
           f"store reads each collection once to build its in-memory indexes")
     if rows20 != 20 or rows100 != 100:
