@@ -1,5 +1,4 @@
 """Archive lookup (楼栋单元查询): community -> building -> unit grid, and the universal search box."""
-from bson import ObjectId
 from flask import request
 from flask_admin import expose
 from flask_babel import lazy_gettext as _l
@@ -14,11 +13,13 @@ STATUS_COLOURS = {"unsold": "secondary", "vacant": "light", "occupied": "success
 MAX_RESULTS = 50
 
 
-def _pick(queryset, raw_id):
-    """The record with this id among the allowed ones, or None (never an error, never another's)."""
-    if raw_id and ObjectId.is_valid(str(raw_id)):
-        return queryset.filter(pk=raw_id).first()
-    return None
+def _pick(choices, raw_id):
+    """The record with this id among the allowed choices, or None (never an error, never another's).
+
+    The choices are the lists the page shows anyway, so picking costs no further query.
+    """
+    raw_id = str(raw_id or "")
+    return next((item for item in choices if str(item.pk) == raw_id), None) if raw_id else None
 
 
 class LookupView(SecurePage):
@@ -31,14 +32,13 @@ class LookupView(SecurePage):
     @expose("/")
     def index(self):
         communities = list(scope_to_user(Community.objects))
-        community = _pick(scope_to_user(Community.objects), request.args.get("community"))
+        community = _pick(communities, request.args.get("community"))
         if community is None and len(communities) == 1:
             community = communities[0]
         buildings = list(Building.objects(community=community).order_by("number")) if community else []
-        building = _pick(Building.objects(community=community), request.args.get("building")) \
-            if community else None
+        building = _pick(buildings, request.args.get("building"))
         units = list(Unit.objects(building=building).order_by("number")) if building else []
-        unit = _pick(Unit.objects(building=building), request.args.get("unit")) if building else None
+        unit = _pick(units, request.args.get("unit"))
         if unit is None and len(units) == 1:
             unit = units[0]
         grid = unit_grid(unit) if unit else []

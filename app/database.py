@@ -84,7 +84,10 @@ def connect_db(uri: str, db_name: str):
 
         from litemongo._vendor.mongomock import gridfs as lite_gridfs
 
+        from app import embedded_store
+
         lite_gridfs.enable_gridfs_integration()
+        embedded_store.install()  # index-only counts and pages (app/embedded_store.py)
         Path(uri).mkdir(parents=True, exist_ok=True)
         conn = mongoengine.connect(db_name, host=uri, mongo_client_class=_LiteMongoClient)
     return conn[db_name]

@@ -12,7 +12,7 @@ from app import clock
 
 # Fields that are bookkeeping, not content; never shown as "changed".
 IGNORED_FIELDS = {"_id", "version", "_cls", "search_names", "phone_tails", "sort_key", "room_codes",
-                  "room_numbers", "session_version"}
+                  "room_numbers", "name_prefixes", "session_version"}
 # Fields whose values never go into the audit log; only the fact that they changed.
 REDACTED_FIELDS = {"password_hash"}
 

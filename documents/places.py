@@ -129,8 +129,8 @@ class Room(CommunityOwned, Versioned):
 
     meta = {"collection": "rooms",
             "indexes": [{"fields": ["community", "code"], "unique": True},
-                        ("unit", "floor"), ("community", "building_no", "unit_no"), "status", "use",
-                        "sort_key"],
+                        ("unit", "floor", "number"), ("community", "building_no", "unit_no"), "status",
+                        "use", "sort_key"],
             "ordering": ["sort_key"]}
 
     def __str__(self):

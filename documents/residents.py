@@ -1,6 +1,8 @@
 """Resident archives (业户档案): one per household, kept permanently, never deleted by a clerk."""
 import re
+from typing import NamedTuple
 
+from bson import ObjectId
 from flask_babel import gettext, lazy_gettext as _l
 from mongoengine import (Q, DateField, EmbeddedDocument, EmbeddedDocumentListField, ListField,
                          ReferenceField, StringField, ValidationError)
@@ -22,6 +24,7 @@ ID_TYPES = [
     ("hk_macau_permit", _l("Home Return Permit (HK/Macau)")),
     ("taiwan_permit", _l("Taiwan Compatriot Permit")),
 ]
+NAME_PREFIX_MAX = 12
 ARCHIVE_STATUSES = [("current", _l("Current")), ("moved_out", _l("Moved out"))]
 
 
@@ -103,6 +106,7 @@ class Household(CommunityOwned, Versioned):
     room_codes = ListField(StringField())
     room_numbers = ListField(StringField())
     search_names = ListField(StringField())
+    name_prefixes = ListField(StringField())  # lower-case beginnings of search_names (name search)
     phone_tails = ListField(StringField())
     sort_key = StringField()
 
@@ -111,8 +115,8 @@ class Household(CommunityOwned, Versioned):
         "indexes": [
             ("community", "sort_key"), ("community", "building_no", "unit_no"),
             ("community", "room_codes"), ("community", "room_numbers"), ("community", "search_names"),
-            ("community", "phone_tails"), ("community", "status"), ("community", "name"),
-            ("community", "move_in_date"), "room", "tags",
+            ("community", "name_prefixes"), ("community", "name"), ("community", "move_in_date"),
+            ("community", "phone_tails"), ("community", "status"), "room", "tags",
         ],
         "ordering": ["sort_key"],
     }
@@ -161,6 +165,7 @@ class Household(CommunityOwned, Versioned):
             if len(phone) >= 4:
                 tails.add(phone[-4:])
         self.search_names = sorted(names)
+        self.name_prefixes = name_prefixes(names)
         self.phone_tails = sorted(tails)
 
     def save(self, *args, **kwargs):
@@ -211,6 +216,19 @@ def _archive_edits(household):
     return items
 
 
+def name_prefixes(names) -> list[str]:
+    """Every beginning of every name, lower-case, up to NAME_PREFIX_MAX characters.
+
+    A name search is then an equality on an indexed field (`name_prefixes == "zhang"`), which
+    every store answers from its index, instead of a case-insensitive regex over all archives.
+    """
+    prefixes = set()
+    for name in names:
+        key = name.lower()
+        prefixes.update(key[:n] for n in range(1, min(len(key), NAME_PREFIX_MAX) + 1))
+    return sorted(prefixes)
+
+
 PARTIAL_CODE_RE = re.compile(r"^\s*([0-9A-Za-z]{1,6})\s*(?:-|栋|号楼|幢)\s*(?:([0-9A-Za-z]{1,4})\s*(?:单元)?)?\s*$")
 
 
@@ -238,15 +256,32 @@ def search_households(queryset, text: str):
         return queryset.filter(Q(phone_tails=text) | Q(room_numbers=text))
     if text.isdigit():
         return queryset.filter(room_numbers=text)
-    return queryset.filter(Q(search_names=text) | Q(search_names__istartswith=text))
+    key = text.lower()
+    if len(key) <= NAME_PREFIX_MAX:
+        return queryset.filter(name_prefixes=key)
+    return queryset.filter(name_prefixes=key[:NAME_PREFIX_MAX], search_names__istartswith=text)
+
+
+class GridRoom(NamedTuple):
+    """A room as the lookup grid shows it (a light row, not a document)."""
+    pk: ObjectId
+    code: str
+    number: str
+    floor: int
+    status: str
 
 
 def unit_grid(unit):
     """The lookup grid of one unit: floors top-down, each a list of (room, current household or None).
 
     Two queries whatever the size of the unit: its rooms, and the current archives of those rooms.
+    Both are read as plain rows (GridRoom, dicts): building documents for a 30-floor unit would
+    cost more than the queries.
     """
-    rooms = list(Room.objects(unit=unit).order_by("-floor", "number"))
+    rooms = [GridRoom(row["_id"], row.get("code", ""), row.get("number", ""), row.get("floor"),
+                      row.get("status", "unsold"))
+             for row in Room.objects(unit=unit).only("floor", "number", "code", "status")
+             .order_by("-floor", "number").as_pymongo()]
     current = {row["room"]: row for row in Household.objects(room__in=[r.pk for r in rooms], status="current")
                .only("id", "room", "name").as_pymongo()}
     floors: dict[int, list] = {}

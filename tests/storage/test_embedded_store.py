@@ -1,0 +1,188 @@
+"""The embedded store's index-only paths give exactly what litemongo's normal path gives."""
+import random
+from datetime import datetime, timedelta
+
+import pytest
+from bson import ObjectId
+
+from app import embedded_store
+
+litemongo = pytest.importorskip("litemongo")
+
+COMMUNITIES = [ObjectId() for _ in range(3)]
+
+
+@pytest.fixture
+def coll(tmp_path):
+    embedded_store.install()
+    client = litemongo.MongoClient(str(tmp_path / "store"))
+    collection = client["db"]["things"]
+    for keys in (["community", "sort_key"], ["community", "tags"], ["status"], ["when"], ["n"],
+                 ["mixed"], ["people.phone"], ["maybe"]):
+        collection.create_index([(k, 1) for k in keys])
+    rng = random.Random(7)
+    docs = []
+    for i in range(250):
+        doc = {"community": rng.choice(COMMUNITIES), "status": rng.choice(["current", "moved_out"]),
+               "sort_key": f"{rng.randrange(30):06d}-{rng.randrange(5):06d}",
+               "tags": rng.sample(["a", "b", "c", "d"], rng.randrange(3)),
+               "when": datetime(2024, 1, 1) + timedelta(hours=rng.randrange(5000)),
+               "n": rng.choice([rng.randrange(50), rng.randrange(50) + 0.5]),
+               "mixed": rng.choice(["x", 3, "y"]),
+               "people": [{"phone": f"138{rng.randrange(10**8):08d}"}]}
+        if i % 7 == 0:
+            doc["maybe"] = None
+        elif i % 5:
+            doc["maybe"] = f"m{rng.randrange(20):02d}"
+        docs.append(doc)
+    collection.insert_many(docs)
+    yield collection
+    embedded_store.ENABLED = True
+    client.close()
+
+
+@pytest.fixture
+def reads(coll, monkeypatch):
+    """Largest number of documents one query read from the store."""
+    seen = []
+    store_class = type(coll._store)
+    original = store_class._get_many
+
+    def spy(self, keys):
+        keys = list(keys)
+        seen.append(len(keys))
+        return original(self, keys)
+
+    monkeypatch.setattr(store_class, "_get_many", spy)
+    return seen
+
+
+def both(run, reads=None):
+    """(normal path's result, fast path's result); `reads` then holds the fast path's reads."""
+    embedded_store.ENABLED = False
+    slow = run()
+    embedded_store.ENABLED = True
+    if reads is not None:
+        reads.clear()
+    fast = run()
+    return slow, fast
+
+
+A, B = COMMUNITIES[0], COMMUNITIES[1]
+EXACT = [
+    {"community": A},
+    {"community": {"$in": [A, B]}, "status": "current"},
+    {"community": A, "$or": [{"tags": "a"}, {"status": "moved_out"}]},
+    {"$and": [{"community": A}, {"tags": {"$in": ["b", "c"]}}]},
+    {"community": {"$in": []}},
+    {"status": {"$eq": "current"}, "tags": "d"},
+    {},
+]
+SORTS = [None, [("sort_key", 1)], [("sort_key", -1)], [("status", 1), ("sort_key", -1)],
+         [("when", -1)], [("n", 1)], [("maybe", 1)], [("maybe", -1)], [("$natural", -1)]]
+
+
+@pytest.mark.parametrize("query", EXACT)
+@pytest.mark.parametrize("sort", SORTS)
+def test_exact_pages_match_the_normal_path_and_read_only_the_page(coll, reads, query, sort):
+    for skip in (0, 7, 150):
+        def page():
+            cursor = coll.find(query).skip(skip).limit(20)
+            if sort:
+                cursor = cursor.sort(sort)
+            return list(cursor)  # whole documents
+        slow, fast = both(page, reads)
+        assert fast == slow
+        assert reads[-1] <= 20, "the fast path must read only the page's documents"
+
+
+@pytest.mark.parametrize("query", EXACT)
+@pytest.mark.parametrize("sort", SORTS)
+def test_exact_queries_without_limit_match_without_checking_each_document(coll, monkeypatch,
+                                                                          query, sort):
+    from litemongo._vendor.mongomock import collection as mm_collection
+
+    checks = []
+    original = mm_collection.filter_applies
+    monkeypatch.setattr(mm_collection, "filter_applies",
+                        lambda *args, **kw: checks.append(1) or original(*args, **kw))
+
+    def everything():
+        cursor = coll.find(query).skip(3)
+        if sort:
+            cursor = cursor.sort(sort)
+        return [doc["_id"] for doc in cursor]
+    slow, fast = both(everything)
+    assert fast == slow
+    if query:  # (an empty filter has no candidates to narrow)
+        checks.clear()
+        everything()
+        assert checks == []
+
+
+@pytest.mark.parametrize("query", EXACT)
+def test_exact_counts_match_and_read_nothing(coll, reads, query):
+    for kwargs in ({}, {"skip": 5}, {"limit": 3}, {"skip": 2, "limit": 50}):
+        slow, fast = both(lambda: coll.count_documents(query, **kwargs), reads)
+        assert fast == slow
+        assert reads == [], "an exact count reads no document"
+    if query == {"community": A}:  # and by hand, for the plainest case
+        assert coll.count_documents(query) == sum(1 for doc in coll.find() if doc["community"] == A)
+
+
+@pytest.mark.parametrize("query,sort", [
+    ({"community": A, "sort_key": {"$regex": "^00001"}}, [("sort_key", 1)]),   # regex: not exact
+    ({"people.phone": "13800000000"}, None),                                    # through an array
+    ({"community": A, "n": 3}, None),                                           # numbers are coarse
+    ({"community": A}, [("mixed", 1)]),                                         # mixed types
+    ({"community": A}, [("tags", 1)]),                                          # arrays
+    ({"community": A}, [("unindexed", 1)]),
+    ({"community": A, "$or": [{"tags": "a"}, {"sort_key": {"$gt": "000010"}}]}, None),
+])
+def test_other_queries_take_the_normal_path_with_the_same_results(coll, query, sort):
+    def run():
+        cursor = coll.find(query).skip(3).limit(10)
+        if sort:
+            cursor = cursor.sort(sort)
+        return [doc["_id"] for doc in cursor], coll.count_documents(query)
+    slow, fast = both(run)
+    assert fast == slow
+
+
+def test_or_of_indexed_branches_narrows_the_candidates(coll, reads):
+    query = {"$or": [{"tags": "a"}, {"status": "moved_out"}], "n": {"$gte": 0}}  # $gte: not exact
+    slow, fast = both(lambda: sorted(doc["_id"] for doc in coll.find(query)), reads)
+    assert fast == slow
+    assert reads[-1] < coll.count_documents({}), "the $or branches narrowed the documents read"
+
+
+def test_writes_keep_the_index_values_in_step(coll):
+    first = coll.find({"community": A}).sort([("sort_key", 1)]).limit(1)[0]
+    coll.update_one({"_id": first["_id"]}, {"$set": {"sort_key": "999999"}})
+    new = coll.insert_one({"community": A, "sort_key": "!first", "status": "current"}).inserted_id
+    slow, fast = both(lambda: [d["_id"] for d in coll.find({"community": A}).sort([("sort_key", 1)])
+                               .limit(300)])
+    assert fast == slow and fast[0] == new and fast[-1] == first["_id"]
+    coll.delete_one({"_id": new})
+    slow, fast = both(lambda: [d["_id"] for d in coll.find({"community": A}).sort([("sort_key", 1)])
+                               .limit(2)])
+    assert fast == slow and new not in fast
+    assert coll.count_documents({"community": A}) == len(list(coll.find({"community": A})))
+
+
+def test_projection_and_limit_of_one(coll):
+    slow, fast = both(lambda: list(coll.find({"community": B}, {"sort_key": 1}).sort([("sort_key", -1)])
+                                   .skip(1).limit(1)))
+    assert fast == slow and set(fast[0]) == {"_id", "sort_key"}
+
+
+def test_writes_through_another_connection_are_seen(coll):
+    """As from a second process: the index is rebuilt from the file, sort values included."""
+    other = litemongo.MongoClient(str(coll._store._path.parent.parent))["db"]["things"]
+    first = other.insert_one({"community": A, "sort_key": "!first", "status": "current"}).inserted_id
+    other.update_many({"community": B}, {"$set": {"status": "moved_out"}})
+    assert coll.find({"community": A}).sort([("sort_key", 1)]).limit(1)[0]["_id"] == first
+    slow, fast = both(lambda: ([d["_id"] for d in coll.find({"community": A}).sort([("sort_key", 1)])
+                               .limit(500)], coll.count_documents({"community": B, "status": "current"})))
+    assert fast == slow and fast[1] == 0
+    other.database.client.close()
