@@ -9,6 +9,7 @@ It enforces, server side and for every view and action:
 - lists without a query per row (references resolved in one query per collection).
 """
 import json
+from datetime import datetime
 
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import AdminIndexView, BaseView, expose
@@ -21,12 +22,13 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
-from mongoengine import Q, ValidationError
+from mongoengine import DateTimeField, Q, ValidationError
 from mongoengine.base import NON_FIELD_ERRORS
 from mongoengine.errors import NotUniqueError
 from wtforms import Form, HiddenField
 from wtforms.fields import FieldList, FormField
 
+from app.i18n import datetime_local
 from app.permissions import can
 from documents import audit
 from documents.base import DomainError, PermissionDenied, StaleEditError
@@ -422,8 +424,8 @@ class EstateModelView(AccessMixin, ModelView):
         labels.update({name: str(label) for name, label in (self.column_labels or {}).items()})
         return labels
 
-    def field_label(self, path: str) -> str:
-        """`owners.0.phone` -> "Owners #1 · Phone", in the user's language (for change lists)."""
+    def _walk(self, path: str):
+        """The schema field at `owners.0.phone` (or None), and its label words."""
         labels = self.field_labels()
         parts = path.split(".")
         words = [labels.get(parts[0], parts[0])]
@@ -436,13 +438,33 @@ class EstateModelView(AccessMixin, ModelView):
                 getattr(field, "document_type", None)
             field = inner._fields.get(part) if inner is not None and hasattr(inner, "_fields") else None
             words.append(str(getattr(field, "verbose_name", None) or part))
-        return " · ".join(words)
+        return field, words
+
+    def field_label(self, path: str) -> str:
+        """`owners.0.phone` -> "Owners #1 · Phone", in the user's language (for change lists)."""
+        return " · ".join(self._walk(path)[1])
+
+    def field_value(self, path: str, text: str) -> str:
+        """A stored old/new value as the user reads it: choice labels, local times."""
+        field, _words = self._walk(path)
+        if not text or field is None:
+            return text or ""
+        choices = getattr(field, "choices", None) or getattr(getattr(field, "field", None), "choices", None)
+        if choices and text in dict(choices):
+            return choice_label(choices, text)
+        if isinstance(field, DateTimeField):
+            try:
+                return datetime_local(datetime.fromisoformat(text))
+            except ValueError:
+                return text
+        return text
 
     def render(self, template, **kwargs):
         if "model" in kwargs and kwargs.get("model") is not None and template == self.details_template:
             kwargs.setdefault("history", self.render_history(kwargs["model"]))
             kwargs.setdefault("field_labels", self.field_labels())
             kwargs.setdefault("field_label", self.field_label)
+            kwargs.setdefault("field_value", self.field_value)
         return super().render(template, **kwargs)
 
 

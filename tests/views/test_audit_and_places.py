@@ -102,3 +102,24 @@ def test_history_masks_personal_data_for_roles_without_the_right(client_as, worl
     assert new_id not in admin_page and "138****8001" in admin_page
     manager_page = client_as("manager").get("/admin/audit/").data.decode()
     assert new_id in manager_page and "13800138001" in manager_page
+
+
+def test_history_shows_choice_labels_and_local_times(client_as, world):
+    from app import clock
+    from datetime import datetime
+    clock.freeze(datetime(2026, 3, 1, 16, 30))  # 00:30 on 2 March in Shanghai
+    hh = world["hh_a"]
+    client = client_as("clerk")
+    client.post("/admin/households/action/", data={"action": "move_out", "rowid": str(hh.pk)})
+    page = client.get(f"/admin/households/details/?id={hh.pk}").data.decode()
+    history = page[page.index('id="record-history"'):]
+    assert "Current → Moved out" in history
+    assert "2026-03-02 00:30" in history  # the entry's time, in the community's zone
+
+
+def test_history_values_of_datetime_fields_are_local(app, world):
+    view = next(v for v in app.extensions["estate_admin"]._views if getattr(v, "endpoint", "") == "repairs")
+    with app.test_request_context("/"):
+        assert view.field_value("dispatched_at", "2026-11-22 20:28:00") == "2026-11-23 04:28"
+        assert view.field_value("state", "dispatched") != "dispatched"
+        assert view.field_value("nonexistent", "x") == "x"
