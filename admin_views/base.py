@@ -30,6 +30,7 @@ from wtforms.fields import FieldList, FormField
 from app.permissions import can
 from documents import audit
 from documents.base import DomainError, PermissionDenied, StaleEditError
+from documents.money import money_text
 from documents.validators import mask_id, mask_phone
 
 # Flask-Admin view method -> the permission it needs (None: checked elsewhere).
@@ -458,6 +459,12 @@ def masked_phone(area: str, value: str) -> str:
 
 def masked_id(area: str, value: str) -> str:
     return value if can(area, "view_id_numbers") else mask_id(value)
+
+
+def money_cell(view, context, model, name) -> str:
+    """Column formatter of a money field: "1,234.50", empty when there is no amount."""
+    value = getattr(model, name)
+    return money_text(value) if value is not None else ""
 
 
 def choice_label(choices, value) -> str:

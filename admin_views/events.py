@@ -19,13 +19,14 @@ from mongoengine import ValidationError
 from wtforms.validators import InputRequired
 
 from admin_views.base import (VIEW_PERMISSIONS, EstateModelView, ScopedAjaxLoader, SecurePage,
-                              masked_phone, scope_to_user)
+                              masked_phone, money_cell, scope_to_user)
 from app.permissions import can
 from documents.base import DomainError
 from documents.bilingual import current_language, to_local, to_utc
 from documents.events import (AREA, BOOKING_STATES, EVENT_STATES, EVENT_TYPES, PLAN_STATES,
                               SIGNUP_STATES, AnnualPlan, Event, EventPhoto, SignUp,
                               Venue, VenueBooking, label)
+from documents.money import money_text
 from documents.places import Community, parse_room_code
 from documents.residents import Household
 
@@ -278,11 +279,6 @@ def _community(view, context, model, name):
     return model.community.display_name(current_language()) if model.community else ""
 
 
-def _money(view, context, model, name):
-    value = getattr(model, name)
-    return f"{value:,.2f}" if value is not None else ""
-
-
 # --- annual plans ------------------------------------------------------------------------------
 
 class AnnualPlanView(EventsAreaView):
@@ -301,9 +297,9 @@ class AnnualPlanView(EventsAreaView):
                      "goals_zh": _l("Goals (Chinese)"), "goals_en": _l("Goals (English)"),
                      "rejection_reason": _l("Reason for rejection"), "decided_by": _l("Decided by"),
                      "decided_at": _l("Decided at")}
-    column_formatters = {"title": _title, "state": _state, "community": _community, "budget": _money,
-                         "planned": lambda v, c, m, n: f"{m.planned_total():,.2f}"}
-    column_formatters_detail = {"state": _state, "community": _community, "budget": _money,
+    column_formatters = {"title": _title, "state": _state, "community": _community, "budget": money_cell,
+                         "planned": lambda v, c, m, n: money_text(m.planned_total())}
+    column_formatters_detail = {"state": _state, "community": _community, "budget": money_cell,
                                 "decided_at": lambda v, c, m, n: local_text(m.decided_at, m.community)}
     transitions = {"submit": None, "approve": None, "reject": "reason"}
     flow = {"draft": ["submit"], "rejected": ["submit"], "submitted": ["approve", "reject"]}
@@ -373,7 +369,7 @@ class EventView(LocalTimesMixin, EventsAreaView):
     column_formatters = {
         "start": lambda v, c, m, n: local_text(m.start, m.community),
         "end": lambda v, c, m, n: local_text(m.end, m.community),
-        "title": _title, "state": _state, "community": _community, "budget": _money,
+        "title": _title, "state": _state, "community": _community, "budget": money_cell,
         "event_type": lambda v, c, m, n: m.type_label,
         "where": lambda v, c, m, n: m.where,
         "places": lambda v, c, m, n: f"{m.taken or 0} / {m.capacity or 0}",

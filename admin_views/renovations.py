@@ -23,17 +23,18 @@ from wtforms import (BooleanField, DateField, DateTimeLocalField, DecimalField, 
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from admin_views.base import (EstateModelView, ScopedAjaxLoader, SecurePage, html_table, masked_id,
-                              masked_phone, scope_to_user)
+                              masked_phone, money_cell, scope_to_user)
 from app import clock
 from app.permissions import can
 from documents import audit
 from documents.base import DomainError
+from documents.money import money_text, rmb_upper
 from documents.places import Community, parse_room_code
 from documents.renovations import (ACTION_LABELS, AREA, ATTACHMENT_KINDS, INSPECTION_KINDS,
                                    MAX_ATTACHMENT_BYTES, PERMIT_KINDS, PERMIT_STATUSES, PHASES,
                                    REFUND_METHODS, STATES, STEP_LABELS, VIOLATION_TYPES,
                                    DepositRefund, Renovation, RenovationAttachment, as_date,
-                                   due_patrols, local_today, money_text, new_key)
+                                   due_patrols, local_today, new_key)
 from documents.residents import Household
 
 #: steps done with one confirmed click (no data to enter); the others have a form page
@@ -54,11 +55,6 @@ SUCCESS = {
     "final_inspection": _l("The final inspection was recorded."),
     "refund": _l("The deposit was refunded: %(amount)s, receipt %(no)s."), "archive": _l("The file was archived."),
 }
-
-
-def _money(v, c, m, n):
-    value = getattr(m, n)
-    return money_text(value) if value is not None else ""
 
 
 def _date(value):
@@ -277,37 +273,6 @@ STEP_FORMS = {
 }
 
 
-def rmb_upper(amount) -> str:
-    """An amount in Chinese capital numerals for receipts: 2300.10 -> 贰仟叁佰元壹角整."""
-    from decimal import Decimal
-    amount = Decimal(amount).quantize(Decimal("0.01"))
-    if amount < 0:
-        return "负" + rmb_upper(-amount)
-    digits, units, groups = "零壹贰叁肆伍陆柒捌玖", ("", "拾", "佰", "仟"), ("", "万", "亿", "万亿")
-    yuan, cents = int(amount), int(amount * 100) % 100
-    text, zero, s = "", False, str(yuan)
-    for i, ch in enumerate(s):
-        pos, d = len(s) - 1 - i, int(ch)
-        if d == 0:
-            zero = True
-        else:
-            if zero:
-                text += "零"
-                zero = False
-            text += digits[d] + units[pos % 4]
-        if pos % 4 == 0 and pos and int(s[max(0, len(s) - 4 * (pos // 4 + 1)):len(s) - pos]):
-            text += groups[pos // 4]
-    text = (text or "零") + "元"
-    jiao, fen = divmod(cents, 10)
-    if not cents:
-        return text + "整"
-    if jiao:
-        text += digits[jiao] + "角"
-    elif yuan:
-        text += "零"
-    return text + (digits[fen] + "分" if fen else "整")
-
-
 def _lines(text):
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
@@ -384,7 +349,7 @@ class RenovationView(EstateModelView):
     column_formatters_export = {
         "community": lambda v, c, m, n: str(m.community) if m.community else "",
         "state": lambda v, c, m, n: m.state_label, "phase": lambda v, c, m, n: m.phase_label,
-        "deposit": _money, "management_fee": _money, "refund_amount": _money,
+        "deposit": money_cell, "management_fee": money_cell, "refund_amount": money_cell,
         "deductions": lambda v, c, m, n: money_text(m.total_deductions()),
         **{name: (lambda name: lambda v, c, m, n: _date(getattr(m, name)))(name) for name in (
             "planned_start", "planned_end", "started_on", "finished_on", "next_patrol_due")},

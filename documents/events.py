@@ -22,7 +22,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from bson import ObjectId
 from flask_babel import gettext, lazy_gettext as _l
-from mongoengine import (BooleanField, DateTimeField, Decimal128Field, FileField, IntField, ListField,
+from mongoengine import (BooleanField, DateTimeField, FileField, IntField, ListField,
                          Q, ReferenceField, StringField, ValidationError)
 from mongoengine.errors import NotUniqueError
 
@@ -31,6 +31,7 @@ from app.permissions import can
 from documents import audit, timeline
 from documents.base import CommunityOwned, DomainError, PermissionDenied, Versioned
 from documents.bilingual import BilingualText, current_language, pick, to_local
+from documents.money import ZERO, MoneyField, to_money
 from documents.validators import normalise_phone, validate_mobile
 
 AREA = "events"
@@ -62,7 +63,6 @@ PHOTO_MAX_BYTES = 8 * 1024 * 1024
 PHOTO_MAX_PIXELS = 40_000_000
 PHOTO_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif"}
 THUMBNAIL_SIZE = (320, 320)
-CENT = Decimal("0.01")
 
 audit.register_action_labels({
     "submit": _l("Submitted"), "approve": _l("Approved"), "reject": _l("Rejected"),
@@ -85,13 +85,6 @@ def require(action: str, user):
     if not can(AREA, f"action:{action}", user):
         raise PermissionDenied(gettext("Your role does not allow this: %(action)s.",
                                        action=audit.action_label(action)))
-
-
-def money(value) -> Decimal | None:
-    """Exact amount rounded to cents (money is never a float)."""
-    if value is None or value == "":
-        return None
-    return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def changed_by_someone_else():
@@ -144,7 +137,7 @@ class AnnualPlan(BilingualText, CommunityOwned, Versioned):
     title_en = StringField(max_length=160, verbose_name=_l("Title (English)"))
     goals_zh = StringField(max_length=5000, verbose_name=_l("Goals (Chinese)"))
     goals_en = StringField(max_length=5000, verbose_name=_l("Goals (English)"))
-    budget = Decimal128Field(min_value=0, required=True, verbose_name=_l("Budget (yuan)"))
+    budget = MoneyField(required=True, verbose_name=_l("Budget (yuan)"))
     state = StringField(choices=PLAN_STATES, default="draft", verbose_name=_l("State"))
     rejection_reason = StringField(max_length=500, verbose_name=_l("Reason for rejection"))
     submitted_at = DateTimeField(verbose_name=_l("Submitted at"))
@@ -163,7 +156,7 @@ class AnnualPlan(BilingualText, CommunityOwned, Versioned):
         if not (self.title_zh or "").strip() and not (self.title_en or "").strip():
             raise ValidationError(errors={"title_zh": ValidationError(
                 gettext("Give a title in Chinese or in English."))})
-        self.budget = money(self.budget)
+        self.budget = to_money(self.budget)
         if self.pk is not None and self.state in ("submitted", "approved"):
             stored = AnnualPlan.objects(pk=self.pk).first()
             if stored and (stored.budget != self.budget or stored.year != self.year):
@@ -175,10 +168,8 @@ class AnnualPlan(BilingualText, CommunityOwned, Versioned):
 
     def planned_total(self) -> Decimal:
         """Sum of the budgets of the plan's events that still count (not rejected or cancelled)."""
-        total = Decimal("0.00")
-        for event in Event.objects(plan=self, state__nin=["rejected", "cancelled"]).only("budget"):
-            total += money(event.budget) or Decimal("0.00")
-        return total
+        events = Event.objects(plan=self, state__nin=["rejected", "cancelled"]).only("budget")
+        return sum((to_money(event.budget) or ZERO for event in events), ZERO)
 
     def submit(self, user):
         """Submit the plan with all its draft events for approval."""
@@ -187,10 +178,10 @@ class AnnualPlan(BilingualText, CommunityOwned, Versioned):
         if not drafts and not Event.objects(plan=self, state="submitted").first():
             raise DomainError(gettext("The plan has no events to submit."))
         total = self.planned_total()
-        if total > money(self.budget):
+        if total > to_money(self.budget):
             raise DomainError(gettext("The events' budgets add up to %(total)s yuan, more than the "
                                       "plan's budget of %(budget)s yuan.",
-                                      total=total, budget=money(self.budget)))
+                                      total=total, budget=to_money(self.budget)))
         _transition(self, "submit", "submitted", user, ("draft", "rejected"),
                     extra={"submitted_at": clock.now(), "rejection_reason": None})
         for event in drafts:
@@ -373,7 +364,7 @@ class Event(BilingualText, CommunityOwned, Versioned):
     venue = ReferenceField(Venue, verbose_name=_l("Venue"))
     place = StringField(max_length=120, verbose_name=_l("Other place"))
     capacity = IntField(required=True, min_value=1, max_value=10000, verbose_name=_l("Capacity (people)"))
-    budget = Decimal128Field(min_value=0, verbose_name=_l("Budget (yuan)"))
+    budget = MoneyField(verbose_name=_l("Budget (yuan)"))
     organiser = StringField(max_length=100, verbose_name=_l("Organiser"))
     target_buildings = ListField(ReferenceField("Building"), verbose_name=_l("Target buildings"))
     state = StringField(choices=EVENT_STATES, default="draft", verbose_name=_l("State"))
@@ -433,7 +424,7 @@ class Event(BilingualText, CommunityOwned, Versioned):
             errors["title_zh"] = ValidationError(gettext("Give a title in Chinese or in English."))
         if self.start and self.end and self.end <= self.start:
             errors["end"] = ValidationError(gettext("The end must be after the start."))
-        self.budget = money(self.budget)
+        self.budget = to_money(self.budget)
         if not _same_community(self.plan, self.community):
             errors["plan"] = ValidationError(gettext("The plan belongs to another community."))
         elif self.plan is not None and self.start and to_local(self.start, self.community).year != self.plan.year:
@@ -712,7 +703,7 @@ def _value(doc, name):
     if isinstance(value, str):
         return value.strip() or None
     if isinstance(value, Decimal):
-        return money(value)
+        return to_money(value)
     return value
 
 

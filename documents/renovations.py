@@ -17,11 +17,11 @@ import os
 import re
 import uuid
 from datetime import date, datetime, timedelta, timezone
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext, lazy_gettext as _l
-from mongoengine import (BooleanField, DateField, DateTimeField, Decimal128Field, Document,
+from mongoengine import (BooleanField, DateField, DateTimeField, Document,
                          EmbeddedDocument, EmbeddedDocumentField, EmbeddedDocumentListField,
                          FileField, IntField, ReferenceField, StringField,
                          ValidationError)
@@ -31,13 +31,12 @@ from app import clock
 from app.permissions import PERMISSIONS, can
 from documents import audit, timeline
 from documents.base import CommunityOwned, DomainError, PermissionDenied, Versioned
+from documents.money import MoneyField, money_text, to_money
 from documents.places import Room
 from documents.residents import Household
 from documents.validators import id_card_problem, normalise_phone, validate_mobile
 
 AREA = "renovations"
-CENT = Decimal("0.01")
-MAX_AMOUNT = Decimal("10000000")
 
 # --- vocabularies -----------------------------------------------------------------------------
 
@@ -154,69 +153,6 @@ def phase_label(phase) -> str:
 
 def new_key() -> str:
     return uuid.uuid4().hex[:12]
-
-
-# --- money ------------------------------------------------------------------------------------
-
-def to_money(value) -> Decimal | None:
-    """An exact amount in yuan with two decimals; floats are refused (they are not exact)."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, float):
-        raise DomainError(gettext("Amounts must be given exactly, not as a floating-point number."))
-    if hasattr(value, "to_decimal"):
-        value = value.to_decimal()
-    try:
-        amount = Decimal(str(value).strip().replace(",", "").replace("¥", ""))
-    except InvalidOperation:
-        raise DomainError(gettext("Not an amount: %(value)s", value=value))
-    if not amount.is_finite():
-        raise DomainError(gettext("Not an amount: %(value)s", value=value))
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-class MoneyField(Decimal128Field):
-    """Exact money: a Decimal with two places in Python, a Decimal128 in MongoDB (never a float).
-
-    Amounts are stored and compared exactly on MongoDB, mongomock and litemongo; the embedded
-    stores cannot range-query or sort Decimal128, so money columns are not sortable in lists.
-    """
-
-    def __init__(self, min_value=Decimal("0"), max_value=MAX_AMOUNT, **kwargs):
-        super().__init__(min_value=min_value, max_value=max_value, **kwargs)
-
-    def to_mongo(self, value):
-        if value is None:
-            return None
-        if not isinstance(value, Decimal) and not hasattr(value, "to_decimal"):
-            value = Decimal(str(value))
-        if hasattr(value, "to_decimal"):
-            value = value.to_decimal()
-        return super().to_mongo(value.quantize(CENT, rounding=ROUND_HALF_UP))
-
-    def validate(self, value):
-        try:
-            amount = to_money(value)
-        except DomainError as err:
-            self.error(str(err))
-            return
-        if amount is not None and self.min_value is not None and amount < self.min_value:
-            self.error(gettext("The amount cannot be negative."))
-        if amount is not None and self.max_value is not None and amount > self.max_value:
-            self.error(gettext("The amount is too large."))
-
-    def to_form_field(self, model, kwargs):
-        """Flask-Admin: a decimal input with two places (used by its converter automatically)."""
-        from wtforms import DecimalField
-        from wtforms.validators import NumberRange
-        kwargs["places"] = 2
-        kwargs["validators"].append(NumberRange(min=0, max=float(MAX_AMOUNT)))
-        return DecimalField(**kwargs)
-
-
-def money_text(value) -> str:
-    amount = to_money(value) if value is not None else Decimal("0.00")
-    return f"{amount:,.2f}"
 
 
 # --- small validators ---------------------------------------------------------------------------

@@ -11,10 +11,11 @@ from app import clock
 from documents import timeline
 from documents.audit import AuditEntry
 from documents.base import DomainError, PermissionDenied
+from documents.money import to_money
 from documents.places import Room
 from documents.renovations import (MAX_ATTACHMENT_BYTES, DepositRefund, Renovation,
                                    RenovationAttachment, due_patrols, licence_problem,
-                                   next_patrol_due, patrol_status, to_money)
+                                   next_patrol_due, patrol_status)
 from tests.renovations_support import (NOW, PDF, PNG, TODAY, file_in_state, licence_no, new_file)
 
 

@@ -5,7 +5,6 @@ from decimal import Decimal
 
 import pytest
 
-from admin_views.renovations import rmb_upper
 from app import clock
 from documents.audit import AuditEntry
 from documents.places import Room
@@ -154,13 +153,6 @@ def test_printable_permit_in_both_languages(app, world, client_as):
     card = client.get(f"/admin/renovations/print/pass/?id={r.pk}&key={permit.key}&lang=en").data.decode()
     assert "Temporary pass" in card and permit.number in card and "李师傅" in card
     assert id_number() not in card  # the ID number is masked on the card
-
-
-def test_rmb_upper():
-    assert rmb_upper(Decimal("2800.00")) == "贰仟捌佰元整"
-    assert rmb_upper(Decimal("1005.05")) == "壹仟零伍元零伍分"
-    assert rmb_upper(Decimal("100000")) == "壹拾万元整"
-    assert rmb_upper(Decimal("10010.5")) == "壹万零壹拾元伍角整"
 
 
 # --- refused steps ---------------------------------------------------------------------------------
