@@ -10,6 +10,7 @@ It enforces, server side and for every view and action:
 """
 import json
 
+from bson import ObjectId
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import AdminIndexView, BaseView, expose
 from flask_admin.contrib.mongoengine import ModelView
@@ -65,6 +66,20 @@ def scope_to_user(queryset, model=None, user=None):
     if "community" in model._fields:
         return queryset.filter(community__in=ids)
     return queryset
+
+
+def scoped_or_404(model, raw_id, user=None):
+    """The record with this id among the user's communities, else 404 (never another's record).
+
+    Custom routes (steps, files, prints) load their record through this, like Flask-Admin's own
+    pages do through `get_query()`.
+    """
+    if not raw_id or not ObjectId.is_valid(str(raw_id)):
+        abort(404)
+    record = scope_to_user(model.objects, model, user).filter(pk=str(raw_id)).first()
+    if record is None:
+        abort(404)
+    return record
 
 
 def user_owns_community(community, user=None) -> bool:

@@ -19,12 +19,13 @@ from mongoengine import ValidationError
 from wtforms.validators import InputRequired
 
 from admin_views.base import (VIEW_PERMISSIONS, EstateModelView, ScopedAjaxLoader, SecurePage,
-                              masked_phone, money_cell, scope_to_user)
+                              masked_phone, money_cell, scope_to_user, scoped_or_404)
+from admin_views.files import read_upload, send_stored_file
 from app.permissions import can
 from documents.base import DomainError
 from documents.bilingual import current_language, to_local, to_utc
-from documents.events import (AREA, BOOKING_STATES, EVENT_STATES, EVENT_TYPES, PLAN_STATES,
-                              SIGNUP_STATES, AnnualPlan, Event, EventPhoto, SignUp,
+from documents.events import (AREA, BOOKING_STATES, EVENT_STATES, EVENT_TYPES, PHOTO_UPLOAD,
+                              PLAN_STATES, SIGNUP_STATES, AnnualPlan, Event, EventPhoto, SignUp,
                               Venue, VenueBooking, label)
 from documents.money import money_text
 from documents.places import Community, parse_room_code
@@ -41,16 +42,6 @@ def staff():
 def local_text(value, community, fmt=TIME) -> str:
     value = to_local(value, community)
     return value.strftime(fmt) if value else ""
-
-
-def scoped_or_404(model, raw_id):
-    """The record with this id among the user's communities, else 404 (never another's record)."""
-    if not raw_id or not ObjectId.is_valid(str(raw_id)):
-        abort(404)
-    record = scope_to_user(model.objects, model).filter(pk=str(raw_id)).first()
-    if record is None:
-        abort(404)
-    return record
 
 
 def flash_error(err: DomainError):
@@ -452,16 +443,10 @@ class EventView(LocalTimesMixin, EventsAreaView):
     @expose("/photo/")
     def photo(self):
         photo = scoped_or_404(EventPhoto, request.args.get("id"))
-        thumb = request.args.get("size") == "thumb"
-        stored = photo.thumbnail if thumb else photo.image
-        data = stored.read() if stored else None
-        if not data:
-            abort(404)
-        response = send_file(io.BytesIO(data), mimetype="image/jpeg" if thumb else photo.content_type,
-                             max_age=3600, download_name=f"photo-{photo.pk}.{'jpg' if thumb else 'img'}")
-        response.headers["Cache-Control"] = "private, max-age=3600"
-        response.headers["Content-Security-Policy"] = "default-src 'none'"
-        return response
+        if request.args.get("size") == "thumb":
+            return send_stored_file(photo, "thumbnail", mimetype="image/jpeg",
+                                    download_name=f"photo-{photo.pk}.jpg", max_age=3600)
+        return send_stored_file(photo, "image", max_age=3600)
 
     @expose("/photos/add/", methods=("POST",))
     def add_photo(self):
@@ -470,7 +455,7 @@ class EventView(LocalTimesMixin, EventsAreaView):
         event = scoped_or_404(Event, request.form.get("id"))
         upload = request.files.get("photo")
         try:
-            event.add_photo(staff(), upload.read() if upload else b"", request.form.get("caption", ""),
+            event.add_photo(staff(), read_upload(upload, PHOTO_UPLOAD), request.form.get("caption", ""),
                             upload.filename if upload else "")
         except DomainError as err:
             flash_error(err)

@@ -4,8 +4,8 @@ from flask_admin import expose
 from flask_admin.contrib.mongoengine.filters import FilterEqual
 from flask_babel import format_date, force_locale, gettext as _, lazy_gettext as _l
 
-from admin_views.events import CommunityFilter, EventsAreaView, LocalDateRangeFilter, _community, \
-    scoped_or_404, staff
+from admin_views.base import scoped_or_404
+from admin_views.events import CommunityFilter, EventsAreaView, LocalDateRangeFilter, _community, staff
 from documents.bilingual import current_language, is_english
 from documents.notices import AREA, AUDIENCES, NOTICE_STATES, NOTICE_TYPES, Notice
 

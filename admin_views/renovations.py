@@ -4,10 +4,8 @@ Views stay thin: every rule lives in documents/renovations.py. A step's page sho
 happen (the refund amount, the fields the step needs) and POSTs to the same URL; the document
 method decides and the page shows its outcome as a flash message.
 """
-import io
-
 from bson import ObjectId
-from flask import abort, flash, redirect, request, send_file, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.mongoengine.filters import BaseMongoEngineFilter, FilterEqual, FilterLike
@@ -23,18 +21,19 @@ from wtforms import (BooleanField, DateField, DateTimeLocalField, DecimalField, 
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from admin_views.base import (EstateModelView, ScopedAjaxLoader, SecurePage, html_table, masked_id,
-                              masked_phone, money_cell, scope_to_user)
+                              masked_phone, money_cell, scope_to_user, scoped_or_404)
+from admin_views.files import read_upload, send_stored_file
 from app import clock
 from app.permissions import can
 from documents import audit
 from documents.base import DomainError
 from documents.money import money_text, rmb_upper
 from documents.places import Community, parse_room_code
-from documents.renovations import (ACTION_LABELS, AREA, ATTACHMENT_KINDS, INSPECTION_KINDS,
-                                   MAX_ATTACHMENT_BYTES, PERMIT_KINDS, PERMIT_STATUSES, PHASES,
-                                   REFUND_METHODS, STATES, STEP_LABELS, VIOLATION_TYPES,
-                                   DepositRefund, Renovation, RenovationAttachment, as_date,
-                                   due_patrols, local_today, new_key)
+from documents.renovations import (ACTION_LABELS, AREA, ATTACHMENT_KINDS, DOCUMENT_UPLOAD,
+                                   INSPECTION_KINDS, PERMIT_KINDS, PERMIT_STATUSES, PHASES, PHOTO_UPLOAD,
+                                   REFUND_METHODS, STATES, STEP_LABELS, VIOLATION_TYPES, DepositRefund,
+                                   Renovation, RenovationAttachment, as_date, due_patrols, local_today,
+                                   new_key)
 from documents.residents import Household
 
 #: steps done with one confirmed click (no data to enter); the others have a form page
@@ -398,7 +397,8 @@ class RenovationView(EstateModelView):
 
     @expose("/edit/", methods=("GET", "POST"))
     def edit_view(self):
-        model = self._load(request.args.get("id"), missing_ok=True)
+        raw_id = str(request.args.get("id", ""))
+        model = self.get_query().filter(pk=raw_id).first() if ObjectId.is_valid(raw_id) else None
         if model is not None and not model.editable_fields():
             flash(_("This file is closed and can no longer be edited."), "error")
             return redirect(self.get_url(".details_view", id=model.pk))
@@ -436,16 +436,6 @@ class RenovationView(EstateModelView):
                 "phases": dict(PHASES), "inspections": dict(INSPECTION_KINDS),
                 "methods": dict(REFUND_METHODS), "actions": ACTION_LABELS}
 
-    # ---- loading (always through the scoped query) ----
-    def _load(self, raw_id, missing_ok=False):
-        if raw_id and ObjectId.is_valid(str(raw_id)):
-            model = self.get_query().filter(pk=raw_id).first()
-            if model is not None:
-                return model
-        if missing_ok:
-            return None
-        abort(404)
-
     def _back(self, model):
         return redirect(self.get_url(".details_view", id=model.pk))
 
@@ -460,7 +450,7 @@ class RenovationView(EstateModelView):
         if name not in STEP_FORMS:
             abort(404)
         self._require(f"action:{name}")
-        model = self._load(request.args.get("id"))
+        model = scoped_or_404(Renovation, request.args.get("id"))
         if request.method == "GET":
             try:  # no form for a step that cannot be taken now; say why instead
                 model.authorize(name, current_user._get_current_object())
@@ -475,7 +465,7 @@ class RenovationView(EstateModelView):
                 outcome = self._perform(name, model, form)
             except DomainError as err:
                 flash(err.message, "error")
-                model = self._load(model.pk)
+                model = scoped_or_404(Renovation, model.pk)
                 if name in ONE_CLICK_STEPS or not model.allows(name, current_user._get_current_object()):
                     return self._back(model)  # e.g. a colleague took the step meanwhile
                 self._prefill(name, model, form)
@@ -548,19 +538,19 @@ class RenovationView(EstateModelView):
                     if RenovationAttachment.objects(renovation=model, patrol_key=patrol.key,
                                                     filename=upload.filename).first():
                         continue  # the same form posted again
-                    model.attach(user, "photo", upload.filename, upload.read(), patrol_key=patrol.key)
+                    model.attach(user, "photo", upload.filename, read_upload(upload, PHOTO_UPLOAD),
+                                 patrol_key=patrol.key)
                     stored += 1
         return str(SUCCESS[name])
 
     @staticmethod
     def _check_photos(uploads):
         """Photos are checked before the patrol is written, so a bad photo records nothing."""
-        from documents.renovations import check_upload
         for upload in uploads or []:
             if upload and upload.filename:
-                data = upload.read()
+                data = read_upload(upload, PHOTO_UPLOAD)
                 upload.seek(0)
-                check_upload(upload.filename, data, photo=True)
+                PHOTO_UPLOAD.check(upload.filename, data)
 
     @action("submit", _l("Submit"), _l("Submit the selected files for approval?"))
     def action_submit(self, ids):
@@ -589,7 +579,7 @@ class RenovationView(EstateModelView):
     @expose("/permit/", methods=("GET", "POST"))
     def permit_view(self):
         self._require("action:issue_permit")
-        model = self._load(request.args.get("id"))
+        model = scoped_or_404(Renovation, request.args.get("id"))
         kind = request.args.get("kind", "")
         if kind not in PERMIT_FIELDS:
             abort(404)
@@ -613,7 +603,7 @@ class RenovationView(EstateModelView):
     @expose("/permit/revoke/", methods=("POST",))
     def revoke_view(self):
         self._require("action:revoke_permit")
-        model = self._load(request.args.get("id"))
+        model = scoped_or_404(Renovation, request.args.get("id"))
         form = RevokeForm()
         if not form.validate():
             flash(_("Give the reason for revoking the permit."), "error")
@@ -628,7 +618,7 @@ class RenovationView(EstateModelView):
     @expose("/violation/rectify/", methods=("POST",))
     def rectify_view(self):
         self._require("action:rectify")
-        model = self._load(request.args.get("id"))
+        model = scoped_or_404(Renovation, request.args.get("id"))
         form = RectifyForm()
         if form.validate():
             try:
@@ -643,15 +633,16 @@ class RenovationView(EstateModelView):
     @expose("/attachment/upload/", methods=("POST",))
     def upload_view(self):
         self._require("action:attach")
-        model = self._load(request.args.get("id"))
+        model = scoped_or_404(Renovation, request.args.get("id"))
         form = UploadForm()
         upload = form.file.data
         if not form.validate() or upload is None or not getattr(upload, "filename", ""):
             flash(_("Choose a file to attach."), "error")
             return self._back(model)
-        data = upload.read(MAX_ATTACHMENT_BYTES + 1)
+        rule = PHOTO_UPLOAD if form.kind.data == "photo" else DOCUMENT_UPLOAD
         try:
-            attachment = model.attach(current_user._get_current_object(), form.kind.data, upload.filename, data)
+            attachment = model.attach(current_user._get_current_object(), form.kind.data, upload.filename,
+                                      read_upload(upload, rule))
             flash(_("%(name)s was attached.", name=attachment.filename), "success")
         except DomainError as err:
             flash(err.message, "error")
@@ -660,10 +651,12 @@ class RenovationView(EstateModelView):
     @expose("/attachment/remove/", methods=("POST",))
     def remove_file_view(self):
         self._require("action:remove_attachment")
-        model = self._load(request.args.get("id"))
+        model = scoped_or_404(Renovation, request.args.get("id"))
         form = RemoveFileForm()
-        attachment = self._attachment(form.attachment.data) if form.validate() else None
-        if attachment is None or attachment.renovation.pk != model.pk:
+        if not form.validate():
+            abort(404)
+        attachment = scoped_or_404(RenovationAttachment, form.attachment.data)
+        if attachment.renovation.pk != model.pk:
             abort(404)
         try:
             model.remove_attachment(current_user._get_current_object(), attachment)
@@ -672,25 +665,12 @@ class RenovationView(EstateModelView):
             flash(err.message, "error")
         return self._back(model)
 
-    @staticmethod
-    def _attachment(raw_id):
-        if not raw_id or not ObjectId.is_valid(str(raw_id)):
-            return None
-        return scope_to_user(RenovationAttachment.objects).filter(pk=raw_id).first()
-
     @expose("/attachment/<attachment_id>")
     def file_view(self, attachment_id):
         """A file of a renovation, only for staff of its community (the scoped query gives 404)."""
         self._require("details")
-        attachment = self._attachment(attachment_id)
-        if attachment is None:
-            abort(404)
-        inline = request.args.get("download") != "1"
-        response = send_file(io.BytesIO(attachment.read()), mimetype=attachment.content_type,
-                             as_attachment=not inline, download_name=attachment.filename)
-        response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'"
-        response.headers["Cache-Control"] = "private, no-store"
-        return response
+        attachment = scoped_or_404(RenovationAttachment, attachment_id)
+        return send_stored_file(attachment, as_attachment=request.args.get("download") == "1")
 
     # ---- printable pages (A4, Chinese or English) ----
     def _print(self, template, **kwargs):
@@ -702,7 +682,7 @@ class RenovationView(EstateModelView):
     @expose("/print/permit/")
     def print_permit(self):
         self._require("details")
-        model = self._load(request.args.get("id"))
+        model = scoped_or_404(Renovation, request.args.get("id"))
         if not model.permit_no:
             flash(_("The permit is issued when the file is approved."), "error")
             return self._back(model)
@@ -711,7 +691,7 @@ class RenovationView(EstateModelView):
     @expose("/print/pass/")
     def print_subpermit(self):
         self._require("details")
-        model = self._load(request.args.get("id"))
+        model = scoped_or_404(Renovation, request.args.get("id"))
         permit = model.permit(request.args.get("key", ""))
         if permit is None:
             abort(404)
@@ -720,7 +700,7 @@ class RenovationView(EstateModelView):
     @expose("/print/receipt/")
     def print_receipt(self):
         self._require("details")
-        model = self._load(request.args.get("id"))
+        model = scoped_or_404(Renovation, request.args.get("id"))
         record = DepositRefund.objects(renovation=model).first()
         if record is None:
             flash(_("There is no refund receipt for this file yet."), "error")

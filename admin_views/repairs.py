@@ -1,8 +1,7 @@
 """Repair work orders: register, dispatch, arrival, review, completion, sign-off; photos; print."""
 from datetime import date
 
-from bson import ObjectId
-from flask import Response, abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.contrib.mongoengine.filters import FilterEqual
 from flask_babel import force_locale, gettext as _, lazy_gettext as _l
@@ -12,7 +11,8 @@ from wtforms import (DecimalField, FieldList, Form, FormField, MultipleFileField
 from wtforms.fields import DateTimeLocalField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from admin_views.base import ScopedAjaxLoader, choice_label, html_table, masked_phone
+from admin_views.base import ScopedAjaxLoader, choice_label, html_table, masked_phone, scoped_or_404
+from admin_views.files import read_upload, send_stored_file
 from admin_views.services import (DueFilter, LocalDateBetweenFilter, ServiceRequestView, StepForm,
                                   TrueFilter, community_filter, due_badge, local_cell, reason_choices,
                                   state_badge, user_communities)
@@ -21,8 +21,8 @@ from app.permissions import can
 from documents.base import DomainError
 from documents.deadlines import local_text
 from documents.places import Room
-from documents.repairs import (CATEGORIES, LOCATIONS, SOURCES, STATES, URGENCIES, RainDay, Repair,
-                               RepairPhoto, add_photo)
+from documents.repairs import (CATEGORIES, LOCATIONS, PHOTO_UPLOAD, SOURCES, STATES, URGENCIES, RainDay,
+                               Repair, RepairPhoto, add_photo)
 from documents.services import CLOSE_REASONS
 
 AREA = "repairs"
@@ -228,7 +228,8 @@ class RepairView(ServiceRequestView):
             if "photos" in form._fields else []
         for upload in files:
             try:
-                add_photo(model, upload.read(), upload.filename, current_user._get_current_object())
+                add_photo(model, read_upload(upload, PHOTO_UPLOAD), upload.filename,
+                          current_user._get_current_object())
             except DomainError as err:
                 flash(err.message, "error")
 
@@ -327,23 +328,17 @@ class RepairView(ServiceRequestView):
             if not upload.filename:
                 continue
             try:
-                add_photo(record, upload.read(), upload.filename, current_user._get_current_object())
+                add_photo(record, read_upload(upload, PHOTO_UPLOAD), upload.filename,
+                          current_user._get_current_object())
             except DomainError as err:
                 flash(err.message, "error")
         return redirect(url_for(".details_view", id=str(record.pk)))
 
     @expose("/photo/<photo_id>")
     def photo_view(self, photo_id):
-        if not can(AREA, "details") or not ObjectId.is_valid(photo_id):
+        if not can(AREA, "details"):
             abort(404)
-        ids = [c.pk for c in user_communities()]
-        photo = RepairPhoto.objects(pk=photo_id, community__in=ids).first()
-        if photo is None or not photo.file:
-            abort(404)
-        response = Response(photo.file.read(), mimetype=photo.content_type)
-        response.headers["Cache-Control"] = "private, max-age=600"
-        response.headers["Content-Disposition"] = "inline"
-        return response
+        return send_stored_file(scoped_or_404(RepairPhoto, photo_id), max_age=600)
 
     # --- printable work order ---
     @expose("/print/")

@@ -19,7 +19,7 @@ from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms import DateTimeLocalField
 
-from admin_views.base import EstateModelView, scope_to_user
+from admin_views.base import EstateModelView, scope_to_user, scoped_or_404
 from app import clock
 from app.permissions import can
 from documents.base import DomainError
@@ -275,12 +275,7 @@ class ServiceRequestView(LocalTimesMixin, EstateModelView):
 
     # --- steps ---
     def _record_or_404(self, raw_id):
-        if not raw_id or not ObjectId.is_valid(str(raw_id)):
-            abort(404)
-        record = self.get_query().filter(pk=raw_id).first()
-        if record is None:
-            abort(404)
-        return record
+        return scoped_or_404(self.model, raw_id)
 
     @expose("/step/<step>/", methods=("GET", "POST"))
     def step_view(self, step):

@@ -1,7 +1,6 @@
 """Visit log: the "Log visit" form (from repair, complaint and archive rows) and the visit list."""
 import secrets
 
-from bson import ObjectId
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.contrib.mongoengine.filters import FilterEqual
@@ -13,7 +12,7 @@ from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAre
 from wtforms.fields import DateTimeLocalField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from admin_views.base import EstateModelView, add_row_actions, choice_label, scope_to_user
+from admin_views.base import EstateModelView, add_row_actions, choice_label, scoped_or_404
 from admin_views.services import (LocalDateBetweenFilter, TrueFilter, community_filter,
                                   household_row_actions, local_cell)
 from app import clock
@@ -110,15 +109,12 @@ class VisitView(EstateModelView):
     })
 
     def _target_or_404(self, kind, raw_id):
-        if kind not in TARGET_MODELS or not raw_id or not ObjectId.is_valid(str(raw_id)):
+        if kind not in TARGET_MODELS:
             abort(404)
         model, area, _endpoint = TARGET_MODELS[kind]
         if not can(area, "list"):
             abort(403)
-        target = scope_to_user(model.objects, model).filter(pk=raw_id).first()
-        if target is None:
-            abort(404)
-        return target
+        return scoped_or_404(model, raw_id)
 
     @expose("/log/", methods=("GET", "POST"))
     def log_view(self):

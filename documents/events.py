@@ -31,6 +31,7 @@ from app.permissions import can
 from documents import audit, timeline
 from documents.base import CommunityOwned, DomainError, PermissionDenied, Versioned
 from documents.bilingual import BilingualText, current_language, pick, to_local
+from documents.files import GIF, JPEG, MB, PNG, WEBP, UploadRule, store
 from documents.money import ZERO, MoneyField, to_money
 from documents.validators import normalise_phone, validate_mobile
 
@@ -59,9 +60,12 @@ CONTENT_FIELDS = ("plan", "title_zh", "title_en", "description_zh", "description
                   "start", "end", "venue", "place", "capacity", "budget", "organiser",
                   "target_buildings", "community")
 MAX_PEOPLE_PER_SIGNUP = 20
-PHOTO_MAX_BYTES = 8 * 1024 * 1024
+PHOTO_UPLOAD = UploadRule(types=frozenset({JPEG, PNG, WEBP, GIF}), max_bytes=8 * MB, field="photo",
+                          refused=_l("This file is not a picture that can be read."),
+                          empty=_l("Please choose a picture."), default_name="photo")
 PHOTO_MAX_PIXELS = 40_000_000
-PHOTO_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif"}
+#: Pillow's format names of the accepted types
+PHOTO_FORMATS = {"JPEG": JPEG, "PNG": PNG, "WEBP": WEBP, "GIF": GIF}
 THUMBNAIL_SIZE = (320, 320)
 
 audit.register_action_labels({
@@ -672,12 +676,13 @@ class Event(BilingualText, CommunityOwned, Versioned):
     def add_photo(self, user, data: bytes, caption: str = "", filename: str = "") -> "EventPhoto":
         """Store an uploaded picture and its thumbnail in GridFS (only real images are accepted)."""
         self._check_records_open(user)
+        name, _sniffed = PHOTO_UPLOAD.check(filename, data)
         image_type, size, thumbnail = make_thumbnail(data)
         photo = EventPhoto(community=self.community, event=self, caption=(caption or "")[:200],
-                           filename=(filename or "")[:120], content_type=image_type, width=size[0],
+                           filename=name, content_type=image_type, width=size[0],
                            height=size[1], uploaded_by=user, uploaded_at=clock.now())
-        photo.image.put(data, content_type=image_type)
-        photo.thumbnail.put(thumbnail, content_type="image/jpeg")
+        store(photo.image, data, image_type, name)
+        store(photo.thumbnail, thumbnail, JPEG)
         photo.save()
         audit.record("add_photo", self, note=photo.caption or photo.filename, actor=user)
         return photo
@@ -715,14 +720,13 @@ def _household_phone(household) -> str:
 
 
 def make_thumbnail(data: bytes):
-    """(content type, (width, height), JPEG thumbnail bytes) of an uploaded image, or DomainError."""
+    """(content type, (width, height), JPEG thumbnail bytes) of an image that passed PHOTO_UPLOAD.
+
+    Pillow reads it fully: a picture that only starts like one, or is too large once unpacked
+    (a decompression bomb), is refused here.
+    """
     from PIL import Image, ImageOps, UnidentifiedImageError
 
-    if not data:
-        raise DomainError(gettext("Please choose a picture."), field="photo")
-    if len(data) > PHOTO_MAX_BYTES:
-        raise DomainError(gettext("The picture is larger than %(n)d MB.", n=PHOTO_MAX_BYTES // 1024 // 1024),
-                          field="photo")
     try:
         with Image.open(io.BytesIO(data)) as probe:
             image_format = probe.format

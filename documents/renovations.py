@@ -13,7 +13,6 @@ involved, on the version), so a double click or two colleagues at once apply a s
           -> deposit refunded (one DepositRefund, unique per file) -> archived
 """
 import hashlib
-import os
 import re
 import uuid
 from datetime import date, datetime, timedelta, timezone
@@ -31,6 +30,7 @@ from app import clock
 from app.permissions import PERMISSIONS, can
 from documents import audit, timeline
 from documents.base import CommunityOwned, DomainError, PermissionDenied, Versioned
+from documents.files import JPEG, MB, PDF, PNG, UploadRule, read_stored, store
 from documents.money import MoneyField, money_text, to_money
 from documents.places import Room
 from documents.residents import Household
@@ -75,16 +75,14 @@ ATTACHMENT_KINDS = [
     ("other", _l("Other document")),
 ]
 REQUIRED_DOCUMENTS = ("licence", "qualification", "worker_ids")
-MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
-#: content sniffed from the first bytes -> (mime type, file extension); the name is never trusted
-FILE_SIGNATURES = [
-    (b"%PDF-", "application/pdf", ".pdf"),
-    (b"\xff\xd8\xff", "image/jpeg", ".jpg"),
-    (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
-]
-ALLOWED_EXTENSIONS = {".pdf": "application/pdf", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
-                      ".png": "image/png"}
-PHOTO_TYPES = {"image/jpeg", "image/png"}
+MAX_ATTACHMENT_BYTES = 10 * MB
+#: a contractor's documents are kept for printing: the content decides, and the name must fit it
+DOCUMENT_UPLOAD = UploadRule(
+    types=frozenset({PDF, JPEG, PNG}), max_bytes=MAX_ATTACHMENT_BYTES, same_extension=True,
+    refused=_l("%(name)s is not accepted: only PDF, JPEG or PNG files can be attached."))
+PHOTO_UPLOAD = UploadRule(
+    types=frozenset({JPEG, PNG}), max_bytes=MAX_ATTACHMENT_BYTES, same_extension=True,
+    refused=_l("%(name)s is not accepted: photos must be JPEG or PNG images."))
 
 VIOLATION_TYPES = [
     ("structure", _l("Unauthorised change to structure or load-bearing walls")),
@@ -1060,12 +1058,12 @@ class Renovation(CommunityOwned, Versioned):
         self.require_state("attach")
         if kind not in dict(ATTACHMENT_KINDS):
             raise DomainError(gettext("Choose what kind of document this is."), field="kind")
-        name, content_type = check_upload(filename, data, photo=(kind == "photo"))
+        name, content_type = (PHOTO_UPLOAD if kind == "photo" else DOCUMENT_UPLOAD).check(filename, data)
         attachment = RenovationAttachment(
             community=self.community, renovation=self, kind=kind, filename=name, content_type=content_type,
             size=len(data), sha256=hashlib.sha256(data).hexdigest(), patrol_key=patrol_key,
             uploaded_at=clock.now(), uploaded_by=user, uploaded_by_name=user.display_name)
-        attachment.file.put(data, content_type=content_type, filename=name)
+        store(attachment.file, data, content_type, name)
         attachment.save()
         audit.record("attach", self, note=f"{dict(ATTACHMENT_KINDS)[kind]}: {name}", actor=user)
         return attachment
@@ -1114,27 +1112,6 @@ TRANSITIONS = {
 }
 
 
-def check_upload(filename: str, data: bytes, photo: bool = False) -> tuple[str, str]:
-    """(safe file name, sniffed content type) or DomainError. The content decides, not the name."""
-    name = os.path.basename((filename or "").replace("\\", "/"))
-    name = re.sub(r"[\x00-\x1f\x7f\"<>]", "", name).strip()[:120] or "file"
-    if not data:
-        raise DomainError(gettext("%(name)s is empty.", name=name), field="file")
-    if len(data) > MAX_ATTACHMENT_BYTES:
-        raise DomainError(gettext("%(name)s is larger than the limit of %(mb)d MB.", name=name,
-                                  mb=MAX_ATTACHMENT_BYTES // (1024 * 1024)), field="file")
-    sniffed = next(((mime, ext) for magic, mime, ext in FILE_SIGNATURES if data.startswith(magic)), None)
-    ext = os.path.splitext(name)[1].lower()
-    allowed = PHOTO_TYPES if photo else set(ALLOWED_EXTENSIONS.values())
-    if sniffed is None or sniffed[0] not in allowed or ALLOWED_EXTENSIONS.get(ext) != sniffed[0]:
-        if photo:
-            raise DomainError(gettext("%(name)s is not accepted: photos must be JPEG or PNG images.",
-                                      name=name), field="file")
-        raise DomainError(gettext("%(name)s is not accepted: only PDF, JPEG or PNG files can be attached.",
-                                  name=name), field="file")
-    return name, sniffed[0]
-
-
 class RenovationAttachment(CommunityOwned):
     """A contractor's document or a photo of a renovation file, kept in GridFS."""
     renovation = ReferenceField(Renovation, required=True, verbose_name=_l("Renovation file"))
@@ -1156,8 +1133,7 @@ class RenovationAttachment(CommunityOwned):
         return self.filename or ""
 
     def read(self) -> bytes:
-        self.file.seek(0)
-        return self.file.read()
+        return read_stored(self.file)
 
 
 class DepositRefund(CommunityOwned):

@@ -19,6 +19,7 @@ from app import clock
 from app.permissions import can
 from documents import audit, timeline
 from documents.base import CommunityOwned, DomainError
+from documents.files import GIF, JPEG, MB, PNG, WEBP, UploadRule, store
 from documents.money import ZERO, MoneyField, to_money
 from documents.deadlines import add_local_days, end_of_local_day, local_date, zone_of
 from documents.services import ServiceRequest, actor_owns, register_steps, validate_satisfaction
@@ -331,32 +332,19 @@ class RepairPhoto(CommunityOwned):
         return self.filename or ""
 
 
-PHOTO_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png", b"GIF8": "image/gif"}
-MAX_PHOTO_BYTES = 5 * 1024 * 1024
 MAX_PHOTOS = 10
-
-
-def photo_type(data: bytes) -> str | None:
-    """The image type from the file's first bytes (the browser's claimed type is not trusted)."""
-    for magic, kind in PHOTO_TYPES.items():
-        if data.startswith(magic):
-            return kind
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    return None
+PHOTO_UPLOAD = UploadRule(types=frozenset({JPEG, PNG, GIF, WEBP}), max_bytes=5 * MB, field=None,
+                          refused=_l("%(name)s is not a JPEG, PNG, GIF or WebP picture."),
+                          default_name="photo")
 
 
 def add_photo(repair, data: bytes, filename: str, actor) -> RepairPhoto:
-    kind = photo_type(data or b"")
-    if kind is None:
-        raise DomainError(gettext("%(name)s is not a JPEG, PNG, GIF or WebP picture.", name=filename))
-    if len(data) > MAX_PHOTO_BYTES:
-        raise DomainError(gettext("%(name)s is larger than 5 MB.", name=filename))
+    name, kind = PHOTO_UPLOAD.check(filename, data)
     if RepairPhoto.objects(repair=repair).count() >= MAX_PHOTOS:
         raise DomainError(gettext("A work order holds at most %(n)d photos.", n=MAX_PHOTOS))
-    photo = RepairPhoto(community=repair.community, repair=repair, filename=(filename or "photo")[:120],
+    photo = RepairPhoto(community=repair.community, repair=repair, filename=name,
                         content_type=kind, uploaded_by=actor, uploaded_at=clock.now())
-    photo.file.put(data, content_type=kind, filename=photo.filename)
+    store(photo.file, data, kind, name)
     photo.save()
     audit.record("add_photo", repair, note=photo.filename, actor=actor)
     return photo

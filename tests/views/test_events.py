@@ -307,6 +307,7 @@ def test_photos_upload_thumbnails_and_scoped_serving(ew, client_as):
     assert thumb.status_code == 200 and thumb.mimetype == "image/jpeg" and thumb.data[:2] == b"\xff\xd8"
     full = client_as("housekeeper").get(f"/admin/events/photo/?id={photo.pk}")
     assert full.mimetype == "image/png" and full.data == _png()
+    assert "sandbox" in full.headers["Content-Security-Policy"] and full.headers["Cache-Control"].startswith("private")
     assert client_as("manager_b").get(f"/admin/events/photo/?id={photo.pk}").status_code == 404
     assert client_as("clerk").post("/admin/events/photos/add/", data={
         "id": str(event.pk), "photo": (io.BytesIO(_png()), "x.png")},

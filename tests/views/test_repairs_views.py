@@ -228,6 +228,8 @@ def test_photos_uploaded_and_served_only_in_the_community(app, client_as, world)
     photo = RepairPhoto.objects.get()
     served = client.get(f"/admin/repairs/photo/{photo.pk}")
     assert served.status_code == 200 and served.data == PNG and served.mimetype == "image/png"
+    assert "sandbox" in served.headers["Content-Security-Policy"]        # served like every stored file
+    assert served.headers["Cache-Control"] == "private, max-age=600"
     assert client_as("clerk_b").get(f"/admin/repairs/photo/{photo.pk}").status_code == 404
     assert client.get(f"/admin/repairs/api/file/?db=x&coll=fs&id={photo.file.grid_id}").status_code in (403, 404)
 
