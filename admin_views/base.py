@@ -32,6 +32,7 @@ from app.permissions import can
 from documents import audit
 from documents.base import DomainError, PermissionDenied, StaleEditError
 from documents.money import money_text
+from documents.places import Community
 from documents.validators import mask_id, mask_phone
 
 # Flask-Admin view method -> the permission it needs (None: checked elsewhere).
@@ -66,6 +67,11 @@ def scope_to_user(queryset, model=None, user=None):
     if "community" in model._fields:
         return queryset.filter(community__in=ids)
     return queryset
+
+
+def user_communities(user=None) -> list:
+    """The communities the user works in (all of them for an administrator)."""
+    return list(scope_to_user(Community.objects, Community, user))
 
 
 def scoped_or_404(model, raw_id, user=None):
@@ -273,6 +279,17 @@ class EstateModelView(AccessMixin, ModelView):
         for provider in EXTRA_ROW_ACTIONS.get(self.endpoint, []):
             actions.extend(provider(self) or [])
         return actions
+
+    def _get_filter_groups(self):
+        """Filters whose choices depend on the user (`request_choices`, see admin_views/filters.py)
+        get them on every request; Flask-Admin computes `options` once at start-up."""
+        groups = super()._get_filter_groups()
+        for items in (groups or {}).values():
+            for item in items:
+                choices = getattr(self._filters[item["index"]], "request_choices", None)
+                if choices:
+                    item["options"] = [(str(k), str(v)) for k, v in choices()]
+        return groups
 
     def is_action_allowed(self, name):
         if name == "delete":

@@ -8,9 +8,9 @@ from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from admin_views.base import ScopedAjaxLoader, choice_label, masked_phone
-from admin_views.services import (DueFilter, LocalDateBetweenFilter, ReferenceFilter,
-                                  ServiceRequestView, StepForm, community_filter, due_badge,
-                                  handler_options, local_cell, reason_choices, state_badge)
+from admin_views.filters import CommunityFilter, LocalDateBetweenFilter, ReferenceFilter
+from admin_views.services import (DueFilter, ServiceRequestView, StepForm, due_badge, handler_options,
+                                  local_cell, reason_choices, state_badge)
 from documents.complaints import (CHANNELS, CLASS_SHORT, CLASSES, DEPARTMENTS, ESCALATION_LEVELS, KINDS, STATES,
                                   Complaint, escalate)
 from documents.deadlines import local_text
@@ -110,7 +110,7 @@ class ComplaintView(ServiceRequestView):
                                      placeholder=_l("Type a room code, e.g. 3-2-12")),
         }
         self.column_filters = [
-            community_filter(),
+            CommunityFilter(),
             FilterEqual("building_no", _l("Building no.")),
             FilterEqual("kind", _l("Type"), options=KINDS),
             FilterEqual("state", _l("State"), options=STATES),
@@ -119,7 +119,7 @@ class ComplaintView(ServiceRequestView):
                         options=[(str(k), v) for k, v in ESCALATION_LEVELS]),
             FilterEqual("channel", _l("Channel"), options=CHANNELS),
             FilterEqual("department", _l("Department"), options=DEPARTMENTS),
-            ReferenceFilter("handler", _l("Handler"), options=handler_options),
+            ReferenceFilter("handler", _l("Handler"), choices=handler_options),
             DueFilter(),
             LocalDateBetweenFilter("received_at", _l("Received on")),
             LocalDateBetweenFilter("handled_at", _l("Handled on")),

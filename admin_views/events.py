@@ -12,8 +12,8 @@ from bson import ObjectId
 from flask import abort, flash, redirect, request, send_file
 from flask_admin import expose
 from flask_admin.actions import action
-from flask_admin.contrib.mongoengine.filters import BaseMongoEngineFilter, FilterEqual
-from flask_babel import get_timezone, gettext as _, lazy_gettext as _l
+from flask_admin.contrib.mongoengine.filters import FilterEqual
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from mongoengine import ValidationError
 from wtforms.validators import InputRequired
@@ -21,6 +21,7 @@ from wtforms.validators import InputRequired
 from admin_views.base import (VIEW_PERMISSIONS, EstateModelView, ScopedAjaxLoader, SecurePage,
                               masked_phone, money_cell, scope_to_user, scoped_or_404)
 from admin_views.files import read_upload, send_stored_file
+from admin_views.filters import CommunityFilter, LocalDateBetweenFilter, ReferenceFilter
 from app.permissions import can
 from documents.base import DomainError
 from documents.bilingual import current_language, to_local, to_utc
@@ -50,87 +51,14 @@ def flash_error(err: DomainError):
 
 # --- filters -----------------------------------------------------------------------------------
 
-class CommunityFilter(BaseMongoEngineFilter):
-    """Filter by one of the user's communities (the list is scoped anyway)."""
-
-    def __init__(self, name=_l("Community")):
-        super().__init__("community", name)
-        self.dynamic_options = self._choices
-
-    @staticmethod
-    def _choices():
-        return [(str(c.pk), c.display_name(current_language())) for c in scope_to_user(Community.objects)]
-
-    def validate(self, value):
-        return ObjectId.is_valid(str(value))
-
-    def apply(self, query, value):
-        return query.filter(community=ObjectId(str(value)))
-
-    def operation(self):
-        return _l("equals")
-
-
-class LocalDateRangeFilter(BaseMongoEngineFilter):
-    """Records whose time falls within two dates given in the user's time zone (inclusive)."""
-
-    def __init__(self, column, name, in_user_zone=True):
-        super().__init__(column, name, data_type="daterangepicker")
-        self.in_user_zone = in_user_zone  # False for plain dates (no time of day)
-
-    def clean(self, value):
-        first, last = [part.strip() for part in value.split(" to ")]
-        return datetime.strptime(first, "%Y-%m-%d"), datetime.strptime(last, "%Y-%m-%d")
-
-    def validate(self, value):
-        try:
-            first, last = self.clean(value)
-        except (ValueError, AttributeError):
-            return False
-        return first <= last
-
-    def apply(self, query, value):
-        first, last = value
-        last = last + timedelta(days=1)
-        if not self.in_user_zone:
-            return query.filter(**{f"{self.column}__gte": first, f"{self.column}__lt": last})
-        zone = get_timezone()
-        start, end = _zone_to_utc(first, zone), _zone_to_utc(last, zone)
-        return query.filter(**{f"{self.column}__gte": start, f"{self.column}__lt": end})
-
-    def operation(self):
-        return _l("between")
-
-
-def _zone_to_utc(value, zone):
-    from datetime import timezone as tz
-    return value.replace(tzinfo=zone).astimezone(tz.utc).replace(tzinfo=None)
-
-
-class EventFilter(BaseMongoEngineFilter):
-    """Sign-ups of one event (choices: the user's events of the last months and the coming ones)."""
-
-    def __init__(self):
-        super().__init__("event", _l("Event"))
-        self.dynamic_options = self._choices
-
-    @staticmethod
-    def _choices():
-        from app import clock
-        since = clock.now() - timedelta(days=120)
-        events = scope_to_user(Event.objects).filter(start__gte=since, state__in=["published", "held",
-                                                                                    "recorded", "cancelled"])
-        return [(str(e.pk), f"{local_text(e.start, e.community, '%m-%d')} {e.title}")
-                for e in events.order_by("start").limit(200)]
-
-    def validate(self, value):
-        return ObjectId.is_valid(str(value))
-
-    def apply(self, query, value):
-        return query.filter(event=ObjectId(str(value)))
-
-    def operation(self):
-        return _l("equals")
+def event_choices():
+    """Sign-ups are filtered by the user's events of the last months and the coming ones."""
+    from app import clock
+    since = clock.now() - timedelta(days=120)
+    events = scope_to_user(Event.objects).filter(start__gte=since, state__in=["published", "held",
+                                                                                "recorded", "cancelled"])
+    return [(str(e.pk), f"{local_text(e.start, e.community, '%m-%d')} {e.title}")
+            for e in events.order_by("start").limit(200)]
 
 
 TRANSITION_LABELS = {
@@ -160,17 +88,6 @@ class EventsAreaView(EstateModelView):
         if perm == "never" or (perm and not self.allowed(perm)):
             abort(403)
         return None
-
-    def _get_filter_groups(self):
-        """Filters with choices that depend on the user (their communities, their events) get them
-        per request; Flask-Admin would compute them once at start-up, outside any request."""
-        groups = super()._get_filter_groups()
-        for items in (groups or {}).values():
-            for item in items:
-                flt = self._filters[item["index"]]
-                if getattr(flt, "dynamic_options", None):
-                    item["options"] = [(str(k), str(v)) for k, v in flt.dynamic_options()]
-        return groups
 
     transition_labels = TRANSITION_LABELS
     #: transitions: name -> input the rule needs besides the user (None, "reason" or "summary")
@@ -335,7 +252,7 @@ class EventView(LocalTimesMixin, EventsAreaView):
         CommunityFilter(),
         FilterEqual("state", _l("State"), options=EVENT_STATES),
         FilterEqual("event_type", _l("Type"), options=EVENT_TYPES),
-        LocalDateRangeFilter("start", _l("Date")),
+        LocalDateBetweenFilter("start", _l("Date")),
     ]
     form_columns = ["community", "plan", "title_zh", "title_en", "event_type", "start", "end", "venue",
                     "place", "capacity", "budget", "organiser", "target_buildings", "description_zh",
@@ -534,7 +451,7 @@ class VenueBookingView(LocalTimesMixin, EventsAreaView):
     column_sortable_list = ["start", "state"]
     column_default_sort = ("start", True)
     column_filters = [CommunityFilter(), FilterEqual("state", _l("State"), options=BOOKING_STATES),
-                      LocalDateRangeFilter("start", _l("Date"))]
+                      LocalDateBetweenFilter("start", _l("Date"))]
     column_labels = {"venue": _l("Venue"), "start": _l("Start"), "end": _l("End"), "purpose": _l("Purpose"),
                      "booked_for": _l("Booked for"), "event": _l("Event"), "state": _l("State"),
                      "community": _l("Community"), "contact_phone": _l("Contact phone"),
@@ -612,7 +529,7 @@ class SignUpView(EventsAreaView):
                  "contact_phone": {"description": _l("Empty: the first phone of the archive is used")}}
     column_sortable_list = ["created_at", "state"]
     column_default_sort = ("created_at", True)
-    column_filters = [EventFilter(), FilterEqual("state", _l("State"), options=SIGNUP_STATES),
+    column_filters = [ReferenceFilter("event", _l("Event"), choices=event_choices), FilterEqual("state", _l("State"), options=SIGNUP_STATES),
                       FilterEqual("attended", _l("Attended"), options=[("1", _l("Yes")), ("0", _l("No"))]),
                       CommunityFilter()]
     column_labels = {"event": _l("Event"), "room": _l("Room"), "household": _l("Household"),

@@ -7,8 +7,8 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from admin_views.base import SecurePage, scoped_or_404
-from admin_views.services import due_badge, user_communities
+from admin_views.base import SecurePage, scoped_or_404, user_communities
+from admin_views.services import due_badge
 from app import clock
 from app.permissions import can
 from documents.base import DomainError

@@ -5,7 +5,8 @@ from flask_admin.contrib.mongoengine.filters import FilterEqual
 from flask_babel import format_date, force_locale, gettext as _, lazy_gettext as _l
 
 from admin_views.base import scoped_or_404
-from admin_views.events import CommunityFilter, EventsAreaView, LocalDateRangeFilter, _community, staff
+from admin_views.events import EventsAreaView, _community, staff
+from admin_views.filters import CommunityFilter, DateBetweenFilter
 from documents.bilingual import current_language, is_english
 from documents.notices import AREA, AUDIENCES, NOTICE_STATES, NOTICE_TYPES, Notice
 
@@ -28,7 +29,7 @@ class NoticeView(EventsAreaView):
         FilterEqual("state", _l("State"), options=NOTICE_STATES),
         FilterEqual("notice_type", _l("Type of notice"), options=NOTICE_TYPES),
         FilterEqual("audience", _l("Audience"), options=AUDIENCES),
-        LocalDateRangeFilter("publish_date", _l("Publish date"), in_user_zone=False),
+        DateBetweenFilter("publish_date", _l("Publish date")),
     ]
     form_columns = ["community", "notice_type", "reference", "title_zh", "title_en", "body_zh", "body_en",
                     "audience", "buildings", "publish_date", "issuer_zh", "issuer_en"]

@@ -9,7 +9,6 @@ from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.mongoengine.filters import BaseMongoEngineFilter, FilterEqual, FilterLike
-from flask_admin.model import filters as base_filters
 from flask_babel import force_locale, gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -23,12 +22,13 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from admin_views.base import (EstateModelView, ScopedAjaxLoader, SecurePage, html_table, masked_id,
                               masked_phone, money_cell, scope_to_user, scoped_or_404)
 from admin_views.files import read_upload, send_stored_file
+from admin_views.filters import CommunityFilter, DateBetweenFilter, LocalDateBetweenFilter
 from app import clock
 from app.permissions import can
 from documents import audit
 from documents.base import DomainError
 from documents.money import money_text, rmb_upper
-from documents.places import Community, parse_room_code
+from documents.places import parse_room_code
 from documents.renovations import (ACTION_LABELS, AREA, ATTACHMENT_KINDS, DOCUMENT_UPLOAD,
                                    INSPECTION_KINDS, PERMIT_KINDS, PERMIT_STATUSES, PHASES, PHOTO_UPLOAD,
                                    REFUND_METHODS, STATES, STEP_LABELS, VIOLATION_TYPES, DepositRefund,
@@ -105,30 +105,6 @@ def _fees_table(v, c, m, n):
     rows += [[f.item, money_text(f.amount)] for f in m.other_fees or []]
     rows.append([_("Total"), money_text(m.total_fees())])
     return html_table([_("Item"), _("Amount")], rows)
-
-
-def _communities():
-    return [(str(c.pk), c.display_name(None)) for c in scope_to_user(Community.objects)]
-
-
-class CommunityFilter(BaseMongoEngineFilter):
-    def validate(self, value):
-        return ObjectId.is_valid(value)
-
-    def apply(self, query, value):
-        return query.filter(community=ObjectId(value))
-
-    def operation(self):
-        return _l("equals")
-
-
-class DateBetweenFilter(BaseMongoEngineFilter, base_filters.BaseDateBetweenFilter):
-    def __init__(self, column, name, options=None, data_type=None):
-        super().__init__(column, name, options, data_type="daterangepicker")
-
-    def apply(self, query, value):
-        start, end = value
-        return query.filter(**{f"{self.column}__gte": start, f"{self.column}__lte": end})
 
 
 class OverduePatrolFilter(BaseMongoEngineFilter):
@@ -297,7 +273,7 @@ class RenovationView(EstateModelView):
     column_default_sort = ("created_at", True)
     column_searchable_list = ["room_code", "applicant", "contractor_company"]
     column_filters = [
-        CommunityFilter("community", _l("Community"), options=_communities),
+        CommunityFilter(),
         FilterEqual("building_no", _l("Building no.")),
         FilterEqual("state", _l("State"), options=STATES),
         FilterEqual("phase", _l("Phase"), options=PHASES),
@@ -305,7 +281,7 @@ class RenovationView(EstateModelView):
         OverduePatrolFilter("next_patrol_due", _l("Patrol overdue"), options=[("1", _l("Yes"))]),
         DateBetweenFilter("planned_start", _l("Planned start")),
         DateBetweenFilter("planned_end", _l("Planned end")),
-        DateBetweenFilter("created_at", _l("Opened")),
+        LocalDateBetweenFilter("created_at", _l("Opened")),
     ]
     column_labels = {
         "room_code": _l("Room"), "permit_no": _l("Permit no."), "applicant": _l("Applicant"),

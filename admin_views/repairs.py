@@ -11,11 +11,12 @@ from wtforms import (DecimalField, FieldList, Form, FormField, MultipleFileField
 from wtforms.fields import DateTimeLocalField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from admin_views.base import ScopedAjaxLoader, choice_label, html_table, masked_phone, scoped_or_404
+from admin_views.base import (ScopedAjaxLoader, choice_label, html_table, masked_phone, scoped_or_404,
+                              user_communities)
 from admin_views.files import read_upload, send_stored_file
-from admin_views.services import (DueFilter, LocalDateBetweenFilter, ServiceRequestView, StepForm,
-                                  TrueFilter, community_filter, due_badge, local_cell, reason_choices,
-                                  state_badge, user_communities)
+from admin_views.filters import CommunityFilter, LocalDateBetweenFilter, TrueFilter
+from admin_views.services import (DueFilter, ServiceRequestView, StepForm, due_badge, local_cell,
+                                  reason_choices, state_badge)
 from app import clock
 from app.permissions import can
 from documents.base import DomainError
@@ -175,7 +176,7 @@ class RepairView(ServiceRequestView):
                                      placeholder=_l("Type a room code, e.g. 3-2-12")),
         }
         self.column_filters = [
-            community_filter(),
+            CommunityFilter(),
             FilterEqual("building_no", _l("Building no.")),
             FilterEqual("state", _l("State"), options=STATES),
             FilterEqual("urgency", _l("Urgency"), options=URGENCIES),

@@ -1,4 +1,4 @@
-"""What the repair and complaint views share: step pages, row buttons, deadline columns, filters.
+"""What the repair and complaint views share: step pages, row buttons, deadline columns and filter.
 
 A *step* is a document transition with a small form: GET shows the form (pre-filled), POST
 applies it through the document method (which checks role, state and data, and writes
@@ -6,12 +6,10 @@ conditionally). Row buttons show only the steps the user's role allows in the ro
 """
 from datetime import datetime
 
-from bson import ObjectId
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.contrib.mongoengine.filters import BaseMongoEngineFilter
 from flask_admin.helpers import get_redirect_target
-from flask_admin.model import filters as base_filters
 from flask_admin.model.template import BaseListRowAction, EditRowAction
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
@@ -19,26 +17,16 @@ from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms import DateTimeLocalField
 
-from admin_views.base import EstateModelView, scope_to_user, scoped_or_404
+from admin_views.base import EstateModelView, scoped_or_404, user_communities
 from app import clock
 from app.permissions import can
 from documents.base import DomainError
-from documents.deadlines import (DUE_FILTERS, due_query, due_status, local_range_query, local_text,
-                                 to_local, to_utc, zone_of)
-from documents.places import Community
+from documents.deadlines import DUE_FILTERS, due_query, due_status, local_text, to_local, to_utc, zone_of
 from documents.services import step_label
 from documents.visits import Visit
 
 DUE_OPTIONS = [("overdue", _l("Overdue")), ("today", _l("Due today")), ("week", _l("Due this week"))]
 BADGES = {"late": "badge-danger", "soon": "badge-warning", "due": "badge-light border"}
-
-
-def user_communities():
-    return list(scope_to_user(Community.objects))
-
-
-def community_options():
-    return [(str(c.pk), str(c)) for c in user_communities()]
 
 
 # --- filters ---
@@ -57,50 +45,6 @@ class DueFilter(BaseMongoEngineFilter):
 
     def operation(self):
         return _l("is")
-
-
-class ReferenceFilter(BaseMongoEngineFilter):
-    """Equality on a reference, with a per-request list of allowed choices (ids are checked)."""
-
-    def validate(self, value):
-        return ObjectId.is_valid(str(value))
-
-    def apply(self, query, value):
-        return query.filter(**{self.column: ObjectId(str(value))})
-
-    def operation(self):
-        return _l("equals")
-
-
-class LocalDateBetweenFilter(BaseMongoEngineFilter, base_filters.BaseDateBetweenFilter):
-    """A date range meaning local calendar days of each community (not UTC days)."""
-
-    def __init__(self, column, name):
-        super().__init__(column, name, data_type="daterangepicker")
-
-    def apply(self, query, value):
-        start, end = value
-        return query.filter(local_range_query(self.column, user_communities(), start, end))
-
-
-class TrueFilter(BaseMongoEngineFilter):
-    """A flag that is set (e.g. late arrival)."""
-
-    def __init__(self, column, name):
-        super().__init__(column, name, options=[("1", _l("Yes"))])
-
-    def validate(self, value):
-        return value == "1"
-
-    def apply(self, query, value):
-        return query.filter(**{self.column: True})
-
-    def operation(self):
-        return _l("is")
-
-
-def community_filter():
-    return ReferenceFilter("community", _l("Community"), options=community_options)
 
 
 def handler_options():

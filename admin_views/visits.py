@@ -13,8 +13,8 @@ from wtforms.fields import DateTimeLocalField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from admin_views.base import EstateModelView, add_row_actions, choice_label, scoped_or_404
-from admin_views.services import (LocalDateBetweenFilter, TrueFilter, community_filter,
-                                  household_row_actions, local_cell)
+from admin_views.filters import CommunityFilter, LocalDateBetweenFilter, TrueFilter
+from admin_views.services import household_row_actions, local_cell
 from app import clock
 from app.permissions import can
 from documents.base import DomainError
@@ -80,7 +80,7 @@ class VisitView(EstateModelView):
 
     def __init__(self, *args, **kwargs):
         self.column_filters = [
-            community_filter(),
+            CommunityFilter(),
             FilterEqual("building_no", _l("Building no.")),
             FilterEqual("kind", _l("Type"), options=KINDS),
             FilterEqual("target", _l("Visit to"), options=TARGETS),
