@@ -25,6 +25,7 @@ from admin_views.filters import CommunityFilter, LocalDateBetweenFilter, Referen
 from app.permissions import can
 from documents.base import DomainError
 from documents.bilingual import current_language, to_local, to_utc
+from documents.deadlines import local_text
 from documents.events import (AREA, BOOKING_STATES, EVENT_STATES, EVENT_TYPES, PHOTO_UPLOAD,
                               PLAN_STATES, SIGNUP_STATES, AnnualPlan, Event, EventPhoto, SignUp,
                               Venue, VenueBooking, label)
@@ -32,17 +33,9 @@ from documents.money import money_text
 from documents.places import Community, parse_room_code
 from documents.residents import Household
 
-TIME = "%Y-%m-%d %H:%M"
-
-
 def staff():
     """The acting Staff document (document rules take it, not the proxy)."""
     return current_user._get_current_object()
-
-
-def local_text(value, community, fmt=TIME) -> str:
-    value = to_local(value, community)
-    return value.strftime(fmt) if value else ""
 
 
 def flash_error(err: DomainError):

@@ -15,9 +15,8 @@ involved, on the version), so a double click or two colleagues at once apply a s
 import hashlib
 import re
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext, lazy_gettext as _l
 from mongoengine import (BooleanField, DateField, DateTimeField, Document,
@@ -30,6 +29,7 @@ from app import clock
 from app.permissions import PERMISSIONS, can
 from documents import audit, timeline
 from documents.base import CommunityOwned, DomainError, PermissionDenied, Versioned
+from documents.deadlines import local_date, to_utc, zone_of
 from documents.files import JPEG, MB, PDF, PNG, UploadRule, read_stored, store
 from documents.money import MoneyField, money_text, to_money
 from documents.places import Room
@@ -193,14 +193,7 @@ def validate_worker_id(value):
 
 def local_today(community) -> date:
     """Today in the community's time zone (the clock is naive UTC)."""
-    tz = ZoneInfo(getattr(community, "timezone", None) or "Asia/Shanghai")
-    return clock.now().replace(tzinfo=timezone.utc).astimezone(tz).date()
-
-
-def local_to_utc(community, value: datetime) -> datetime:
-    """A wall-clock time entered in the community's zone -> naive UTC for storage."""
-    tz = ZoneInfo(getattr(community, "timezone", None) or "Asia/Shanghai")
-    return value.replace(tzinfo=tz).astimezone(timezone.utc).replace(tzinfo=None)
+    return local_date(clock.now(), zone_of(community))
 
 
 def next_patrol_due(phase, phase_since, last_patrol_on, installation_on=None):
@@ -917,8 +910,8 @@ class Renovation(CommunityOwned, Versioned):
                 raise DomainError(gettext("Describe the fire precautions (extinguisher, fire watch, "
                                           "combustibles removed…)."), field="fire_precautions")
             permit.location = (data.get("location") or "").strip() or None
-            permit.starts_at = local_to_utc(self.community, starts)
-            permit.ends_at = local_to_utc(self.community, ends)
+            permit.starts_at = to_utc(starts, zone_of(self.community))
+            permit.ends_at = to_utc(ends, zone_of(self.community))
             permit.valid_from, permit.valid_to = starts.date(), ends.date()
             permit.fire_precautions, permit.fire_watch = precautions, (data.get("fire_watch") or "").strip() or None
             permit.approver_name = user.display_name
