@@ -471,8 +471,13 @@ class EstateModelView(AccessMixin, ModelView):
             words.append(str(getattr(field, "verbose_name", None) or part))
         return " · ".join(words)
 
+    def details_extra(self, model) -> dict:
+        """What an area's details page shows besides the fields (workflow buttons, files, ...)."""
+        return {}
+
     def render(self, template, **kwargs):
         if "model" in kwargs and kwargs.get("model") is not None and template == self.details_template:
+            kwargs.update(self.details_extra(kwargs["model"]))
             kwargs.setdefault("history", self.render_history(kwargs["model"]))
             kwargs.setdefault("field_labels", self.field_labels())
             kwargs.setdefault("field_label", self.field_label)

@@ -218,12 +218,9 @@ class AnnualPlanView(EventsAreaView):
         if model.state != "draft" or Event.objects(plan=model).first():
             raise DomainError(_("Only a draft plan without events can be deleted."))
 
-    def render(self, template, **kwargs):
-        if template == self.details_template and kwargs.get("model") is not None:
-            plan = kwargs["model"]
-            kwargs.update(plan_events=list(plan.events()), planned=plan.planned_total(),
-                          transitions=self.offered(plan), local_text=local_text)
-        return super().render(template, **kwargs)
+    def details_extra(self, plan):
+        return dict(plan_events=list(plan.events()), planned=plan.planned_total(),
+                    transitions=self.offered(plan), local_text=local_text)
 
 
 # --- events ------------------------------------------------------------------------------------
@@ -327,27 +324,24 @@ class EventView(LocalTimesMixin, EventsAreaView):
             flash(_("Please inform %(n)d signed-up households; they are listed on the event page.",
                     n=len(result)), "warning")
 
-    def render(self, template, **kwargs):
-        if template == self.details_template and kwargs.get("model") is not None:
-            from app import clock
-            event = kwargs["model"]
-            signups = list(event.signups().select_related(max_depth=1))
-            kwargs.update(
-                event=event, transitions=self.offered(event), signups=signups,
-                photos=list(event.photos()), feedback=list(event.feedback()),
-                average=event.feedback_average(), local_text=local_text,
-                phone=lambda value: masked_phone(AREA, value or ""),
-                signup_label=lambda s: label(SIGNUP_STATES, s.state),
-                can_sign_up=self.allowed("action:sign_up") and event.state == "published",
-                can_attend=self.allowed("action:attend") and event.state in ("published", "held")
-                and to_local(clock.now(), event.community).date() >= event.local_start().date(),
-                can_cancel_signup=self.allowed("action:cancel_signup") and event.state == "published",
-                can_record=self.allowed("action:add_record") and event.state in ("held", "recorded"),
-                can_export=self.allowed("export"),
-                to_call=[s for s in signups if s.state in ("confirmed", "waiting")]
-                if event.state == "cancelled" else [],
-            )
-        return super().render(template, **kwargs)
+    def details_extra(self, event):
+        from app import clock
+        signups = list(event.signups().select_related(max_depth=1))
+        return dict(
+            event=event, transitions=self.offered(event), signups=signups,
+            photos=list(event.photos()), feedback=list(event.feedback()),
+            average=event.feedback_average(), local_text=local_text,
+            phone=lambda value: masked_phone(AREA, value or ""),
+            signup_label=lambda s: label(SIGNUP_STATES, s.state),
+            can_sign_up=self.allowed("action:sign_up") and event.state == "published",
+            can_attend=self.allowed("action:attend") and event.state in ("published", "held")
+            and to_local(clock.now(), event.community).date() >= event.local_start().date(),
+            can_cancel_signup=self.allowed("action:cancel_signup") and event.state == "published",
+            can_record=self.allowed("action:add_record") and event.state in ("held", "recorded"),
+            can_export=self.allowed("export"),
+            to_call=[s for s in signups if s.state in ("confirmed", "waiting")]
+            if event.state == "cancelled" else [],
+        )
 
     # --- photos (GridFS), served only through this scoped view ---
     @expose("/photo/")

@@ -78,10 +78,8 @@ class NoticeView(EventsAreaView):
             from documents.base import DomainError
             raise DomainError(_("Only a draft can be deleted; withdraw a published notice instead."))
 
-    def render(self, template, **kwargs):
-        if template == self.details_template and kwargs.get("model") is not None:
-            kwargs.update(transitions=self.offered(kwargs["model"]))
-        return super().render(template, **kwargs)
+    def details_extra(self, model):
+        return {"transitions": self.offered(model)}
 
     @expose("/print/")
     def print_view(self):

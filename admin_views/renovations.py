@@ -381,12 +381,6 @@ class RenovationView(EstateModelView):
         return super().edit_view()
 
     # ---- details ----
-    def render(self, template, **kwargs):
-        model = kwargs.get("model")
-        if template == self.details_template and model is not None:
-            kwargs.update(self.details_extra(model))
-        return super().render(template, **kwargs)
-
     def details_extra(self, model):
         workflow = [e for e in audit.AuditEntry.objects(collection="renovations", record_id=str(model.pk))
                     .order_by("at") if e.action in ACTION_LABELS or e.action == "create"]

@@ -11,17 +11,15 @@ from wtforms import (DecimalField, FieldList, Form, FormField, MultipleFileField
 from wtforms.fields import DateTimeLocalField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from admin_views.base import (ScopedAjaxLoader, choice_label, html_table, masked_phone, scoped_or_404,
-                              user_communities)
+from admin_views.base import choice_label, html_table, masked_phone, scoped_or_404, user_communities
 from admin_views.files import read_upload, send_stored_file
 from admin_views.filters import CommunityFilter, LocalDateBetweenFilter, TrueFilter
-from admin_views.services import (DueFilter, ServiceRequestView, StepForm, due_badge, local_cell,
-                                  reason_choices, state_badge)
+from admin_views.services import (CloseForm, DueFilter, ServiceRequestView, StepForm, due_badge, local_cell,
+                                  room_loader, state_badge)
 from app import clock
 from app.permissions import can
 from documents.base import DomainError
 from documents.deadlines import local_text
-from documents.places import Room
 from documents.repairs import (CATEGORIES, LOCATIONS, PHOTO_UPLOAD, SOURCES, STATES, URGENCIES, RainDay,
                                Repair, RepairPhoto, add_photo)
 from documents.services import CLOSE_REASONS
@@ -69,12 +67,6 @@ class SignOffForm(StepForm):
     signed_by = StringField(_l("Signed by"), validators=[Optional(), Length(max=60)])
     satisfaction = SelectField(_l("Satisfaction"), choices=SATISFACTION, validators=[DataRequired()])
     comment = TextAreaField(_l("Resident's comment"), validators=[Optional(), Length(max=500)])
-
-
-class CloseForm(StepForm):
-    reason = SelectField(_l("Reason for closing"), choices=reason_choices(CLOSE_REASONS),
-                         validators=[DataRequired()])
-    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=500)])
 
 
 class CancelForm(StepForm):
@@ -171,10 +163,7 @@ class RepairView(ServiceRequestView):
     }
 
     def __init__(self, *args, **kwargs):
-        self.form_ajax_refs = {
-            "room": ScopedAjaxLoader("room", Room, fields=["code"], prefix_fields=["code"], order_by="sort_key",
-                                     placeholder=_l("Type a room code, e.g. 3-2-12")),
-        }
+        self.form_ajax_refs = {"room": room_loader()}
         self.column_filters = [
             CommunityFilter(),
             FilterEqual("building_no", _l("Building no.")),

@@ -15,14 +15,16 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
-from wtforms import DateTimeLocalField
+from wtforms import DateTimeLocalField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
 
-from admin_views.base import EstateModelView, scoped_or_404, user_communities
+from admin_views.base import EstateModelView, ScopedAjaxLoader, scoped_or_404, user_communities
 from app import clock
 from app.permissions import can
 from documents.base import DomainError
 from documents.deadlines import DUE_FILTERS, due_query, due_status, local_text, to_local, to_utc, zone_of
-from documents.services import step_label
+from documents.places import Room
+from documents.services import CLOSE_REASONS, step_label
 from documents.visits import Visit
 
 DUE_OPTIONS = [("overdue", _l("Overdue")), ("today", _l("Due today")), ("week", _l("Due this week"))]
@@ -269,12 +271,6 @@ class ServiceRequestView(LocalTimesMixin, EstateModelView):
         return []
 
     # --- details page extras ---
-    def render(self, template, **kwargs):
-        model = kwargs.get("model")
-        if template == self.details_template and model is not None:
-            kwargs.update(self.details_extra(model))
-        return super().render(template, **kwargs)
-
     def details_extra(self, model):
         steps = [(s, step_label(s)) for s in model.allowed_steps(current_user) if s in self.step_forms]
         return {
@@ -291,3 +287,16 @@ class StepForm(FlaskForm):
 
 def reason_choices(choices):
     return [("", "—")] + [(k, str(v)) for k, v in choices]
+
+
+class CloseForm(StepForm):
+    """Closing a repair or a complaint: one of the common reasons, and a note."""
+    reason = SelectField(_l("Reason for closing"), choices=reason_choices(CLOSE_REASONS),
+                         validators=[DataRequired()])
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=500)])
+
+
+def room_loader():
+    """The scoped room lookup of a registration form (type the start of a room code)."""
+    return ScopedAjaxLoader("room", Room, fields=["code"], prefix_fields=["code"], order_by="sort_key",
+                            placeholder=_l("Type a room code, e.g. 3-2-12"))
