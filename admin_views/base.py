@@ -9,6 +9,7 @@ It enforces, server side and for every view and action:
 - lists without a query per row (references resolved in one query per collection).
 """
 import json
+from datetime import datetime
 
 from bson import ObjectId
 from flask import abort, flash, redirect, request, url_for
@@ -31,6 +32,7 @@ from wtforms.fields import FieldList, FormField
 from app.permissions import can
 from documents import audit
 from documents.base import DomainError, PermissionDenied, StaleEditError
+from documents.deadlines import to_local, to_utc, zone_of
 from documents.money import money_text
 from documents.places import Community
 from documents.validators import mask_id, mask_phone
@@ -224,6 +226,43 @@ def _message(error) -> str:
             return "; ".join(_message(e) for e in error.errors.values())
         return error.message
     return str(error)
+
+
+class CommunityFormMixin:
+    """Create and edit forms of a community's records (put it before EstateModelView).
+
+    Times in `local_time_fields` are shown and typed as wall-clock times of the record's community
+    and stored as naive UTC (call `store_local_times(model)` from `on_model_change`); the community
+    is preset when the user works in exactly one.
+    """
+
+    local_time_fields: tuple = ()
+
+    def create_form(self, obj=None):
+        form = super().create_form(obj)
+        field = form._fields.get("community")
+        if field is not None and not field.data:
+            communities = user_communities()
+            if len(communities) == 1:
+                field.data = communities[0]
+        return form
+
+    def edit_form(self, obj=None):
+        form = super().edit_form(obj)
+        if obj is not None and request.method == "GET":
+            zone = zone_of(obj.community)
+            for name in self.local_time_fields:
+                value = getattr(obj, name, None)
+                if name in form._fields and value is not None:
+                    form[name].data = to_local(value, zone).replace(tzinfo=None)
+        return form
+
+    def store_local_times(self, model):
+        zone = zone_of(model.community)
+        for name in self.local_time_fields:
+            value = getattr(model, name, None)
+            if isinstance(value, datetime):
+                setattr(model, name, to_utc(value, zone))
 
 
 class EstateModelView(AccessMixin, ModelView):

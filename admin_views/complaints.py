@@ -56,7 +56,7 @@ class ComplaintView(ServiceRequestView):
     visit_target = "complaint"
     number_prefixes = ("TS", "JY")
     step_forms = {"assign": AssignForm, "handle": HandleForm, "close": CloseForm}
-    local_datetime_fields = ("received_at",)
+    local_time_fields = ("received_at",)
 
     column_list = ["number", "kind", "received_at", "room_code", "resident_name", "complaint_class", "channel",
                    "state", "handler", "due_at", "escalation_level"]

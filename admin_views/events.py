@@ -18,8 +18,8 @@ from flask_login import current_user
 from mongoengine import ValidationError
 from wtforms.validators import InputRequired
 
-from admin_views.base import (VIEW_PERMISSIONS, EstateModelView, ScopedAjaxLoader, SecurePage,
-                              masked_phone, money_cell, scope_to_user, scoped_or_404)
+from admin_views.base import (VIEW_PERMISSIONS, CommunityFormMixin, EstateModelView, ScopedAjaxLoader,
+                              SecurePage, masked_phone, money_cell, scope_to_user, scoped_or_404)
 from admin_views.files import read_upload, send_stored_file
 from admin_views.filters import CommunityFilter, LocalDateBetweenFilter, ReferenceFilter
 from app.permissions import can
@@ -141,33 +141,6 @@ class EventsAreaView(EstateModelView):
 
 
 
-class LocalTimesMixin:
-    """Forms show and take times in the community's zone; the database keeps naive UTC."""
-
-    local_time_fields = ("start", "end")
-
-    def on_form_prefill(self, form, id):
-        if request.method != "GET":
-            return
-        model = self.get_one(id)
-        for name in self.local_time_fields:
-            if name in form._fields and model is not None and getattr(model, name):
-                form[name].data = to_local(getattr(model, name), model.community)
-
-    def convert_times(self, model):
-        for name in self.local_time_fields:
-            if getattr(model, name, None) is not None and model.community is not None:
-                setattr(model, name, to_utc(getattr(model, name), model.community))
-
-    def default_community(self, form):
-        field = form._fields.get("community")
-        if field is not None and not field.data:
-            communities = list(scope_to_user(Community.objects))
-            if len(communities) == 1:
-                field.data = communities[0]
-        return form
-
-
 def _title(view, context, model, name):
     return model.title
 
@@ -182,7 +155,7 @@ def _community(view, context, model, name):
 
 # --- annual plans ------------------------------------------------------------------------------
 
-class AnnualPlanView(EventsAreaView):
+class AnnualPlanView(CommunityFormMixin, EventsAreaView):
     details_template = "events/plan_details.html"
     column_list = ["year", "title", "budget", "planned", "state", "community"]
     column_details_list = ["community", "year", "title_zh", "title_en", "budget", "state",
@@ -205,11 +178,6 @@ class AnnualPlanView(EventsAreaView):
     transitions = {"submit": None, "approve": None, "reject": "reason"}
     flow = {"draft": ["submit"], "rejected": ["submit"], "submitted": ["approve", "reject"]}
 
-    def create_form(self, obj=None):
-        return self.default_community(super().create_form(obj))
-
-    default_community = LocalTimesMixin.default_community
-
     def on_model_change(self, form, model, is_created):
         if is_created:
             model.created_by = staff()
@@ -225,7 +193,8 @@ class AnnualPlanView(EventsAreaView):
 
 # --- events ------------------------------------------------------------------------------------
 
-class EventView(LocalTimesMixin, EventsAreaView):
+class EventView(CommunityFormMixin, EventsAreaView):
+    local_time_fields = ("start", "end")
     details_template = "events/event_details.html"
     column_list = ["start", "title", "event_type", "where", "places", "state", "community"]
     column_details_list = ["community", "plan", "title_zh", "title_en", "event_type", "start", "end",
@@ -291,11 +260,8 @@ class EventView(LocalTimesMixin, EventsAreaView):
             "approved": ["publish", "cancel"], "rejected": ["revise", "cancel"],
             "published": ["mark_held", "cancel"], "held": ["record"]}
 
-    def create_form(self, obj=None):
-        return self.default_community(super().create_form(obj))
-
     def on_model_change(self, form, model, is_created):
-        self.convert_times(model)
+        self.store_local_times(model)
         model.target_buildings = model.target_buildings or []
         if is_created:
             model.created_by = staff()
@@ -407,7 +373,7 @@ class EventView(LocalTimesMixin, EventsAreaView):
 
 # --- venues and bookings -----------------------------------------------------------------------
 
-class VenueView(EventsAreaView):
+class VenueView(CommunityFormMixin, EventsAreaView):
     verbs = {"create": "action:edit_venues", "edit": "action:edit_venues", "delete": "action:edit_venues"}
     column_list = ["name", "location", "capacity", "active", "community"]
     column_details_list = ["community", "name_zh", "name_en", "location", "capacity", "active"]
@@ -419,15 +385,12 @@ class VenueView(EventsAreaView):
     column_formatters = {"name": lambda v, c, m, n: str(m), "community": _community}
     column_formatters_detail = {"community": _community}
 
-    def create_form(self, obj=None):
-        return LocalTimesMixin.default_community(self, super().create_form(obj))
-
     def on_model_delete(self, model):
         if VenueBooking.objects(venue=model).first() or Event.objects(venue=model).first():
             raise DomainError(_("The venue has bookings or events; mark it as not in use instead."))
 
 
-class VenueBookingView(LocalTimesMixin, EventsAreaView):
+class VenueBookingView(EventsAreaView):
     verbs = {"create": "action:book_venue", "edit": "never", "delete": "never"}
     column_list = ["venue", "start", "end", "purpose", "booked_for", "event", "state", "community"]
     column_details_list = ["community", "venue", "start", "end", "purpose", "booked_for", "contact_phone",

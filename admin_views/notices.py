@@ -4,7 +4,7 @@ from flask_admin import expose
 from flask_admin.contrib.mongoengine.filters import FilterEqual
 from flask_babel import format_date, force_locale, gettext as _, lazy_gettext as _l
 
-from admin_views.base import scoped_or_404
+from admin_views.base import CommunityFormMixin, scoped_or_404
 from admin_views.events import EventsAreaView, _community, staff
 from admin_views.filters import CommunityFilter, DateBetweenFilter
 from documents.bilingual import current_language, is_english
@@ -13,7 +13,7 @@ from documents.notices import AREA, AUDIENCES, NOTICE_STATES, NOTICE_TYPES, Noti
 PRINT_LANGUAGES = {"zh": "zh_Hans_CN", "en": "en"}
 
 
-class NoticeView(EventsAreaView):
+class NoticeView(CommunityFormMixin, EventsAreaView):
     area = AREA
     details_template = "notices/notice_details.html"
     column_list = ["publish_date", "title", "notice_type", "audience", "state", "author", "community"]
@@ -62,10 +62,6 @@ class NoticeView(EventsAreaView):
     transitions = {"publish": None, "withdraw": "reason"}
     flow = {"draft": ["publish"], "published": ["withdraw"]}
     transition_labels = {"publish": _l("Publish"), "withdraw": _l("Withdraw")}
-
-    def create_form(self, obj=None):
-        from admin_views.events import LocalTimesMixin
-        return LocalTimesMixin.default_community(self, super().create_form(obj))
 
     def on_model_change(self, form, model, is_created):
         model.buildings = model.buildings or []

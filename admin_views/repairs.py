@@ -107,7 +107,7 @@ class RepairView(ServiceRequestView):
     step_forms = {"dispatch": DispatchForm, "arrive": TimeForm, "start_review": ReviewForm,
                   "back_on_site": TimeForm, "complete": CompleteForm, "sign_off": SignOffForm,
                   "close": CloseForm, "cancel": CancelForm}
-    local_datetime_fields = ("appointment_at",)
+    local_time_fields = ("appointment_at",)
 
     column_list = ["number", "reported_at", "location", "resident_name", "category", "urgency", "state",
                    "technician", "appointment_at", "due_at"]

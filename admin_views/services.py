@@ -4,8 +4,6 @@ A *step* is a document transition with a small form: GET shows the form (pre-fil
 applies it through the document method (which checks role, state and data, and writes
 conditionally). Row buttons show only the steps the user's role allows in the row's state.
 """
-from datetime import datetime
-
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.contrib.mongoengine.filters import BaseMongoEngineFilter
@@ -18,7 +16,8 @@ from markupsafe import Markup
 from wtforms import DateTimeLocalField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from admin_views.base import EstateModelView, ScopedAjaxLoader, scoped_or_404, user_communities
+from admin_views.base import (CommunityFormMixin, EstateModelView, ScopedAjaxLoader, scoped_or_404,
+                              user_communities)
 from app import clock
 from app.permissions import can
 from documents.base import DomainError
@@ -129,38 +128,7 @@ def household_row_actions(view):
 
 # --- the shared model view ---
 
-class LocalTimesMixin:
-    """Datetime form fields are typed in the community's local time and stored in UTC."""
-
-    local_datetime_fields: tuple = ()
-
-    def _zone_for(self, model=None, form=None):
-        community = getattr(model, "community", None)
-        if community is None and form is not None and "community" in form._fields:
-            community = form.community.data
-        if community is None:
-            communities = user_communities()
-            community = communities[0] if communities else None
-        return zone_of(community)
-
-    def _show_local(self, form, model):
-        zone = self._zone_for(model, form)
-        for name in self.local_datetime_fields:
-            field = form._fields.get(name)
-            value = getattr(model, name, None) if model is not None else None
-            if field is not None and value is not None and request.method == "GET":
-                field.data = to_local(value, zone).replace(tzinfo=None)
-        return form
-
-    def _store_utc(self, model):
-        zone = zone_of(model.community)
-        for name in self.local_datetime_fields:
-            value = getattr(model, name, None)
-            if isinstance(value, datetime):
-                setattr(model, name, to_utc(value, zone))
-
-
-class ServiceRequestView(LocalTimesMixin, EstateModelView):
+class ServiceRequestView(CommunityFormMixin, EstateModelView):
     list_template = "services/list.html"
     details_template = "services/details.html"
     can_view_details = True
@@ -181,21 +149,10 @@ class ServiceRequestView(LocalTimesMixin, EstateModelView):
         return actions
 
     # --- registration / edit forms ---
-    def create_form(self, obj=None):
-        form = super().create_form(obj)
-        if "community" in form._fields and form.community.data is None:
-            communities = user_communities()
-            if len(communities) >= 1:
-                form.community.data = communities[0]
-        return form
-
-    def edit_form(self, obj=None):
-        return self._show_local(super().edit_form(obj), obj)
-
     def on_model_change(self, form, model, is_created):
         if model.room is not None:
             model.community = model.room.community
-        self._store_utc(model)
+        self.store_local_times(model)
         if is_created:
             model.registered_by = current_user._get_current_object()
         elif not model.is_open:
