@@ -8,6 +8,7 @@ import pytest
 from app import clock
 from documents.renovations import Renovation
 from tests.renovations_support import new_file
+from tests.support import english_request, filter_arg
 
 COMMUNITY_LISTS = ["renovations", "repairs", "complaints", "visits", "events", "eventplans", "venues",
                    "venuebookings", "signups", "notices"]
@@ -37,12 +38,11 @@ def test_community_filter_is_in_chinese_for_chinese_staff(client_as, world):
 def test_a_day_range_on_a_time_field_includes_the_whole_last_day(app, client_as, world):
     """"Opened 2026-03-02 to 2026-03-02" lists a file opened at 18:00 that day (Shanghai time)."""
     clock.freeze(datetime(2026, 3, 2, 10, 0))          # 18:00 in Shanghai
-    with app.test_request_context("/"):
+    with english_request(app):
         renovation = new_file(world)
-    view = next(v for v in app.extensions["estate_admin"]._views if getattr(v, "endpoint", "") == "renovations")
-    arg = next(key for key, (_i, flt) in view._filter_args.items() if flt.column == "created_at")
+    opened = filter_arg(app, "renovations", "created_at")
     client = client_as("supervisor")
-    same_day = client.get(f"/admin/renovations/?flt0_{arg}=2026-03-02+to+2026-03-02").data.decode()
-    next_day = client.get(f"/admin/renovations/?flt0_{arg}=2026-03-03+to+2026-03-03").data.decode()
+    same_day = client.get(f"/admin/renovations/?{opened}=2026-03-02+to+2026-03-02").data.decode()
+    next_day = client.get(f"/admin/renovations/?{opened}=2026-03-03+to+2026-03-03").data.decode()
     assert f"id={renovation.pk}" in same_day and f"id={renovation.pk}" not in next_day
     assert Renovation.objects.count() == 1
