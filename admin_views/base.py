@@ -205,6 +205,14 @@ def attach_errors(node, error, leftovers: list):
         leftovers.append(message)
 
 
+def show_refusal(form, err: DomainError):
+    """A rule refused a custom form (a step, a visit): its message on the field it concerns, and flashed."""
+    target = form._fields.get(err.field) if err.field else None
+    if target is not None:
+        target.errors = list(target.errors or []) + [err.message]
+    flash(err.message, "error")
+
+
 def _child(node, key):
     if isinstance(node, Form):
         return node._fields.get(key)

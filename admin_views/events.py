@@ -65,7 +65,8 @@ TRANSITION_LABELS = {
 
 class EventsAreaView(EstateModelView):
     """Views of the events area. `verbs` maps Flask-Admin's rights to this area's permissions,
-    so that e.g. creating a sign-up needs `action:sign_up`, not the right to create events."""
+    so that e.g. creating a sign-up needs `action:sign_up`, not the right to create events
+    ("never": no role may, e.g. edit a sign-up)."""
 
     area = AREA
     verbs: dict = {}
@@ -419,14 +420,6 @@ class VenueBookingView(EventsAreaView):
         "created_at": lambda v, c, m, n: local_text(m.created_at, m.community),
     })
 
-    @property
-    def can_edit(self):
-        return False
-
-    @property
-    def can_delete(self):
-        return False
-
     def create_model(self, form):
         venue = form.venue.data
         if venue is None or not scope_to_user(Venue.objects).filter(pk=venue.pk).first():
@@ -508,14 +501,6 @@ class SignUpView(EventsAreaView):
                                           placeholder=_l("Type a room code or a name, e.g. 3-2-12")),
         }
         super().__init__(*args, **kwargs)
-
-    @property
-    def can_edit(self):
-        return False
-
-    @property
-    def can_delete(self):
-        return False
 
     def create_form(self, obj=None):
         form = super().create_form(obj)

@@ -17,7 +17,7 @@ from wtforms import DateTimeLocalField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from admin_views.base import (CommunityFormMixin, EstateModelView, ScopedAjaxLoader, scoped_or_404,
-                              user_communities)
+                              show_refusal, user_communities)
 from app import clock
 from app.permissions import can
 from documents.base import DomainError
@@ -195,10 +195,7 @@ class ServiceRequestView(CommunityFormMixin, EstateModelView):
             try:
                 self.apply_step(step, form, record, current_user._get_current_object())
             except DomainError as err:
-                target = form._fields.get(err.field) if err.field else None
-                if target is not None:
-                    target.errors = list(target.errors or []) + [err.message]
-                flash(err.message, "error")
+                show_refusal(form, err)
             else:
                 flash(_("%(step)s: %(number)s is now %(state)s.", step=step_label(step),
                         number=record.number, state=record.state_label()), "success")

@@ -12,7 +12,7 @@ from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAre
 from wtforms.fields import DateTimeLocalField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from admin_views.base import EstateModelView, add_row_actions, choice_label, scoped_or_404
+from admin_views.base import EstateModelView, add_row_actions, choice_label, scoped_or_404, show_refusal
 from admin_views.filters import CommunityFilter, LocalDateBetweenFilter, TrueFilter
 from admin_views.services import household_row_actions, local_cell
 from app import clock
@@ -143,10 +143,7 @@ class VisitView(EstateModelView):
                           follow_up_kind=form.follow_up_kind.data or None,
                           follow_up_note=(form.follow_up_note.data or "").strip() or None)
             except DomainError as err:
-                field = form._fields.get(err.field) if err.field else None
-                if field is not None:
-                    field.errors = list(field.errors or []) + [err.message]
-                flash(err.message, "error")
+                show_refusal(form, err)
             else:
                 label = getattr(target, "number", None) or str(target)
                 flash(_("Visit logged: %(record)s.", record=label), "success")
