@@ -11,6 +11,7 @@ It enforces, server side and for every view and action:
 import json
 from datetime import datetime
 
+from bson import ObjectId
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import AdminIndexView, BaseView, expose
 from flask_admin.contrib.mongoengine import ModelView
@@ -32,6 +33,9 @@ from app.i18n import datetime_local
 from app.permissions import can
 from documents import audit
 from documents.base import DomainError, PermissionDenied, StaleEditError
+from documents.deadlines import to_local, to_utc, zone_of
+from documents.money import money_text
+from documents.places import Community
 from documents.validators import mask_id, mask_phone
 
 # Flask-Admin view method -> the permission it needs (None: checked elsewhere).
@@ -66,6 +70,25 @@ def scope_to_user(queryset, model=None, user=None):
     if "community" in model._fields:
         return queryset.filter(community__in=ids)
     return queryset
+
+
+def user_communities(user=None) -> list:
+    """The communities the user works in (all of them for an administrator)."""
+    return list(scope_to_user(Community.objects, Community, user))
+
+
+def scoped_or_404(model, raw_id, user=None):
+    """The record with this id among the user's communities, else 404 (never another's record).
+
+    Custom routes (steps, files, prints) load their record through this, like Flask-Admin's own
+    pages do through `get_query()`.
+    """
+    if not raw_id or not ObjectId.is_valid(str(raw_id)):
+        abort(404)
+    record = scope_to_user(model.objects, model, user).filter(pk=str(raw_id)).first()
+    if record is None:
+        abort(404)
+    return record
 
 
 def user_owns_community(community, user=None) -> bool:
@@ -183,6 +206,14 @@ def attach_errors(node, error, leftovers: list):
         leftovers.append(message)
 
 
+def show_refusal(form, err: DomainError):
+    """A rule refused a custom form (a step, a visit): its message on the field it concerns, and flashed."""
+    target = form._fields.get(err.field) if err.field else None
+    if target is not None:
+        target.errors = list(target.errors or []) + [err.message]
+    flash(err.message, "error")
+
+
 def _child(node, key):
     if isinstance(node, Form):
         return node._fields.get(key)
@@ -204,6 +235,43 @@ def _message(error) -> str:
             return "; ".join(_message(e) for e in error.errors.values())
         return error.message
     return str(error)
+
+
+class CommunityFormMixin:
+    """Create and edit forms of a community's records (put it before EstateModelView).
+
+    Times in `local_time_fields` are shown and typed as wall-clock times of the record's community
+    and stored as naive UTC (call `store_local_times(model)` from `on_model_change`); the community
+    is preset when the user works in exactly one.
+    """
+
+    local_time_fields: tuple = ()
+
+    def create_form(self, obj=None):
+        form = super().create_form(obj)
+        field = form._fields.get("community")
+        if field is not None and not field.data:
+            communities = user_communities()
+            if len(communities) == 1:
+                field.data = communities[0]
+        return form
+
+    def edit_form(self, obj=None):
+        form = super().edit_form(obj)
+        if obj is not None and request.method == "GET":
+            zone = zone_of(obj.community)
+            for name in self.local_time_fields:
+                value = getattr(obj, name, None)
+                if name in form._fields and value is not None:
+                    form[name].data = to_local(value, zone).replace(tzinfo=None)
+        return form
+
+    def store_local_times(self, model):
+        zone = zone_of(model.community)
+        for name in self.local_time_fields:
+            value = getattr(model, name, None)
+            if isinstance(value, datetime):
+                setattr(model, name, to_utc(value, zone))
 
 
 class EstateModelView(AccessMixin, ModelView):
@@ -259,6 +327,17 @@ class EstateModelView(AccessMixin, ModelView):
         for provider in EXTRA_ROW_ACTIONS.get(self.endpoint, []):
             actions.extend(provider(self) or [])
         return actions
+
+    def _get_filter_groups(self):
+        """Filters whose choices depend on the user (`request_choices`, see admin_views/filters.py)
+        get them on every request; Flask-Admin computes `options` once at start-up."""
+        groups = super()._get_filter_groups()
+        for items in (groups or {}).values():
+            for item in items:
+                choices = getattr(self._filters[item["index"]], "request_choices", None)
+                if choices:
+                    item["options"] = [(str(k), str(v)) for k, v in choices()]
+        return groups
 
     def is_action_allowed(self, name):
         if name == "delete":
@@ -459,8 +538,13 @@ class EstateModelView(AccessMixin, ModelView):
                 return text
         return text
 
+    def details_extra(self, model) -> dict:
+        """What an area's details page shows besides the fields (workflow buttons, files, ...)."""
+        return {}
+
     def render(self, template, **kwargs):
         if "model" in kwargs and kwargs.get("model") is not None and template == self.details_template:
+            kwargs.update(self.details_extra(kwargs["model"]))
             kwargs.setdefault("history", self.render_history(kwargs["model"]))
             kwargs.setdefault("field_labels", self.field_labels())
             kwargs.setdefault("field_label", self.field_label)
@@ -480,6 +564,12 @@ def masked_phone(area: str, value: str) -> str:
 
 def masked_id(area: str, value: str) -> str:
     return value if can(area, "view_id_numbers") else mask_id(value)
+
+
+def money_cell(view, context, model, name) -> str:
+    """Column formatter of a money field: "1,234.50", empty when there is no amount."""
+    value = getattr(model, name)
+    return money_text(value) if value is not None else ""
 
 
 def choice_label(choices, value) -> str:

@@ -7,14 +7,13 @@ from markupsafe import Markup
 from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from admin_views.base import ScopedAjaxLoader, choice_label, masked_phone
-from admin_views.services import (DueFilter, LocalDateBetweenFilter, ReferenceFilter,
-                                  ServiceRequestView, StepForm, community_filter, due_badge,
-                                  handler_options, local_cell, reason_choices, state_badge)
+from admin_views.base import choice_label, masked_phone
+from admin_views.filters import CommunityFilter, LocalDateBetweenFilter, ReferenceFilter
+from admin_views.services import (CloseForm, DueFilter, ServiceRequestView, StepForm, due_badge,
+                                  handler_options, local_cell, reason_choices, room_loader, state_badge)
 from documents.complaints import (CHANNELS, CLASS_SHORT, CLASSES, DEPARTMENTS, ESCALATION_LEVELS, KINDS, STATES,
                                   Complaint, escalate)
 from documents.deadlines import local_text
-from documents.places import Room
 from documents.services import CLOSE_REASONS
 from documents.staff import Staff
 
@@ -30,12 +29,6 @@ class AssignForm(StepForm):
 class HandleForm(StepForm):
     result = TextAreaField(_l("Result"), validators=[DataRequired(), Length(max=2000)])
     measures = TextAreaField(_l("Measures against a repeat"), validators=[Optional(), Length(max=2000)])
-
-
-class CloseForm(StepForm):
-    reason = SelectField(_l("Reason for closing"), choices=reason_choices(CLOSE_REASONS),
-                         validators=[DataRequired()])
-    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=500)])
 
 
 def optional_int(value):
@@ -63,7 +56,7 @@ class ComplaintView(ServiceRequestView):
     visit_target = "complaint"
     number_prefixes = ("TS", "JY")
     step_forms = {"assign": AssignForm, "handle": HandleForm, "close": CloseForm}
-    local_datetime_fields = ("received_at",)
+    local_time_fields = ("received_at",)
 
     column_list = ["number", "kind", "received_at", "room_code", "resident_name", "complaint_class", "channel",
                    "state", "handler", "due_at", "escalation_level"]
@@ -105,12 +98,9 @@ class ComplaintView(ServiceRequestView):
     }
 
     def __init__(self, *args, **kwargs):
-        self.form_ajax_refs = {
-            "room": ScopedAjaxLoader("room", Room, fields=["code"], prefix_fields=["code"], order_by="sort_key",
-                                     placeholder=_l("Type a room code, e.g. 3-2-12")),
-        }
+        self.form_ajax_refs = {"room": room_loader()}
         self.column_filters = [
-            community_filter(),
+            CommunityFilter(),
             FilterEqual("building_no", _l("Building no.")),
             FilterEqual("kind", _l("Type"), options=KINDS),
             FilterEqual("state", _l("State"), options=STATES),
@@ -119,7 +109,7 @@ class ComplaintView(ServiceRequestView):
                         options=[(str(k), v) for k, v in ESCALATION_LEVELS]),
             FilterEqual("channel", _l("Channel"), options=CHANNELS),
             FilterEqual("department", _l("Department"), options=DEPARTMENTS),
-            ReferenceFilter("handler", _l("Handler"), options=handler_options),
+            ReferenceFilter("handler", _l("Handler"), choices=handler_options),
             DueFilter(),
             LocalDateBetweenFilter("received_at", _l("Received on")),
             LocalDateBetweenFilter("handled_at", _l("Handled on")),

@@ -12,44 +12,30 @@ from bson import ObjectId
 from flask import abort, flash, redirect, request, send_file
 from flask_admin import expose
 from flask_admin.actions import action
-from flask_admin.contrib.mongoengine.filters import BaseMongoEngineFilter, FilterEqual
-from flask_babel import get_timezone, gettext as _, lazy_gettext as _l
+from flask_admin.contrib.mongoengine.filters import FilterEqual
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from mongoengine import ValidationError
 from wtforms.validators import InputRequired
 
-from admin_views.base import (VIEW_PERMISSIONS, EstateModelView, ScopedAjaxLoader, SecurePage,
-                              masked_phone, scope_to_user)
+from admin_views.base import (VIEW_PERMISSIONS, CommunityFormMixin, EstateModelView, ScopedAjaxLoader,
+                              SecurePage, masked_phone, money_cell, scope_to_user, scoped_or_404)
+from admin_views.files import read_upload, send_stored_file
+from admin_views.filters import CommunityFilter, LocalDateBetweenFilter, ReferenceFilter
 from app.permissions import can
 from documents.base import DomainError
 from documents.bilingual import current_language, to_local, to_utc
-from documents.events import (AREA, BOOKING_STATES, EVENT_STATES, EVENT_TYPES, PLAN_STATES,
-                              SIGNUP_STATES, AnnualPlan, Event, EventPhoto, SignUp,
+from documents.deadlines import local_text
+from documents.events import (AREA, BOOKING_STATES, EVENT_STATES, EVENT_TYPES, PHOTO_UPLOAD,
+                              PLAN_STATES, SIGNUP_STATES, AnnualPlan, Event, EventPhoto, SignUp,
                               Venue, VenueBooking, label)
+from documents.money import money_text
 from documents.places import Community, parse_room_code
 from documents.residents import Household
-
-TIME = "%Y-%m-%d %H:%M"
-
 
 def staff():
     """The acting Staff document (document rules take it, not the proxy)."""
     return current_user._get_current_object()
-
-
-def local_text(value, community, fmt=TIME) -> str:
-    value = to_local(value, community)
-    return value.strftime(fmt) if value else ""
-
-
-def scoped_or_404(model, raw_id):
-    """The record with this id among the user's communities, else 404 (never another's record)."""
-    if not raw_id or not ObjectId.is_valid(str(raw_id)):
-        abort(404)
-    record = scope_to_user(model.objects, model).filter(pk=str(raw_id)).first()
-    if record is None:
-        abort(404)
-    return record
 
 
 def flash_error(err: DomainError):
@@ -58,87 +44,14 @@ def flash_error(err: DomainError):
 
 # --- filters -----------------------------------------------------------------------------------
 
-class CommunityFilter(BaseMongoEngineFilter):
-    """Filter by one of the user's communities (the list is scoped anyway)."""
-
-    def __init__(self, name=_l("Community")):
-        super().__init__("community", name)
-        self.dynamic_options = self._choices
-
-    @staticmethod
-    def _choices():
-        return [(str(c.pk), c.display_name(current_language())) for c in scope_to_user(Community.objects)]
-
-    def validate(self, value):
-        return ObjectId.is_valid(str(value))
-
-    def apply(self, query, value):
-        return query.filter(community=ObjectId(str(value)))
-
-    def operation(self):
-        return _l("equals")
-
-
-class LocalDateRangeFilter(BaseMongoEngineFilter):
-    """Records whose time falls within two dates given in the user's time zone (inclusive)."""
-
-    def __init__(self, column, name, in_user_zone=True):
-        super().__init__(column, name, data_type="daterangepicker")
-        self.in_user_zone = in_user_zone  # False for plain dates (no time of day)
-
-    def clean(self, value):
-        first, last = [part.strip() for part in value.split(" to ")]
-        return datetime.strptime(first, "%Y-%m-%d"), datetime.strptime(last, "%Y-%m-%d")
-
-    def validate(self, value):
-        try:
-            first, last = self.clean(value)
-        except (ValueError, AttributeError):
-            return False
-        return first <= last
-
-    def apply(self, query, value):
-        first, last = value
-        last = last + timedelta(days=1)
-        if not self.in_user_zone:
-            return query.filter(**{f"{self.column}__gte": first, f"{self.column}__lt": last})
-        zone = get_timezone()
-        start, end = _zone_to_utc(first, zone), _zone_to_utc(last, zone)
-        return query.filter(**{f"{self.column}__gte": start, f"{self.column}__lt": end})
-
-    def operation(self):
-        return _l("between")
-
-
-def _zone_to_utc(value, zone):
-    from datetime import timezone as tz
-    return value.replace(tzinfo=zone).astimezone(tz.utc).replace(tzinfo=None)
-
-
-class EventFilter(BaseMongoEngineFilter):
-    """Sign-ups of one event (choices: the user's events of the last months and the coming ones)."""
-
-    def __init__(self):
-        super().__init__("event", _l("Event"))
-        self.dynamic_options = self._choices
-
-    @staticmethod
-    def _choices():
-        from app import clock
-        since = clock.now() - timedelta(days=120)
-        events = scope_to_user(Event.objects).filter(start__gte=since, state__in=["published", "held",
-                                                                                    "recorded", "cancelled"])
-        return [(str(e.pk), f"{local_text(e.start, e.community, '%m-%d')} {e.title}")
-                for e in events.order_by("start").limit(200)]
-
-    def validate(self, value):
-        return ObjectId.is_valid(str(value))
-
-    def apply(self, query, value):
-        return query.filter(event=ObjectId(str(value)))
-
-    def operation(self):
-        return _l("equals")
+def event_choices():
+    """Sign-ups are filtered by the user's events of the last months and the coming ones."""
+    from app import clock
+    since = clock.now() - timedelta(days=120)
+    events = scope_to_user(Event.objects).filter(start__gte=since, state__in=["published", "held",
+                                                                                "recorded", "cancelled"])
+    return [(str(e.pk), f"{local_text(e.start, e.community, '%m-%d')} {e.title}")
+            for e in events.order_by("start").limit(200)]
 
 
 TRANSITION_LABELS = {
@@ -152,7 +65,8 @@ TRANSITION_LABELS = {
 
 class EventsAreaView(EstateModelView):
     """Views of the events area. `verbs` maps Flask-Admin's rights to this area's permissions,
-    so that e.g. creating a sign-up needs `action:sign_up`, not the right to create events."""
+    so that e.g. creating a sign-up needs `action:sign_up`, not the right to create events
+    ("never": no role may, e.g. edit a sign-up)."""
 
     area = AREA
     verbs: dict = {}
@@ -168,17 +82,6 @@ class EventsAreaView(EstateModelView):
         if perm == "never" or (perm and not self.allowed(perm)):
             abort(403)
         return None
-
-    def _get_filter_groups(self):
-        """Filters with choices that depend on the user (their communities, their events) get them
-        per request; Flask-Admin would compute them once at start-up, outside any request."""
-        groups = super()._get_filter_groups()
-        for items in (groups or {}).values():
-            for item in items:
-                flt = self._filters[item["index"]]
-                if getattr(flt, "dynamic_options", None):
-                    item["options"] = [(str(k), str(v)) for k, v in flt.dynamic_options()]
-        return groups
 
     transition_labels = TRANSITION_LABELS
     #: transitions: name -> input the rule needs besides the user (None, "reason" or "summary")
@@ -239,33 +142,6 @@ class EventsAreaView(EstateModelView):
 
 
 
-class LocalTimesMixin:
-    """Forms show and take times in the community's zone; the database keeps naive UTC."""
-
-    local_time_fields = ("start", "end")
-
-    def on_form_prefill(self, form, id):
-        if request.method != "GET":
-            return
-        model = self.get_one(id)
-        for name in self.local_time_fields:
-            if name in form._fields and model is not None and getattr(model, name):
-                form[name].data = to_local(getattr(model, name), model.community)
-
-    def convert_times(self, model):
-        for name in self.local_time_fields:
-            if getattr(model, name, None) is not None and model.community is not None:
-                setattr(model, name, to_utc(getattr(model, name), model.community))
-
-    def default_community(self, form):
-        field = form._fields.get("community")
-        if field is not None and not field.data:
-            communities = list(scope_to_user(Community.objects))
-            if len(communities) == 1:
-                field.data = communities[0]
-        return form
-
-
 def _title(view, context, model, name):
     return model.title
 
@@ -278,14 +154,9 @@ def _community(view, context, model, name):
     return model.community.display_name(current_language()) if model.community else ""
 
 
-def _money(view, context, model, name):
-    value = getattr(model, name)
-    return f"{value:,.2f}" if value is not None else ""
-
-
 # --- annual plans ------------------------------------------------------------------------------
 
-class AnnualPlanView(EventsAreaView):
+class AnnualPlanView(CommunityFormMixin, EventsAreaView):
     details_template = "events/plan_details.html"
     column_list = ["year", "title", "budget", "planned", "state", "community"]
     column_details_list = ["community", "year", "title_zh", "title_en", "budget", "state",
@@ -301,17 +172,12 @@ class AnnualPlanView(EventsAreaView):
                      "goals_zh": _l("Goals (Chinese)"), "goals_en": _l("Goals (English)"),
                      "rejection_reason": _l("Reason for rejection"), "decided_by": _l("Decided by"),
                      "decided_at": _l("Decided at")}
-    column_formatters = {"title": _title, "state": _state, "community": _community, "budget": _money,
-                         "planned": lambda v, c, m, n: f"{m.planned_total():,.2f}"}
-    column_formatters_detail = {"state": _state, "community": _community, "budget": _money,
+    column_formatters = {"title": _title, "state": _state, "community": _community, "budget": money_cell,
+                         "planned": lambda v, c, m, n: money_text(m.planned_total())}
+    column_formatters_detail = {"state": _state, "community": _community, "budget": money_cell,
                                 "decided_at": lambda v, c, m, n: local_text(m.decided_at, m.community)}
     transitions = {"submit": None, "approve": None, "reject": "reason"}
     flow = {"draft": ["submit"], "rejected": ["submit"], "submitted": ["approve", "reject"]}
-
-    def create_form(self, obj=None):
-        return self.default_community(super().create_form(obj))
-
-    default_community = LocalTimesMixin.default_community
 
     def on_model_change(self, form, model, is_created):
         if is_created:
@@ -321,17 +187,15 @@ class AnnualPlanView(EventsAreaView):
         if model.state != "draft" or Event.objects(plan=model).first():
             raise DomainError(_("Only a draft plan without events can be deleted."))
 
-    def render(self, template, **kwargs):
-        if template == self.details_template and kwargs.get("model") is not None:
-            plan = kwargs["model"]
-            kwargs.update(plan_events=list(plan.events()), planned=plan.planned_total(),
-                          transitions=self.offered(plan), local_text=local_text)
-        return super().render(template, **kwargs)
+    def details_extra(self, plan):
+        return dict(plan_events=list(plan.events()), planned=plan.planned_total(),
+                    transitions=self.offered(plan), local_text=local_text)
 
 
 # --- events ------------------------------------------------------------------------------------
 
-class EventView(LocalTimesMixin, EventsAreaView):
+class EventView(CommunityFormMixin, EventsAreaView):
+    local_time_fields = ("start", "end")
     details_template = "events/event_details.html"
     column_list = ["start", "title", "event_type", "where", "places", "state", "community"]
     column_details_list = ["community", "plan", "title_zh", "title_en", "event_type", "start", "end",
@@ -348,7 +212,7 @@ class EventView(LocalTimesMixin, EventsAreaView):
         CommunityFilter(),
         FilterEqual("state", _l("State"), options=EVENT_STATES),
         FilterEqual("event_type", _l("Type"), options=EVENT_TYPES),
-        LocalDateRangeFilter("start", _l("Date")),
+        LocalDateBetweenFilter("start", _l("Date")),
     ]
     form_columns = ["community", "plan", "title_zh", "title_en", "event_type", "start", "end", "venue",
                     "place", "capacity", "budget", "organiser", "target_buildings", "description_zh",
@@ -373,7 +237,7 @@ class EventView(LocalTimesMixin, EventsAreaView):
     column_formatters = {
         "start": lambda v, c, m, n: local_text(m.start, m.community),
         "end": lambda v, c, m, n: local_text(m.end, m.community),
-        "title": _title, "state": _state, "community": _community, "budget": _money,
+        "title": _title, "state": _state, "community": _community, "budget": money_cell,
         "event_type": lambda v, c, m, n: m.type_label,
         "where": lambda v, c, m, n: m.where,
         "places": lambda v, c, m, n: f"{m.taken or 0} / {m.capacity or 0}",
@@ -397,11 +261,8 @@ class EventView(LocalTimesMixin, EventsAreaView):
             "approved": ["publish", "cancel"], "rejected": ["revise", "cancel"],
             "published": ["mark_held", "cancel"], "held": ["record"]}
 
-    def create_form(self, obj=None):
-        return self.default_community(super().create_form(obj))
-
     def on_model_change(self, form, model, is_created):
-        self.convert_times(model)
+        self.store_local_times(model)
         model.target_buildings = model.target_buildings or []
         if is_created:
             model.created_by = staff()
@@ -430,42 +291,33 @@ class EventView(LocalTimesMixin, EventsAreaView):
             flash(_("Please inform %(n)d signed-up households; they are listed on the event page.",
                     n=len(result)), "warning")
 
-    def render(self, template, **kwargs):
-        if template == self.details_template and kwargs.get("model") is not None:
-            from app import clock
-            event = kwargs["model"]
-            signups = list(event.signups().select_related(max_depth=1))
-            kwargs.update(
-                event=event, transitions=self.offered(event), signups=signups,
-                photos=list(event.photos()), feedback=list(event.feedback()),
-                average=event.feedback_average(), local_text=local_text,
-                phone=lambda value: masked_phone(AREA, value or ""),
-                signup_label=lambda s: label(SIGNUP_STATES, s.state),
-                can_sign_up=self.allowed("action:sign_up") and event.state == "published",
-                can_attend=self.allowed("action:attend") and event.state in ("published", "held")
-                and to_local(clock.now(), event.community).date() >= event.local_start().date(),
-                can_cancel_signup=self.allowed("action:cancel_signup") and event.state == "published",
-                can_record=self.allowed("action:add_record") and event.state in ("held", "recorded"),
-                can_export=self.allowed("export"),
-                to_call=[s for s in signups if s.state in ("confirmed", "waiting")]
-                if event.state == "cancelled" else [],
-            )
-        return super().render(template, **kwargs)
+    def details_extra(self, event):
+        from app import clock
+        signups = list(event.signups().select_related(max_depth=1))
+        return dict(
+            event=event, transitions=self.offered(event), signups=signups,
+            photos=list(event.photos()), feedback=list(event.feedback()),
+            average=event.feedback_average(), local_text=local_text,
+            phone=lambda value: masked_phone(AREA, value or ""),
+            signup_label=lambda s: label(SIGNUP_STATES, s.state),
+            can_sign_up=self.allowed("action:sign_up") and event.state == "published",
+            can_attend=self.allowed("action:attend") and event.state in ("published", "held")
+            and to_local(clock.now(), event.community).date() >= event.local_start().date(),
+            can_cancel_signup=self.allowed("action:cancel_signup") and event.state == "published",
+            can_record=self.allowed("action:add_record") and event.state in ("held", "recorded"),
+            can_export=self.allowed("export"),
+            to_call=[s for s in signups if s.state in ("confirmed", "waiting")]
+            if event.state == "cancelled" else [],
+        )
 
     # --- photos (GridFS), served only through this scoped view ---
     @expose("/photo/")
     def photo(self):
         photo = scoped_or_404(EventPhoto, request.args.get("id"))
-        thumb = request.args.get("size") == "thumb"
-        stored = photo.thumbnail if thumb else photo.image
-        data = stored.read() if stored else None
-        if not data:
-            abort(404)
-        response = send_file(io.BytesIO(data), mimetype="image/jpeg" if thumb else photo.content_type,
-                             max_age=3600, download_name=f"photo-{photo.pk}.{'jpg' if thumb else 'img'}")
-        response.headers["Cache-Control"] = "private, max-age=3600"
-        response.headers["Content-Security-Policy"] = "default-src 'none'"
-        return response
+        if request.args.get("size") == "thumb":
+            return send_stored_file(photo, "thumbnail", mimetype="image/jpeg",
+                                    download_name=f"photo-{photo.pk}.jpg", max_age=3600)
+        return send_stored_file(photo, "image", max_age=3600)
 
     @expose("/photos/add/", methods=("POST",))
     def add_photo(self):
@@ -474,7 +326,7 @@ class EventView(LocalTimesMixin, EventsAreaView):
         event = scoped_or_404(Event, request.form.get("id"))
         upload = request.files.get("photo")
         try:
-            event.add_photo(staff(), upload.read() if upload else b"", request.form.get("caption", ""),
+            event.add_photo(staff(), read_upload(upload, PHOTO_UPLOAD), request.form.get("caption", ""),
                             upload.filename if upload else "")
         except DomainError as err:
             flash_error(err)
@@ -522,7 +374,7 @@ class EventView(LocalTimesMixin, EventsAreaView):
 
 # --- venues and bookings -----------------------------------------------------------------------
 
-class VenueView(EventsAreaView):
+class VenueView(CommunityFormMixin, EventsAreaView):
     verbs = {"create": "action:edit_venues", "edit": "action:edit_venues", "delete": "action:edit_venues"}
     column_list = ["name", "location", "capacity", "active", "community"]
     column_details_list = ["community", "name_zh", "name_en", "location", "capacity", "active"]
@@ -534,15 +386,12 @@ class VenueView(EventsAreaView):
     column_formatters = {"name": lambda v, c, m, n: str(m), "community": _community}
     column_formatters_detail = {"community": _community}
 
-    def create_form(self, obj=None):
-        return LocalTimesMixin.default_community(self, super().create_form(obj))
-
     def on_model_delete(self, model):
         if VenueBooking.objects(venue=model).first() or Event.objects(venue=model).first():
             raise DomainError(_("The venue has bookings or events; mark it as not in use instead."))
 
 
-class VenueBookingView(LocalTimesMixin, EventsAreaView):
+class VenueBookingView(EventsAreaView):
     verbs = {"create": "action:book_venue", "edit": "never", "delete": "never"}
     column_list = ["venue", "start", "end", "purpose", "booked_for", "event", "state", "community"]
     column_details_list = ["community", "venue", "start", "end", "purpose", "booked_for", "contact_phone",
@@ -553,7 +402,7 @@ class VenueBookingView(LocalTimesMixin, EventsAreaView):
     column_sortable_list = ["start", "state"]
     column_default_sort = ("start", True)
     column_filters = [CommunityFilter(), FilterEqual("state", _l("State"), options=BOOKING_STATES),
-                      LocalDateRangeFilter("start", _l("Date"))]
+                      LocalDateBetweenFilter("start", _l("Date"))]
     column_labels = {"venue": _l("Venue"), "start": _l("Start"), "end": _l("End"), "purpose": _l("Purpose"),
                      "booked_for": _l("Booked for"), "event": _l("Event"), "state": _l("State"),
                      "community": _l("Community"), "contact_phone": _l("Contact phone"),
@@ -570,14 +419,6 @@ class VenueBookingView(LocalTimesMixin, EventsAreaView):
         "created_by": lambda v, c, m, n: m.created_by.display_name if m.created_by else "",
         "created_at": lambda v, c, m, n: local_text(m.created_at, m.community),
     })
-
-    @property
-    def can_edit(self):
-        return False
-
-    @property
-    def can_delete(self):
-        return False
 
     def create_model(self, form):
         venue = form.venue.data
@@ -631,7 +472,7 @@ class SignUpView(EventsAreaView):
                  "contact_phone": {"description": _l("Empty: the first phone of the archive is used")}}
     column_sortable_list = ["created_at", "state"]
     column_default_sort = ("created_at", True)
-    column_filters = [EventFilter(), FilterEqual("state", _l("State"), options=SIGNUP_STATES),
+    column_filters = [ReferenceFilter("event", _l("Event"), choices=event_choices), FilterEqual("state", _l("State"), options=SIGNUP_STATES),
                       FilterEqual("attended", _l("Attended"), options=[("1", _l("Yes")), ("0", _l("No"))]),
                       CommunityFilter()]
     column_labels = {"event": _l("Event"), "room": _l("Room"), "household": _l("Household"),
@@ -660,14 +501,6 @@ class SignUpView(EventsAreaView):
                                           placeholder=_l("Type a room code or a name, e.g. 3-2-12")),
         }
         super().__init__(*args, **kwargs)
-
-    @property
-    def can_edit(self):
-        return False
-
-    @property
-    def can_delete(self):
-        return False
 
     def create_form(self, obj=None):
         form = super().create_form(obj)

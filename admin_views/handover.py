@@ -1,5 +1,4 @@
 """Shift handover page: open work orders and complaints listed live, notes, acknowledgement."""
-from bson import ObjectId
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_babel import gettext as _, lazy_gettext as _l
@@ -8,8 +7,8 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from admin_views.base import SecurePage, scope_to_user
-from admin_views.services import due_badge, user_communities
+from admin_views.base import SecurePage, scoped_or_404, user_communities
+from admin_views.services import due_badge
 from app import clock
 from app.permissions import can
 from documents.base import DomainError
@@ -66,12 +65,7 @@ class HandoverView(SecurePage):
     def acknowledge(self):
         if not can(AREA, "action:acknowledge"):
             abort(403)
-        raw = request.form.get("id", "")
-        if not ObjectId.is_valid(raw):
-            abort(404)
-        handover = scope_to_user(Handover.objects, Handover).filter(pk=raw).first()
-        if handover is None:
-            abort(404)
+        handover = scoped_or_404(Handover, request.form.get("id", ""))
         try:
             handover.acknowledge(current_user._get_current_object())
         except DomainError as err:

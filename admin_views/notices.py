@@ -4,15 +4,16 @@ from flask_admin import expose
 from flask_admin.contrib.mongoengine.filters import FilterEqual
 from flask_babel import format_date, force_locale, gettext as _, lazy_gettext as _l
 
-from admin_views.events import CommunityFilter, EventsAreaView, LocalDateRangeFilter, _community, \
-    scoped_or_404, staff
+from admin_views.base import CommunityFormMixin, scoped_or_404
+from admin_views.events import EventsAreaView, _community, staff
+from admin_views.filters import CommunityFilter, DateBetweenFilter
 from documents.bilingual import current_language, is_english
 from documents.notices import AREA, AUDIENCES, NOTICE_STATES, NOTICE_TYPES, Notice
 
 PRINT_LANGUAGES = {"zh": "zh_Hans_CN", "en": "en"}
 
 
-class NoticeView(EventsAreaView):
+class NoticeView(CommunityFormMixin, EventsAreaView):
     area = AREA
     details_template = "notices/notice_details.html"
     column_list = ["publish_date", "title", "notice_type", "audience", "state", "author", "community"]
@@ -28,7 +29,7 @@ class NoticeView(EventsAreaView):
         FilterEqual("state", _l("State"), options=NOTICE_STATES),
         FilterEqual("notice_type", _l("Type of notice"), options=NOTICE_TYPES),
         FilterEqual("audience", _l("Audience"), options=AUDIENCES),
-        LocalDateRangeFilter("publish_date", _l("Publish date"), in_user_zone=False),
+        DateBetweenFilter("publish_date", _l("Publish date")),
     ]
     form_columns = ["community", "notice_type", "reference", "title_zh", "title_en", "body_zh", "body_en",
                     "audience", "buildings", "publish_date", "issuer_zh", "issuer_en"]
@@ -62,10 +63,6 @@ class NoticeView(EventsAreaView):
     flow = {"draft": ["publish"], "published": ["withdraw"]}
     transition_labels = {"publish": _l("Publish"), "withdraw": _l("Withdraw")}
 
-    def create_form(self, obj=None):
-        from admin_views.events import LocalTimesMixin
-        return LocalTimesMixin.default_community(self, super().create_form(obj))
-
     def on_model_change(self, form, model, is_created):
         model.buildings = model.buildings or []
         if is_created:
@@ -77,10 +74,8 @@ class NoticeView(EventsAreaView):
             from documents.base import DomainError
             raise DomainError(_("Only a draft can be deleted; withdraw a published notice instead."))
 
-    def render(self, template, **kwargs):
-        if template == self.details_template and kwargs.get("model") is not None:
-            kwargs.update(transitions=self.offered(kwargs["model"]))
-        return super().render(template, **kwargs)
+    def details_extra(self, model):
+        return {"transitions": self.offered(model)}
 
     @expose("/print/")
     def print_view(self):

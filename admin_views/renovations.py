@@ -4,14 +4,11 @@ Views stay thin: every rule lives in documents/renovations.py. A step's page sho
 happen (the refund amount, the fields the step needs) and POSTs to the same URL; the document
 method decides and the page shows its outcome as a flash message.
 """
-import io
-
 from bson import ObjectId
-from flask import abort, flash, redirect, request, send_file, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.mongoengine.filters import BaseMongoEngineFilter, FilterEqual, FilterLike
-from flask_admin.model import filters as base_filters
 from flask_babel import force_locale, gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -23,17 +20,20 @@ from wtforms import (BooleanField, DateField, DateTimeLocalField, DecimalField, 
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from admin_views.base import (EstateModelView, ScopedAjaxLoader, SecurePage, html_table, masked_id,
-                              masked_phone, scope_to_user)
+                              masked_phone, money_cell, scope_to_user, scoped_or_404)
+from admin_views.files import read_upload, send_stored_file
+from admin_views.filters import CommunityFilter, DateBetweenFilter, LocalDateBetweenFilter
 from app import clock
 from app.permissions import can
 from documents import audit
 from documents.base import DomainError
-from documents.places import Community, parse_room_code
-from documents.renovations import (ACTION_LABELS, AREA, ATTACHMENT_KINDS, INSPECTION_KINDS,
-                                   MAX_ATTACHMENT_BYTES, PERMIT_KINDS, PERMIT_STATUSES, PHASES,
-                                   REFUND_METHODS, STATES, STEP_LABELS, VIOLATION_TYPES,
-                                   DepositRefund, Renovation, RenovationAttachment, as_date,
-                                   due_patrols, local_today, money_text, new_key)
+from documents.money import money_text, rmb_upper
+from documents.places import parse_room_code
+from documents.renovations import (ACTION_LABELS, AREA, ATTACHMENT_KINDS, DOCUMENT_UPLOAD,
+                                   INSPECTION_KINDS, PERMIT_KINDS, PERMIT_STATUSES, PHASES, PHOTO_UPLOAD,
+                                   REFUND_METHODS, STATES, STEP_LABELS, VIOLATION_TYPES, DepositRefund,
+                                   Renovation, RenovationAttachment, as_date, due_patrols, local_today,
+                                   new_key)
 from documents.residents import Household
 
 #: steps done with one confirmed click (no data to enter); the others have a form page
@@ -54,11 +54,6 @@ SUCCESS = {
     "final_inspection": _l("The final inspection was recorded."),
     "refund": _l("The deposit was refunded: %(amount)s, receipt %(no)s."), "archive": _l("The file was archived."),
 }
-
-
-def _money(v, c, m, n):
-    value = getattr(m, n)
-    return money_text(value) if value is not None else ""
 
 
 def _date(value):
@@ -110,30 +105,6 @@ def _fees_table(v, c, m, n):
     rows += [[f.item, money_text(f.amount)] for f in m.other_fees or []]
     rows.append([_("Total"), money_text(m.total_fees())])
     return html_table([_("Item"), _("Amount")], rows)
-
-
-def _communities():
-    return [(str(c.pk), c.display_name(None)) for c in scope_to_user(Community.objects)]
-
-
-class CommunityFilter(BaseMongoEngineFilter):
-    def validate(self, value):
-        return ObjectId.is_valid(value)
-
-    def apply(self, query, value):
-        return query.filter(community=ObjectId(value))
-
-    def operation(self):
-        return _l("equals")
-
-
-class DateBetweenFilter(BaseMongoEngineFilter, base_filters.BaseDateBetweenFilter):
-    def __init__(self, column, name, options=None, data_type=None):
-        super().__init__(column, name, options, data_type="daterangepicker")
-
-    def apply(self, query, value):
-        start, end = value
-        return query.filter(**{f"{self.column}__gte": start, f"{self.column}__lte": end})
 
 
 class OverduePatrolFilter(BaseMongoEngineFilter):
@@ -277,37 +248,6 @@ STEP_FORMS = {
 }
 
 
-def rmb_upper(amount) -> str:
-    """An amount in Chinese capital numerals for receipts: 2300.10 -> 贰仟叁佰元壹角整."""
-    from decimal import Decimal
-    amount = Decimal(amount).quantize(Decimal("0.01"))
-    if amount < 0:
-        return "负" + rmb_upper(-amount)
-    digits, units, groups = "零壹贰叁肆伍陆柒捌玖", ("", "拾", "佰", "仟"), ("", "万", "亿", "万亿")
-    yuan, cents = int(amount), int(amount * 100) % 100
-    text, zero, s = "", False, str(yuan)
-    for i, ch in enumerate(s):
-        pos, d = len(s) - 1 - i, int(ch)
-        if d == 0:
-            zero = True
-        else:
-            if zero:
-                text += "零"
-                zero = False
-            text += digits[d] + units[pos % 4]
-        if pos % 4 == 0 and pos and int(s[max(0, len(s) - 4 * (pos // 4 + 1)):len(s) - pos]):
-            text += groups[pos // 4]
-    text = (text or "零") + "元"
-    jiao, fen = divmod(cents, 10)
-    if not cents:
-        return text + "整"
-    if jiao:
-        text += digits[jiao] + "角"
-    elif yuan:
-        text += "零"
-    return text + (digits[fen] + "分" if fen else "整")
-
-
 def _lines(text):
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
@@ -333,7 +273,7 @@ class RenovationView(EstateModelView):
     column_default_sort = ("created_at", True)
     column_searchable_list = ["room_code", "applicant", "contractor_company"]
     column_filters = [
-        CommunityFilter("community", _l("Community"), options=_communities),
+        CommunityFilter(),
         FilterEqual("building_no", _l("Building no.")),
         FilterEqual("state", _l("State"), options=STATES),
         FilterEqual("phase", _l("Phase"), options=PHASES),
@@ -341,7 +281,7 @@ class RenovationView(EstateModelView):
         OverduePatrolFilter("next_patrol_due", _l("Patrol overdue"), options=[("1", _l("Yes"))]),
         DateBetweenFilter("planned_start", _l("Planned start")),
         DateBetweenFilter("planned_end", _l("Planned end")),
-        DateBetweenFilter("created_at", _l("Opened")),
+        LocalDateBetweenFilter("created_at", _l("Opened")),
     ]
     column_labels = {
         "room_code": _l("Room"), "permit_no": _l("Permit no."), "applicant": _l("Applicant"),
@@ -384,7 +324,7 @@ class RenovationView(EstateModelView):
     column_formatters_export = {
         "community": lambda v, c, m, n: str(m.community) if m.community else "",
         "state": lambda v, c, m, n: m.state_label, "phase": lambda v, c, m, n: m.phase_label,
-        "deposit": _money, "management_fee": _money, "refund_amount": _money,
+        "deposit": money_cell, "management_fee": money_cell, "refund_amount": money_cell,
         "deductions": lambda v, c, m, n: money_text(m.total_deductions()),
         **{name: (lambda name: lambda v, c, m, n: _date(getattr(m, name)))(name) for name in (
             "planned_start", "planned_end", "started_on", "finished_on", "next_patrol_due")},
@@ -433,19 +373,14 @@ class RenovationView(EstateModelView):
 
     @expose("/edit/", methods=("GET", "POST"))
     def edit_view(self):
-        model = self._load(request.args.get("id"), missing_ok=True)
+        raw_id = str(request.args.get("id", ""))
+        model = self.get_query().filter(pk=raw_id).first() if ObjectId.is_valid(raw_id) else None
         if model is not None and not model.editable_fields():
             flash(_("This file is closed and can no longer be edited."), "error")
             return redirect(self.get_url(".details_view", id=model.pk))
         return super().edit_view()
 
     # ---- details ----
-    def render(self, template, **kwargs):
-        model = kwargs.get("model")
-        if template == self.details_template and model is not None:
-            kwargs.update(self.details_extra(model))
-        return super().render(template, **kwargs)
-
     def details_extra(self, model):
         workflow = [e for e in audit.AuditEntry.objects(collection="renovations", record_id=str(model.pk))
                     .order_by("at") if e.action in ACTION_LABELS or e.action == "create"]
@@ -471,16 +406,6 @@ class RenovationView(EstateModelView):
                 "phases": dict(PHASES), "inspections": dict(INSPECTION_KINDS),
                 "methods": dict(REFUND_METHODS), "actions": ACTION_LABELS}
 
-    # ---- loading (always through the scoped query) ----
-    def _load(self, raw_id, missing_ok=False):
-        if raw_id and ObjectId.is_valid(str(raw_id)):
-            model = self.get_query().filter(pk=raw_id).first()
-            if model is not None:
-                return model
-        if missing_ok:
-            return None
-        abort(404)
-
     def _back(self, model):
         return redirect(self.get_url(".details_view", id=model.pk))
 
@@ -495,7 +420,7 @@ class RenovationView(EstateModelView):
         if name not in STEP_FORMS:
             abort(404)
         self._require(f"action:{name}")
-        model = self._load(request.args.get("id"))
+        model = scoped_or_404(Renovation, request.args.get("id"))
         if request.method == "GET":
             try:  # no form for a step that cannot be taken now; say why instead
                 model.authorize(name, current_user._get_current_object())
@@ -510,7 +435,7 @@ class RenovationView(EstateModelView):
                 outcome = self._perform(name, model, form)
             except DomainError as err:
                 flash(err.message, "error")
-                model = self._load(model.pk)
+                model = scoped_or_404(Renovation, model.pk)
                 if name in ONE_CLICK_STEPS or not model.allows(name, current_user._get_current_object()):
                     return self._back(model)  # e.g. a colleague took the step meanwhile
                 self._prefill(name, model, form)
@@ -583,19 +508,19 @@ class RenovationView(EstateModelView):
                     if RenovationAttachment.objects(renovation=model, patrol_key=patrol.key,
                                                     filename=upload.filename).first():
                         continue  # the same form posted again
-                    model.attach(user, "photo", upload.filename, upload.read(), patrol_key=patrol.key)
+                    model.attach(user, "photo", upload.filename, read_upload(upload, PHOTO_UPLOAD),
+                                 patrol_key=patrol.key)
                     stored += 1
         return str(SUCCESS[name])
 
     @staticmethod
     def _check_photos(uploads):
         """Photos are checked before the patrol is written, so a bad photo records nothing."""
-        from documents.renovations import check_upload
         for upload in uploads or []:
             if upload and upload.filename:
-                data = upload.read()
+                data = read_upload(upload, PHOTO_UPLOAD)
                 upload.seek(0)
-                check_upload(upload.filename, data, photo=True)
+                PHOTO_UPLOAD.check(upload.filename, data)
 
     @action("submit", _l("Submit"), _l("Submit the selected files for approval?"))
     def action_submit(self, ids):
@@ -624,7 +549,7 @@ class RenovationView(EstateModelView):
     @expose("/permit/", methods=("GET", "POST"))
     def permit_view(self):
         self._require("action:issue_permit")
-        model = self._load(request.args.get("id"))
+        model = scoped_or_404(Renovation, request.args.get("id"))
         kind = request.args.get("kind", "")
         if kind not in PERMIT_FIELDS:
             abort(404)
@@ -648,7 +573,7 @@ class RenovationView(EstateModelView):
     @expose("/permit/revoke/", methods=("POST",))
     def revoke_view(self):
         self._require("action:revoke_permit")
-        model = self._load(request.args.get("id"))
+        model = scoped_or_404(Renovation, request.args.get("id"))
         form = RevokeForm()
         if not form.validate():
             flash(_("Give the reason for revoking the permit."), "error")
@@ -663,7 +588,7 @@ class RenovationView(EstateModelView):
     @expose("/violation/rectify/", methods=("POST",))
     def rectify_view(self):
         self._require("action:rectify")
-        model = self._load(request.args.get("id"))
+        model = scoped_or_404(Renovation, request.args.get("id"))
         form = RectifyForm()
         if form.validate():
             try:
@@ -678,15 +603,16 @@ class RenovationView(EstateModelView):
     @expose("/attachment/upload/", methods=("POST",))
     def upload_view(self):
         self._require("action:attach")
-        model = self._load(request.args.get("id"))
+        model = scoped_or_404(Renovation, request.args.get("id"))
         form = UploadForm()
         upload = form.file.data
         if not form.validate() or upload is None or not getattr(upload, "filename", ""):
             flash(_("Choose a file to attach."), "error")
             return self._back(model)
-        data = upload.read(MAX_ATTACHMENT_BYTES + 1)
+        rule = PHOTO_UPLOAD if form.kind.data == "photo" else DOCUMENT_UPLOAD
         try:
-            attachment = model.attach(current_user._get_current_object(), form.kind.data, upload.filename, data)
+            attachment = model.attach(current_user._get_current_object(), form.kind.data, upload.filename,
+                                      read_upload(upload, rule))
             flash(_("%(name)s was attached.", name=attachment.filename), "success")
         except DomainError as err:
             flash(err.message, "error")
@@ -695,10 +621,12 @@ class RenovationView(EstateModelView):
     @expose("/attachment/remove/", methods=("POST",))
     def remove_file_view(self):
         self._require("action:remove_attachment")
-        model = self._load(request.args.get("id"))
+        model = scoped_or_404(Renovation, request.args.get("id"))
         form = RemoveFileForm()
-        attachment = self._attachment(form.attachment.data) if form.validate() else None
-        if attachment is None or attachment.renovation.pk != model.pk:
+        if not form.validate():
+            abort(404)
+        attachment = scoped_or_404(RenovationAttachment, form.attachment.data)
+        if attachment.renovation.pk != model.pk:
             abort(404)
         try:
             model.remove_attachment(current_user._get_current_object(), attachment)
@@ -707,25 +635,12 @@ class RenovationView(EstateModelView):
             flash(err.message, "error")
         return self._back(model)
 
-    @staticmethod
-    def _attachment(raw_id):
-        if not raw_id or not ObjectId.is_valid(str(raw_id)):
-            return None
-        return scope_to_user(RenovationAttachment.objects).filter(pk=raw_id).first()
-
     @expose("/attachment/<attachment_id>")
     def file_view(self, attachment_id):
         """A file of a renovation, only for staff of its community (the scoped query gives 404)."""
         self._require("details")
-        attachment = self._attachment(attachment_id)
-        if attachment is None:
-            abort(404)
-        inline = request.args.get("download") != "1"
-        response = send_file(io.BytesIO(attachment.read()), mimetype=attachment.content_type,
-                             as_attachment=not inline, download_name=attachment.filename)
-        response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'"
-        response.headers["Cache-Control"] = "private, no-store"
-        return response
+        attachment = scoped_or_404(RenovationAttachment, attachment_id)
+        return send_stored_file(attachment, as_attachment=request.args.get("download") == "1")
 
     # ---- printable pages (A4, Chinese or English) ----
     def _print(self, template, **kwargs):
@@ -737,7 +652,7 @@ class RenovationView(EstateModelView):
     @expose("/print/permit/")
     def print_permit(self):
         self._require("details")
-        model = self._load(request.args.get("id"))
+        model = scoped_or_404(Renovation, request.args.get("id"))
         if not model.permit_no:
             flash(_("The permit is issued when the file is approved."), "error")
             return self._back(model)
@@ -746,7 +661,7 @@ class RenovationView(EstateModelView):
     @expose("/print/pass/")
     def print_subpermit(self):
         self._require("details")
-        model = self._load(request.args.get("id"))
+        model = scoped_or_404(Renovation, request.args.get("id"))
         permit = model.permit(request.args.get("key", ""))
         if permit is None:
             abort(404)
@@ -755,7 +670,7 @@ class RenovationView(EstateModelView):
     @expose("/print/receipt/")
     def print_receipt(self):
         self._require("details")
-        model = self._load(request.args.get("id"))
+        model = scoped_or_404(Renovation, request.args.get("id"))
         record = DepositRefund.objects(renovation=model).first()
         if record is None:
             flash(_("There is no refund receipt for this file yet."), "error")

@@ -1,8 +1,7 @@
 """Repair work orders: register, dispatch, arrival, review, completion, sign-off; photos; print."""
 from datetime import date
 
-from bson import ObjectId
-from flask import Response, abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.contrib.mongoengine.filters import FilterEqual
 from flask_babel import force_locale, gettext as _, lazy_gettext as _l
@@ -12,17 +11,17 @@ from wtforms import (DecimalField, FieldList, Form, FormField, MultipleFileField
 from wtforms.fields import DateTimeLocalField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from admin_views.base import ScopedAjaxLoader, choice_label, html_table, masked_phone
-from admin_views.services import (DueFilter, LocalDateBetweenFilter, ServiceRequestView, StepForm,
-                                  TrueFilter, community_filter, due_badge, local_cell, reason_choices,
-                                  state_badge, user_communities)
+from admin_views.base import choice_label, html_table, masked_phone, scoped_or_404, user_communities
+from admin_views.files import read_upload, send_stored_file
+from admin_views.filters import CommunityFilter, LocalDateBetweenFilter, TrueFilter
+from admin_views.services import (CloseForm, DueFilter, ServiceRequestView, StepForm, due_badge, local_cell,
+                                  room_loader, state_badge)
 from app import clock
 from app.permissions import can
 from documents.base import DomainError
 from documents.deadlines import local_text
-from documents.places import Room
-from documents.repairs import (CATEGORIES, LOCATIONS, SOURCES, STATES, URGENCIES, RainDay, Repair,
-                               RepairPhoto, add_photo)
+from documents.repairs import (CATEGORIES, LOCATIONS, PHOTO_UPLOAD, SOURCES, STATES, URGENCIES, RainDay,
+                               Repair, RepairPhoto, add_photo)
 from documents.services import CLOSE_REASONS
 
 AREA = "repairs"
@@ -70,12 +69,6 @@ class SignOffForm(StepForm):
     comment = TextAreaField(_l("Resident's comment"), validators=[Optional(), Length(max=500)])
 
 
-class CloseForm(StepForm):
-    reason = SelectField(_l("Reason for closing"), choices=reason_choices(CLOSE_REASONS),
-                         validators=[DataRequired()])
-    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=500)])
-
-
 class CancelForm(StepForm):
     reason = TextAreaField(_l("Reason for cancelling"), validators=[DataRequired(), Length(max=300)])
 
@@ -114,7 +107,7 @@ class RepairView(ServiceRequestView):
     step_forms = {"dispatch": DispatchForm, "arrive": TimeForm, "start_review": ReviewForm,
                   "back_on_site": TimeForm, "complete": CompleteForm, "sign_off": SignOffForm,
                   "close": CloseForm, "cancel": CancelForm}
-    local_datetime_fields = ("appointment_at",)
+    local_time_fields = ("appointment_at",)
 
     column_list = ["number", "reported_at", "location", "resident_name", "category", "urgency", "state",
                    "technician", "appointment_at", "due_at"]
@@ -170,12 +163,9 @@ class RepairView(ServiceRequestView):
     }
 
     def __init__(self, *args, **kwargs):
-        self.form_ajax_refs = {
-            "room": ScopedAjaxLoader("room", Room, fields=["code"], prefix_fields=["code"], order_by="sort_key",
-                                     placeholder=_l("Type a room code, e.g. 3-2-12")),
-        }
+        self.form_ajax_refs = {"room": room_loader()}
         self.column_filters = [
-            community_filter(),
+            CommunityFilter(),
             FilterEqual("building_no", _l("Building no.")),
             FilterEqual("state", _l("State"), options=STATES),
             FilterEqual("urgency", _l("Urgency"), options=URGENCIES),
@@ -228,7 +218,8 @@ class RepairView(ServiceRequestView):
             if "photos" in form._fields else []
         for upload in files:
             try:
-                add_photo(model, upload.read(), upload.filename, current_user._get_current_object())
+                add_photo(model, read_upload(upload, PHOTO_UPLOAD), upload.filename,
+                          current_user._get_current_object())
             except DomainError as err:
                 flash(err.message, "error")
 
@@ -327,23 +318,17 @@ class RepairView(ServiceRequestView):
             if not upload.filename:
                 continue
             try:
-                add_photo(record, upload.read(), upload.filename, current_user._get_current_object())
+                add_photo(record, read_upload(upload, PHOTO_UPLOAD), upload.filename,
+                          current_user._get_current_object())
             except DomainError as err:
                 flash(err.message, "error")
         return redirect(url_for(".details_view", id=str(record.pk)))
 
     @expose("/photo/<photo_id>")
     def photo_view(self, photo_id):
-        if not can(AREA, "details") or not ObjectId.is_valid(photo_id):
+        if not can(AREA, "details"):
             abort(404)
-        ids = [c.pk for c in user_communities()]
-        photo = RepairPhoto.objects(pk=photo_id, community__in=ids).first()
-        if photo is None or not photo.file:
-            abort(404)
-        response = Response(photo.file.read(), mimetype=photo.content_type)
-        response.headers["Cache-Control"] = "private, max-age=600"
-        response.headers["Content-Disposition"] = "inline"
-        return response
+        return send_stored_file(scoped_or_404(RepairPhoto, photo_id), max_age=600)
 
     # --- printable work order ---
     @expose("/print/")

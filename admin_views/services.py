@@ -1,44 +1,33 @@
-"""What the repair and complaint views share: step pages, row buttons, deadline columns, filters.
+"""What the repair and complaint views share: step pages, row buttons, deadline columns and filter.
 
 A *step* is a document transition with a small form: GET shows the form (pre-filled), POST
 applies it through the document method (which checks role, state and data, and writes
 conditionally). Row buttons show only the steps the user's role allows in the row's state.
 """
-from datetime import datetime
-
-from bson import ObjectId
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.contrib.mongoengine.filters import BaseMongoEngineFilter
 from flask_admin.helpers import get_redirect_target
-from flask_admin.model import filters as base_filters
 from flask_admin.model.template import BaseListRowAction, EditRowAction
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
-from wtforms import DateTimeLocalField
+from wtforms import DateTimeLocalField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
 
-from admin_views.base import EstateModelView, scope_to_user
+from admin_views.base import (CommunityFormMixin, EstateModelView, ScopedAjaxLoader, scoped_or_404,
+                              show_refusal, user_communities)
 from app import clock
 from app.permissions import can
 from documents.base import DomainError
-from documents.deadlines import (DUE_FILTERS, due_query, due_status, local_range_query, local_text,
-                                 to_local, to_utc, zone_of)
-from documents.places import Community
-from documents.services import step_label
+from documents.deadlines import DUE_FILTERS, due_query, due_status, local_text, to_local, to_utc, zone_of
+from documents.places import Room
+from documents.services import CLOSE_REASONS, step_label
 from documents.visits import Visit
 
 DUE_OPTIONS = [("overdue", _l("Overdue")), ("today", _l("Due today")), ("week", _l("Due this week"))]
 BADGES = {"late": "badge-danger", "soon": "badge-warning", "due": "badge-light border"}
-
-
-def user_communities():
-    return list(scope_to_user(Community.objects))
-
-
-def community_options():
-    return [(str(c.pk), str(c)) for c in user_communities()]
 
 
 # --- filters ---
@@ -57,50 +46,6 @@ class DueFilter(BaseMongoEngineFilter):
 
     def operation(self):
         return _l("is")
-
-
-class ReferenceFilter(BaseMongoEngineFilter):
-    """Equality on a reference, with a per-request list of allowed choices (ids are checked)."""
-
-    def validate(self, value):
-        return ObjectId.is_valid(str(value))
-
-    def apply(self, query, value):
-        return query.filter(**{self.column: ObjectId(str(value))})
-
-    def operation(self):
-        return _l("equals")
-
-
-class LocalDateBetweenFilter(BaseMongoEngineFilter, base_filters.BaseDateBetweenFilter):
-    """A date range meaning local calendar days of each community (not UTC days)."""
-
-    def __init__(self, column, name):
-        super().__init__(column, name, data_type="daterangepicker")
-
-    def apply(self, query, value):
-        start, end = value
-        return query.filter(local_range_query(self.column, user_communities(), start, end))
-
-
-class TrueFilter(BaseMongoEngineFilter):
-    """A flag that is set (e.g. late arrival)."""
-
-    def __init__(self, column, name):
-        super().__init__(column, name, options=[("1", _l("Yes"))])
-
-    def validate(self, value):
-        return value == "1"
-
-    def apply(self, query, value):
-        return query.filter(**{self.column: True})
-
-    def operation(self):
-        return _l("is")
-
-
-def community_filter():
-    return ReferenceFilter("community", _l("Community"), options=community_options)
 
 
 def handler_options():
@@ -183,38 +128,7 @@ def household_row_actions(view):
 
 # --- the shared model view ---
 
-class LocalTimesMixin:
-    """Datetime form fields are typed in the community's local time and stored in UTC."""
-
-    local_datetime_fields: tuple = ()
-
-    def _zone_for(self, model=None, form=None):
-        community = getattr(model, "community", None)
-        if community is None and form is not None and "community" in form._fields:
-            community = form.community.data
-        if community is None:
-            communities = user_communities()
-            community = communities[0] if communities else None
-        return zone_of(community)
-
-    def _show_local(self, form, model):
-        zone = self._zone_for(model, form)
-        for name in self.local_datetime_fields:
-            field = form._fields.get(name)
-            value = getattr(model, name, None) if model is not None else None
-            if field is not None and value is not None and request.method == "GET":
-                field.data = to_local(value, zone).replace(tzinfo=None)
-        return form
-
-    def _store_utc(self, model):
-        zone = zone_of(model.community)
-        for name in self.local_datetime_fields:
-            value = getattr(model, name, None)
-            if isinstance(value, datetime):
-                setattr(model, name, to_utc(value, zone))
-
-
-class ServiceRequestView(LocalTimesMixin, EstateModelView):
+class ServiceRequestView(CommunityFormMixin, EstateModelView):
     list_template = "services/list.html"
     details_template = "services/details.html"
     can_view_details = True
@@ -235,21 +149,10 @@ class ServiceRequestView(LocalTimesMixin, EstateModelView):
         return actions
 
     # --- registration / edit forms ---
-    def create_form(self, obj=None):
-        form = super().create_form(obj)
-        if "community" in form._fields and form.community.data is None:
-            communities = user_communities()
-            if len(communities) >= 1:
-                form.community.data = communities[0]
-        return form
-
-    def edit_form(self, obj=None):
-        return self._show_local(super().edit_form(obj), obj)
-
     def on_model_change(self, form, model, is_created):
         if model.room is not None:
             model.community = model.room.community
-        self._store_utc(model)
+        self.store_local_times(model)
         if is_created:
             model.registered_by = current_user._get_current_object()
         elif not model.is_open:
@@ -275,12 +178,7 @@ class ServiceRequestView(LocalTimesMixin, EstateModelView):
 
     # --- steps ---
     def _record_or_404(self, raw_id):
-        if not raw_id or not ObjectId.is_valid(str(raw_id)):
-            abort(404)
-        record = self.get_query().filter(pk=raw_id).first()
-        if record is None:
-            abort(404)
-        return record
+        return scoped_or_404(self.model, raw_id)
 
     @expose("/step/<step>/", methods=("GET", "POST"))
     def step_view(self, step):
@@ -297,10 +195,7 @@ class ServiceRequestView(LocalTimesMixin, EstateModelView):
             try:
                 self.apply_step(step, form, record, current_user._get_current_object())
             except DomainError as err:
-                target = form._fields.get(err.field) if err.field else None
-                if target is not None:
-                    target.errors = list(target.errors or []) + [err.message]
-                flash(err.message, "error")
+                show_refusal(form, err)
             else:
                 flash(_("%(step)s: %(number)s is now %(state)s.", step=step_label(step),
                         number=record.number, state=record.state_label()), "success")
@@ -330,12 +225,6 @@ class ServiceRequestView(LocalTimesMixin, EstateModelView):
         return []
 
     # --- details page extras ---
-    def render(self, template, **kwargs):
-        model = kwargs.get("model")
-        if template == self.details_template and model is not None:
-            kwargs.update(self.details_extra(model))
-        return super().render(template, **kwargs)
-
     def details_extra(self, model):
         steps = [(s, step_label(s)) for s in model.allowed_steps(current_user) if s in self.step_forms]
         return {
@@ -352,3 +241,16 @@ class StepForm(FlaskForm):
 
 def reason_choices(choices):
     return [("", "—")] + [(k, str(v)) for k, v in choices]
+
+
+class CloseForm(StepForm):
+    """Closing a repair or a complaint: one of the common reasons, and a note."""
+    reason = SelectField(_l("Reason for closing"), choices=reason_choices(CLOSE_REASONS),
+                         validators=[DataRequired()])
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=500)])
+
+
+def room_loader():
+    """The scoped room lookup of a registration form (type the start of a room code)."""
+    return ScopedAjaxLoader("room", Room, fields=["code"], prefix_fields=["code"], order_by="sort_key",
+                            placeholder=_l("Type a room code, e.g. 3-2-12"))

@@ -1,7 +1,6 @@
 """Visit log: the "Log visit" form (from repair, complaint and archive rows) and the visit list."""
 import secrets
 
-from bson import ObjectId
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.contrib.mongoengine.filters import FilterEqual
@@ -13,9 +12,9 @@ from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAre
 from wtforms.fields import DateTimeLocalField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from admin_views.base import EstateModelView, add_row_actions, choice_label, scope_to_user
-from admin_views.services import (LocalDateBetweenFilter, TrueFilter, community_filter,
-                                  household_row_actions, local_cell)
+from admin_views.base import EstateModelView, add_row_actions, choice_label, scoped_or_404, show_refusal
+from admin_views.filters import CommunityFilter, LocalDateBetweenFilter, TrueFilter
+from admin_views.services import household_row_actions, local_cell
 from app import clock
 from app.permissions import can
 from documents.base import DomainError
@@ -81,7 +80,7 @@ class VisitView(EstateModelView):
 
     def __init__(self, *args, **kwargs):
         self.column_filters = [
-            community_filter(),
+            CommunityFilter(),
             FilterEqual("building_no", _l("Building no.")),
             FilterEqual("kind", _l("Type"), options=KINDS),
             FilterEqual("target", _l("Visit to"), options=TARGETS),
@@ -110,15 +109,12 @@ class VisitView(EstateModelView):
     })
 
     def _target_or_404(self, kind, raw_id):
-        if kind not in TARGET_MODELS or not raw_id or not ObjectId.is_valid(str(raw_id)):
+        if kind not in TARGET_MODELS:
             abort(404)
         model, area, _endpoint = TARGET_MODELS[kind]
         if not can(area, "list"):
             abort(403)
-        target = scope_to_user(model.objects, model).filter(pk=raw_id).first()
-        if target is None:
-            abort(404)
-        return target
+        return scoped_or_404(model, raw_id)
 
     @expose("/log/", methods=("GET", "POST"))
     def log_view(self):
@@ -147,10 +143,7 @@ class VisitView(EstateModelView):
                           follow_up_kind=form.follow_up_kind.data or None,
                           follow_up_note=(form.follow_up_note.data or "").strip() or None)
             except DomainError as err:
-                field = form._fields.get(err.field) if err.field else None
-                if field is not None:
-                    field.errors = list(field.errors or []) + [err.message]
-                flash(err.message, "error")
+                show_refusal(form, err)
             else:
                 label = getattr(target, "number", None) or str(target)
                 flash(_("Visit logged: %(record)s.", record=label), "success")

@@ -4,9 +4,9 @@
 written in one language only still reads in both UIs. Used by events and notices.
 """
 from datetime import datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-DEFAULT_ZONE = "Asia/Shanghai"
+from documents import deadlines
+from documents.deadlines import zone_of
 
 
 def is_english(language: str | None) -> bool:
@@ -42,25 +42,18 @@ class BilingualText:
         return self.text("title")
 
 
-# --- community time zone: stored naive UTC, shown and typed in the community's zone ---
-
-def zone_of(community) -> ZoneInfo:
-    name = getattr(community, "timezone", None) or DEFAULT_ZONE
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo(DEFAULT_ZONE)
-
+# --- times of events and notices: naive UTC stored, naive wall-clock time of the community shown ---
+# (the zone rules themselves are documents/deadlines.py's; these take the community, not its zone)
 
 def to_local(value: datetime | None, community) -> datetime | None:
     """Naive UTC -> naive wall-clock time of the community."""
     if value is None:
         return None
-    return value.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone_of(community)).replace(tzinfo=None)
+    return deadlines.to_local(value, zone_of(community)).replace(tzinfo=None)
 
 
 def to_utc(value: datetime | None, community) -> datetime | None:
     """Naive wall-clock time of the community -> naive UTC (as stored)."""
     if value is None:
         return None
-    return value.replace(tzinfo=zone_of(community)).astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+    return deadlines.to_utc(value, zone_of(community))

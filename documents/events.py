@@ -22,7 +22,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from bson import ObjectId
 from flask_babel import gettext, lazy_gettext as _l
-from mongoengine import (BooleanField, DateTimeField, Decimal128Field, FileField, IntField, ListField,
+from mongoengine import (BooleanField, DateTimeField, FileField, IntField, ListField,
                          Q, ReferenceField, StringField, ValidationError)
 from mongoengine.errors import NotUniqueError
 
@@ -31,6 +31,8 @@ from app.permissions import can
 from documents import audit, timeline
 from documents.base import CommunityOwned, DomainError, PermissionDenied, Versioned
 from documents.bilingual import BilingualText, current_language, pick, to_local
+from documents.files import GIF, JPEG, MB, PNG, WEBP, UploadRule, store
+from documents.money import ZERO, MoneyField, to_money
 from documents.validators import normalise_phone, validate_mobile
 
 AREA = "events"
@@ -58,11 +60,13 @@ CONTENT_FIELDS = ("plan", "title_zh", "title_en", "description_zh", "description
                   "start", "end", "venue", "place", "capacity", "budget", "organiser",
                   "target_buildings", "community")
 MAX_PEOPLE_PER_SIGNUP = 20
-PHOTO_MAX_BYTES = 8 * 1024 * 1024
+PHOTO_UPLOAD = UploadRule(types=frozenset({JPEG, PNG, WEBP, GIF}), max_bytes=8 * MB, field="photo",
+                          refused=_l("This file is not a picture that can be read."),
+                          empty=_l("Please choose a picture."), default_name="photo")
 PHOTO_MAX_PIXELS = 40_000_000
-PHOTO_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif"}
+#: Pillow's format names of the accepted types
+PHOTO_FORMATS = {"JPEG": JPEG, "PNG": PNG, "WEBP": WEBP, "GIF": GIF}
 THUMBNAIL_SIZE = (320, 320)
-CENT = Decimal("0.01")
 
 audit.register_action_labels({
     "submit": _l("Submitted"), "approve": _l("Approved"), "reject": _l("Rejected"),
@@ -85,13 +89,6 @@ def require(action: str, user):
     if not can(AREA, f"action:{action}", user):
         raise PermissionDenied(gettext("Your role does not allow this: %(action)s.",
                                        action=audit.action_label(action)))
-
-
-def money(value) -> Decimal | None:
-    """Exact amount rounded to cents (money is never a float)."""
-    if value is None or value == "":
-        return None
-    return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def changed_by_someone_else():
@@ -144,7 +141,7 @@ class AnnualPlan(BilingualText, CommunityOwned, Versioned):
     title_en = StringField(max_length=160, verbose_name=_l("Title (English)"))
     goals_zh = StringField(max_length=5000, verbose_name=_l("Goals (Chinese)"))
     goals_en = StringField(max_length=5000, verbose_name=_l("Goals (English)"))
-    budget = Decimal128Field(min_value=0, required=True, verbose_name=_l("Budget (yuan)"))
+    budget = MoneyField(required=True, verbose_name=_l("Budget (yuan)"))
     state = StringField(choices=PLAN_STATES, default="draft", verbose_name=_l("State"))
     rejection_reason = StringField(max_length=500, verbose_name=_l("Reason for rejection"))
     submitted_at = DateTimeField(verbose_name=_l("Submitted at"))
@@ -163,7 +160,7 @@ class AnnualPlan(BilingualText, CommunityOwned, Versioned):
         if not (self.title_zh or "").strip() and not (self.title_en or "").strip():
             raise ValidationError(errors={"title_zh": ValidationError(
                 gettext("Give a title in Chinese or in English."))})
-        self.budget = money(self.budget)
+        self.budget = to_money(self.budget)
         if self.pk is not None and self.state in ("submitted", "approved"):
             stored = AnnualPlan.objects(pk=self.pk).first()
             if stored and (stored.budget != self.budget or stored.year != self.year):
@@ -175,10 +172,8 @@ class AnnualPlan(BilingualText, CommunityOwned, Versioned):
 
     def planned_total(self) -> Decimal:
         """Sum of the budgets of the plan's events that still count (not rejected or cancelled)."""
-        total = Decimal("0.00")
-        for event in Event.objects(plan=self, state__nin=["rejected", "cancelled"]).only("budget"):
-            total += money(event.budget) or Decimal("0.00")
-        return total
+        events = Event.objects(plan=self, state__nin=["rejected", "cancelled"]).only("budget")
+        return sum((to_money(event.budget) or ZERO for event in events), ZERO)
 
     def submit(self, user):
         """Submit the plan with all its draft events for approval."""
@@ -187,10 +182,10 @@ class AnnualPlan(BilingualText, CommunityOwned, Versioned):
         if not drafts and not Event.objects(plan=self, state="submitted").first():
             raise DomainError(gettext("The plan has no events to submit."))
         total = self.planned_total()
-        if total > money(self.budget):
+        if total > to_money(self.budget):
             raise DomainError(gettext("The events' budgets add up to %(total)s yuan, more than the "
                                       "plan's budget of %(budget)s yuan.",
-                                      total=total, budget=money(self.budget)))
+                                      total=total, budget=to_money(self.budget)))
         _transition(self, "submit", "submitted", user, ("draft", "rejected"),
                     extra={"submitted_at": clock.now(), "rejection_reason": None})
         for event in drafts:
@@ -373,7 +368,7 @@ class Event(BilingualText, CommunityOwned, Versioned):
     venue = ReferenceField(Venue, verbose_name=_l("Venue"))
     place = StringField(max_length=120, verbose_name=_l("Other place"))
     capacity = IntField(required=True, min_value=1, max_value=10000, verbose_name=_l("Capacity (people)"))
-    budget = Decimal128Field(min_value=0, verbose_name=_l("Budget (yuan)"))
+    budget = MoneyField(verbose_name=_l("Budget (yuan)"))
     organiser = StringField(max_length=100, verbose_name=_l("Organiser"))
     target_buildings = ListField(ReferenceField("Building"), verbose_name=_l("Target buildings"))
     state = StringField(choices=EVENT_STATES, default="draft", verbose_name=_l("State"))
@@ -433,7 +428,7 @@ class Event(BilingualText, CommunityOwned, Versioned):
             errors["title_zh"] = ValidationError(gettext("Give a title in Chinese or in English."))
         if self.start and self.end and self.end <= self.start:
             errors["end"] = ValidationError(gettext("The end must be after the start."))
-        self.budget = money(self.budget)
+        self.budget = to_money(self.budget)
         if not _same_community(self.plan, self.community):
             errors["plan"] = ValidationError(gettext("The plan belongs to another community."))
         elif self.plan is not None and self.start and to_local(self.start, self.community).year != self.plan.year:
@@ -681,12 +676,13 @@ class Event(BilingualText, CommunityOwned, Versioned):
     def add_photo(self, user, data: bytes, caption: str = "", filename: str = "") -> "EventPhoto":
         """Store an uploaded picture and its thumbnail in GridFS (only real images are accepted)."""
         self._check_records_open(user)
+        name, _sniffed = PHOTO_UPLOAD.check(filename, data)
         image_type, size, thumbnail = make_thumbnail(data)
         photo = EventPhoto(community=self.community, event=self, caption=(caption or "")[:200],
-                           filename=(filename or "")[:120], content_type=image_type, width=size[0],
+                           filename=name, content_type=image_type, width=size[0],
                            height=size[1], uploaded_by=user, uploaded_at=clock.now())
-        photo.image.put(data, content_type=image_type)
-        photo.thumbnail.put(thumbnail, content_type="image/jpeg")
+        store(photo.image, data, image_type, name)
+        store(photo.thumbnail, thumbnail, JPEG)
         photo.save()
         audit.record("add_photo", self, note=photo.caption or photo.filename, actor=user)
         return photo
@@ -712,7 +708,7 @@ def _value(doc, name):
     if isinstance(value, str):
         return value.strip() or None
     if isinstance(value, Decimal):
-        return money(value)
+        return to_money(value)
     return value
 
 
@@ -724,14 +720,13 @@ def _household_phone(household) -> str:
 
 
 def make_thumbnail(data: bytes):
-    """(content type, (width, height), JPEG thumbnail bytes) of an uploaded image, or DomainError."""
+    """(content type, (width, height), JPEG thumbnail bytes) of an image that passed PHOTO_UPLOAD.
+
+    Pillow reads it fully: a picture that only starts like one, or is too large once unpacked
+    (a decompression bomb), is refused here.
+    """
     from PIL import Image, ImageOps, UnidentifiedImageError
 
-    if not data:
-        raise DomainError(gettext("Please choose a picture."), field="photo")
-    if len(data) > PHOTO_MAX_BYTES:
-        raise DomainError(gettext("The picture is larger than %(n)d MB.", n=PHOTO_MAX_BYTES // 1024 // 1024),
-                          field="photo")
     try:
         with Image.open(io.BytesIO(data)) as probe:
             image_format = probe.format

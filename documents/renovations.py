@@ -13,15 +13,13 @@ involved, on the version), so a double click or two colleagues at once apply a s
           -> deposit refunded (one DepositRefund, unique per file) -> archived
 """
 import hashlib
-import os
 import re
 import uuid
-from datetime import date, datetime, timedelta, timezone
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from flask_babel import gettext, lazy_gettext as _l
-from mongoengine import (BooleanField, DateField, DateTimeField, Decimal128Field, Document,
+from mongoengine import (BooleanField, DateField, DateTimeField, Document,
                          EmbeddedDocument, EmbeddedDocumentField, EmbeddedDocumentListField,
                          FileField, IntField, ReferenceField, StringField,
                          ValidationError)
@@ -31,13 +29,14 @@ from app import clock
 from app.permissions import PERMISSIONS, can
 from documents import audit, timeline
 from documents.base import CommunityOwned, DomainError, PermissionDenied, Versioned
+from documents.deadlines import local_date, to_utc, zone_of
+from documents.files import JPEG, MB, PDF, PNG, UploadRule, read_stored, store
+from documents.money import MoneyField, money_text, to_money
 from documents.places import Room
 from documents.residents import Household
 from documents.validators import id_card_problem, normalise_phone, validate_mobile
 
 AREA = "renovations"
-CENT = Decimal("0.01")
-MAX_AMOUNT = Decimal("10000000")
 
 # --- vocabularies -----------------------------------------------------------------------------
 
@@ -76,16 +75,14 @@ ATTACHMENT_KINDS = [
     ("other", _l("Other document")),
 ]
 REQUIRED_DOCUMENTS = ("licence", "qualification", "worker_ids")
-MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
-#: content sniffed from the first bytes -> (mime type, file extension); the name is never trusted
-FILE_SIGNATURES = [
-    (b"%PDF-", "application/pdf", ".pdf"),
-    (b"\xff\xd8\xff", "image/jpeg", ".jpg"),
-    (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
-]
-ALLOWED_EXTENSIONS = {".pdf": "application/pdf", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
-                      ".png": "image/png"}
-PHOTO_TYPES = {"image/jpeg", "image/png"}
+MAX_ATTACHMENT_BYTES = 10 * MB
+#: a contractor's documents are kept for printing: the content decides, and the name must fit it
+DOCUMENT_UPLOAD = UploadRule(
+    types=frozenset({PDF, JPEG, PNG}), max_bytes=MAX_ATTACHMENT_BYTES, same_extension=True,
+    refused=_l("%(name)s is not accepted: only PDF, JPEG or PNG files can be attached."))
+PHOTO_UPLOAD = UploadRule(
+    types=frozenset({JPEG, PNG}), max_bytes=MAX_ATTACHMENT_BYTES, same_extension=True,
+    refused=_l("%(name)s is not accepted: photos must be JPEG or PNG images."))
 
 VIOLATION_TYPES = [
     ("structure", _l("Unauthorised change to structure or load-bearing walls")),
@@ -156,69 +153,6 @@ def new_key() -> str:
     return uuid.uuid4().hex[:12]
 
 
-# --- money ------------------------------------------------------------------------------------
-
-def to_money(value) -> Decimal | None:
-    """An exact amount in yuan with two decimals; floats are refused (they are not exact)."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, float):
-        raise DomainError(gettext("Amounts must be given exactly, not as a floating-point number."))
-    if hasattr(value, "to_decimal"):
-        value = value.to_decimal()
-    try:
-        amount = Decimal(str(value).strip().replace(",", "").replace("¥", ""))
-    except InvalidOperation:
-        raise DomainError(gettext("Not an amount: %(value)s", value=value))
-    if not amount.is_finite():
-        raise DomainError(gettext("Not an amount: %(value)s", value=value))
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-class MoneyField(Decimal128Field):
-    """Exact money: a Decimal with two places in Python, a Decimal128 in MongoDB (never a float).
-
-    Amounts are stored and compared exactly on MongoDB, mongomock and litemongo; the embedded
-    stores cannot range-query or sort Decimal128, so money columns are not sortable in lists.
-    """
-
-    def __init__(self, min_value=Decimal("0"), max_value=MAX_AMOUNT, **kwargs):
-        super().__init__(min_value=min_value, max_value=max_value, **kwargs)
-
-    def to_mongo(self, value):
-        if value is None:
-            return None
-        if not isinstance(value, Decimal) and not hasattr(value, "to_decimal"):
-            value = Decimal(str(value))
-        if hasattr(value, "to_decimal"):
-            value = value.to_decimal()
-        return super().to_mongo(value.quantize(CENT, rounding=ROUND_HALF_UP))
-
-    def validate(self, value):
-        try:
-            amount = to_money(value)
-        except DomainError as err:
-            self.error(str(err))
-            return
-        if amount is not None and self.min_value is not None and amount < self.min_value:
-            self.error(gettext("The amount cannot be negative."))
-        if amount is not None and self.max_value is not None and amount > self.max_value:
-            self.error(gettext("The amount is too large."))
-
-    def to_form_field(self, model, kwargs):
-        """Flask-Admin: a decimal input with two places (used by its converter automatically)."""
-        from wtforms import DecimalField
-        from wtforms.validators import NumberRange
-        kwargs["places"] = 2
-        kwargs["validators"].append(NumberRange(min=0, max=float(MAX_AMOUNT)))
-        return DecimalField(**kwargs)
-
-
-def money_text(value) -> str:
-    amount = to_money(value) if value is not None else Decimal("0.00")
-    return f"{amount:,.2f}"
-
-
 # --- small validators ---------------------------------------------------------------------------
 
 USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -259,14 +193,7 @@ def validate_worker_id(value):
 
 def local_today(community) -> date:
     """Today in the community's time zone (the clock is naive UTC)."""
-    tz = ZoneInfo(getattr(community, "timezone", None) or "Asia/Shanghai")
-    return clock.now().replace(tzinfo=timezone.utc).astimezone(tz).date()
-
-
-def local_to_utc(community, value: datetime) -> datetime:
-    """A wall-clock time entered in the community's zone -> naive UTC for storage."""
-    tz = ZoneInfo(getattr(community, "timezone", None) or "Asia/Shanghai")
-    return value.replace(tzinfo=tz).astimezone(timezone.utc).replace(tzinfo=None)
+    return local_date(clock.now(), zone_of(community))
 
 
 def next_patrol_due(phase, phase_since, last_patrol_on, installation_on=None):
@@ -983,8 +910,8 @@ class Renovation(CommunityOwned, Versioned):
                 raise DomainError(gettext("Describe the fire precautions (extinguisher, fire watch, "
                                           "combustibles removed…)."), field="fire_precautions")
             permit.location = (data.get("location") or "").strip() or None
-            permit.starts_at = local_to_utc(self.community, starts)
-            permit.ends_at = local_to_utc(self.community, ends)
+            permit.starts_at = to_utc(starts, zone_of(self.community))
+            permit.ends_at = to_utc(ends, zone_of(self.community))
             permit.valid_from, permit.valid_to = starts.date(), ends.date()
             permit.fire_precautions, permit.fire_watch = precautions, (data.get("fire_watch") or "").strip() or None
             permit.approver_name = user.display_name
@@ -1124,12 +1051,12 @@ class Renovation(CommunityOwned, Versioned):
         self.require_state("attach")
         if kind not in dict(ATTACHMENT_KINDS):
             raise DomainError(gettext("Choose what kind of document this is."), field="kind")
-        name, content_type = check_upload(filename, data, photo=(kind == "photo"))
+        name, content_type = (PHOTO_UPLOAD if kind == "photo" else DOCUMENT_UPLOAD).check(filename, data)
         attachment = RenovationAttachment(
             community=self.community, renovation=self, kind=kind, filename=name, content_type=content_type,
             size=len(data), sha256=hashlib.sha256(data).hexdigest(), patrol_key=patrol_key,
             uploaded_at=clock.now(), uploaded_by=user, uploaded_by_name=user.display_name)
-        attachment.file.put(data, content_type=content_type, filename=name)
+        store(attachment.file, data, content_type, name)
         attachment.save()
         audit.record("attach", self, note=f"{dict(ATTACHMENT_KINDS)[kind]}: {name}", actor=user)
         return attachment
@@ -1178,27 +1105,6 @@ TRANSITIONS = {
 }
 
 
-def check_upload(filename: str, data: bytes, photo: bool = False) -> tuple[str, str]:
-    """(safe file name, sniffed content type) or DomainError. The content decides, not the name."""
-    name = os.path.basename((filename or "").replace("\\", "/"))
-    name = re.sub(r"[\x00-\x1f\x7f\"<>]", "", name).strip()[:120] or "file"
-    if not data:
-        raise DomainError(gettext("%(name)s is empty.", name=name), field="file")
-    if len(data) > MAX_ATTACHMENT_BYTES:
-        raise DomainError(gettext("%(name)s is larger than the limit of %(mb)d MB.", name=name,
-                                  mb=MAX_ATTACHMENT_BYTES // (1024 * 1024)), field="file")
-    sniffed = next(((mime, ext) for magic, mime, ext in FILE_SIGNATURES if data.startswith(magic)), None)
-    ext = os.path.splitext(name)[1].lower()
-    allowed = PHOTO_TYPES if photo else set(ALLOWED_EXTENSIONS.values())
-    if sniffed is None or sniffed[0] not in allowed or ALLOWED_EXTENSIONS.get(ext) != sniffed[0]:
-        if photo:
-            raise DomainError(gettext("%(name)s is not accepted: photos must be JPEG or PNG images.",
-                                      name=name), field="file")
-        raise DomainError(gettext("%(name)s is not accepted: only PDF, JPEG or PNG files can be attached.",
-                                  name=name), field="file")
-    return name, sniffed[0]
-
-
 class RenovationAttachment(CommunityOwned):
     """A contractor's document or a photo of a renovation file, kept in GridFS."""
     renovation = ReferenceField(Renovation, required=True, verbose_name=_l("Renovation file"))
@@ -1220,8 +1126,7 @@ class RenovationAttachment(CommunityOwned):
         return self.filename or ""
 
     def read(self) -> bytes:
-        self.file.seek(0)
-        return self.file.read()
+        return read_stored(self.file)
 
 
 class DepositRefund(CommunityOwned):

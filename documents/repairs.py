@@ -6,7 +6,7 @@ reported -> dispatched -> arrived (late if over 15 min after the appointment)
 Return visit due: urgent 24 h after completion, ordinary 7 days, leak on the first rain after it.
 """
 from datetime import timedelta
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask_babel import gettext, lazy_gettext as _l
 from mongoengine import (BooleanField, DateField, DateTimeField, EmbeddedDocument,
@@ -19,6 +19,8 @@ from app import clock
 from app.permissions import can
 from documents import audit, timeline
 from documents.base import CommunityOwned, DomainError
+from documents.files import GIF, JPEG, MB, PNG, WEBP, UploadRule, store
+from documents.money import ZERO, MoneyField, to_money
 from documents.deadlines import add_local_days, end_of_local_day, local_date, zone_of
 from documents.services import ServiceRequest, actor_owns, register_steps, validate_satisfaction
 
@@ -42,21 +44,6 @@ ARRIVAL_GRACE = timedelta(minutes=15)
 REVIEW_RETURN = timedelta(minutes=30)
 URGENT_VISIT = timedelta(hours=24)
 ORDINARY_VISIT_DAYS = 7
-CENT = Decimal("0.01")
-
-
-def money(value) -> Decimal:
-    """An exact amount rounded to the cent (half up, as on a paper receipt)."""
-    if value is None or value == "":
-        return Decimal("0.00")
-    if isinstance(value, float):
-        raise TypeError("money is never a float")  # a programming error, not a user's
-    try:
-        amount = value if isinstance(value, Decimal) else Decimal(str(value).strip())
-    except InvalidOperation:
-        raise DomainError(gettext("Not an amount: %(value)s", value=value))
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
-
 
 class MaterialLine(EmbeddedDocument):
     """One material used: shown to the resident, charged at the office."""
@@ -64,12 +51,11 @@ class MaterialLine(EmbeddedDocument):
     spec = StringField(max_length=60, verbose_name=_l("Specification"))
     model = StringField(max_length=60, verbose_name=_l("Model"))
     quantity = Decimal128Field(required=True, min_value=Decimal("0.001"), verbose_name=_l("Quantity"))
-    unit_price = Decimal128Field(required=True, min_value=Decimal("0"), precision=2,
-                                 verbose_name=_l("Unit price"))
+    unit_price = MoneyField(required=True, verbose_name=_l("Unit price"))
 
     @property
     def line_total(self) -> Decimal:
-        return money(Decimal(self.quantity) * Decimal(self.unit_price))
+        return to_money(Decimal(self.quantity) * Decimal(self.unit_price))
 
 
 class Repair(ServiceRequest):
@@ -111,9 +97,9 @@ class Repair(ServiceRequest):
     # completion
     work_done = StringField(max_length=1000, verbose_name=_l("Work done"))
     materials = EmbeddedDocumentListField(MaterialLine, verbose_name=_l("Materials"))
-    labour = Decimal128Field(min_value=Decimal("0"), precision=2, verbose_name=_l("Labour"))
-    materials_total = Decimal128Field(precision=2, verbose_name=_l("Materials total"))
-    total = Decimal128Field(precision=2, verbose_name=_l("Total charge"))
+    labour = MoneyField(verbose_name=_l("Labour"))
+    materials_total = MoneyField(verbose_name=_l("Materials total"))
+    total = MoneyField(verbose_name=_l("Total charge"))
     completed_at = DateTimeField(verbose_name=_l("Completed on"))
     # sign-off
     signed_by = StringField(max_length=60, verbose_name=_l("Signed by"))
@@ -171,10 +157,9 @@ class Repair(ServiceRequest):
         if self.completed_at is None and not self.materials and self.labour is None:
             self.materials_total = self.total = None   # nothing charged before the work is done
             return
-        lines = [money(Decimal(m.quantity) * Decimal(m.unit_price)) for m in self.materials or []]
-        self.materials_total = sum(lines, Decimal("0.00"))
-        self.labour = money(self.labour) if self.labour is not None else None
-        self.total = self.materials_total + (self.labour or Decimal("0.00"))
+        self.materials_total = sum((m.line_total for m in self.materials or []), ZERO)
+        self.labour = to_money(self.labour)
+        self.total = self.materials_total + (self.labour or ZERO)
 
     def visit_due_after(self, completed_at):
         """Urgent: 24 h; ordinary: 7 local days; leak: None (due on the next first-rain day)."""
@@ -243,11 +228,11 @@ class Repair(ServiceRequest):
             if line.quantity is not None:
                 line.quantity = Decimal(str(line.quantity))
             if line.unit_price is not None:
-                line.unit_price = money(line.unit_price)
+                line.unit_price = to_money(line.unit_price)
             lines.append(line)
         return self._advance("complete", actor, "completed", {
             "work_done": work_done.strip(), "materials": lines,
-            "labour": money(labour) if labour not in (None, "") else Decimal("0.00"),
+            "labour": to_money(labour) or ZERO,
             "completed_at": clock.now()})
 
     def sign_off(self, actor, signed_by: str = "", satisfaction=None, comment: str = ""):
@@ -347,32 +332,19 @@ class RepairPhoto(CommunityOwned):
         return self.filename or ""
 
 
-PHOTO_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png", b"GIF8": "image/gif"}
-MAX_PHOTO_BYTES = 5 * 1024 * 1024
 MAX_PHOTOS = 10
-
-
-def photo_type(data: bytes) -> str | None:
-    """The image type from the file's first bytes (the browser's claimed type is not trusted)."""
-    for magic, kind in PHOTO_TYPES.items():
-        if data.startswith(magic):
-            return kind
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    return None
+PHOTO_UPLOAD = UploadRule(types=frozenset({JPEG, PNG, GIF, WEBP}), max_bytes=5 * MB, field=None,
+                          refused=_l("%(name)s is not a JPEG, PNG, GIF or WebP picture."),
+                          default_name="photo")
 
 
 def add_photo(repair, data: bytes, filename: str, actor) -> RepairPhoto:
-    kind = photo_type(data or b"")
-    if kind is None:
-        raise DomainError(gettext("%(name)s is not a JPEG, PNG, GIF or WebP picture.", name=filename))
-    if len(data) > MAX_PHOTO_BYTES:
-        raise DomainError(gettext("%(name)s is larger than 5 MB.", name=filename))
+    name, kind = PHOTO_UPLOAD.check(filename, data)
     if RepairPhoto.objects(repair=repair).count() >= MAX_PHOTOS:
         raise DomainError(gettext("A work order holds at most %(n)d photos.", n=MAX_PHOTOS))
-    photo = RepairPhoto(community=repair.community, repair=repair, filename=(filename or "photo")[:120],
+    photo = RepairPhoto(community=repair.community, repair=repair, filename=name,
                         content_type=kind, uploaded_by=actor, uploaded_at=clock.now())
-    photo.file.put(data, content_type=kind, filename=photo.filename)
+    store(photo.file, data, kind, name)
     photo.save()
     audit.record("add_photo", repair, note=photo.filename, actor=actor)
     return photo

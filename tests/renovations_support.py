@@ -4,10 +4,7 @@ from decimal import Decimal
 
 from documents.renovations import (Contractor, OtherFee, Renovation, Worker, uscc_check_char)
 from documents.validators import id_card_check_digit
-
-PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(range(60))
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(100)) + b"\xff\xd9"
+from tests.support import JPEG, PDF
 
 #: A Monday in Shanghai at 10:00 (02:00 UTC); tests freeze the clock here.
 NOW = datetime(2026, 3, 2, 2, 0)

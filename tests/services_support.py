@@ -1,19 +1,15 @@
 """Helpers shared by the service-request tests (repairs, complaints, visits, handover)."""
-from datetime import datetime, timezone
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 import pytest
-from flask import g, has_app_context
-from flask.testing import FlaskClient
 
 from app import clock
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+from tests.support import english_request, separate_requests, wall_clock_utc
 
 
 def shanghai(*args) -> datetime:
     """A Shanghai wall-clock time as the naive UTC value the store keeps."""
-    return datetime(*args, tzinfo=SHANGHAI).astimezone(timezone.utc).replace(tzinfo=None)
+    return wall_clock_utc(*args)
 
 
 def freeze_shanghai(*args) -> datetime:
@@ -56,32 +52,12 @@ def completed_repair(world, **fields):
 @pytest.fixture(autouse=True)
 def request_context(app):
     """Rules translate their messages, which needs a request (the locale comes from it)."""
-    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+    with english_request(app):
         yield
-
-
-def as_request(app):
-    """For view tests: run rules (which translate messages) inside a short request context."""
-    return app.test_request_context("/", headers={"Accept-Language": "en"})
-
-
-class _FreshUserClient(FlaskClient):
-    """Test client that makes Flask-Login load the user from this client's session on every request.
-
-    The `app` fixture keeps one app context open for the whole test; every request then shares its
-    `g`, where Flask-Login caches the user and Flask-Babel the locale of the *first* request, so a
-    second client would act (and read) as the first one. Dropping both caches before each request
-    keeps clients of different roles and languages apart.
-    """
-
-    def open(self, *args, **kwargs):
-        if has_app_context():   # only when a test holds one open; otherwise there is nothing to leak
-            g.pop("_login_user", None)
-            g.pop("_flask_babel", None)
-        return super().open(*args, **kwargs)
 
 
 @pytest.fixture(autouse=True)
 def separate_logins(app):
-    app.test_client_class = _FreshUserClient
-    yield
+    """Clients of different roles and languages stay apart although a context is held open."""
+    with separate_requests(app):
+        yield

@@ -1,6 +1,4 @@
 """Demo data is deterministic and idempotent; every list filter/sort/search field is indexed."""
-import pytest
-
 from documents.residents import Household
 from documents.staff import Staff
 
@@ -55,4 +53,16 @@ def test_every_filtered_sorted_or_searched_field_has_an_index(app):
             continue
         mongo_names = {name: model._fields[name].db_field for name in model._fields}
         missing = {f for f in view_fields(view) if mongo_names.get(f, f) not in indexed_fields(model)}
+        assert missing == set(), (view.endpoint, missing)
+
+
+def test_service_lists_are_indexed(app):
+    """The service lists are there, filter by deadline and state, and name only real, indexed fields."""
+    views = [v for v in app.extensions["estate_admin"]._views
+             if getattr(v, "endpoint", "") in ("repairs", "complaints", "visits")]
+    assert len(views) == 3
+    for view in views:
+        fields = view_fields(view)
+        assert {"community", "state", "due_at"} & fields or view.endpoint == "visits"
+        missing = {f for f in fields if view.model._fields[f].db_field not in indexed_fields(view.model)}
         assert missing == set(), (view.endpoint, missing)

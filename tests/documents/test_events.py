@@ -15,7 +15,8 @@ from documents.bilingual import pick
 from documents.events import (AnnualPlan, Event, EventFeedback, EventPhoto, SignUp, VenueBooking,
                               make_thumbnail)
 from documents.timeline import for_household
-from tests.events_support import atomic_store_operations, ew, local, make_event  # noqa: F401 - fixture
+from tests.events_support import ew, local, make_event  # noqa: F401 - fixture
+from tests.support import atomic_store_operations, english_request
 
 
 def field_errors(err) -> dict:
@@ -300,7 +301,7 @@ def test_concurrent_signups_never_exceed_capacity_threads(ew, app):
     results, errors = [], []
 
     def clerk(household):
-        with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        with english_request(app):
             try:
                 results.append(Event.objects.get(pk=event.pk).sign_up(household, 1, "", ew.clerk).state)
             except Exception as exc:  # noqa: BLE001 - reported below

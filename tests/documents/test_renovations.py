@@ -11,18 +11,20 @@ from app import clock
 from documents import timeline
 from documents.audit import AuditEntry
 from documents.base import DomainError, PermissionDenied
+from documents.money import to_money
 from documents.places import Room
 from documents.renovations import (MAX_ATTACHMENT_BYTES, DepositRefund, Renovation,
                                    RenovationAttachment, due_patrols, licence_problem,
-                                   next_patrol_due, patrol_status, to_money)
-from tests.renovations_support import (NOW, PDF, PNG, TODAY, file_in_state, licence_no, new_file)
+                                   next_patrol_due, patrol_status)
+from tests.renovations_support import NOW, TODAY, file_in_state, licence_no, new_file
+from tests.support import PDF, PNG, atomic_store_operations, english_request
 
 
 @pytest.fixture
 def w(app, world):
     """The world, a request context (English messages) and the clock frozen at NOW."""
     clock.freeze(NOW)
-    with app.test_request_context(headers={"Accept-Language": "en"}):
+    with english_request(app):
         yield world
     clock.freeze(None)
 
@@ -264,21 +266,14 @@ def test_refunds_interleaved_between_read_and_write_pay_once(w):
 
 
 @pytest.fixture
-def atomic_find_and_modify(monkeypatch):
-    """MongoDB applies one findAndModify at a time per document; mongomock does not (its find and
-    update can interleave between threads), so the test store is given that guarantee. Everything
-    above the database write (reading the file, checking state and amounts) still races freely."""
-    import mongomock.collection
-    lock = threading.Lock()
-    original = mongomock.collection.Collection.find_one_and_update
-
-    def locked(self, *args, **kwargs):
-        with lock:
-            return original(self, *args, **kwargs)
-    monkeypatch.setattr(mongomock.collection.Collection, "find_one_and_update", locked)
+def atomic_writes():
+    """MongoDB applies one write at a time per document; mongomock does not (see tests.support).
+    Everything above the database write (reading the file, checking state and amounts) still races."""
+    with atomic_store_operations():
+        yield
 
 
-def test_racing_refund_threads_pay_once(w, atomic_find_and_modify):
+def test_racing_refund_threads_pay_once(w, atomic_writes):
     r = file_in_state(w, "final_passed")
     users = [staff(w, "cashier"), staff(w, "manager")] * 4
     loaded = [Renovation.objects.get(pk=r.pk) for _ in users]
@@ -286,7 +281,7 @@ def test_racing_refund_threads_pay_once(w, atomic_find_and_modify):
     app = current_app._get_current_object()
 
     def pay(renovation, user):
-        with app.test_request_context(headers={"Accept-Language": "en"}):  # one request per thread
+        with english_request(app):  # one request per thread
             barrier.wait()
             try:
                 renovation.refund(user, "cash", "张伟")

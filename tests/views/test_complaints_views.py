@@ -7,20 +7,9 @@ from documents.complaints import Complaint
 from documents.handover import Handover
 from documents.repairs import Repair
 from documents.visits import Visit
-from tests.services_support import (as_request, completed_repair, freeze_shanghai, make_complaint,  # noqa: F401
-                              make_repair, separate_logins, shanghai)
-
-
-def row_of(html, number):
-    for row in re.findall(r"<tr[^>]*>.*?</tr>", html, flags=re.S):
-        if number in row:
-            return row
-    raise AssertionError(f"{number} not in list")
-
-
-def filter_index(app, endpoint, name):
-    view = next(v for v in app.extensions["estate_admin"]._views if getattr(v, "endpoint", "") == endpoint)
-    return next(i for i, f in enumerate(view._filters) if str(f.name) == name)
+from tests.services_support import (completed_repair, freeze_shanghai, make_complaint, make_repair,  # noqa: F401
+                                    separate_logins, shanghai)
+from tests.support import english_request, filter_arg, row_of
 
 
 def complaint_payload(world, **overrides):
@@ -52,7 +41,7 @@ def test_suggestion_needs_no_class_but_a_complaint_does(client_as, world):
 
 
 def test_supervisor_assigns_and_clerk_may_not(app, client_as, world):
-    with as_request(app):
+    with english_request(app):
         complaint = make_complaint(world)
     clerk = client_as("clerk")
     assert "step-assign" not in row_of(clerk.get("/admin/complaints/").data.decode(), complaint.number)
@@ -73,7 +62,7 @@ def test_supervisor_assigns_and_clerk_may_not(app, client_as, world):
 
 
 def test_a_handler_from_another_community_is_refused(app, client_as, world):
-    with as_request(app):
+    with english_request(app):
         complaint = make_complaint(world)
     response = client_as("supervisor").post(f"/admin/complaints/step/assign/?id={complaint.pk}", data={
         "department": "engineering", "handler": str(world["staff"]["clerk_b"].pk)})
@@ -83,7 +72,7 @@ def test_a_handler_from_another_community_is_refused(app, client_as, world):
 
 def test_escalation_shows_in_lists_and_can_be_filtered(app, client_as, world):
     freeze_shanghai(2026, 3, 11, 9, 0)
-    with as_request(app):
+    with english_request(app):
         late = make_complaint(world, complaint_class=1)
         old = make_complaint(world, complaint_class=3)
         fresh = make_complaint(world, complaint_class=3)
@@ -94,15 +83,15 @@ def test_escalation_shows_in_lists_and_can_be_filtered(app, client_as, world):
     assert "Escalated: Supervisor" in row_of(page, late.number)
     assert "Escalated: Manager" in row_of(page, old.number)
     assert "Escalated" not in row_of(page, fresh.number)
-    idx = filter_index(app, "complaints", "Escalation")
-    to_manager = client.get(f"/admin/complaints/?flt0_{idx}=2").data.decode()
+    escalation = filter_arg(app, "complaints", name="Escalation")
+    to_manager = client.get(f"/admin/complaints/?{escalation}=2").data.decode()
     assert old.number in to_manager and late.number not in to_manager
     details = client.get(f"/admin/complaints/details/?id={late.pk}").data.decode()
     assert "Escalated to the supervisor" in details          # in the record's history
 
 
 def test_log_visit_from_the_complaint_row_closes_it(app, client_as, world):
-    with as_request(app):
+    with english_request(app):
         complaint = make_complaint(world)
         complaint.assign(world["staff"]["supervisor"], "cleaning")
         complaint.handle(world["staff"]["clerk"], "已清理")
@@ -146,7 +135,7 @@ def test_log_visit_from_the_archive_row_and_follow_up(app, client_as, world):
 
 
 def test_visit_form_errors_stay_on_the_form(app, client_as, world):
-    with as_request(app):
+    with english_request(app):
         repair = completed_repair(world)
     client = client_as("clerk")
     link = f"/admin/visits/log/?target=repair&id={repair.pk}"
@@ -155,7 +144,7 @@ def test_visit_form_errors_stay_on_the_form(app, client_as, world):
     assert response.status_code == 200 and "satisfaction (1–5)" in response.data.decode()
     assert "还行" in response.data.decode() and repair.reload().state == "completed"
     early = completed_repair  # noqa: F841
-    with as_request(app):
+    with english_request(app):
         reported = make_repair(world, room="1-1-102")
     refused = client.post(f"/admin/visits/log/?target=repair&id={reported.pk}", data={
         "method": "phone", "visited_at": clock.now().strftime("%Y-%m-%dT%H:%M"), "resident_said": "x",
@@ -165,7 +154,7 @@ def test_visit_form_errors_stay_on_the_form(app, client_as, world):
 
 def test_visits_list_and_export(app, client_as, world):
     from documents.visits import log_visit
-    with as_request(app):
+    with english_request(app):
         log_visit(world["hh_a"], world["staff"]["clerk"], resident_said="一切都好", satisfaction=5)
         log_visit(world["hh_b"], world["staff"]["clerk_b"], resident_said="乙小区的走访", satisfaction=4)
     client = client_as("clerk")
@@ -178,7 +167,7 @@ def test_visits_list_and_export(app, client_as, world):
 
 
 def test_case_analysis_only_for_class_1(app, client_as, world):
-    with as_request(app):
+    with english_request(app):
         c2 = make_complaint(world, complaint_class=2)
     client = client_as("supervisor")
     data = complaint_payload(world, received_at=c2.received_at.strftime("%Y-%m-%d %H:%M"),
@@ -190,7 +179,7 @@ def test_case_analysis_only_for_class_1(app, client_as, world):
 
 def test_handover_page_lists_open_items_and_is_acknowledged(app, client_as, world):
     freeze_shanghai(2026, 3, 11, 17, 0)
-    with as_request(app):
+    with english_request(app):
         late = make_repair(world, appointment_at=shanghai(2026, 3, 11, 16, 0))
         complaint = make_complaint(world, complaint_class=3)
         closed = completed_repair(world, room="1-1-102")

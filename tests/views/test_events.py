@@ -10,15 +10,7 @@ from documents.events import Event, EventPhoto, SignUp, VenueBooking
 from documents.notices import Notice
 from documents.staff import Staff
 from tests.events_support import NOW, ew, local, make_event  # noqa: F401 - fixture
-
-
-def admin_view(app, endpoint):
-    return next(v for v in app.extensions["estate_admin"]._views if getattr(v, "endpoint", None) == endpoint)
-
-
-def filter_arg(app, endpoint, column):
-    view = admin_view(app, endpoint)
-    return next(key for key, (_i, flt) in view._filter_args.items() if flt.column == column)
+from tests.support import filter_arg
 
 
 def post_transition(client, endpoint, record, name, **extra):
@@ -131,10 +123,10 @@ def test_list_filters_by_state_and_date(ew, client_as, app):
     make_event(ew, state="draft", title_zh="六月草稿", title_en="", start=(2026, 6, 10, 19, 0))
     client = client_as("culture")
     state = filter_arg(app, "events", "state")
-    page = client.get(f"/admin/events/?flt0_{state}=draft").data.decode()
+    page = client.get(f"/admin/events/?{state}=draft").data.decode()
     assert "六月草稿" in page and "五月活动" not in page
     date = filter_arg(app, "events", "start")
-    page = client.get(f"/admin/events/?flt0_{date}=2026-05-01+to+2026-05-31").data.decode()
+    page = client.get(f"/admin/events/?{date}=2026-05-01+to+2026-05-31").data.decode()
     assert "五月活动" in page and "六月草稿" not in page
 
 
@@ -307,6 +299,7 @@ def test_photos_upload_thumbnails_and_scoped_serving(ew, client_as):
     assert thumb.status_code == 200 and thumb.mimetype == "image/jpeg" and thumb.data[:2] == b"\xff\xd8"
     full = client_as("housekeeper").get(f"/admin/events/photo/?id={photo.pk}")
     assert full.mimetype == "image/png" and full.data == _png()
+    assert "sandbox" in full.headers["Content-Security-Policy"] and full.headers["Cache-Control"].startswith("private")
     assert client_as("manager_b").get(f"/admin/events/photo/?id={photo.pk}").status_code == 404
     assert client_as("clerk").post("/admin/events/photos/add/", data={
         "id": str(event.pk), "photo": (io.BytesIO(_png()), "x.png")},
@@ -404,7 +397,7 @@ def test_notice_list_filters_by_publish_date(ew, client_as, app):
     _notice(ew, title_zh="十月通知", publish_date=date(2026, 10, 8))
     _notice(ew, title_zh="五月通知", publish_date=date(2026, 5, 31))
     arg = filter_arg(app, "notices", "publish_date")
-    page = client_as("clerk").get(f"/admin/notices/?flt0_{arg}=2026-05-01+to+2026-05-31").data.decode()
+    page = client_as("clerk").get(f"/admin/notices/?{arg}=2026-05-01+to+2026-05-31").data.decode()
     assert "五月通知" in page and "十月通知" not in page
 
 

@@ -5,12 +5,12 @@ from decimal import Decimal
 
 import pytest
 
-from admin_views.renovations import rmb_upper
 from app import clock
 from documents.audit import AuditEntry
 from documents.places import Room
 from documents.renovations import DepositRefund, Renovation, RenovationAttachment
-from tests.renovations_support import JPEG, NOW, PDF, PNG, file_in_state, id_number, licence_no
+from tests.renovations_support import NOW, file_in_state, id_number, licence_no
+from tests.support import JPEG, PDF, PNG, english_request, filter_arg
 
 
 @pytest.fixture(autouse=True)
@@ -22,7 +22,7 @@ def frozen_clock():
 
 def in_ctx(app, fn, *args, **kwargs):
     """Run document code (set-up) inside a request context, as the views do."""
-    with app.test_request_context(headers={"Accept-Language": "en"}):
+    with english_request(app):
         return fn(*args, **kwargs)
 
 
@@ -36,13 +36,6 @@ def step(client, name, renovation, data=None, **kw):
 
 def state_of(renovation):
     return Renovation.objects.get(pk=renovation.pk).state
-
-
-def filter_arg(app, column):
-    """The URL argument Flask-Admin uses for the renovation list filter on `column`."""
-    view = next(v for v in app.extensions["estate_admin"]._views if getattr(v, "endpoint", "") == "renovations")
-    index = next(i for i, f in enumerate(view._filters) if f.column == column)
-    return f"flt0_{index}"
 
 
 def upload(client, renovation, kind, name, data):
@@ -154,13 +147,6 @@ def test_printable_permit_in_both_languages(app, world, client_as):
     card = client.get(f"/admin/renovations/print/pass/?id={r.pk}&key={permit.key}&lang=en").data.decode()
     assert "Temporary pass" in card and permit.number in card and "李师傅" in card
     assert id_number() not in card  # the ID number is masked on the card
-
-
-def test_rmb_upper():
-    assert rmb_upper(Decimal("2800.00")) == "贰仟捌佰元整"
-    assert rmb_upper(Decimal("1005.05")) == "壹仟零伍元零伍分"
-    assert rmb_upper(Decimal("100000")) == "壹拾万元整"
-    assert rmb_upper(Decimal("10010.5")) == "壹万零壹拾元伍角整"
 
 
 # --- refused steps ---------------------------------------------------------------------------------
@@ -289,7 +275,7 @@ def test_list_filters_search_and_export(app, world, client_as):
     sup = client_as("supervisor")
     listing = sup.get("/admin/renovations/").data.decode()
     assert "1-1-101" in listing and "1-1-201" in listing
-    by_state = sup.get(f"/admin/renovations/?{filter_arg(app, 'state')}=submitted").data.decode()
+    by_state = sup.get(f"/admin/renovations/?{filter_arg(app, 'renovations', 'state')}=submitted").data.decode()
     assert "1-1-201" in by_state and "1-1-101" not in by_state
     found = sup.get("/admin/renovations/?search=华艺").data.decode()
     assert "1-1-201" in found and "1-1-101" not in found
@@ -305,7 +291,7 @@ def test_overdue_patrol_filter_and_the_housekeepers_list(app, world, client_as):
     keeper = client_as("housekeeper")
     due = keeper.get("/admin/renovation-patrols/").data.decode()
     assert "1-1-101" in due and "Overdue since 2026-03-02" in due
-    overdue = keeper.get(f"/admin/renovations/?{filter_arg(app, 'next_patrol_due')}=1").data.decode()
+    overdue = keeper.get(f"/admin/renovations/?{filter_arg(app, 'renovations', 'next_patrol_due')}=1").data.decode()
     assert "1-1-101" in overdue
     from documents.staff import Staff
     Staff.objects(username="housekeeper").update_one(set__buildings=["2"])

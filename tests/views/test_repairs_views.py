@@ -4,10 +4,9 @@ import re
 
 from documents.audit import AuditEntry
 from documents.repairs import RainDay, Repair, RepairPhoto
-from tests.services_support import (as_request, completed_repair, freeze_shanghai, make_repair,  # noqa: F401
-                              separate_logins, shanghai)
-
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+from tests.services_support import (completed_repair, freeze_shanghai, make_repair, separate_logins,  # noqa: F401
+                                    shanghai)
+from tests.support import PNG, english_request, filter_arg, row_of
 
 
 def register_payload(world, **overrides):
@@ -17,14 +16,6 @@ def register_payload(world, **overrides):
             "description": "卫生间地漏堵塞", "charge_note": "人工费30元", "appointment_at": "2026-03-11 14:30"}
     data.update(overrides)
     return data
-
-
-def row_of(html, number):
-    """The list row (<tr>…</tr>) that shows this record number."""
-    for row in re.findall(r"<tr>.*?</tr>", html, flags=re.S):
-        if number in row:
-            return row
-    raise AssertionError(f"{number} not in list")
 
 
 def test_clerk_registers_a_repair_in_local_time_and_it_is_audited(app, client_as, world):
@@ -55,7 +46,7 @@ def test_registration_errors_show_on_the_field(client_as, world):
 
 def test_row_buttons_follow_role_and_state(app, client_as, world):
     freeze_shanghai(2026, 3, 11, 9, 0)
-    with as_request(app):
+    with english_request(app):
         reported = make_repair(world)
         done = completed_repair(world, room="1-1-102")
     clerk = client_as("clerk").get("/admin/repairs/").data.decode()
@@ -76,7 +67,7 @@ def test_row_buttons_follow_role_and_state(app, client_as, world):
 
 def test_dispatch_step_applies_once_and_refuses_illegal_steps(app, client_as, world):
     freeze_shanghai(2026, 3, 11, 9, 0)
-    with as_request(app):
+    with english_request(app):
         repair = make_repair(world)
     client = client_as("clerk")
     form = client.get(f"/admin/repairs/step/dispatch/?id={repair.pk}").data.decode()
@@ -94,7 +85,7 @@ def test_dispatch_step_applies_once_and_refuses_illegal_steps(app, client_as, wo
 
 
 def test_steps_check_role_and_community_server_side(app, client_as, world):
-    with as_request(app):
+    with english_request(app):
         repair = make_repair(world)
     payload = {"technician": "王师傅", "appointment_at": "2026-03-11T10:00"}
     assert client_as("housekeeper").post(f"/admin/repairs/step/dispatch/?id={repair.pk}",
@@ -113,7 +104,7 @@ def test_steps_check_role_and_community_server_side(app, client_as, world):
 def test_complete_with_materials_shows_exact_totals(app, client_as, world):
     freeze_shanghai(2026, 3, 11, 9, 0)
     clerk = world["staff"]["clerk"]
-    with as_request(app):
+    with english_request(app):
         repair = make_repair(world)
         repair.dispatch(clerk, "王师傅")
         repair.arrive(clerk)
@@ -136,7 +127,7 @@ def test_complete_with_materials_shows_exact_totals(app, client_as, world):
 
 def test_material_line_without_price_is_refused_on_the_form(app, client_as, world):
     clerk = world["staff"]["clerk"]
-    with as_request(app):
+    with english_request(app):
         repair = make_repair(world)
         repair.dispatch(clerk, "王师傅")
         repair.arrive(clerk)
@@ -150,7 +141,7 @@ def test_material_line_without_price_is_refused_on_the_form(app, client_as, worl
 
 def test_log_visit_from_the_repair_row_closes_it(app, client_as, world):
     freeze_shanghai(2026, 3, 11, 9, 0)
-    with as_request(app):
+    with english_request(app):
         repair = completed_repair(world)
     client = client_as("clerk")
     listing = client.get("/admin/repairs/").data.decode()
@@ -171,7 +162,7 @@ def test_log_visit_from_the_repair_row_closes_it(app, client_as, world):
 
 def test_printable_work_order_in_both_languages(app, client_as, world):
     freeze_shanghai(2026, 3, 11, 9, 0)
-    with as_request(app):
+    with english_request(app):
         repair = completed_repair(world)
     page = client_as("clerk").get(f"/admin/repairs/print/?id={repair.pk}").data.decode()
     assert "维修单" in page and "Repair work order" in page
@@ -181,7 +172,7 @@ def test_printable_work_order_in_both_languages(app, client_as, world):
 
 def test_first_rain_from_the_list_page(app, client_as, world):
     freeze_shanghai(2026, 3, 11, 9, 0)
-    with as_request(app):
+    with english_request(app):
         leak = completed_repair(world, urgency="leak")
     client = client_as("clerk")
     assert "first-rain-form" in client.get("/admin/repairs/").data.decode()
@@ -200,7 +191,7 @@ def test_first_rain_from_the_list_page(app, client_as, world):
 def test_due_filter_lists_late_work_orders(app, client_as, world):
     freeze_shanghai(2026, 3, 11, 9, 0)
     clerk = world["staff"]["clerk"]
-    with as_request(app):
+    with english_request(app):
         late = make_repair(world, appointment_at=shanghai(2026, 3, 11, 8, 0))
         late.dispatch(clerk, "王师傅")
         fine = make_repair(world, room="1-1-102", appointment_at=shanghai(2026, 3, 11, 16, 0))
@@ -208,17 +199,15 @@ def test_due_filter_lists_late_work_orders(app, client_as, world):
     client = client_as("clerk")
     page = client.get("/admin/repairs/").data.decode()
     assert "late by 45 min" in row_of(page, late.number) and "due in 7 h 15 min" in row_of(page, fine.number)
-    # filter arguments are flt<n>_<index of the filter in the view>
-    view = next(v for v in app.extensions["estate_admin"]._views if getattr(v, "endpoint", "") == "repairs")
-    idx = next(i for i, f in enumerate(view._filters) if str(f.name) == "Deadline")
-    overdue = client.get(f"/admin/repairs/?flt0_{idx}=overdue").data.decode()
+    deadline = filter_arg(app, "repairs", name="Deadline")
+    overdue = client.get(f"/admin/repairs/?{deadline}=overdue").data.decode()
     assert late.number in overdue and fine.number not in overdue
-    today = client.get(f"/admin/repairs/?flt0_{idx}=today").data.decode()
+    today = client.get(f"/admin/repairs/?{deadline}=today").data.decode()
     assert late.number in today and fine.number in today
 
 
 def test_photos_uploaded_and_served_only_in_the_community(app, client_as, world):
-    with as_request(app):
+    with english_request(app):
         repair = make_repair(world)
     client = client_as("clerk")
     response = client.post(f"/admin/repairs/photo/add/?id={repair.pk}", data={
@@ -228,6 +217,8 @@ def test_photos_uploaded_and_served_only_in_the_community(app, client_as, world)
     photo = RepairPhoto.objects.get()
     served = client.get(f"/admin/repairs/photo/{photo.pk}")
     assert served.status_code == 200 and served.data == PNG and served.mimetype == "image/png"
+    assert "sandbox" in served.headers["Content-Security-Policy"]        # served like every stored file
+    assert served.headers["Cache-Control"] == "private, max-age=600"
     assert client_as("clerk_b").get(f"/admin/repairs/photo/{photo.pk}").status_code == 404
     assert client.get(f"/admin/repairs/api/file/?db=x&coll=fs&id={photo.file.grid_id}").status_code in (403, 404)
 
@@ -241,7 +232,7 @@ def test_registration_with_a_photo(client_as, world):
 
 
 def test_finished_repairs_cannot_be_edited(app, client_as, world):
-    with as_request(app):
+    with english_request(app):
         repair = completed_repair(world)
         repair.close(world["staff"]["supervisor"], "unreachable")
     client = client_as("clerk")
@@ -255,7 +246,7 @@ def test_repairs_complaints_and_visits_on_the_household_timeline(app, client_as,
     from documents.visits import log_visit
     from tests.services_support import make_complaint
     freeze_shanghai(2026, 3, 11, 9, 0)
-    with as_request(app):
+    with english_request(app):
         repair = completed_repair(world)
         complaint = make_complaint(world)
         log_visit(repair, world["staff"]["clerk"], resident_said="很好", satisfaction=5)

@@ -1,0 +1,82 @@
+"""List filters shared by the areas' views: a reference (community, event, handler), a flag, dates.
+
+Choices that depend on the user (their communities, their events) are given as `choices`, a
+function that EstateModelView calls on every request; Flask-Admin computes a filter's `options`
+once at start-up, outside any request, where they would come out empty.
+"""
+from datetime import timedelta
+
+from bson import ObjectId
+from flask_admin.contrib.mongoengine.filters import BaseMongoEngineFilter
+from flask_admin.model import filters as base_filters
+from flask_babel import lazy_gettext as _l
+
+from admin_views.base import user_communities
+from documents.bilingual import current_language
+from documents.deadlines import local_range_query
+
+
+class ReferenceFilter(BaseMongoEngineFilter):
+    """Equality on a reference field; the value must be an id, the choices come per request."""
+
+    def __init__(self, column, name, choices=None):
+        super().__init__(column, name)
+        self.request_choices = choices
+
+    def validate(self, value):
+        return ObjectId.is_valid(str(value))
+
+    def apply(self, query, value):
+        return query.filter(**{self.column: ObjectId(str(value))})
+
+    def operation(self):
+        return _l("equals")
+
+
+def community_choices():
+    return [(str(c.pk), c.display_name(current_language())) for c in user_communities()]
+
+
+class CommunityFilter(ReferenceFilter):
+    """One of the user's communities (the list is scoped to them anyway)."""
+
+    def __init__(self, name=_l("Community")):
+        super().__init__("community", name, choices=community_choices)
+
+
+class TrueFilter(BaseMongoEngineFilter):
+    """A flag that is set (e.g. late arrival)."""
+
+    def __init__(self, column, name):
+        super().__init__(column, name, options=[("1", _l("Yes"))])
+
+    def validate(self, value):
+        return value == "1"
+
+    def apply(self, query, value):
+        return query.filter(**{self.column: True})
+
+    def operation(self):
+        return _l("is")
+
+
+class LocalDateBetweenFilter(BaseMongoEngineFilter, base_filters.BaseDateBetweenFilter):
+    """A range of days for a time field: local calendar days of each community (not UTC days)."""
+
+    def __init__(self, column, name):
+        super().__init__(column, name, data_type="daterangepicker")
+
+    def apply(self, query, value):
+        start, end = value
+        return query.filter(local_range_query(self.column, user_communities(), start, end))
+
+
+class DateBetweenFilter(BaseMongoEngineFilter, base_filters.BaseDateBetweenFilter):
+    """A range of days for a date field (no time of day, no zone), both days included."""
+
+    def __init__(self, column, name):
+        super().__init__(column, name, data_type="daterangepicker")
+
+    def apply(self, query, value):
+        start, end = value
+        return query.filter(**{f"{self.column}__gte": start, f"{self.column}__lt": end + timedelta(days=1)})

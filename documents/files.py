@@ -1,0 +1,90 @@
+"""Uploaded files of every area: the real type read from the content, a size limit, GridFS.
+
+Neither the file name nor the type the browser claims is trusted: the first bytes decide. Each area
+states what it accepts as an `UploadRule` (content types, size limit, the message naming its types)
+and calls `rule.check(filename, data)` before storing anything. Stored files are served only through
+the area's own scoped view (admin_views/files.py), never through Flask-Admin's api_file_view.
+"""
+import os
+import re
+from dataclasses import dataclass
+
+from flask_babel import gettext, lazy_gettext as _l
+
+from documents.base import DomainError
+
+PDF = "application/pdf"
+JPEG = "image/jpeg"
+PNG = "image/png"
+GIF = "image/gif"
+WEBP = "image/webp"
+
+#: content type -> the file name extensions that go with it
+EXTENSIONS = {PDF: (".pdf",), JPEG: (".jpg", ".jpeg"), PNG: (".png",), GIF: (".gif",), WEBP: (".webp",)}
+MB = 1024 * 1024
+
+
+def sniff(data: bytes) -> str | None:
+    """The content type the first bytes show (PDF, JPEG, PNG, GIF or WebP), or None."""
+    head = (data or b"")[:16]
+    if head.startswith(b"%PDF-"):
+        return PDF
+    if head.startswith(b"\xff\xd8\xff"):
+        return JPEG
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return PNG
+    if head.startswith(b"GIF8"):
+        return GIF
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return WEBP
+    return None
+
+
+def safe_filename(filename: str | None, default: str = "file") -> str:
+    """The last part of an uploaded name, without control characters or quotes; at most 120 chars."""
+    name = os.path.basename((filename or "").replace("\\", "/"))
+    return re.sub(r"[\x00-\x1f\x7f\"<>]", "", name).strip()[:120] or default
+
+
+@dataclass(frozen=True)
+class UploadRule:
+    """What one kind of upload accepts. Messages are translated when raised; `%(name)s` is the file."""
+
+    types: frozenset
+    max_bytes: int
+    #: refusal of any other content, naming what is accepted
+    refused: object
+    #: the form field the messages belong to (None: no field)
+    field: str | None = "file"
+    #: the name's extension must fit the content too (documents kept for printing and download)
+    same_extension: bool = False
+    empty: object = _l("%(name)s is empty.")
+    default_name: str = "file"
+
+    def check(self, filename: str | None, data: bytes) -> tuple[str, str]:
+        """(safe file name, sniffed content type), or a DomainError saying what is wrong."""
+        name = safe_filename(filename, self.default_name)
+        if not data:
+            raise DomainError(str(self.empty) % {"name": name}, field=self.field)
+        if len(data) > self.max_bytes:
+            raise DomainError(gettext("%(name)s is larger than the limit of %(mb)d MB.", name=name,
+                                      mb=self.max_bytes // MB), field=self.field)
+        content_type = sniff(data)
+        extension = os.path.splitext(name)[1].lower()
+        if content_type not in self.types or (
+                self.same_extension and extension not in EXTENSIONS[content_type]):
+            raise DomainError(str(self.refused) % {"name": name}, field=self.field)
+        return name, content_type
+
+
+def store(proxy, data: bytes, content_type: str, filename: str | None = None):
+    """Put checked bytes into a document's GridFS field (the FileField's proxy)."""
+    proxy.put(data, content_type=content_type, filename=filename)
+
+
+def read_stored(proxy) -> bytes:
+    """The whole stored file (b"" if there is none), from the start even if it was read before."""
+    if not proxy:
+        return b""
+    proxy.seek(0)
+    return proxy.read() or b""
