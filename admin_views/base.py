@@ -298,13 +298,6 @@ class EstateModelView(AccessMixin, ModelView):
     #: placeholder of the list's search box; by default the labels of the searchable columns
     search_hint = None
 
-    def search_placeholder(self):
-        if self.search_hint:
-            return str(self.search_hint)
-        labels = self.column_labels or {}
-        return _("Search: %(fields)s", fields=", ".join(
-            str(labels.get(c, c)) for c in self.column_searchable_list or [] if isinstance(c, str)))
-
     # --- role map -> Flask-Admin switches (evaluated per request) ---
     @property
     def can_create(self):
@@ -490,6 +483,8 @@ class EstateModelView(AccessMixin, ModelView):
 
     def search_placeholder(self):
         """Flask-Admin's default is None, shown as the text "None" in the search box."""
+        if self.search_hint:
+            return str(self.search_hint)
         if not self.column_searchable_list:
             return None
         labels = self.field_labels()

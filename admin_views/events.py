@@ -103,12 +103,6 @@ class EventsAreaView(EstateModelView):
     def row_transitions(self, row):
         return self.offered(row, with_input=False)
 
-    #: placeholder of the list's search box
-    search_hint = None
-
-    def search_placeholder(self):
-        return str(self.search_hint) if self.search_hint else ""
-
     @expose("/transition/", methods=("POST",))
     def transition(self):
         name = request.form.get("name", "")
