@@ -117,11 +117,12 @@ class AccessMixin:
         if not current_user.is_authenticated or not self.is_accessible():
             return self.inaccessible_callback(name, **kwargs)
         perm = VIEW_PERMISSIONS.get(name)
-        if perm == "never" or (perm and not can(self.area, perm)):
+        if perm == "never" or (perm and not self.allowed(perm)):
             abort(403)
         return None
 
     def allowed(self, perm: str) -> bool:
+        """Does the user hold `perm` on this view's area (a view may map its rights, see events)?"""
         return can(self.area, perm)
 
 

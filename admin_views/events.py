@@ -18,8 +18,8 @@ from flask_login import current_user
 from mongoengine import ValidationError
 from wtforms.validators import InputRequired
 
-from admin_views.base import (VIEW_PERMISSIONS, CommunityFormMixin, EstateModelView, ScopedAjaxLoader,
-                              SecurePage, masked_phone, money_cell, scope_to_user, scoped_or_404)
+from admin_views.base import (CommunityFormMixin, EstateModelView, ScopedAjaxLoader, SecurePage, masked_phone,
+                              money_cell, scope_to_user, scoped_or_404)
 from admin_views.files import read_upload, send_stored_file
 from admin_views.filters import CommunityFilter, LocalDateBetweenFilter, ReferenceFilter
 from app.permissions import can
@@ -74,14 +74,6 @@ class EventsAreaView(EstateModelView):
 
     def allowed(self, perm: str) -> bool:
         return can(self.area, self.verbs.get(perm, perm))
-
-    def _handle_view(self, name, **kwargs):
-        if not current_user.is_authenticated or not self.is_accessible():
-            return self.inaccessible_callback(name, **kwargs)
-        perm = VIEW_PERMISSIONS.get(name)
-        if perm == "never" or (perm and not self.allowed(perm)):
-            abort(403)
-        return None
 
     transition_labels = TRANSITION_LABELS
     #: transitions: name -> input the rule needs besides the user (None, "reason" or "summary")
