@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 
 from admin_views.base import SecurePage, scope_to_user
 from app.permissions import can
-from documents.places import ROOM_STATUSES, Building, Community, Unit
+from documents.places import ROOM_STATUSES, Building, Community, Unit, room_sort_key
 from documents.residents import Household, search_households, unit_grid
 
 STATUS_COLOURS = {"unsold": "secondary", "vacant": "light", "occupied": "success",
@@ -35,7 +35,9 @@ class LookupView(SecurePage):
         community = _pick(communities, request.args.get("community"))
         if community is None and len(communities) == 1:
             community = communities[0]
-        buildings = list(Building.objects(community=community).order_by("number")) if community else []
+        # numbers are text ("10" < "2"); order them as people count: 1, 2, … 10
+        buildings = sorted(Building.objects(community=community), key=lambda b: room_sort_key(b.number, "", "")) \
+            if community else []
         building = _pick(buildings, request.args.get("building"))
         units = list(Unit.objects(building=building).order_by("number")) if building else []
         unit = _pick(units, request.args.get("unit"))

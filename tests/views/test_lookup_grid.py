@@ -43,3 +43,15 @@ def test_grid_never_shows_another_communitys_unit(client_as, world):
     page = client_as("clerk").get(grid_url(community_a, building_b, unit_b)).data.decode()
     assert "李娜" not in page and 'data-room="' not in page
     assert Household.objects(name="李娜").count() == 1
+
+
+def test_buildings_are_offered_in_numeric_order(client_as, world):
+    import re
+    from documents.places import Building
+    for number in ("10", "2"):
+        Building(community=world["A"], number=number, floors=1).save()
+    page = client_as("clerk").get(f"/admin/lookup/?community={world['A'].pk}").data.decode()
+    select = page[page.index('id="building"'):]
+    select = select[:select.index("</select>")]
+    labels = re.findall(r"<option value=\"[0-9a-f]{24}\"[^>]*>([^<]+)</option>", select)
+    assert [re.sub(r"\D", "", label) for label in labels] == ["1", "2", "10"]
