@@ -3,7 +3,7 @@ from flask import request
 from flask_admin import expose
 from flask_babel import lazy_gettext as _l
 
-from admin_views.base import SecurePage, scope_to_user
+from admin_views.base import SecurePage, masked_phone, scope_to_user
 from app.permissions import can
 from documents.places import ROOM_STATUSES, Building, Community, Unit, room_sort_key
 from documents.residents import Household, search_households, unit_grid
@@ -11,6 +11,11 @@ from documents.residents import Household, search_households, unit_grid
 STATUS_COLOURS = {"unsold": "secondary", "vacant": "light", "occupied": "success",
                   "renovating": "warning", "rented": "info"}
 MAX_RESULTS = 50
+
+
+def household_phones(household) -> str:
+    """The phones of a household, masked for roles that may not see them (confirms a tail match)."""
+    return ", ".join(masked_phone("residents", p.phone) for p in household.people() if p.phone)
 
 
 def _pick(choices, raw_id):
@@ -56,7 +61,7 @@ class LookupView(SecurePage):
             query = search_households(scope_to_user(Household.objects), term)
             results = list(query.order_by("sort_key").limit(MAX_RESULTS + 1))
         return self.render("admin_ext/search.html", term=term, results=results[:MAX_RESULTS],
-                           more=len(results) > MAX_RESULTS)
+                           more=len(results) > MAX_RESULTS, phones=household_phones)
 
 
 def register(admin):

@@ -71,3 +71,11 @@ def test_lookup_page_shows_grid_of_unit(client_as, world):
     page = client.get(f"/admin/lookup/?community={world['B'].pk}&building={unit_b.building.pk}"
                       f"&unit={unit_b.pk}").data.decode()
     assert "李娜" not in page
+
+
+def test_search_results_show_phones_masked_by_role(client_as, world):
+    clerk_page = client_as("clerk").get("/admin/lookup/search?q=8000").data.decode()
+    assert "13800138000" in clerk_page[clerk_page.index('id="search-results"'):]
+    cashier_page = client_as("cashier").get("/admin/lookup/search?q=8000").data.decode()
+    results = cashier_page[cashier_page.index('id="search-results"'):]
+    assert "13800138000" not in results and "138****8000" in results
