@@ -8,7 +8,6 @@ It enforces, server side and for every view and action:
 - document validation errors shown on the form field they concern, nothing lost;
 - lists without a query per row (references resolved in one query per collection).
 """
-import json
 from datetime import datetime
 
 from bson import ObjectId
@@ -18,7 +17,6 @@ from flask_admin.contrib.mongoengine import ModelView
 from flask_admin.contrib.mongoengine.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.mongoengine.form import (CustomModelConverter, ModelSelectField,
                                                   ModelSelectMultipleField)
-from flask_admin.form import rules  # noqa: F401 - re-exported for area views
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -293,8 +291,6 @@ class EstateModelView(AccessMixin, ModelView):
     list_template = "admin_ext/list.html"
     #: reference fields resolved in one query per page instead of one per row
     list_select_related = True
-    #: audit action names, shown translated in history lists
-    audit_collection_label = None
 
     #: placeholder of the list's search box; by default the labels of the searchable columns
     search_hint = None
@@ -550,10 +546,6 @@ class EstateModelView(AccessMixin, ModelView):
 
 # --- formatting helpers shared by area views ---
 
-def can_see(area: str, right: str) -> bool:
-    return can(area, right)
-
-
 def masked_phone(area: str, value: str) -> str:
     return value if can(area, "view_phones") else mask_phone(value)
 
@@ -581,6 +573,3 @@ def html_table(headers, rows) -> Markup:
     return Markup(f'<table class="table table-sm table-bordered mb-0"><thead><tr>{head}</tr></thead>'
                   f"<tbody>{body}</tbody></table>")
 
-
-def json_text(value) -> str:
-    return json.dumps(value, ensure_ascii=False)
