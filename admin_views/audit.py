@@ -30,7 +30,7 @@ class AuditView(EstateModelView):
                      "changes": _l("Changes"), "record_id": _l("Record ID"), "note": _l("Note")}
     column_formatters = {"changes": _changes,
                          "at": lambda v, c, m, n: datetime_local(m.at, "yyyy-MM-dd HH:mm:ss"),
-                         "action": lambda v, c, m, n: action_label(m.action)}
+                         "action": lambda v, c, m, n: action_label(m)}
     list_select_related = False
 
     def get_query(self):

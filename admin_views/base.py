@@ -15,9 +15,10 @@ from flask import abort, flash, redirect, request, url_for
 from flask_admin import AdminIndexView, BaseView, expose
 from flask_admin.contrib.mongoengine import ModelView
 from flask_admin.contrib.mongoengine.ajax import QueryAjaxModelLoader
+from flask_admin.helpers import get_redirect_target
 from flask_admin.contrib.mongoengine.form import (CustomModelConverter, ModelSelectField,
                                                   ModelSelectMultipleField)
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
@@ -30,7 +31,7 @@ from wtforms.fields import FieldList, FormField
 from app.i18n import datetime_local
 from app.permissions import can
 from documents import audit
-from documents.base import DomainError, PermissionDenied, StaleEditError
+from documents.base import DomainError, PermissionDenied, StaleEditError, sees_community
 from documents.deadlines import to_local, to_utc, zone_of
 from documents.money import money_text
 from documents.places import Community
@@ -56,23 +57,9 @@ def add_row_actions(endpoint: str, provider):
         providers.append(provider)
 
 
-def scope_to_user(queryset, model=None, user=None):
-    """Restrict a queryset to the user's communities (admins see all)."""
-    user = user or current_user
-    model = model or queryset._document
-    if getattr(user, "sees_all_communities", False):
-        return queryset
-    ids = user.community_ids if getattr(user, "is_authenticated", False) else []
-    if model.__name__ == "Community":
-        return queryset.filter(pk__in=ids)
-    if "community" in model._fields:
-        return queryset.filter(community__in=ids)
-    return queryset
-
-
 def user_communities(user=None) -> list:
     """The communities the user works in (all of them for an administrator)."""
-    return list(scope_to_user(Community.objects, Community, user))
+    return list(Community.objects.for_user(user or current_user))
 
 
 def scoped_or_404(model, raw_id, user=None):
@@ -83,19 +70,10 @@ def scoped_or_404(model, raw_id, user=None):
     """
     if not raw_id or not ObjectId.is_valid(str(raw_id)):
         abort(404)
-    record = scope_to_user(model.objects, model, user).filter(pk=str(raw_id)).first()
+    record = model.objects.for_user(user or current_user).filter(pk=str(raw_id)).first()
     if record is None:
         abort(404)
     return record
-
-
-def user_owns_community(community, user=None) -> bool:
-    user = user or current_user
-    if community is None:
-        return False
-    if getattr(user, "sees_all_communities", False):
-        return True
-    return community.pk in user.community_ids
 
 
 class AccessMixin:
@@ -158,7 +136,7 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
         self.order_by = order_by
 
     def _base(self):
-        qs = scope_to_user(self.model.objects, self.model)
+        qs = self.model.objects.for_user(current_user)
         return qs.order_by(self.order_by) if self.order_by else qs
 
     def get_one(self, pk):
@@ -339,11 +317,16 @@ class EstateModelView(AccessMixin, ModelView):
         name = request.form.get("action", "")
         if name not in self._actions_data or not self.is_action_allowed(name):
             abort(403)
+        if not request.form.getlist("rowid") or \
+                not all(ObjectId.is_valid(raw) for raw in request.form.getlist("rowid")):
+            flash(_("Choose the records first (a chosen record could not be found); nothing was changed."),
+                  "error")
+            return redirect(get_redirect_target() or self.get_url(".index_view"))
         return self.handle_action()
 
     # --- scoping ---
     def get_query(self):
-        return scope_to_user(self.model.objects, self.model)
+        return self.model.objects.for_user(current_user)
 
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
         count, query = super().get_list(page, sort_column, sort_desc, search, filters,
@@ -357,7 +340,8 @@ class EstateModelView(AccessMixin, ModelView):
     def _scope_form(self, form):
         for field in form:
             if isinstance(field, (ModelSelectField, ModelSelectMultipleField)):
-                field.queryset = scope_to_user(field.queryset)
+                if hasattr(field.queryset, "for_user"):   # records of a community
+                    field.queryset = field.queryset.for_user(current_user)
         return form
 
     def create_form(self, obj=None):
@@ -368,7 +352,7 @@ class EstateModelView(AccessMixin, ModelView):
 
     def check_community(self, model):
         """A record may only be saved into one of the user's communities."""
-        if "community" in model._fields and not user_owns_community(model.community):
+        if "community" in model._fields and not sees_community(current_user, model.community):
             raise PermissionDenied(_("You may only work on records of your own communities."),
                                    field="community")
 

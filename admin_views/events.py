@@ -19,7 +19,7 @@ from mongoengine import ValidationError
 from wtforms.validators import InputRequired
 
 from admin_views.base import (CommunityFormMixin, EstateModelView, ScopedAjaxLoader, SecurePage, masked_phone,
-                              money_cell, scope_to_user, scoped_or_404)
+                              money_cell, scoped_or_404)
 from admin_views.files import read_upload, send_stored_file
 from admin_views.filters import CommunityFilter, LocalDateBetweenFilter, ReferenceFilter
 from app.permissions import can
@@ -48,7 +48,7 @@ def event_choices():
     """Sign-ups are filtered by the user's events of the last months and the coming ones."""
     from app import clock
     since = clock.now() - timedelta(days=120)
-    events = scope_to_user(Event.objects).filter(start__gte=since, state__in=["published", "held",
+    events = Event.objects.for_user(current_user).filter(start__gte=since, state__in=["published", "held",
                                                                                 "recorded", "cancelled"])
     return [(str(e.pk), f"{local_text(e.start, e.community, '%m-%d')} {e.title}")
             for e in events.order_by("start").limit(200)]
@@ -408,7 +408,7 @@ class VenueBookingView(EventsAreaView):
 
     def create_model(self, form):
         venue = form.venue.data
-        if venue is None or not scope_to_user(Venue.objects).filter(pk=venue.pk).first():
+        if venue is None or not Venue.objects.for_user(current_user).filter(pk=venue.pk).first():
             flash(_("Choose a venue of your community."), "error")
             return False
         try:
@@ -490,7 +490,7 @@ class SignUpView(EventsAreaView):
 
     def create_form(self, obj=None):
         form = super().create_form(obj)
-        form.event.queryset = scope_to_user(Event.objects).filter(state="published").order_by("start")
+        form.event.queryset = Event.objects.for_user(current_user).filter(state="published").order_by("start")
         chosen = request.args.get("event")
         if chosen and not form.event.data and ObjectId.is_valid(chosen):
             form.event.data = form.event.queryset.filter(pk=chosen).first()
@@ -498,7 +498,7 @@ class SignUpView(EventsAreaView):
 
     def create_model(self, form):
         event = form.event.data
-        if event is None or not scope_to_user(Event.objects).filter(pk=event.pk).first():
+        if event is None or not Event.objects.for_user(current_user).filter(pk=event.pk).first():
             flash(_("Choose a published event of your community."), "error")
             return False
         try:
@@ -636,11 +636,11 @@ class EventCalendarView(SecurePage):
     @expose("/")
     def index(self):
         from app import clock
-        communities = list(scope_to_user(Community.objects))
+        communities = list(Community.objects.for_user(current_user))
         community = None
         raw = request.args.get("community")
         if raw and ObjectId.is_valid(raw):
-            community = scope_to_user(Community.objects).filter(pk=raw).first()
+            community = Community.objects.for_user(current_user).filter(pk=raw).first()
         if community is None and communities:
             community = communities[0]
         today = to_local(clock.now(), community).date() if community else clock.now().date()

@@ -1,9 +1,10 @@
 """Archive lookup (楼栋单元查询): community -> building -> unit grid, and the universal search box."""
 from flask import request
+from flask_login import current_user
 from flask_admin import expose
 from flask_babel import lazy_gettext as _l
 
-from admin_views.base import SecurePage, masked_phone, scope_to_user
+from admin_views.base import SecurePage, masked_phone
 from app.permissions import can
 from documents.places import ROOM_STATUSES, Building, Community, Unit, room_sort_key
 from documents.residents import Household, search_households, unit_grid
@@ -36,7 +37,7 @@ class LookupView(SecurePage):
 
     @expose("/")
     def index(self):
-        communities = list(scope_to_user(Community.objects))
+        communities = list(Community.objects.for_user(current_user))
         community = _pick(communities, request.args.get("community"))
         if community is None and len(communities) == 1:
             community = communities[0]
@@ -58,7 +59,7 @@ class LookupView(SecurePage):
         term = request.args.get("q", "")[:60]
         results = []
         if term.strip():
-            query = search_households(scope_to_user(Household.objects), term)
+            query = search_households(Household.objects.for_user(current_user), term)
             results = list(query.order_by("sort_key").limit(MAX_RESULTS + 1))
         return self.render("admin_ext/search.html", term=term, results=results[:MAX_RESULTS],
                            more=len(results) > MAX_RESULTS, phones=household_phones)

@@ -20,7 +20,7 @@ from wtforms import (BooleanField, DateField, DateTimeLocalField, DecimalField, 
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from admin_views.base import (EstateModelView, ScopedAjaxLoader, SecurePage, html_table, masked_id,
-                              masked_phone, money_cell, scope_to_user, scoped_or_404)
+                              masked_phone, money_cell, scoped_or_404)
 from admin_views.files import read_upload, send_stored_file
 from admin_views.filters import CommunityFilter, DateBetweenFilter, LocalDateBetweenFilter
 from app import clock
@@ -688,7 +688,7 @@ class PatrolsDueView(SecurePage):
 
     @expose("/")
     def index(self):
-        query = scope_to_user(Renovation.objects, Renovation)
+        query = Renovation.objects.for_user(current_user)
         own_only = current_user.has_role("housekeeper") and not any(
             current_user.has_role(r) for r in ("manager", "supervisor"))
         buildings = list(current_user.buildings or []) if own_only else None

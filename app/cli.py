@@ -1,4 +1,4 @@
-"""`flask` commands: seed the demo data, create an administrator."""
+"""`flask` commands: seed the demo data, create an administrator, deliver waiting audit entries."""
 import click
 from flask.cli import with_appcontext
 
@@ -31,3 +31,11 @@ def init_app(app):
         staff.set_password(password)
         staff.save()
         click.echo(f"Administrator {username} is ready.")
+
+    @app.cli.command("flush-audit")
+    @with_appcontext
+    def flush_audit():
+        """Deliver audit entries left in records by a process that died mid-step (documents/workflow.py)."""
+        from documents.workflow import deliver_all_audit
+
+        click.echo(f"{deliver_all_audit()} waiting audit entries delivered.")

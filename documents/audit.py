@@ -9,10 +9,11 @@ from mongoengine import (DateTimeField, Document, EmbeddedDocument, EmbeddedDocu
                          ReferenceField, StringField)
 
 from app import clock
+from documents.base import OwnedQuerySet
 
 # Fields that are bookkeeping, not content; never shown as "changed".
 IGNORED_FIELDS = {"_id", "version", "_cls", "search_names", "phone_tails", "sort_key", "room_codes",
-                  "room_numbers", "name_prefixes", "session_version"}
+                  "room_numbers", "name_prefixes", "session_version", "audit_outbox"}
 # Fields whose values never go into the audit log; only the fact that they changed.
 REDACTED_FIELDS = {"password_hash"}
 
@@ -32,13 +33,34 @@ ACTION_LABELS = {
 }
 
 
-def register_action_labels(labels: dict):
-    """Areas name their own actions (transitions) here, so history lists show them translated."""
-    ACTION_LABELS.update(labels)
+#: (area, action) -> label: the same action name reads differently in each area ("cancel")
+AREA_ACTION_LABELS: dict[tuple[str, str], object] = {}
+#: stored collection name -> area, so an entry finds its area's labels
+AREA_OF_COLLECTION: dict[str, str] = {}
 
 
-def action_label(action: str) -> str:
-    return str(ACTION_LABELS.get(action, action))
+def register_action_labels(labels: dict, area: str | None = None, collections=()):
+    """Areas name their own actions (transitions) here, so history lists show them translated.
+
+    With `area`, the labels belong to that area only; `collections` are the stored collections
+    whose entries belong to the area.
+    """
+    if area is None:
+        ACTION_LABELS.update(labels)
+        return
+    for collection in collections:
+        AREA_OF_COLLECTION[collection] = area
+    for action, label in labels.items():
+        AREA_ACTION_LABELS[(area, action)] = label
+
+
+def action_label(action, collection: str | None = None) -> str:
+    """The label of an action; `action` may be an AuditEntry (its collection picks the area)."""
+    if isinstance(action, AuditEntry):
+        action, collection = action.action, action.collection
+    area = AREA_OF_COLLECTION.get(collection or "", collection)
+    label = AREA_ACTION_LABELS.get((area, action)) or ACTION_LABELS.get(action, action)
+    return str(label)
 
 
 class FieldChange(EmbeddedDocument):
@@ -62,6 +84,7 @@ class AuditEntry(Document):
     note = StringField(verbose_name=_l("Note"))
 
     meta = {
+        "queryset_class": OwnedQuerySet,
         "collection": "audit_entries",
         "indexes": ["-at", ("collection", "record_id", "-at"), ("community", "-at"),
                     ("household", "-at"), "actor", "actor_name", "action"],
@@ -173,6 +196,14 @@ def diff(before: dict, after: dict) -> list[FieldChange]:
 
 def record(action: str, doc, changes=None, note: str | None = None, actor=None):
     """Write one audit entry for `doc`. Called by views for edits and by documents for transitions."""
+    entry = entry_for(action, doc, changes, note, actor)
+    entry.save()
+    return entry
+
+
+def entry_for(action: str, doc, changes=None, note: str | None = None, actor=None) -> "AuditEntry":
+    """The audit entry of an action on `doc`, not yet saved (the workflow engine stores it with
+    the change itself, see documents/workflow.py)."""
     provider_actor, ip = _actor_provider()
     actor = actor or provider_actor
     community = getattr(doc, "community", None)
@@ -186,7 +217,6 @@ def record(action: str, doc, changes=None, note: str | None = None, actor=None):
         household=household if _is_doc(household) else None,
         changes=changes or [], note=note,
     )
-    entry.save()
     return entry
 
 

@@ -1,6 +1,6 @@
 """Shared pieces every area uses: the domain error, community ownership, edit versions."""
 from flask_babel import gettext, lazy_gettext as _l
-from mongoengine import Document, IntField, ReferenceField
+from mongoengine import Document, IntField, QuerySet, ReferenceField
 from mongoengine.errors import SaveConditionError
 
 
@@ -24,11 +24,50 @@ class StaleEditError(DomainError):
     """Someone else saved the record after it was opened for editing."""
 
 
+def sees_all(user) -> bool:
+    return bool(getattr(user, "sees_all_communities", False))
+
+
+def community_ids_of(user) -> list:
+    """The ids of the communities `user` works in (empty for nobody / anonymous)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return []
+    return list(getattr(user, "community_ids", None) or [])
+
+
+def sees_community(user, community) -> bool:
+    """May `user` see and work on records of `community`? The one answer every layer asks."""
+    if user is None or community is None:
+        return False
+    if sees_all(user):
+        return True
+    return getattr(community, "pk", community) in community_ids_of(user)
+
+
+class OwnedQuerySet(QuerySet):
+    """`Model.objects.for_user(user)`: the records of the communities `user` works in."""
+
+    def for_user(self, user):
+        if sees_all(user):
+            return self
+        ids = community_ids_of(user)
+        if self._document._class_name == "Community":
+            return self.filter(pk__in=ids)
+        if "community" in self._document._fields:
+            return self.filter(community__in=ids)
+        if "communities" in self._document._fields:      # staff accounts
+            return self.filter(communities__in=ids)
+        return self
+
+
 class CommunityOwned(Document):
     """A record that belongs to one community; staff see only records of their communities."""
 
-    meta = {"abstract": True}
+    meta = {"abstract": True, "queryset_class": OwnedQuerySet}
     community = ReferenceField("Community", required=True, verbose_name=_l("Community"))
+
+    def visible_to(self, user) -> bool:
+        return sees_community(user, self.community)
 
 
 class Versioned(Document):

@@ -14,8 +14,8 @@ from mongoengine import (BooleanField, DateTimeField, EmbeddedDocument, Embedded
 from app import clock
 from app.permissions import can
 from documents import audit
-from documents.base import CommunityOwned, DomainError, PermissionDenied
-from documents.services import actor_owns, register_steps
+from documents.base import CommunityOwned, DomainError, PermissionDenied, sees_community
+from documents.services import register_steps
 
 SHIFTS = [("day", _l("Day shift")), ("night", _l("Night shift"))]
 
@@ -52,7 +52,7 @@ class Handover(CommunityOwned):
         return str(dict(SHIFTS).get(self.shift, self.shift or ""))
 
     def acknowledge(self, actor):
-        if not can("handover", "action:acknowledge", actor) or not actor_owns(actor, self.community):
+        if not can("handover", "action:acknowledge", actor) or not sees_community(actor, self.community):
             raise PermissionDenied(gettext("Your role does not allow acknowledging a handover."))
         if self.written_by is not None and actor is not None and self.written_by.pk == actor.pk:
             raise DomainError(gettext("The incoming shift acknowledges a handover, not its writer."))
@@ -95,7 +95,7 @@ def open_items(community_ids, now=None) -> list[OpenItem]:
 
 
 def write_handover(community, actor, shift: str, notes: str) -> Handover:
-    if not can("handover", "create", actor) or not actor_owns(actor, community):
+    if not can("handover", "create", actor) or not sees_community(actor, community):
         raise PermissionDenied(gettext("Your role does not allow writing a handover."))
     if shift not in dict(SHIFTS):
         raise DomainError(gettext("Choose the shift."), field="shift")

@@ -2,10 +2,10 @@
 import re
 
 from flask_babel import gettext, lazy_gettext as _l
-from mongoengine import (DecimalField, Document, IntField, ReferenceField, StringField,
+from mongoengine import (DecimalField, IntField, ReferenceField, StringField,
                          ValidationError)
 
-from documents.base import CommunityOwned, DomainError, Versioned
+from documents.base import CommunityOwned, DomainError, OwnedQuerySet, Versioned
 
 ROOM_USES = [("residential", _l("Residential")), ("shop", _l("Shop")), ("parking", _l("Parking"))]
 ROOM_STATUSES = [
@@ -40,7 +40,8 @@ class Community(Versioned):
     address = StringField(max_length=200, verbose_name=_l("Address"))
     timezone = StringField(default="Asia/Shanghai", max_length=40, verbose_name=_l("Time zone"))
 
-    meta = {"collection": "communities", "indexes": ["code", "name_zh", "name_en"], "ordering": ["code"]}
+    meta = {"collection": "communities", "indexes": ["code", "name_zh", "name_en"], "ordering": ["code"],
+            "queryset_class": OwnedQuerySet}
 
     def __str__(self):
         return self.name_zh or self.code

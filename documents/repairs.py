@@ -18,11 +18,11 @@ from mongoengine.fields import Decimal128Field
 from app import clock
 from app.permissions import can
 from documents import audit, timeline
-from documents.base import CommunityOwned, DomainError
+from documents.base import CommunityOwned, DomainError, sees_community
 from documents.files import GIF, JPEG, MB, PNG, WEBP, UploadRule, store
 from documents.money import ZERO, MoneyField, to_money
 from documents.deadlines import add_local_days, end_of_local_day, local_date, zone_of
-from documents.services import ServiceRequest, actor_owns, register_steps, validate_satisfaction
+from documents.services import ServiceRequest, register_steps, validate_satisfaction
 
 SOURCES = [("phone", _l("Phone")), ("walk_in", _l("Walk-in")), ("patrol", _l("Patrol")),
            ("letter", _l("Letter"))]
@@ -290,7 +290,7 @@ class RainDay(CommunityOwned):
 
         Returns how many repairs became due. Recording the same day twice changes nothing.
         """
-        if not can("repairs", "action:first_rain", actor) or not actor_owns(actor, community):
+        if not can("repairs", "action:first_rain", actor) or not sees_community(actor, community):
             raise DomainError(gettext("Your role does not allow this step: %(step)s.",
                                       step=str(_l("First rain recorded"))))
         now = clock.now()

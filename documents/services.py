@@ -13,7 +13,7 @@ from mongoengine import (DateTimeField, Document, IntField, ReferenceField, Stri
 from app import clock
 from app.permissions import can
 from documents import audit
-from documents.base import CommunityOwned, DomainError, PermissionDenied, Versioned
+from documents.base import CommunityOwned, DomainError, PermissionDenied, Versioned, sees_community
 from documents.deadlines import local_date, zone_of
 from documents.validators import normalise_phone, validate_mobile
 
@@ -122,7 +122,7 @@ class ServiceRequest(CommunityOwned, Versioned):
         if not can(area, perm, actor):
             raise PermissionDenied(gettext("Your role does not allow this step: %(step)s.",
                                            step=step_label(action)))
-        if not actor_owns(actor, self.community):
+        if not sees_community(actor, self.community):
             raise PermissionDenied(gettext("You may only work on records of your own communities."))
 
     def refuse_state(self, action: str):
@@ -178,14 +178,6 @@ class ServiceRequest(CommunityOwned, Versioned):
         return self._advance("close", actor, self.CLOSED_STATE, {
             "closed_at": clock.now(), "close_reason": reason, "close_note": (note or "").strip() or None},
             note=note)
-
-
-def actor_owns(actor, community) -> bool:
-    if actor is None or community is None:
-        return False
-    if getattr(actor, "sees_all_communities", False):
-        return True
-    return community.pk in getattr(actor, "community_ids", [])
 
 
 def step_label(action: str) -> str:

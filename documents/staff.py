@@ -9,7 +9,7 @@ from mongoengine import (BooleanField, DateTimeField, Document, IntField, ListFi
                          StringField)
 
 from app import clock
-from documents.base import DomainError
+from documents.base import DomainError, OwnedQuerySet
 
 ROLES = [
     ("manager", _l("Manager")),
@@ -45,7 +45,8 @@ class Staff(UserMixin, Document):
     last_login = DateTimeField(verbose_name=_l("Last login"))
     session_version = IntField(default=0)
 
-    meta = {"collection": "staff", "indexes": ["username", "display_name", "roles", "communities", "active"]}
+    meta = {"collection": "staff", "indexes": ["username", "display_name", "roles", "communities", "active"],
+            "queryset_class": OwnedQuerySet}
 
     def __str__(self):
         return f"{self.display_name} ({self.username})"

@@ -16,8 +16,8 @@ from mongoengine.errors import NotUniqueError
 from app import clock
 from app.permissions import can
 from documents import audit, timeline
-from documents.base import CommunityOwned, DomainError, PermissionDenied
-from documents.services import (actor_owns, domain_error_from, register_steps,
+from documents.base import CommunityOwned, DomainError, PermissionDenied, sees_community
+from documents.services import (domain_error_from, register_steps,
                                 validate_satisfaction)
 
 TARGETS = [("repair", _l("Repair")), ("complaint", _l("Complaint")), ("household", _l("Household"))]
@@ -118,7 +118,7 @@ def log_visit(target, actor, submission_key: str | None = None, **data) -> Visit
     """Write a visit; a return visit closes its repair/complaint, a follow-up opens a new record."""
     if not can("visits", "create", actor):
         raise PermissionDenied(gettext("Your role does not allow logging visits."))
-    if not actor_owns(actor, target.community):
+    if not sees_community(actor, target.community):
         raise PermissionDenied(gettext("You may only work on records of your own communities."))
     visit = new_visit(target, actor, **data)
     visit.id = ObjectId()

@@ -1,0 +1,331 @@
+"""The workflow engine: every area declares its steps as data; one engine checks and applies them.
+
+An area declares a `Workflow` of `Step`s (name, from-states, to-state, permission, label, what must
+happen first) and mixes `Workflowed` into its document. A step method of the document then reads
+
+    def approve(self, user):
+        self.check("approve", user)                 # role, community, record rule, state, preconditions
+        ...                                         # the checks that need the step's own data
+        return self.transition("approve", user, values={"approved_at": clock.now()})
+
+and the engine does the rest: one conditional write (the state read, and the version when asked, in
+the filter) so that a double click or two clerks at once apply the step exactly once, and the
+audit entry. `allows(step, user)` / `why_not(step, user)` answer what the UI shows.
+
+The audit entry travels inside the change (a transactional outbox). The conditional write that
+changes the record also pushes the entry onto the record's own `audit_outbox` list: MongoDB writes
+one document atomically, on every store, so a change can never exist without its entry. Right after
+the write the entry is copied into the audit collection under the same id (a retry finds it there
+and inserts nothing) and pulled from the outbox. If the process dies between the two, the entry
+waits in the record and is delivered by the next step on that record, by its details page, or by
+`flask flush-audit`. The alternative, writing the entry first and confirming it after the change,
+leaves an unconfirmed entry whose change may or may not have happened; deciding which needs a
+marker in the record anyway, so the outbox is the simpler of the two.
+"""
+from dataclasses import dataclass, field
+from typing import Callable
+
+from flask_babel import gettext
+from mongoengine import Document, DictField, ListField, ValidationError
+from mongoengine.errors import NotUniqueError
+
+from app.permissions import PERMISSIONS, can
+from documents import audit
+from documents.base import DomainError, PermissionDenied, sees_community
+
+#: every declared workflow, by area and model name (the catalogue tests walk it)
+REGISTRY: dict[str, "Workflow"] = {}
+
+
+@dataclass
+class Step:
+    """One step of an area's workflow.
+
+    from_states: the states it may start from (`ANY`: every state of the record).
+    to_state: the state it leads to; None keeps the state; a callable(record, values) computes it.
+    permission: the right it needs in the role map (default ``action:<name>``), on `area`
+    (default the workflow's area).
+    needs: what must happen first, said when the record is not in a from-state.
+    preconditions: callables(record, user) raising DomainError with what must happen first.
+    page: the step has a step page / button (False: done from another page, e.g. a row of a table).
+    """
+    name: str
+    from_states: tuple | str
+    to_state: str | Callable | None = None
+    label: object = None
+    permission: str | None = None
+    area: str | None = None
+    needs: object = None
+    preconditions: tuple = ()
+    page: bool = True
+    audit_label: object = None
+    method: str | None = None
+
+    @property
+    def method_name(self) -> str:
+        """The document method that takes the step (default: the step's name)."""
+        return self.method or self.name
+
+    @property
+    def right(self) -> str:
+        return self.permission or f"action:{self.name}"
+
+
+ANY = "*"
+
+
+@dataclass
+class Workflow:
+    area: str
+    steps: list
+    #: what a record is called in messages ("the file", "the work order") - optional
+    labels: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.by_name = {step.name: step for step in self.steps}
+
+    def __getitem__(self, name) -> Step:
+        try:
+            return self.by_name[name]
+        except KeyError:
+            raise DomainError(gettext("There is no such step.")) from None
+
+    def __contains__(self, name):
+        return name in self.by_name
+
+    def bind(self, model):
+        """Called once per document class: register labels (area-keyed) and the catalogue entry."""
+        self.model = model
+        REGISTRY[f"{self.area}:{model.__name__}"] = self
+        collection = model._get_collection_name()
+        audit.register_action_labels(
+            {s.name: s.audit_label or s.label for s in self.steps if (s.audit_label or s.label)},
+            area=self.area, collections=[collection] if collection else [])
+        return self
+
+
+def declare(model, workflow: Workflow):
+    """`declare(Renovation, Workflow(...))`: attach the workflow to its document class."""
+    model.workflow = workflow.bind(model)
+    return workflow
+
+
+class Workflowed(Document):
+    """Mixin of a document with a workflow (`workflow` set by `declare`) and a `state` field."""
+
+    meta = {"abstract": True}
+    workflow: Workflow = None
+    #: document fields clean() recomputes; written along with every transition that validates
+    DERIVED_FIELDS: tuple = ()
+
+    audit_outbox = ListField(DictField())
+
+    # --- what the UI asks ---
+    @property
+    def state_label(self) -> str:
+        state_field = self._fields.get("state")
+        choices = dict(getattr(state_field, "choices", None) or ())
+        return str(choices.get(self.state, self.state or ""))
+
+    def step_label(self, name) -> str:
+        step = self.workflow.by_name.get(name)
+        return str(step.label) if step is not None and step.label else name
+
+    def allows(self, name: str, user) -> bool:
+        return self.why_not(name, user) is None
+
+    def why_not(self, name: str, user) -> str | None:
+        """Why `user` may not take step `name` now (translated), or None when they may."""
+        try:
+            self.check(name, user)
+        except DomainError as err:
+            return str(err.message)
+        return None
+
+    def offers(self, name: str, user) -> bool:
+        """Role, community, record rule and state allow the step (what a button needs; the step
+        page then says what else must happen first). Reads nothing from the store."""
+        step = self.workflow.by_name.get(name)
+        if step is None:
+            return False
+        try:
+            self.authorize(step, user)
+            self.require_state(step)
+        except DomainError:
+            return False
+        return True
+
+    def offered_steps(self, user) -> list[str]:
+        """The steps with a page this user is offered now (row and details buttons)."""
+        return [s.name for s in self.workflow.steps if s.page and self.offers(s.name, user)]
+
+    def perform(self, name: str, user, **arguments):
+        """Take step `name` through the document method declared for it."""
+        return getattr(self, self.workflow[name].method_name)(user, **arguments)
+
+    # --- the checks, in the order a person wants to hear them ---
+    def check(self, name: str, user):
+        """Role, community, the record's own rule, state, then what must have happened first."""
+        step = self.workflow[name]
+        self.authorize(step, user)
+        self.require_state(step)
+        for precondition in step.preconditions:
+            precondition(self, user)
+        return step
+
+    def authorize(self, step: Step, user):
+        area = step.area or self.workflow.area
+        if user is None or not can(area, step.right, user):
+            raise PermissionDenied(gettext("Your role does not allow this step: %(step)s.",
+                                           step=self.step_label(step.name)))
+        if not sees_community(user, getattr(self, "community", None)):
+            raise PermissionDenied(gettext("You may only work on records of your own communities."))
+        self.authorize_step(step, user)
+
+    def authorize_step(self, step: Step, user):
+        """The record-level rule of an area (own buildings, own complaints); raise PermissionDenied."""
+
+    def granted_only_as(self, step: Step, user, role: str) -> bool:
+        """Does `user` hold the step's right only through `role` (e.g. only as a housekeeper)?"""
+        area = step.area or self.workflow.area
+        granting = [r for r in getattr(user, "roles", None) or []
+                    if step.right in PERMISSIONS.get(area, {}).get(r, set())]
+        return bool(granting) and all(r == role for r in granting)
+
+    def require_state(self, step: Step):
+        if step.from_states == ANY or self.state in step.from_states:
+            return
+        message = gettext("This step (%(step)s) is not possible while the record is “%(state)s”.",
+                          step=self.step_label(step.name), state=self.state_label)
+        raise DomainError(f"{message} {step.needs}" if step.needs else message)
+
+    # --- the one write ---
+    def transition(self, name: str, user, values: dict | None = None, ops: dict | None = None,
+                   note: str | None = None, check_version: bool = False, extra_query: dict | None = None,
+                   validate: bool = False, checked: bool = True):
+        """Apply step `name`: set `values` (and the step's to-state), run the raw update `ops`
+        (``push__…``, deep ``set__…``), all in one conditional write with the audit entry.
+
+        validate: run clean() on the new values first (it recomputes DERIVED_FIELDS, which are
+        written too). extra_query: more conditions the stored record must still meet.
+        checked=False skips `check()` (the caller has just run it).
+        """
+        step = self.check(name, user) if checked else self.workflow[name]
+        read_state, read_version = self.state, self.version
+        before = audit.snapshot(self)
+        values = dict(values or {})
+        to_state = step.to_state(self, values) if callable(step.to_state) else step.to_state
+        if to_state is not None:
+            values["state"] = to_state
+        for key, value in values.items():
+            setattr(self, key, value)
+        if validate:
+            try:
+                self.validate()
+            except ValidationError as err:
+                self._restore(read_state)
+                raise domain_error_from(err) from None
+            values.update({key: getattr(self, key) for key in self.DERIVED_FIELDS})
+        entry = audit.entry_for(step.name, self, audit.diff(before, audit.snapshot(self)), note=note,
+                                actor=user)
+        entry.id = entry.id or _new_id()
+        update = {}
+        for key, value in values.items():
+            if value is None:
+                update[f"unset__{key}"] = True
+            else:
+                update[f"set__{key}"] = value
+        update.update(ops or {})
+        update["inc__version"] = 1
+        update["push__audit_outbox"] = entry.to_mongo().to_dict()
+        query = {"pk": self.pk, "state": read_state}
+        if check_version:
+            query["version"] = read_version
+        query.update(extra_query or {})
+        fresh = type(self).objects(**query).modify(new=True, **update)
+        if fresh is None:
+            self._restore(read_state)
+            raise self._lost_race(read_state)
+        self._take(fresh)
+        deliver_audit(type(self), self.pk)
+        return self
+
+    def _lost_race(self, read_state):
+        current = type(self).objects(pk=self.pk).only("state").first()
+        if current is not None and current.state != read_state:
+            return DomainError(gettext(
+                "Someone else has just moved this record on (it is now “%(state)s”); nothing was "
+                "changed. Reload the page.", state=current.state_label))
+        return DomainError(gettext("This record was changed by someone else at the same moment; "
+                                   "nothing was changed. Reload the page and check it again."))
+
+    def _restore(self, read_state):
+        stored = type(self).objects(pk=self.pk).first()
+        if stored is not None:
+            self._take(stored)
+        else:
+            self.state = read_state
+
+    def _take(self, other):
+        for key in self._fields:
+            setattr(self, key, getattr(other, key))
+        self._clear_changed_fields()
+
+    def reload_fresh(self):
+        self._take(type(self).objects(pk=self.pk).first())
+        return self
+
+
+def _new_id():
+    from bson import ObjectId
+    return ObjectId()
+
+
+def deliver_audit(model, pk) -> int:
+    """Copy the record's waiting audit entries into the audit collection (idempotent), then drop
+    them from its outbox. Returns how many were waiting."""
+    stored = model.objects(pk=pk).only("audit_outbox").first()
+    waiting = list(stored.audit_outbox or []) if stored is not None else []
+    for raw in waiting:
+        try:
+            audit.AuditEntry._from_son(raw).save(force_insert=True)
+        except NotUniqueError:
+            pass  # delivered by an earlier try
+        model.objects(pk=pk).update_one(pull__audit_outbox={"_id": raw["_id"]})
+    return len(waiting)
+
+
+def deliver_all_audit() -> int:
+    """Every workflow record's waiting entries (`flask flush-audit`, after a crash)."""
+    delivered = 0
+    for workflow in list(REGISTRY.values()):
+        model = workflow.model
+        for record in model.objects(audit_outbox__0__exists=True).only("id"):
+            delivered += deliver_audit(model, record.pk)
+    return delivered
+
+
+def flatten_errors(err, field_name=None) -> list[tuple[str | None, str]]:
+    """A (nested) mongoengine ValidationError as [(field or None, message)], clean()'s __all__ unwrapped."""
+    nested = getattr(err, "errors", None)
+    if nested:
+        pairs = []
+        for key, sub in nested.items():
+            pairs += flatten_errors(sub, field_name if key == "__all__" else (field_name or key))
+        return pairs
+    return [(field_name, err.message if isinstance(err, ValidationError) else str(err))]
+
+
+def domain_error_from(err: ValidationError) -> DomainError:
+    pairs = flatten_errors(err)
+    return DomainError("; ".join(message for _f, message in pairs), field=pairs[0][0] if pairs else None)
+
+
+def authorize_area(area: str, right: str, user, community, label=None):
+    """The same role and community check for an action that is not a step of a record (creating
+    a booking, recording a rain day)."""
+    if user is None or not can(area, right, user):
+        raise PermissionDenied(gettext("Your role does not allow this step: %(step)s.",
+                                       step=str(label or right)))
+    if not sees_community(user, community):
+        raise PermissionDenied(gettext("You may only work on records of your own communities."))
