@@ -16,13 +16,14 @@ from flask_admin import AdminIndexView, BaseView, expose
 from flask_admin.contrib.mongoengine import ModelView
 from flask_admin.contrib.mongoengine.ajax import QueryAjaxModelLoader
 from flask_admin.helpers import get_redirect_target
+from flask_admin.model.filters import BaseFilter
 from flask_admin.contrib.mongoengine.form import (CustomModelConverter, ModelSelectField,
                                                   ModelSelectMultipleField)
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
-from mongoengine import DateTimeField, Q, ValidationError
+from mongoengine import BooleanField, DateField, DateTimeField, Q, StringField, ValidationError
 from mongoengine.base import NON_FIELD_ERRORS
 from mongoengine.errors import NotUniqueError
 from wtforms import Form, HiddenField
@@ -32,8 +33,8 @@ from app.i18n import datetime_local
 from app.permissions import can
 from documents import audit
 from documents.base import DomainError, PermissionDenied, StaleEditError, sees_community
-from documents.deadlines import to_local, to_utc, zone_of
-from documents.money import money_text
+from documents.deadlines import local_text, to_local, to_utc, zone_of
+from documents.money import MoneyField, money_text
 from documents.places import Community
 from documents.validators import mask_id, mask_phone
 
@@ -307,6 +308,55 @@ class EstateModelView(AccessMixin, ModelView):
                     item["options"] = [(str(k), str(v)) for k, v in choices()]
         return groups
 
+    # --- defaults: labels from the documents, values formatted by field type ---
+    def get_column_name(self, field):
+        """The column's label: `column_labels` if the view says so, else the field's verbose_name."""
+        if self.column_labels and field in self.column_labels:
+            return self.column_labels[field]
+        label = getattr(self.model._fields.get(field), "verbose_name", None)
+        return label if label else super().get_column_name(field)
+
+    def _get_list_value(self, context, model, name, column_formatters, column_type_formatters):
+        if name not in column_formatters:
+            formatter = field_formatter(self.model._fields.get(name))
+            if formatter is not None:
+                return formatter(model, getattr(model, name, None))
+        return super()._get_list_value(context, model, name, column_formatters, column_type_formatters)
+
+    # --- list filters: a value typed into the URL is checked before it reaches the store ---
+    def _get_list_filter_args(self):
+        filters = super()._get_list_filter_args()
+        if not filters:
+            return filters
+        kept = []
+        for index, name, value in filters:
+            if self.filter_value_ok(self._filters[index], value):
+                kept.append((index, name, value))
+            else:
+                flash(self.get_invalid_value_msg(value, self._filters[index]), "error")
+        return kept
+
+    def get_invalid_value_msg(self, value, filter):
+        return _("“%(value)s” is not a valid value for the filter “%(filter)s”; the filter was left out.",
+                 value=str(value)[:40], filter=str(filter.name))
+
+    def filter_value_ok(self, flt, value) -> bool:
+        """A choice must be one of the filter's choices; a number or date must read as one."""
+        choices = getattr(flt, "request_choices", None)
+        options = choices() if choices else flt.get_options(self)
+        if options:
+            return str(value) in {str(key) for key, _label in options}
+        if type(flt).validate is not BaseFilter.validate:
+            return True   # the filter checks its own values (date ranges, ids…)
+        field = self.model._fields.get(flt.column) if isinstance(flt.column, str) else None
+        if field is None or isinstance(field, StringField):
+            return True   # any text is a valid text to look for
+        try:
+            field.validate(field.to_python(value))
+        except (ValueError, TypeError, ArithmeticError, ValidationError):
+            return False
+        return True
+
     def is_action_allowed(self, name):
         if name == "delete":
             return self.can_delete
@@ -460,6 +510,9 @@ class EstateModelView(AccessMixin, ModelView):
 
     # --- helpers for area views ---
     def render_history(self, model):
+        if getattr(model, "audit_outbox", None):   # entries left by a process that died mid-step
+            from documents.workflow import deliver_audit
+            deliver_audit(type(model), model.pk)
         return audit.AuditEntry.for_record(model)
 
     def search_placeholder(self):
@@ -529,6 +582,40 @@ class EstateModelView(AccessMixin, ModelView):
 
 
 # --- formatting helpers shared by area views ---
+
+def _local_time(model, value):
+    return local_text(value, getattr(model, "community", None)) if value else ""
+
+
+def _date(model, value):
+    return value.strftime("%Y-%m-%d") if value else ""
+
+
+def _money(model, value):
+    return money_text(value) if value is not None else ""
+
+
+def _yes_no(model, value):
+    return _("Yes") if value else (_("No") if value is not None else "")
+
+
+def field_formatter(field):
+    """How a field's value reads when a view does not say: local time in the record's community,
+    date, choice label, money, yes/no (None: Flask-Admin's own way, e.g. a reference's name)."""
+    if field is None:
+        return None
+    choices = getattr(field, "choices", None)
+    if choices:
+        return lambda model, value: choice_label(choices, value) if value is not None else ""
+    if isinstance(field, DateField):      # (a DateField is also a DateTimeField)
+        return _date
+    if isinstance(field, DateTimeField):
+        return _local_time
+    if isinstance(field, MoneyField):
+        return _money
+    if isinstance(field, BooleanField):
+        return _yes_no
+    return None
 
 def masked_phone(area: str, value: str) -> str:
     return value if can(area, "view_phones") else mask_phone(value)

@@ -128,23 +128,7 @@ class Household(CommunityOwned, Versioned):
         return list(self.owners or []) + list(self.members or []) + list(self.tenants or [])
 
     def clean(self):
-        if self.room is not None:
-            if self.community and self.room.community.pk != self.community.pk:
-                raise ValidationError(errors={"room": ValidationError(
-                    gettext("The room belongs to another community."))})
-            self.building_no, self.unit_no = self.room.building_no, self.room.unit_no
-            self.room_code = self.room.code
-            self.sort_key = self.room.sort_key
-        for other in self.other_rooms or []:
-            if self.community and other.community.pk != self.community.pk:
-                raise ValidationError(errors={"other_rooms": ValidationError(
-                    gettext("The room belongs to another community."))})
-        if self.room is not None and self.status == "current":
-            clash = Household.objects(room=self.room, status="current", pk__ne=self.pk).first()
-            if clash:
-                raise ValidationError(errors={"room": ValidationError(gettext(
-                    "Room %(code)s already has a current archive (%(name)s).",
-                    code=self.room.code, name=clash.name))})
+        self._check_rooms()
         if self.move_in_date and self.move_out_date and self.move_out_date < self.move_in_date:
             raise ValidationError(errors={"move_out_date": ValidationError(
                 gettext("The move-out date cannot be before the move-in date."))})
@@ -153,20 +137,38 @@ class Household(CommunityOwned, Versioned):
             raise ValidationError(errors={"extra_fields": ValidationError(
                 gettext("Each extra field name may appear only once."))})
         self.tags = sorted({t.strip() for t in self.tags or [] if t and t.strip()})
-        self.room_codes = [self.room_code] + [r.code for r in self.other_rooms or []] \
-            if self.room_code else [r.code for r in self.other_rooms or []]
+        self._fill_search_fields()
+
+    def _check_rooms(self):
+        """The rooms belong to the archive's community; a room has one current archive."""
+        if self.room is not None:
+            if self.community and self.room.community.pk != self.community.pk:
+                raise ValidationError(errors={"room": ValidationError(
+                    gettext("The room belongs to another community."))})
+            self.building_no, self.unit_no = self.room.building_no, self.room.unit_no
+            self.room_code = self.room.code
+            self.sort_key = self.room.sort_key
+        if any(self.community and other.community.pk != self.community.pk for other in self.other_rooms or []):
+            raise ValidationError(errors={"other_rooms": ValidationError(
+                gettext("The room belongs to another community."))})
+        if self.room is not None and self.status == "current":
+            clash = Household.objects(room=self.room, status="current", pk__ne=self.pk).first()
+            if clash:
+                raise ValidationError(errors={"room": ValidationError(gettext(
+                    "Room %(code)s already has a current archive (%(name)s).",
+                    code=self.room.code, name=clash.name))})
+
+    def _fill_search_fields(self):
+        """Room codes, names, name prefixes and phone tails stored for indexed look-ups."""
+        others = [r.code for r in self.other_rooms or []]
+        self.room_codes = [self.room_code] + others if self.room_code else others
         self.room_numbers = sorted({code.rsplit("-", 1)[-1] for code in self.room_codes})
         names = {self.name.strip()} if self.name else set()
-        tails = set()
-        for person in self.people():
-            if person.name:
-                names.add(person.name.strip())
-            phone = normalise_phone(person.phone or "")
-            if len(phone) >= 4:
-                tails.add(phone[-4:])
+        names |= {person.name.strip() for person in self.people() if person.name}
+        phones = (normalise_phone(person.phone or "") for person in self.people())
         self.search_names = sorted(names)
         self.name_prefixes = name_prefixes(names)
-        self.phone_tails = sorted(tails)
+        self.phone_tails = sorted({phone[-4:] for phone in phones if len(phone) >= 4})
 
     def save(self, *args, **kwargs):
         result = super().save(*args, **kwargs)
