@@ -206,6 +206,9 @@ class Workflowed(Document):
         """Apply step `name`: set `values` (and the step's to-state), run the raw update `ops`
         (``push__…``, deep ``set__…``), all in one conditional write with the audit entry.
 
+        The write applies only while the record is still in the state it was read in; a step that
+        keeps the state, or one with check_version=True, also needs the version read (amounts
+        summed from the record, a second click on "tick attendance").
         validate: run clean() on the new values first (it recomputes DERIVED_FIELDS, which are
         written too). extra_query: more conditions the stored record must still meet.
         checked=False skips `check()` (the caller has just run it).
@@ -239,7 +242,7 @@ class Workflowed(Document):
         update["inc__version"] = 1
         update["push__audit_outbox"] = entry.to_mongo().to_dict()
         query = {"pk": self.pk, "state": read_state}
-        if check_version:
+        if check_version or to_state is None:   # a step that keeps the state is once by version
             query["version"] = read_version
         query.update(extra_query or {})
         fresh = type(self).objects(**query).modify(new=True, **update)
