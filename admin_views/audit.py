@@ -25,9 +25,8 @@ class AuditView(EstateModelView):
     column_sortable_list = ["at"]
     column_filters = [FilterEqual("actor_name", _l("Staff")), FilterEqual("action", _l("Action")),
                       FilterEqual("collection", _l("Record type")), FilterEqual("record_id", _l("Record"))]
-    column_labels = {"at": _l("Time"), "actor_name": _l("Staff"), "action": _l("Action"),
-                     "collection": _l("Record type"), "record_label": _l("Record"), "ip": _l("IP address"),
-                     "changes": _l("Changes"), "record_id": _l("Record ID"), "note": _l("Note")}
+    column_labels = {
+                     "record_id": _l("Record ID"), }
     column_formatters = {"changes": _changes,
                          "at": lambda v, c, m, n: datetime_local(m.at, "yyyy-MM-dd HH:mm:ss"),
                          "action": lambda v, c, m, n: action_label(m)}

@@ -23,7 +23,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
-from mongoengine import BooleanField, DateField, DateTimeField, Q, StringField, ValidationError
+from mongoengine import (BooleanField, DateField, DateTimeField, EmbeddedDocumentListField, ListField, Q,
+                         ReferenceField, StringField, ValidationError)
 from mongoengine.base import NON_FIELD_ERRORS
 from mongoengine.errors import NotUniqueError
 from wtforms import Form, HiddenField
@@ -599,11 +600,29 @@ def _yes_no(model, value):
     return _("Yes") if value else (_("No") if value is not None else "")
 
 
+def _reference(model, value):
+    if value is None:
+        return ""
+    if hasattr(value, "display_name") and callable(value.display_name):
+        from documents.bilingual import current_language
+        return value.display_name(current_language())     # a community in the user's language
+    return str(value)
+
+
+def _list_of(inner):
+    return lambda model, values: ", ".join(str(inner(model, v)) for v in values or [])
+
+
 def field_formatter(field):
     """How a field's value reads when a view does not say: local time in the record's community,
-    date, choice label, money, yes/no (None: Flask-Admin's own way, e.g. a reference's name)."""
-    if field is None:
+    date, choice label, money, yes/no, a reference's name, a list as "a, b" (None: Flask-Admin's
+    own way, e.g. embedded documents)."""
+    if field is None or isinstance(field, EmbeddedDocumentListField):
         return None
+    if isinstance(field, ListField):
+        return _list_of(field_formatter(field.field) or (lambda model, value: value))
+    if isinstance(field, ReferenceField):
+        return _reference
     choices = getattr(field, "choices", None)
     if choices:
         return lambda model, value: choice_label(choices, value) if value is not None else ""

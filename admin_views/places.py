@@ -6,7 +6,7 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from wtforms import IntegerField
 from wtforms.validators import NumberRange, Optional
 
-from admin_views.base import EstateModelView, choice_label
+from admin_views.base import EstateModelView
 from documents.base import DomainError
 from documents.places import ROOM_STATUSES, ROOM_USES, Building, Community, Room, Unit
 
@@ -16,9 +16,6 @@ class CommunityView(EstateModelView):
     column_list = ["code", "name_zh", "name_en", "address", "timezone"]
     column_searchable_list = ["code", "name_zh", "name_en"]
     form_columns = ["code", "name_zh", "name_en", "address", "timezone"]
-    column_labels = {"code": _l("Code"), "name_zh": _l("Name (Chinese)"),
-                     "name_en": _l("Name (English)"), "address": _l("Address"),
-                     "timezone": _l("Time zone")}
     can_delete = False
 
 
@@ -35,8 +32,6 @@ class BuildingView(EstateModelView):
         "generate_rooms_per_floor": IntegerField(_l("Rooms per floor"),
                                                  validators=[Optional(), NumberRange(1, 30)]),
     }
-    column_labels = {"community": _l("Community"), "number": _l("Building no."), "name": _l("Name"),
-                     "floors": _l("Floors")}
 
     def after_model_change(self, form, model, is_created):
         units = form._fields.get("generate_units")
@@ -67,7 +62,6 @@ class UnitView(EstateModelView):
     area = "places"
     column_list = ["community", "building", "number"]
     form_columns = ["community", "building", "number"]
-    column_labels = {"community": _l("Community"), "building": _l("Building"), "number": _l("Unit no.")}
 
 
 class RoomView(EstateModelView):
@@ -83,13 +77,6 @@ class RoomView(EstateModelView):
         FilterEqual("use", _l("Use"), options=ROOM_USES),
     ]
     form_columns = ["community", "building", "unit", "floor", "number", "area", "use", "status"]
-    column_labels = {"code": _l("Room code"), "floor": _l("Floor"), "area": _l("Area (m²)"),
-                     "use": _l("Use"), "status": _l("Status"), "community": _l("Community"),
-                     "building": _l("Building"), "unit": _l("Unit"), "number": _l("Room no.")}
-    column_formatters = {
-        "use": lambda v, c, m, n: choice_label(ROOM_USES, m.use),
-        "status": lambda v, c, m, n: choice_label(ROOM_STATUSES, m.status),
-    }
     list_select_related = False
 
     def _search(self, query, term):

@@ -8,7 +8,6 @@ from wtforms import TextAreaField
 
 from admin_views.base import (EstateModelView, ScopedAjaxLoader, choice_label, html_table,
                               masked_id, masked_phone)
-from app.i18n import current_language
 from app.permissions import can
 from documents import timeline
 from documents.base import DomainError
@@ -62,12 +61,8 @@ class HouseholdView(EstateModelView):
         FilterEqual("tags", _l("Tag")),
     ]
     column_labels = {
-        "room_code": _l("Room"), "name": _l("Household name"), "owners": _l("Owners"),
-        "phones": _l("Phones"), "status": _l("Archive status"), "tags": _l("Tags"),
-        "move_in_date": _l("Move-in date"), "move_out_date": _l("Move-out date"),
-        "community": _l("Community"), "members": _l("Household members"), "tenants": _l("Tenants"),
-        "vehicles": _l("Vehicles"), "pets": _l("Pets"), "notes": _l("Notes"),
-        "extra_fields": _l("Extra fields"), "room": _l("Room"), "other_rooms": _l("Other rooms"),
+        "room_code": _l("Room"),
+        "phones": _l("Phones"),
     }
     form_columns = ["room", "other_rooms", "name", "status", "move_in_date", "move_out_date", "owners",
                     "members", "tenants", "vehicles", "pets", "tags", "notes", "extra_fields"]
@@ -81,11 +76,8 @@ class HouseholdView(EstateModelView):
     _text = {
         "owners": lambda v, c, m, n: ", ".join(p.name for p in m.owners),
         "phones": lambda v, c, m, n: _phones(m),
-        "status": lambda v, c, m, n: choice_label(ARCHIVE_STATUSES, m.status),
-        "tags": lambda v, c, m, n: ", ".join(m.tags or []),
         "other_rooms": lambda v, c, m, n: ", ".join(r.code for r in m.other_rooms),
         "vehicles": lambda v, c, m, n: ", ".join(x.plate for x in m.vehicles),
-        "community": lambda v, c, m, n: m.community.display_name(current_language()) if m.community else "",
     }
     column_formatters = _text
     column_formatters_export = _text

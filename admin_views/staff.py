@@ -10,7 +10,7 @@ from flask_admin.contrib.mongoengine.filters import FilterEqual
 from admin_views.base import EstateModelView
 from documents import audit
 from documents.base import DomainError
-from documents.staff import LANGUAGES, ROLES, Staff
+from documents.staff import ROLES, Staff
 
 
 class StaffView(EstateModelView):
@@ -27,15 +27,6 @@ class StaffView(EstateModelView):
     form_extra_fields = {"new_password": PasswordField(
         _l("New password"), validators=[Optional()],
         description=_l("Leave empty to keep the current password. At least 10 characters."))}
-    column_labels = {"username": _l("Username"), "display_name": _l("Display name"), "roles": _l("Roles"),
-                     "communities": _l("Communities"), "language": _l("Language"), "active": _l("Active"),
-                     "last_login": _l("Last login"), "buildings": _l("Buildings looked after")}
-    column_formatters = {
-        "roles": lambda v, c, m, n: ", ".join(str(dict(ROLES).get(r, r)) for r in m.roles),
-        "communities": lambda v, c, m, n: ", ".join(str(x) for x in m.communities),
-        "language": lambda v, c, m, n: dict(LANGUAGES).get(m.language, m.language),
-    }
-    column_formatters_export = column_formatters
 
     def check_community(self, model):
         """Staff are not community-owned; only admins reach this view at all."""
