@@ -28,6 +28,7 @@ from mongoengine import (BooleanField, DateField, DateTimeField, EmbeddedDocumen
 from mongoengine.base import NON_FIELD_ERRORS
 from mongoengine.errors import NotUniqueError
 from wtforms import Form, HiddenField
+from wtforms.validators import ValidationError as FieldError
 from wtforms.fields import FieldList, FormField
 
 from app.i18n import datetime_local
@@ -117,14 +118,58 @@ class SecureIndexView(AccessMixin, AdminIndexView):
         return self.render("admin_ext/index.html")
 
 
+class OfferedChoiceMixin:
+    """A select of records that answers a value it never offered (an empty or malformed id, a record
+    that does not exist) with a message on the field; Flask-Admin's own asks the store with the raw
+    value and fails with an error page."""
+
+    unknown_choice = False
+
+    def process_formdata(self, valuelist):
+        given = [value for value in valuelist or [] if value != "__None"]
+        ids = {value for value in given if ObjectId.is_valid(value)}
+        super().process_formdata([value for value in valuelist or [] if value == "__None" or value in ids])
+        found = self.data if isinstance(self.data, list) else [self.data] if self.data is not None else []
+        self.unknown_choice = len(ids) < len(given) or len(found) < len(ids)
+
+    def post_validate(self, form, validation_stopped):
+        if self.unknown_choice and not self.errors:
+            raise FieldError(_("Please choose one of the offered entries."))
+
+
+class OfferedModelSelectField(OfferedChoiceMixin, ModelSelectField):
+    pass
+
+
+class OfferedModelSelectMultipleField(OfferedChoiceMixin, ModelSelectMultipleField):
+    pass
+
+
+OFFERED_ONLY = {ModelSelectField: OfferedModelSelectField, ModelSelectMultipleField: OfferedModelSelectMultipleField}
+
+
 class EstateModelConverter(CustomModelConverter):
-    """Flask-Admin drops EmbeddedDocumentListField and LongField from forms; convert them."""
+    """Flask-Admin drops EmbeddedDocumentListField and LongField from forms; convert them. Record
+    selects refuse values they did not offer (OfferedChoiceMixin)."""
 
     def __init__(self, view):
         super().__init__(view)
         self.converters["EmbeddedDocumentListField"] = self.conv_List
         self.converters["LongField"] = self.conv_Int
         self.converters["Decimal128Field"] = self.conv_Decimal
+
+    def conv_Reference(self, model, field, kwargs):
+        return _offered_only(super().conv_Reference(model, field, kwargs))
+
+    def conv_List(self, model, field, kwargs):
+        return _offered_only(super().conv_List(model, field, kwargs))
+
+
+def _offered_only(unbound):
+    safer = OFFERED_ONLY.get(getattr(unbound, "field_class", None))
+    if safer is not None:
+        unbound.field_class = safer
+    return unbound
 
 
 class ScopedAjaxLoader(QueryAjaxModelLoader):

@@ -1,8 +1,9 @@
 """Admin views of community events: plans, events, venues, bookings, sign-ups, calendar, records.
 
-Views stay thin: every state change calls the document's rule and flashes its outcome. Custom
-routes that change state are POST, check the permission server side and load the record through
-the user's community scope (another community's id gives 404). Photos are served only here.
+Views stay thin: every state change is a step of the document's workflow, taken on the one step
+page (admin_views/steps.py) whose buttons come from the document; what differs per step is its
+form here. Custom routes (photos, feedback, the sign-up sheet) check the permission server side
+and load the record through the user's community scope (another community's id gives 404).
 """
 import calendar
 import io
@@ -11,27 +12,31 @@ from datetime import date, datetime, timedelta
 from bson import ObjectId
 from flask import abort, flash, redirect, request, send_file
 from flask_admin import expose
-from flask_admin.actions import action
 from flask_admin.contrib.mongoengine.filters import FilterEqual
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from mongoengine import ValidationError
-from wtforms.validators import InputRequired
+from wtforms import TextAreaField
+from wtforms.validators import InputRequired, Length
 
 from admin_views.base import (CommunityFormMixin, EstateModelView, ScopedAjaxLoader, SecurePage, masked_phone,
                               money_cell, scoped_or_404)
 from admin_views.files import read_upload, send_stored_file
 from admin_views.filters import CommunityFilter, LocalDateBetweenFilter, ReferenceFilter
+from admin_views.steps import ConfirmStepForm, StepForm, StepPageMixin
+from app import clock
 from app.permissions import can
+from documents import audit
 from documents.base import DomainError
 from documents.bilingual import current_language, to_local, to_utc
 from documents.deadlines import local_text
-from documents.events import (AREA, BOOKING_STATES, EVENT_STATES, EVENT_TYPES, PHOTO_UPLOAD,
-                              PLAN_STATES, SIGNUP_STATES, AnnualPlan, Event, EventPhoto, SignUp,
-                              Venue, VenueBooking, label)
+from documents.events import (AREA, BOOKING_STATES, EVENT_STATES, EVENT_TYPES, FIRST_YEAR, LAST_YEAR,
+                              PHOTO_UPLOAD, PLAN_STATES, SIGNUP_STATES, AnnualPlan, Event, EventPhoto,
+                              SignUp, Venue, VenueBooking)
 from documents.money import money_text
 from documents.places import Community, parse_room_code
 from documents.residents import Household
+
 
 def staff():
     """The acting Staff document (document rules take it, not the proxy)."""
@@ -46,7 +51,6 @@ def flash_error(err: DomainError):
 
 def event_choices():
     """Sign-ups are filtered by the user's events of the last months and the coming ones."""
-    from app import clock
     since = clock.now() - timedelta(days=120)
     events = Event.objects.for_user(current_user).filter(start__gte=since, state__in=["published", "held",
                                                                                 "recorded", "cancelled"])
@@ -54,11 +58,39 @@ def event_choices():
             for e in events.order_by("start").limit(200)]
 
 
-TRANSITION_LABELS = {
-    "submit": _l("Submit for approval"), "approve": _l("Approve"), "reject": _l("Reject"),
-    "revise": _l("Reopen for changes"), "publish": _l("Publish"), "mark_held": _l("Mark as held"),
-    "record": _l("Record summary"), "cancel": _l("Cancel event"),
-}
+# --- the forms of the steps that need input ----------------------------------------------------
+
+class ReasonForm(StepForm):
+    """Reject, withdraw: the reason is required by the document."""
+    reason = TextAreaField(_l("Reason"), validators=[Length(max=500)])
+
+
+class CancelEventForm(ReasonForm):
+    @classmethod
+    def notes(cls, record, outcome) -> list[str]:
+        if not outcome:
+            return []
+        return [_("Please inform %(n)d signed-up households; they are listed on the event page.", n=len(outcome))]
+
+
+class SummaryForm(StepForm):
+    summary = TextAreaField(_l("Summary"), validators=[Length(max=10000)],
+                            description=_l("Summary: attendance, what happened, what to improve"))
+
+
+class CancelBookingForm(StepForm):
+    reason = TextAreaField(_l("Reason for cancelling"), validators=[Length(max=500)],
+                           description=_l("Optional"))
+
+
+class CancelSignUpForm(ConfirmStepForm):
+    def done_message(self, record, outcome) -> str:
+        return _("The sign-up of %(household)s was cancelled.", household=str(record.household))
+
+    @classmethod
+    def notes(cls, record, outcome) -> list[str]:
+        return [_("%(household)s moved up from the waiting list; please let them know.",
+                  household=str(moved.household)) for moved in outcome or []]
 
 
 # --- the shared base of this area's views -------------------------------------------------------
@@ -70,62 +102,9 @@ class EventsAreaView(EstateModelView):
 
     area = AREA
     verbs: dict = {}
-    list_template = "events/list.html"
 
     def allowed(self, perm: str) -> bool:
         return can(self.area, self.verbs.get(perm, perm))
-
-    transition_labels = TRANSITION_LABELS
-    #: transitions: name -> input the rule needs besides the user (None, "reason" or "summary")
-    transitions: dict = {}
-    #: state -> transitions offered in that state
-    flow: dict = {}
-
-    def offered(self, model, with_input=True):
-        """The transitions this user may start on `model` now (name, label, input)."""
-        out = []
-        for name in self.flow.get(model.state, []):
-            needs = self.transitions[name]
-            if (not with_input and needs) or not self.timely(name, model):
-                continue
-            if self.allowed(f"action:{name}"):
-                out.append((name, self.transition_labels[name], needs))
-        return out
-
-    def row_transitions(self, row):
-        return self.offered(row, with_input=False)
-
-    @expose("/transition/", methods=("POST",))
-    def transition(self):
-        name = request.form.get("name", "")
-        if name not in self.transitions:
-            abort(400)
-        if not self.allowed(f"action:{name}"):
-            abort(403)
-        model = scoped_or_404(self.model, request.form.get("id"))
-        needs = self.transitions[name]
-        args = [request.form.get(needs, "")] if needs else []
-        try:
-            result = getattr(model, name)(staff(), *args)
-        except DomainError as err:
-            flash_error(err)
-        else:
-            flash(_("%(record)s: %(action)s.", record=str(model), action=self.transition_labels[name]),
-                  "success")
-            self.after_transition(name, model, result)
-        target = request.form.get("next") or ""
-        if target.startswith("/") and not target.startswith("//"):
-            return redirect(target)
-        return redirect(self.get_url(".details_view", id=str(model.pk)))
-
-    def after_transition(self, name, model, result):
-        pass
-
-    def timely(self, name, model) -> bool:
-        """Hide buttons whose time has not come (the rule refuses them anyway)."""
-        return True
-
-
 
 
 def _title(view, context, model, name):
@@ -133,17 +112,28 @@ def _title(view, context, model, name):
 
 
 def _state(view, context, model, name):
-    return label(model.STATES, model.state)
+    return model.state_label
 
 
 def _community(view, context, model, name):
     return model.community.display_name(current_language()) if model.community else ""
 
 
+def _person(view, context, model, name):
+    person = getattr(model, name)
+    return person.display_name if person else ""
+
+
+def _local(view, context, model, name):
+    return local_text(getattr(model, name), model.community)
+
+
 # --- annual plans ------------------------------------------------------------------------------
 
-class AnnualPlanView(CommunityFormMixin, EventsAreaView):
+class AnnualPlanView(StepPageMixin, CommunityFormMixin, EventsAreaView):
     details_template = "events/plan_details.html"
+    step_forms = {"reject": ReasonForm}
+    row_steps = ("submit", "approve")
     column_list = ["year", "title", "budget", "planned", "state", "community"]
     column_details_list = ["community", "year", "title_zh", "title_en", "budget", "state",
                            "rejection_reason", "goals_zh", "goals_en", "decided_by", "decided_at"]
@@ -161,28 +151,34 @@ class AnnualPlanView(CommunityFormMixin, EventsAreaView):
     column_formatters = {"title": _title, "state": _state, "community": _community, "budget": money_cell,
                          "planned": lambda v, c, m, n: money_text(m.planned_total())}
     column_formatters_detail = {"state": _state, "community": _community, "budget": money_cell,
-                                "decided_at": lambda v, c, m, n: local_text(m.decided_at, m.community)}
-    transitions = {"submit": None, "approve": None, "reject": "reason"}
-    flow = {"draft": ["submit"], "rejected": ["submit"], "submitted": ["approve", "reject"]}
+                                "decided_at": _local, "decided_by": _person}
 
     def on_model_change(self, form, model, is_created):
         if is_created:
             model.created_by = staff()
 
     def on_model_delete(self, model):
-        if model.state != "draft" or Event.objects(plan=model).first():
+        if not model.can_delete():
             raise DomainError(_("Only a draft plan without events can be deleted."))
 
+    def step_summary(self, plan) -> list:
+        return [(_("Annual plan"), str(plan)), (_("Budget (yuan)"), money_text(plan.budget)),
+                (_("Planned in events"), money_text(plan.planned_total())), (_("State"), plan.state_label)]
+
     def details_extra(self, plan):
-        return dict(plan_events=list(plan.events()), planned=plan.planned_total(),
-                    transitions=self.offered(plan), local_text=local_text)
+        extra = super().details_extra(plan)
+        extra.update(plan_events=list(plan.events()), planned=plan.planned_total(), local_text=local_text)
+        return extra
 
 
 # --- events ------------------------------------------------------------------------------------
 
-class EventView(CommunityFormMixin, EventsAreaView):
+class EventView(StepPageMixin, CommunityFormMixin, EventsAreaView):
     local_time_fields = ("start", "end")
     details_template = "events/event_details.html"
+    step_forms = {"reject": ReasonForm, "cancel": CancelEventForm, "record": SummaryForm}
+    #: the list offers the steps that need no input; the others are on the event's page
+    row_steps = ("submit", "approve", "revise", "publish", "mark_held")
     column_list = ["start", "title", "event_type", "where", "places", "state", "community"]
     column_details_list = ["community", "plan", "title_zh", "title_en", "event_type", "start", "end",
                            "venue", "place", "capacity", "taken", "budget", "organiser",
@@ -221,31 +217,23 @@ class EventView(CommunityFormMixin, EventsAreaView):
         "summary": _l("Summary"), "created_by": _l("Created by"), "decided_by": _l("Decided by"),
     }
     column_formatters = {
-        "start": lambda v, c, m, n: local_text(m.start, m.community),
-        "end": lambda v, c, m, n: local_text(m.end, m.community),
-        "title": _title, "state": _state, "community": _community, "budget": money_cell,
+        "start": _local, "end": _local, "title": _title, "state": _state, "community": _community,
+        "budget": money_cell,
         "event_type": lambda v, c, m, n: m.type_label,
         "where": lambda v, c, m, n: m.where,
         "places": lambda v, c, m, n: f"{m.taken or 0} / {m.capacity or 0}",
     }
     column_formatters_detail = dict(column_formatters, **{
         "target_buildings": lambda v, c, m, n: ", ".join(b.number for b in m.target_buildings),
-        "created_by": lambda v, c, m, n: m.created_by.display_name if m.created_by else "",
-        "decided_by": lambda v, c, m, n: m.decided_by.display_name if m.decided_by else "",
+        "created_by": _person, "decided_by": _person,
         "plan": lambda v, c, m, n: str(m.plan) if m.plan else "",
         "venue": lambda v, c, m, n: str(m.venue) if m.venue else "",
     })
     column_formatters_export = {
-        "start": lambda v, c, m, n: local_text(m.start, m.community),
-        "end": lambda v, c, m, n: local_text(m.end, m.community),
-        "title": _title, "state": _state, "event_type": lambda v, c, m, n: m.type_label,
+        "start": _local, "end": _local, "title": _title, "state": _state,
+        "event_type": lambda v, c, m, n: m.type_label,
         "where": lambda v, c, m, n: m.where, "budget": lambda v, c, m, n: str(m.budget or ""),
     }
-    transitions = {"submit": None, "approve": None, "reject": "reason", "revise": None, "publish": None,
-                   "mark_held": None, "record": "summary", "cancel": "reason"}
-    flow = {"draft": ["submit", "cancel"], "submitted": ["approve", "reject", "cancel"],
-            "approved": ["publish", "cancel"], "rejected": ["revise", "cancel"],
-            "published": ["mark_held", "cancel"], "held": ["record"]}
 
     def on_model_change(self, form, model, is_created):
         self.store_local_times(model)
@@ -255,7 +243,7 @@ class EventView(CommunityFormMixin, EventsAreaView):
             model.state = "draft"
 
     def after_model_change(self, form, model, is_created):
-        if not is_created and model.state == "published":
+        if not is_created:
             promoted = model.promote_waiting(staff())
             if promoted:
                 flash(_("%(n)d households moved up from the waiting list.", n=len(promoted)), "success")
@@ -264,37 +252,25 @@ class EventView(CommunityFormMixin, EventsAreaView):
         if not model.can_delete():
             raise DomainError(_("Only a draft without sign-ups can be deleted; cancel the event instead."))
 
-    def timely(self, name, model) -> bool:
-        from app import clock
-        if name == "mark_held":
-            return model.start <= clock.now()
-        if name in ("submit", "publish"):
-            return model.start > clock.now()
-        return True
-
-    def after_transition(self, name, model, result):
-        if name == "cancel" and result:
-            flash(_("Please inform %(n)d signed-up households; they are listed on the event page.",
-                    n=len(result)), "warning")
+    def step_summary(self, event) -> list:
+        return [(_("Event"), event.title),
+                (_("Start"), f"{local_text(event.start, event.community)} – "
+                             f"{local_text(event.end, event.community, '%H:%M')}"),
+                (_("Venue"), event.where), (_("Places (taken / capacity)"), f"{event.taken or 0} / {event.capacity}"),
+                (_("State"), event.state_label)]
 
     def details_extra(self, event):
-        from app import clock
-        signups = list(event.signups().select_related(max_depth=1))
-        return dict(
-            event=event, transitions=self.offered(event), signups=signups,
+        extra = super().details_extra(event)
+        user = staff()
+        extra.update(
+            event=event, user=user, signups=list(event.signups().select_related(max_depth=1)),
             photos=list(event.photos()), feedback=list(event.feedback()),
             average=event.feedback_average(), local_text=local_text,
             phone=lambda value: masked_phone(AREA, value or ""),
-            signup_label=lambda s: label(SIGNUP_STATES, s.state),
-            can_sign_up=self.allowed("action:sign_up") and event.state == "published",
-            can_attend=self.allowed("action:attend") and event.state in ("published", "held")
-            and to_local(clock.now(), event.community).date() >= event.local_start().date(),
-            can_cancel_signup=self.allowed("action:cancel_signup") and event.state == "published",
-            can_record=self.allowed("action:add_record") and event.state in ("held", "recorded"),
-            can_export=self.allowed("export"),
-            to_call=[s for s in signups if s.state in ("confirmed", "waiting")]
-            if event.state == "cancelled" else [],
+            can_sign_up=event.may_sign_up(user), can_record=event.may_add_records(user),
+            can_export=self.allowed("export"), to_call=event.households_to_call(),
         )
+        return extra
 
     # --- photos (GridFS), served only through this scoped view ---
     @expose("/photo/")
@@ -339,15 +315,16 @@ class EventView(CommunityFormMixin, EventsAreaView):
         if not self.allowed("action:add_record"):
             abort(403)
         event = scoped_or_404(Event, request.form.get("id"))
+        back = redirect(self.get_url(".details_view", id=str(event.pk)) + "#feedback")
+        typed = request.form.get("room", "").strip()
         household = None
-        code = parse_room_code(request.form.get("room", ""))
-        if request.form.get("room", "").strip():
+        if typed:
+            code = parse_room_code(typed)
             household = Household.objects(community=event.community, room_codes=code,
                                           status="current").first() if code else None
             if household is None:
-                flash(_("No current household with room %(code)s.", code=request.form.get("room", "")[:20]),
-                      "error")
-                return redirect(self.get_url(".details_view", id=str(event.pk)) + "#feedback")
+                flash(_("No current household with room %(code)s.", code=typed[:20]), "error")
+                return back
         try:
             event.add_feedback(staff(), request.form.get("rating"), request.form.get("comment", ""),
                                household=household, resident_name=request.form.get("resident_name", ""))
@@ -355,7 +332,7 @@ class EventView(CommunityFormMixin, EventsAreaView):
             flash_error(err)
         else:
             flash(_("The feedback was recorded."), "success")
-        return redirect(self.get_url(".details_view", id=str(event.pk)) + "#feedback")
+        return back
 
 
 # --- venues and bookings -----------------------------------------------------------------------
@@ -373,12 +350,15 @@ class VenueView(CommunityFormMixin, EventsAreaView):
     column_formatters_detail = {"community": _community}
 
     def on_model_delete(self, model):
-        if VenueBooking.objects(venue=model).first() or Event.objects(venue=model).first():
+        if not model.can_delete():
             raise DomainError(_("The venue has bookings or events; mark it as not in use instead."))
 
 
-class VenueBookingView(EventsAreaView):
+class VenueBookingView(StepPageMixin, EventsAreaView):
     verbs = {"create": "action:book_venue", "edit": "never", "delete": "never"}
+    details_template = "events/details.html"
+    step_forms = {"cancel_booking": CancelBookingForm}
+    bulk_steps = {"cancel_booking": _l("Cancel the selected bookings?")}
     column_list = ["venue", "start", "end", "purpose", "booked_for", "event", "state", "community"]
     column_details_list = ["community", "venue", "start", "end", "purpose", "booked_for", "contact_phone",
                            "event", "state", "cancel_reason", "created_by", "created_at"]
@@ -395,15 +375,13 @@ class VenueBookingView(EventsAreaView):
                      "cancel_reason": _l("Reason for cancelling"), "created_by": _l("Booked by"),
                      "created_at": _l("Booked at")}
     column_formatters = {
-        "start": lambda v, c, m, n: local_text(m.start, m.community),
-        "end": lambda v, c, m, n: local_text(m.end, m.community),
+        "start": _local, "end": _local,
         "event": lambda v, c, m, n: m.event.title if m.event else "",
         "venue": lambda v, c, m, n: str(m.venue), "state": _state, "community": _community,
     }
     column_formatters_detail = dict(column_formatters, **{
         "contact_phone": lambda v, c, m, n: masked_phone(AREA, m.contact_phone or ""),
-        "created_by": lambda v, c, m, n: m.created_by.display_name if m.created_by else "",
-        "created_at": lambda v, c, m, n: local_text(m.created_at, m.community),
+        "created_by": _person, "created_at": _local,
     })
 
     def create_model(self, form):
@@ -418,21 +396,11 @@ class VenueBookingView(EventsAreaView):
         except (DomainError, ValidationError) as err:
             return self._refuse(form, err, create=True)
 
-    @action("cancel_booking", _l("Cancel booking"), _l("Cancel the selected bookings?"))
-    def action_cancel(self, ids):
-        done = 0
-        for booking in self.get_query().filter(pk__in=ids):
-            if booking.event is not None and booking.event.state not in ("cancelled",):
-                flash(_("%(booking)s belongs to an event; cancel the event instead.", booking=str(booking)),
-                      "error")
-                continue
-            try:
-                booking.cancel(staff(), _("cancelled from the list"))
-                done += 1
-            except DomainError as err:
-                flash(f"{booking}: {err.message}", "error")
-        if done:
-            flash(_("%(n)d bookings were cancelled.", n=done), "success")
+    def step_summary(self, booking) -> list:
+        return [(_("Venue"), str(booking.venue)),
+                (_("Start"), f"{local_text(booking.start, booking.community)} – "
+                             f"{local_text(booking.end, booking.community, '%H:%M')}"),
+                (_("Purpose"), booking.describe()), (_("State"), booking.state_label)]
 
 
 # --- sign-ups ----------------------------------------------------------------------------------
@@ -445,8 +413,13 @@ def _signup_room(view, context, model, name):
     return model.household.room_code if model.household else ""
 
 
-class SignUpView(EventsAreaView):
+class SignUpView(StepPageMixin, EventsAreaView):
     verbs = {"create": "action:sign_up", "edit": "never", "delete": "never"}
+    details_template = "events/details.html"
+    step_forms = {"cancel_signup": CancelSignUpForm}
+    row_steps = ("attend", "cancel_signup")
+    bulk_steps = {"cancel_signup": _l("Cancel the selected sign-ups?"),
+                  "attend": _l("Tick attendance of the selected sign-ups?")}
     column_list = ["event", "room", "household", "people", "contact_phone", "state", "attended", "created_at"]
     column_details_list = ["community", "event", "room", "household", "people", "contact_phone", "state",
                            "position", "attended", "attended_at", "created_by", "created_at", "cancelled_at"]
@@ -458,7 +431,8 @@ class SignUpView(EventsAreaView):
                  "contact_phone": {"description": _l("Empty: the first phone of the archive is used")}}
     column_sortable_list = ["created_at", "state"]
     column_default_sort = ("created_at", True)
-    column_filters = [ReferenceFilter("event", _l("Event"), choices=event_choices), FilterEqual("state", _l("State"), options=SIGNUP_STATES),
+    column_filters = [ReferenceFilter("event", _l("Event"), choices=event_choices),
+                      FilterEqual("state", _l("State"), options=SIGNUP_STATES),
                       FilterEqual("attended", _l("Attended"), options=[("1", _l("Yes")), ("0", _l("No"))]),
                       CommunityFilter()]
     column_labels = {"event": _l("Event"), "room": _l("Room"), "household": _l("Household"),
@@ -472,11 +446,8 @@ class SignUpView(EventsAreaView):
         "room": _signup_room, "household": _signup_household, "state": _state,
         "contact_phone": lambda v, c, m, n: masked_phone(AREA, m.contact_phone or ""),
         "attended": lambda v, c, m, n: _("Yes") if m.attended else "",
-        "created_at": lambda v, c, m, n: local_text(m.created_at, m.community),
-        "attended_at": lambda v, c, m, n: local_text(m.attended_at, m.community),
-        "cancelled_at": lambda v, c, m, n: local_text(m.cancelled_at, m.community),
-        "created_by": lambda v, c, m, n: m.created_by.display_name if m.created_by else "",
-        "community": _community,
+        "created_at": _local, "attended_at": _local, "cancelled_at": _local,
+        "created_by": _person, "community": _community,
     }
     column_formatters_export = column_formatters
 
@@ -516,57 +487,11 @@ class SignUpView(EventsAreaView):
     def get_save_return_url(self, model, is_created=False):
         return self.get_url("events.details_view", id=str(model.event.pk)) + "#signups"
 
-    # --- cancelling and attendance, one by one (from the event page) or for a selection ---
-    def _back(self, signup):
-        return redirect(self.get_url("events.details_view", id=str(signup.event.pk)) + "#signups")
-
-    @expose("/cancel/", methods=("POST",))
-    def cancel(self):
-        if not self.allowed("action:cancel_signup"):
-            abort(403)
-        signup = scoped_or_404(SignUp, request.form.get("id"))
-        self._cancel_one(signup)
-        return self._back(signup)
-
-    def _cancel_one(self, signup) -> bool:
-        try:
-            promoted = signup.cancel(staff())
-        except DomainError as err:
-            flash(f"{signup.household}: {err.message}", "error")
-            return False
-        flash(_("The sign-up of %(household)s was cancelled.", household=str(signup.household)), "success")
-        for moved in promoted:
-            flash(_("%(household)s moved up from the waiting list; please let them know.",
-                    household=str(moved.household)), "warning")
-        return True
-
-    @expose("/attend/", methods=("POST",))
-    def attend(self):
-        if not self.allowed("action:attend"):
-            abort(403)
-        signup = scoped_or_404(SignUp, request.form.get("id"))
-        try:
-            signup.set_attended(staff(), request.form.get("attended", "1") == "1")
-        except DomainError as err:
-            flash(f"{signup.household}: {err.message}", "error")
-        return self._back(signup)
-
-    @action("cancel_signup", _l("Cancel sign-up"), _l("Cancel the selected sign-ups?"))
-    def action_cancel(self, ids):
-        for signup in self.get_query().filter(pk__in=ids):
-            self._cancel_one(signup)
-
-    @action("attend", _l("Tick attendance"), _l("Tick attendance of the selected sign-ups?"))
-    def action_attend(self, ids):
-        done = 0
-        for signup in self.get_query().filter(pk__in=ids):
-            try:
-                signup.set_attended(staff(), True)
-                done += 1
-            except DomainError as err:
-                flash(f"{signup.household}: {err.message}", "error")
-        if done:
-            flash(_("Attendance ticked for %(n)d households.", n=done), "success")
+    def step_summary(self, signup) -> list:
+        household = signup.household
+        return [(_("Event"), signup.event.title),
+                (_("Household"), f"{household.room_code} {household.name}" if household else ""),
+                (_("Number of people"), signup.people), (_("State"), signup.state_label)]
 
     # --- the sign-up sheet of one event as an Excel workbook ---
     @expose("/export-event/")
@@ -577,7 +502,6 @@ class SignUpView(EventsAreaView):
         signups = list(SignUp.objects(event=event).order_by("position").select_related(max_depth=1))
         data = signups_workbook(event, signups)
         name = f"signups-{local_text(event.start, event.community, '%Y%m%d')}-{event.pk}.xlsx"
-        from documents import audit
         audit.record("export_signups", event, note=str(len(signups)), actor=staff())
         return send_file(io.BytesIO(data), as_attachment=True, download_name=name,
                          mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -612,7 +536,7 @@ def signups_workbook(event, signups) -> bytes:
         sheet.append([
             index, signup.household.room_code if signup.household else "",
             signup.household.name if signup.household else "", signup.people,
-            masked_phone(AREA, signup.contact_phone or ""), label(SIGNUP_STATES, signup.state),
+            masked_phone(AREA, signup.contact_phone or ""), signup.state_label,
             waiting_no if signup.state == "waiting" else None,
             _("Yes") if signup.attended else "",
             to_local(signup.created_at, event.community),
@@ -628,6 +552,21 @@ def signups_workbook(event, signups) -> bytes:
 
 # --- calendar ----------------------------------------------------------------------------------
 
+def month_shown(raw: str | None, today: date) -> tuple[date, str | None]:
+    """The first day of the month asked for (`YYYY-MM`), or of today's month and why."""
+    if not raw:
+        return today.replace(day=1), None
+    try:
+        year, month = (int(part) for part in raw.split("-"))
+        if FIRST_YEAR <= year <= LAST_YEAR:
+            return date(year, month, 1), None
+    except ValueError:
+        pass
+    return today.replace(day=1), _("“%(month)s” is not a month the calendar can show (a year from %(first)d to "
+                                   "%(last)d and a month, e.g. 2026-05); here is the current month.",
+                                   month=raw[:20], first=FIRST_YEAR, last=LAST_YEAR)
+
+
 class EventCalendarView(SecurePage):
     """A month at a glance: events and venue bookings per day, in the community's local time."""
 
@@ -635,42 +574,16 @@ class EventCalendarView(SecurePage):
 
     @expose("/")
     def index(self):
-        from app import clock
         communities = list(Community.objects.for_user(current_user))
-        community = None
-        raw = request.args.get("community")
-        if raw and ObjectId.is_valid(raw):
-            community = Community.objects.for_user(current_user).filter(pk=raw).first()
-        if community is None and communities:
-            community = communities[0]
+        community = self._community(communities)
         today = to_local(clock.now(), community).date() if community else clock.now().date()
-        try:
-            year, month = [int(part) for part in request.args.get("month", "").split("-")]
-            first = date(year, month, 1)
-        except ValueError:
-            first = today.replace(day=1)
+        first, problem = month_shown(request.args.get("month"), today)
+        if problem:
+            flash(problem, "warning")
         weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
         days = {day: [] for week in weeks for day in week}
         if community is not None:
-            start = to_utc(datetime.combine(weeks[0][0], datetime.min.time()), community)
-            end = to_utc(datetime.combine(weeks[-1][-1] + timedelta(days=1), datetime.min.time()), community)
-            events = Event.objects(community=community, start__lt=end, end__gt=start,
-                                   state__nin=["rejected"]).select_related(max_depth=1)
-            for event in events:
-                self._place(days, event.local_start(), event.local_end(), {
-                    "kind": "event", "state": event.state, "state_label": event.state_label,
-                    "title": event.title, "where": event.where, "start": event.local_start(),
-                    "url": self.get_url("events.details_view", id=str(event.pk)),
-                    "places": f"{event.taken or 0}/{event.capacity}"})
-            bookings = VenueBooking.objects(community=community, state="booked", event=None,
-                                            start__lt=end, end__gt=start).select_related(max_depth=1)
-            for booking in bookings:
-                local_start, local_end = to_local(booking.start, community), to_local(booking.end, community)
-                self._place(days, local_start, local_end, {
-                    "kind": "booking", "state": "booked", "state_label": label(BOOKING_STATES, "booked"),
-                    "title": booking.purpose or booking.booked_for or _("Booking"), "where": str(booking.venue),
-                    "start": local_start,
-                    "url": self.get_url("venuebookings.details_view", id=str(booking.pk))})
+            self._fill(days, community, weeks[0][0], weeks[-1][-1] + timedelta(days=1))
         for items in days.values():
             items.sort(key=lambda item: item["start"])
         previous = (first - timedelta(days=1)).replace(day=1)
@@ -679,6 +592,36 @@ class EventCalendarView(SecurePage):
                            community=community, communities=communities, previous=previous,
                            following=following, weekdays=weekday_names(),
                            can_create=can(AREA, "create"), can_book=can(AREA, "action:book_venue"))
+
+    @staticmethod
+    def _community(communities):
+        raw = request.args.get("community")
+        if raw and ObjectId.is_valid(raw):
+            chosen = next((c for c in communities if str(c.pk) == raw), None)
+            if chosen is not None:
+                return chosen
+        return communities[0] if communities else None
+
+    def _fill(self, days, community, first_day, after_last_day):
+        start = to_utc(datetime.combine(first_day, datetime.min.time()), community)
+        end = to_utc(datetime.combine(after_last_day, datetime.min.time()), community)
+        events = Event.objects(community=community, start__lt=end, end__gt=start,
+                               state__nin=["rejected"]).select_related(max_depth=1)
+        for event in events:
+            self._place(days, event.local_start(), event.local_end(), {
+                "kind": "event", "state": event.state, "state_label": event.state_label,
+                "title": event.title, "where": event.where, "start": event.local_start(),
+                "url": self.get_url("events.details_view", id=str(event.pk)),
+                "places": f"{event.taken or 0}/{event.capacity}"})
+        bookings = VenueBooking.objects(community=community, state="booked", event=None,
+                                        start__lt=end, end__gt=start).select_related(max_depth=1)
+        for booking in bookings:
+            local_start, local_end = to_local(booking.start, community), to_local(booking.end, community)
+            self._place(days, local_start, local_end, {
+                "kind": "booking", "state": booking.state, "state_label": booking.state_label,
+                "title": booking.purpose or booking.booked_for or _("Booking"), "where": str(booking.venue),
+                "start": local_start,
+                "url": self.get_url("venuebookings.details_view", id=str(booking.pk))})
 
     @staticmethod
     def _place(days, local_start, local_end, item):

@@ -5,17 +5,21 @@ from flask_admin.contrib.mongoengine.filters import FilterEqual
 from flask_babel import format_date, force_locale, gettext as _, lazy_gettext as _l
 
 from admin_views.base import CommunityFormMixin, scoped_or_404
-from admin_views.events import EventsAreaView, _community, staff
+from admin_views.events import EventsAreaView, ReasonForm, _community, _person, staff
 from admin_views.filters import CommunityFilter, DateBetweenFilter
+from admin_views.steps import StepPageMixin
+from documents.base import DomainError
 from documents.bilingual import current_language, is_english
 from documents.notices import AREA, AUDIENCES, NOTICE_STATES, NOTICE_TYPES, Notice
 
 PRINT_LANGUAGES = {"zh": "zh_Hans_CN", "en": "en"}
 
 
-class NoticeView(CommunityFormMixin, EventsAreaView):
+class NoticeView(StepPageMixin, CommunityFormMixin, EventsAreaView):
     area = AREA
     details_template = "notices/notice_details.html"
+    step_forms = {"withdraw": ReasonForm}
+    row_steps = ("publish",)
     column_list = ["publish_date", "title", "notice_type", "audience", "state", "author", "community"]
     column_details_list = ["community", "notice_type", "reference", "title_zh", "title_en", "audience",
                            "buildings", "publish_date", "issuer_zh", "issuer_en", "state", "author",
@@ -53,15 +57,11 @@ class NoticeView(CommunityFormMixin, EventsAreaView):
         "notice_type": lambda v, c, m, n: m.type_label,
         "audience": lambda v, c, m, n: m.audience_text(),
         "state": lambda v, c, m, n: m.state_label,
-        "author": lambda v, c, m, n: m.author.display_name if m.author else "",
-        "published_by": lambda v, c, m, n: m.published_by.display_name if m.published_by else "",
+        "author": _person, "published_by": _person,
         "buildings": lambda v, c, m, n: ", ".join(b.number for b in m.buildings),
         "community": _community,
     }
     column_formatters_detail = column_formatters
-    transitions = {"publish": None, "withdraw": "reason"}
-    flow = {"draft": ["publish"], "published": ["withdraw"]}
-    transition_labels = {"publish": _l("Publish"), "withdraw": _l("Withdraw")}
 
     def on_model_change(self, form, model, is_created):
         model.buildings = model.buildings or []
@@ -70,12 +70,12 @@ class NoticeView(CommunityFormMixin, EventsAreaView):
             model.state = "draft"
 
     def on_model_delete(self, model):
-        if model.state != "draft":
-            from documents.base import DomainError
+        if not model.can_delete():
             raise DomainError(_("Only a draft can be deleted; withdraw a published notice instead."))
 
-    def details_extra(self, model):
-        return {"transitions": self.offered(model)}
+    def step_summary(self, notice) -> list:
+        return [(_("Title"), notice.title), (_("Type of notice"), notice.type_label),
+                (_("Audience"), notice.audience_text()), (_("State"), notice.state_label)]
 
     @expose("/print/")
     def print_view(self):
@@ -93,7 +93,7 @@ class NoticeView(CommunityFormMixin, EventsAreaView):
                                issuer=notice.issuer(locale), audience=notice.audience_text(),
                                type_label=notice.type_label,
                                date_text=format_date(day, "long") if day else "",
-                               draft=notice.state != "published")
+                               draft=not notice.in_force)
         return page
 
 

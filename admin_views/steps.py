@@ -60,6 +60,11 @@ class StepForm(FlaskForm):
     def done_message(self, record, outcome) -> str | None:
         return None
 
+    @classmethod
+    def notes(cls, record, outcome) -> list[str]:
+        """Warnings shown once the step was taken, on its page or as a bulk action (whom to inform)."""
+        return []
+
 
 class ConfirmStepForm(StepForm):
     """A step that needs nothing but a confirmation (submit, approve, archive…)."""
@@ -121,6 +126,8 @@ class StepPageMixin:
                 show_refusal(form, err)
             else:
                 flash(form.done_message(record, outcome) or self.step_done(step, record), "success")
+                for note in form.notes(record, outcome):
+                    flash(note, "warning")
                 return redirect(return_url)
         return self.render(self.step_template, form=form, record=record, model=None, step=step,
                            step_title=record.step_label(step), refusal=refusal, return_url=return_url,
@@ -151,17 +158,21 @@ class StepPageMixin:
     def bulk_step(self, step, ids):
         """Take `step` on each chosen record; say how many were done and why the others were not."""
         user = current_user._get_current_object()
-        done, refused = 0, []
+        form_class = self.step_forms.get(step, ConfirmStepForm)
+        done, refused, notes = 0, [], []
         for record in self.get_query().filter(pk__in=ids):
             try:
-                record.perform(step, user)
+                outcome = record.perform(step, user)
                 done += 1
+                notes += form_class.notes(record, outcome)
             except DomainError as err:
                 refused.append(f"{record}: {err.message}")
         if done:
             flash(_("%(step)s: %(n)d record(s) done.", step=self.model.workflow[step].label, n=done), "success")
         for message in refused[:10]:
             flash(message, "error")
+        for note in notes[:10]:
+            flash(note, "warning")
 
     # --- buttons ---
     def get_list_row_actions(self):

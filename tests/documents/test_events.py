@@ -15,7 +15,7 @@ from documents.bilingual import pick
 from documents.events import (AnnualPlan, Event, EventFeedback, EventPhoto, SignUp, VenueBooking,
                               make_thumbnail)
 from documents.timeline import for_household
-from tests.events_support import ew, local, make_event  # noqa: F401 - fixture
+from tests.events_support import NOW, ew, local, make_event  # noqa: F401 - fixture
 from tests.support import atomic_store_operations, english_request
 
 
@@ -43,7 +43,7 @@ def test_full_life_of_an_event_with_roles_checked_at_every_step(ew):
     assert Event.objects.get(pk=event.pk).state == "submitted"
     event.approve(ew.supervisor)
     assert event.state == "approved" and event.decided_by.pk == ew.supervisor.pk
-    with pytest.raises(DomainError, match="Not possible"):
+    with pytest.raises(DomainError, match="not possible while"):
         event.approve(ew.supervisor)  # a second click changes nothing
     with pytest.raises(PermissionDenied):
         event.publish(ew.clerk)
@@ -72,7 +72,7 @@ def test_stale_copy_cannot_apply_a_transition_twice(ew):
     event = make_event(ew, state="submitted")
     first, second = Event.objects.get(pk=event.pk), Event.objects.get(pk=event.pk)
     first.approve(ew.supervisor)
-    with pytest.raises(DomainError, match="Someone else changed"):
+    with pytest.raises(DomainError, match="moved this record on"):
         second.reject(ew.supervisor, "预算过高")  # read as submitted, but it is approved now
     assert Event.objects.get(pk=event.pk).state == "approved"
     assert actions_of(event).count("approve") == 1 and "reject" not in actions_of(event)
@@ -113,7 +113,7 @@ def test_cancel_before_held_lists_households_and_frees_the_venue(ew):
 
 def test_no_cancel_once_held(ew):
     event = make_event(ew, state="held")
-    with pytest.raises(DomainError, match="Not possible"):
+    with pytest.raises(DomainError, match="not possible while"):
         event.cancel(ew.manager, "太晚了")
     assert Event.objects.get(pk=event.pk).state == "held"
 
@@ -494,3 +494,168 @@ def test_signups_and_attendance_appear_on_the_household_timeline(ew, app):
     assert "Signed up for Mid-Autumn fair (2 people)" in titles
     assert "Attended Mid-Autumn fair" in titles
     assert not any("Mid-Autumn" in item.title for item in for_household(ew.households[1]))
+
+
+# --- the workflow engine: ownership, timing rules, audit labels, steps taken once --------------
+
+def test_staff_of_another_community_can_take_no_step_and_create_nothing_here(ew):
+    """The documents themselves check the community (not only the pages)."""
+    outsider = ew.world["staff"]["manager_b"]           # a manager, but of community B
+    event = make_event(ew, state="submitted", venue=ew.venue)
+    for step, arguments in (("approve", {}), ("reject", {"reason": "不行"}), ("cancel", {"reason": "不行"})):
+        with pytest.raises(PermissionDenied, match="own communities"):
+            event.perform(step, outsider, **arguments)
+    with pytest.raises(PermissionDenied, match="own communities"):
+        ew.plan.submit(outsider)
+    published = make_event(ew, title_zh="已发布", start=(2026, 5, 12, 19, 0))
+    with pytest.raises(PermissionDenied, match="own communities"):
+        published.sign_up(ew.households[0], 1, "", outsider)
+    with pytest.raises(PermissionDenied, match="own communities"):
+        ew.venue.book(local(ew.community, 2026, 5, 20, 9), local(ew.community, 2026, 5, 20, 10), outsider)
+    held = make_event(ew, state="held", title_zh="已举办")
+    with pytest.raises(PermissionDenied, match="own communities"):
+        held.add_feedback(outsider, 5)
+    assert Event.objects.get(pk=event.pk).state == "submitted"
+    assert SignUp.objects.count() == 0 and VenueBooking.objects.count() == 0 and EventFeedback.objects.count() == 0
+    assert AuditEntry.objects(actor_name="manager_b").count() == 0
+
+
+def test_timing_rules_are_preconditions_the_button_is_offered_and_the_page_says_why(ew):
+    event = make_event(ew, state="published")           # starts 2026-05-10 19:00, now is 05-01
+    assert event.offers("mark_held", ew.culture)        # role and state allow it: the button is there ...
+    assert event.why_not("mark_held", ew.culture) == "The event has not started yet."   # ... the page says why not
+    clock.freeze(event.start)
+    assert event.allows("mark_held", ew.culture)
+    late = make_event(ew, state="approved", title_zh="迟到的活动", start=(2026, 4, 30, 9, 0))
+    assert "start has passed" in late.why_not("publish", ew.culture)
+    draft = make_event(ew, state="draft", title_zh="过期草稿", start=(2026, 4, 30, 9, 0))
+    with pytest.raises(DomainError, match="change the date first"):
+        draft.submit(ew.culture)
+    assert Event.objects.get(pk=draft.pk).state == "draft"
+
+
+def test_approving_the_plan_audits_each_events_approval_naming_the_plan(ew):
+    events = [make_event(ew, state="draft", plan=ew.plan, title_zh=f"计划内{i}", budget="100.00") for i in range(2)]
+    ew.plan.submit(ew.culture)
+    ew.plan.approve(ew.supervisor)
+    for event in events:
+        entries = list(AuditEntry.objects(record_id=str(event.pk)).order_by("at", "id"))
+        assert [e.action for e in entries] == ["submit", "approve"]
+        assert entries[1].actor_name == "supervisor" and entries[1].note == str(ew.plan)
+        assert ("state", "submitted", "approved") in [(c.field, c.old, c.new) for c in entries[1].changes]
+    plan_entries = [e.action for e in AuditEntry.objects(record_id=str(ew.plan.pk)).order_by("at", "id")]
+    assert plan_entries == ["submit", "approve"]
+
+
+def test_each_cancellation_reads_as_its_own_in_the_history(ew, monkeypatch):
+    from documents import audit
+    monkeypatch.setitem(audit.ACTION_LABELS, "cancel", "Cancel")   # what repairs registered for every area
+    event = make_event(ew, capacity=5, venue=ew.venue, state="approved")
+    event.publish(ew.culture)
+    signup = event.sign_up(ew.households[0], 1, "", ew.clerk)
+    signup.cancel(ew.clerk)
+    event.cancel(ew.culture, "暴雨预警")
+    labels = {e.action: audit.action_label(e) for e in AuditEntry.objects(action__in=[
+        "cancel", "cancel_signup", "cancel_booking"])}
+    assert labels == {"cancel": "Event cancelled", "cancel_signup": "Sign-up cancelled",
+                      "cancel_booking": "Venue booking cancelled"}
+    assert audit.action_label("cancel") == "Cancel"     # another area's "cancel" keeps its own label
+
+
+def test_an_events_booking_is_cancelled_only_with_its_event(ew):
+    event = make_event(ew, state="approved", venue=ew.venue)
+    event.publish(ew.culture)
+    booking = VenueBooking.objects.get(event=event)
+    with pytest.raises(DomainError, match="cancel the event instead"):
+        booking.cancel(ew.clerk, "冲突")
+    assert VenueBooking.objects.get(pk=booking.pk).state == "booked"
+    event.cancel(ew.supervisor, "暴雨预警")              # the supervisor may cancel events, not bookings
+    stored = VenueBooking.objects.get(pk=booking.pk)
+    assert (stored.state, stored.cancel_reason) == ("cancelled", "暴雨预警")
+    entry = AuditEntry.objects.get(record_id=str(booking.pk), action="cancel_booking")
+    assert entry.actor_name == "supervisor" and entry.note == "暴雨预警"
+
+
+def test_a_double_click_on_publish_books_the_venue_once(ew):
+    event = make_event(ew, state="approved", venue=ew.venue)
+    first, second = Event.objects.get(pk=event.pk), Event.objects.get(pk=event.pk)
+    first.publish(ew.culture)
+    with pytest.raises(DomainError, match="moved this record on"):
+        second.publish(ew.culture)
+    assert VenueBooking.objects(event=event).count() == 1
+    assert VenueBooking.objects.get(event=event).state == "booked"     # the event's booking stays
+    assert Event.objects.get(pk=event.pk).booking.pk == VenueBooking.objects.get(event=event).pk
+
+
+def test_two_stale_copies_cancelling_one_sign_up_give_its_places_back_once(ew):
+    event = make_event(ew, capacity=3)
+    signup = event.sign_up(ew.households[0], 2, "", ew.clerk)
+    waiting = event.sign_up(ew.households[1], 3, "", ew.clerk)
+    first, second = SignUp.objects.get(pk=signup.pk), SignUp.objects.get(pk=signup.pk)
+    assert [p.pk for p in first.cancel(ew.clerk)] == [waiting.pk]
+    with pytest.raises(DomainError):
+        second.cancel(ew.clerk)
+    assert Event.objects.get(pk=event.pk).taken == 3                  # 2 given back once, 3 taken by the next
+    assert SignUp.objects.get(pk=waiting.pk).state == "confirmed"
+    assert actions_of(signup) == ["sign_up", "cancel_signup"]
+    assert actions_of(waiting) == ["sign_up", "promote"]
+
+
+def test_attendance_from_a_stale_copy_is_ticked_once(ew):
+    event = make_event(ew, capacity=2)
+    signup = event.sign_up(ew.households[0], 1, "", ew.clerk)
+    clock.freeze(event.start)
+    first, second = SignUp.objects.get(pk=signup.pk), SignUp.objects.get(pk=signup.pk)
+    first.attend(ew.clerk)
+    with pytest.raises(DomainError):
+        second.attend(ew.culture)
+    stored = SignUp.objects.get(pk=signup.pk)
+    assert stored.attended and stored.attended_by.username == "clerk"
+    assert actions_of(signup).count("attend") == 1
+
+
+def test_sign_ups_change_only_while_the_event_is_published(ew):
+    event = make_event(ew, capacity=2)
+    signup = event.sign_up(ew.households[0], 1, "", ew.clerk)
+    Event.objects(pk=event.pk).update_one(set__state="held")
+    signup = SignUp.objects.get(pk=signup.pk)
+    assert "while the event is published" in signup.why_not("cancel_signup", ew.clerk)
+    assert Event.objects.get(pk=event.pk).taken == 1
+
+
+def test_notice_steps_check_role_community_state_and_reason(ew):
+    from documents.notices import Notice
+    notice = Notice(community=ew.community, title_zh="停水通知", body_zh="周六停水。", author=ew.clerk)
+    notice.save_versioned(None)
+    with pytest.raises(PermissionDenied):
+        notice.publish(ew.clerk)
+    with pytest.raises(PermissionDenied, match="own communities"):
+        notice.publish(ew.world["staff"]["manager_b"])
+    notice.publish(ew.supervisor)
+    assert (notice.state, notice.publish_date, notice.published_by.username) == ("published", NOW.date(), "supervisor")
+    with pytest.raises(DomainError, match="not possible while"):
+        notice.publish(ew.supervisor)
+    with pytest.raises(DomainError, match="reason"):
+        notice.withdraw(ew.supervisor, " ")
+    notice.withdraw(ew.supervisor, "时间改期")
+    assert notice.state == "withdrawn" and not notice.in_force
+    from documents import audit
+    entries = list(AuditEntry.objects(record_id=str(notice.pk)).order_by("at", "id"))
+    assert [audit.action_label(e) for e in entries] == ["Notice published", "Notice withdrawn"]
+    assert entries[1].note == "时间改期"
+
+
+def test_event_clean_reports_every_problem_on_its_field(ew):
+    from documents.places import Building
+    other = Building.objects.get(community=ew.world["B"], number="1")
+    event = Event(community=ew.community, plan=ew.plan, title_zh=" ", title_en="", event_type="talk",
+                  start=local(ew.community, 2027, 3, 1, 10), end=local(ew.community, 2027, 3, 1, 9),
+                  venue=ew.venue, capacity=81, target_buildings=[other])
+    with pytest.raises(ValidationError) as err:
+        event.save()
+    assert set(field_errors(err)) == {"title_zh", "end", "plan", "capacity", "target_buildings"}
+    held = make_event(ew, state="held", capacity=5)
+    held.description_zh = "事后改描述"
+    with pytest.raises(ValidationError) as err:
+        held.save_versioned(held.version)
+    assert "Cannot be changed any more" in str(field_errors(err)["description_zh"])

@@ -33,3 +33,37 @@ def test_notice_prints_in_english(login, portal):
     assert "Water tank cleaning" in text and "To: All residents" in text
     assert "Customer Service Centre" in text
     screenshot(page, "notice_print_en")
+
+
+def test_an_event_is_approved_and_published_on_its_step_pages(login, browser, portal):
+    from tests.e2e.conftest import PASSWORD
+
+    page = login("supervisor")
+    page.goto(portal + "/admin/events/?search=迎新年广场舞比赛")
+    page.locator("a[href*='/admin/events/details/']").first.click()
+    page.wait_for_url("**/admin/events/details/**")
+    assert page.locator("#event-state").inner_text() == "已提交"
+    page.locator("#step-buttons .step-approve").click()
+    page.wait_for_url("**/admin/events/step/approve/**")
+    assert "迎新年广场舞比赛" in page.locator("#step-summary").inner_text()
+    page.locator("#step-submit").click()
+    page.wait_for_url("**/admin/events/details/**")
+    assert page.locator("#event-state").inner_text() == "已批准"
+    assert page.locator("#step-buttons .step-publish").count() == 0     # the supervisor does not publish
+    screenshot(page, "events_approved_zh")
+
+    officer = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN").new_page()
+    officer.goto(portal + "/auth/login")
+    officer.fill("input[name=username]", "culture")
+    officer.fill("input[name=password]", PASSWORD)
+    officer.click("#login-button")
+    officer.wait_for_url("**/admin/**")
+    officer.goto(page.url)
+    officer.locator("#step-buttons .step-publish").click()
+    officer.locator("#step-submit").click()
+    officer.wait_for_url("**/admin/events/details/**")
+    assert officer.locator("#event-state").inner_text() == "已发布"
+    assert officer.locator("#step-buttons .step-cancel").count() == 1   # published: it may still be cancelled
+    officer.goto(portal + "/admin/venues/")
+    assert "多功能活动室" in officer.locator("table.model-list").inner_text()
+    officer.context.close()

@@ -13,8 +13,9 @@ from tests.events_support import NOW, ew, local, make_event  # noqa: F401 - fixt
 from tests.support import filter_arg
 
 
-def post_transition(client, endpoint, record, name, **extra):
-    return client.post(f"/admin/{endpoint}/transition/", data=dict(id=str(record.pk), name=name, **extra))
+def post_step(client, endpoint, record, step, **data):
+    """A step taken on its page (admin_views/steps.py)."""
+    return client.post(f"/admin/{endpoint}/step/{step}/?id={record.pk}", data=data)
 
 
 def set_language(username, language):
@@ -76,27 +77,27 @@ def test_clerk_may_not_create_or_approve_events(ew, client_as):
     event = make_event(ew, state="submitted")
     clerk = client_as("clerk")
     assert clerk.get("/admin/events/new/").status_code == 403
-    assert post_transition(clerk, "events", event, "approve").status_code == 403
-    assert post_transition(client_as("culture"), "events", event, "approve").status_code == 403
+    assert post_step(clerk, "events", event, "approve").status_code == 403
+    assert post_step(client_as("culture"), "events", event, "approve").status_code == 403
     assert Event.objects.get(pk=event.pk).state == "submitted"
     page = client_as("supervisor").get(f"/admin/events/details/?id={event.pk}").data.decode()
-    assert 'data-transition="approve"' in page and 'data-transition="reject"' in page
+    assert "step-approve" in page and "step-reject" in page
     page = client_as("culture").get(f"/admin/events/details/?id={event.pk}").data.decode()
-    assert 'data-transition="approve"' not in page
+    assert "step-approve" not in page
 
 
 def test_the_flow_through_the_pages(ew, client_as):
     event = make_event(ew, state="draft", venue=ew.venue)
     culture, supervisor = client_as("culture"), client_as("supervisor")
-    post_transition(culture, "events", event, "submit")
-    response = post_transition(supervisor, "events", event, "reject", reason="")
+    post_step(culture, "events", event, "submit")
+    response = post_step(supervisor, "events", event, "reject", reason="")
     assert Event.objects.get(pk=event.pk).state == "submitted"  # no reason, no rejection
-    assert "Please give a reason." in supervisor.get(response.headers["Location"]).data.decode()
-    post_transition(supervisor, "events", event, "approve")
+    assert response.status_code == 200 and "Please give a reason." in response.data.decode()
+    post_step(supervisor, "events", event, "approve")
     # the list offers the publish button to the officer, in the row
     listing = culture.get("/admin/events/").data.decode()
-    assert 'data-transition="publish"' in listing
-    post_transition(culture, "events", event, "publish")
+    assert "step-publish" in listing
+    post_step(culture, "events", event, "publish")
     event.reload()
     assert event.state == "published" and event.booking is not None
     assert [e.action for e in AuditEntry.objects(record_id=str(event.pk)).order_by("at", "id")] == \
@@ -108,7 +109,7 @@ def test_the_flow_through_the_pages(ew, client_as):
 def test_another_communitys_event_is_not_found(ew, client_as):
     other = make_event(ew, state="submitted", community=ew.world["B"], title_zh="乙区活动")
     manager_a = client_as("manager")
-    assert post_transition(manager_a, "events", other, "approve").status_code == 404
+    assert post_step(manager_a, "events", other, "approve").status_code == 404
     assert Event.objects.get(pk=other.pk).state == "submitted"
     assert "乙区活动" not in manager_a.get("/admin/events/").data.decode()
     assert manager_a.get(f"/admin/events/details/?id={other.pk}", follow_redirects=True).status_code in (200, 404)
@@ -159,22 +160,25 @@ def test_cancel_on_the_event_page_promotes_and_attendance_is_ticked(ew, client_a
     first = event.sign_up(ew.households[0], 1, "", ew.clerk)
     waiting = event.sign_up(ew.households[1], 1, "", ew.clerk)
     clerk = client_as("clerk")
-    page = clerk.get("/admin/signups/cancel/", follow_redirects=False)
-    assert page.status_code == 405  # state changes are POST only
-    response = clerk.post("/admin/signups/cancel/", data={"id": str(first.pk)}, follow_redirects=True)
+    back = f"/admin/events/details/?id={event.pk}"
+    page = clerk.get(f"/admin/signups/step/cancel_signup/?id={first.pk}")
+    assert page.status_code == 200 and SignUp.objects.get(pk=first.pk).state == "confirmed"  # GET asks only
+    response = clerk.post(f"/admin/signups/step/cancel_signup/?id={first.pk}", data={"url": back},
+                          follow_redirects=True)
     text = response.data.decode()
+    assert response.request.path == "/admin/events/details/"
     assert "moved up from the waiting list" in text
     assert SignUp.objects.get(pk=waiting.pk).state == "confirmed"
     page = clerk.get(f"/admin/events/details/?id={event.pk}").data.decode()
     assert "Tick attendance" not in page  # not before the day of the event
     clock.freeze(local(ew.community, 2026, 5, 10, 18, 45))
     assert "Tick attendance" in clerk.get(f"/admin/events/details/?id={event.pk}").data.decode()
-    clerk.post("/admin/signups/attend/", data={"id": str(waiting.pk), "attended": "1"})
+    post_step(clerk, "signups", waiting, "attend", url=back)
     assert SignUp.objects.get(pk=waiting.pk).attended is True
     page = clerk.get(f"/admin/events/details/?id={event.pk}").data.decode()
     assert "✓ Attended" in page
-    assert client_as("housekeeper").post("/admin/signups/attend/", data={"id": str(waiting.pk),
-                                                                         "attended": "0"}).status_code == 403
+    assert post_step(client_as("housekeeper"), "signups", waiting, "unattend").status_code == 403
+    assert SignUp.objects.get(pk=waiting.pk).attended is True
     # the archive page shows the sign-up and the attendance
     archive = clerk.get(f"/admin/households/details/?id={ew.households[1].pk}").data.decode()
     assert "Signed up for Mid-Autumn fair (1 people)" in archive and "Attended Mid-Autumn fair" in archive
@@ -327,11 +331,11 @@ def test_feedback_with_average_on_the_event_page(ew, client_as):
 def test_record_summary_and_cancel_lists_households_to_call(ew, client_as):
     held = make_event(ew, state="held", title_zh="已举办")
     culture = client_as("culture")
-    post_transition(culture, "events", held, "record", summary="到场86人，反响很好。")
+    post_step(culture, "events", held, "record", summary="到场86人，反响很好。")
     assert Event.objects.get(pk=held.pk).state == "recorded"
     published = make_event(ew, capacity=5, title_zh="将取消")
     published.sign_up(ew.households[0], 2, "", ew.clerk)
-    response = post_transition(client_as("supervisor"), "events", published, "cancel", reason="暴雨预警")
+    response = post_step(client_as("supervisor"), "events", published, "cancel", reason="暴雨预警")
     page = client_as("supervisor").get(response.headers["Location"]).data.decode()
     assert 'id="households-to-call"' in page and "1-1-101" in page and "13800138000" in page
     assert Event.objects.get(pk=published.pk).cancel_reason == "暴雨预警"
@@ -352,10 +356,10 @@ def test_only_draft_events_without_signups_can_be_deleted(ew, client_as):
 def test_plan_page_shows_budget_and_approves_as_a_whole(ew, client_as):
     events = [make_event(ew, state="draft", plan=ew.plan, title_zh=f"计划活动{i}", title_en="", budget="1500.00")
               for i in range(2)]
-    post_transition(client_as("culture"), "eventplans", ew.plan, "submit")
+    post_step(client_as("culture"), "eventplans", ew.plan, "submit")
     page = client_as("supervisor").get(f"/admin/eventplans/details/?id={ew.plan.pk}").data.decode()
     assert 'id="plan-total">3,000.00<' in page and "计划活动1" in page
-    post_transition(client_as("supervisor"), "eventplans", ew.plan, "approve")
+    post_step(client_as("supervisor"), "eventplans", ew.plan, "approve")
     assert [Event.objects.get(pk=e.pk).state for e in events] == ["approved", "approved"]
 
 
@@ -380,8 +384,8 @@ def test_notice_is_written_published_and_locked(ew, client_as):
     assert response.status_code == 302
     notice = Notice.objects.get(title_zh="业主大会通知")
     assert notice.author.username == "clerk" and notice.state == "draft"
-    assert post_transition(clerk, "notices", notice, "publish").status_code == 403
-    post_transition(client_as("supervisor"), "notices", notice, "publish")
+    assert post_step(clerk, "notices", notice, "publish").status_code == 403
+    post_step(client_as("supervisor"), "notices", notice, "publish")
     notice.reload()
     assert notice.state == "published" and notice.publish_date == NOW.date()
     edit = clerk.post(f"/admin/notices/edit/?id={notice.pk}", data={
@@ -389,7 +393,7 @@ def test_notice_is_written_published_and_locked(ew, client_as):
         "body_zh": "x", "audience": "community", "record_version": str(notice.version)})
     assert "cannot be changed" in edit.data.decode()
     assert Notice.objects.get(pk=notice.pk).title_zh == "业主大会通知"
-    assert AuditEntry.objects(record_id=str(notice.pk), action="publish_notice").count() == 1
+    assert AuditEntry.objects(record_id=str(notice.pk), action="publish").count() == 1
 
 
 def test_notice_list_filters_by_publish_date(ew, client_as, app):
@@ -423,3 +427,178 @@ def test_notice_prints_on_a4_in_the_chosen_language(ew, client_as):
     assert client.get(f"/admin/notices/print/?id={notice.pk}&lang=fr").status_code == 404
     other = _notice(ew, community=ew.world["B"])
     assert client.get(f"/admin/notices/print/?id={other.pk}&lang=zh").status_code == 404
+
+
+# --- the step pages, buttons and bulk steps -------------------------------------------------------
+
+def test_every_step_has_a_right_a_label_in_both_languages_and_a_page_or_button(app, world, client_as):
+    """The catalogue of the events and notices workflows."""
+    from flask_babel import force_locale
+
+    import inspect
+
+    from wtforms.fields.core import UnboundField
+
+    from admin_views.steps import ConfirmStepForm, StepPageMixin
+    from app.permissions import PERMISSIONS
+    from documents.workflow import REGISTRY
+    from tests.support import english_request
+
+    admin = app.extensions["estate_admin"]
+    views = {view.model: view for view in admin._views if isinstance(view, StepPageMixin)}
+    workflows = [w for w in REGISTRY.values() if w.area in ("events", "notices")]
+    assert {w.model.__name__ for w in workflows} == {"AnnualPlan", "Event", "VenueBooking", "SignUp", "Notice"}
+    system_steps = []
+    for workflow in workflows:
+        for step in workflow.steps:
+            area = step.area or workflow.area
+            assert any(step.right in rights for rights in PERMISSIONS[area].values()), (workflow.area, step.name)
+            with english_request(app):
+                english = str(step.label)
+                with force_locale("zh_Hans_CN"):
+                    chinese = str(step.label)
+            assert english and chinese and english != chinese, step.name
+            if step.page:                               # a step page, offered as a button by offered_steps
+                form_class = views[workflow.model].step_forms.get(step.name, ConfirmStepForm)
+                fields = {name for name in dir(form_class) if isinstance(getattr(form_class, name), UnboundField)}
+                method = inspect.signature(getattr(workflow.model, step.method_name))
+                needed = {name for name, p in method.parameters.items()
+                          if name not in ("self", "user") and p.default is p.empty}
+                assert needed <= fields, (step.name, needed, fields)
+            else:
+                system_steps.append(step.name)
+    assert system_steps == ["promote"]                  # taken by the waiting list itself, never by a person
+
+
+def test_step_page_shows_why_not_and_the_form_only_when_allowed(ew, client_as):
+    event = make_event(ew, state="published")
+    culture = client_as("culture")
+    page = culture.get(f"/admin/events/details/?id={event.pk}").data.decode()
+    assert "step-mark_held" in page and "step-cancel" in page and "step-record" not in page
+    refused = culture.get(f"/admin/events/step/mark_held/?id={event.pk}").data.decode()
+    assert 'id="step-refusal"' in refused and "The event has not started yet." in refused
+    assert 'id="step-form"' not in refused
+    assert culture.post(f"/admin/events/step/mark_held/?id={event.pk}").status_code == 200
+    assert Event.objects.get(pk=event.pk).state == "published"
+    clock.freeze(event.start)
+    assert 'id="step-form"' in culture.get(f"/admin/events/step/mark_held/?id={event.pk}").data.decode()
+    culture.post(f"/admin/events/step/mark_held/?id={event.pk}")
+    assert Event.objects.get(pk=event.pk).state == "held"
+    assert culture.get(f"/admin/events/step/no_such_step/?id={event.pk}").status_code == 404
+
+
+def test_cancelling_an_event_tells_whom_to_inform_and_its_history_says_event_cancelled(ew, client_as):
+    event = make_event(ew, capacity=5)
+    event.sign_up(ew.households[0], 1, "", ew.clerk)
+    supervisor = client_as("supervisor")
+    form = supervisor.get(f"/admin/events/step/cancel/?id={event.pk}").data.decode()
+    assert 'name="reason"' in form and "Mid-Autumn fair" in form
+    page = supervisor.post(f"/admin/events/step/cancel/?id={event.pk}", data={"reason": "台风预警"},
+                           follow_redirects=True).data.decode()
+    assert "Please inform 1 signed-up households" in page and 'id="households-to-call"' in page
+    history = page.split('id="record-history"')[1]
+    assert "Event cancelled" in history
+
+
+def test_bulk_cancel_of_sign_ups_moves_the_waiting_list_up_and_says_whom_to_call(ew, client_as):
+    event = make_event(ew, capacity=2)
+    first = event.sign_up(ew.households[0], 1, "", ew.clerk)
+    second = event.sign_up(ew.households[1], 1, "", ew.clerk)
+    waiting = event.sign_up(ew.households[2], 2, "", ew.clerk)
+    clerk = client_as("clerk")
+    page = clerk.post("/admin/signups/action/", data={"action": "cancel_signup", "rowid": [str(first.pk), str(second.pk)],
+                                                      "url": "/admin/signups/"}, follow_redirects=True).data.decode()
+    assert [SignUp.objects.get(pk=s.pk).state for s in (first, second, waiting)] == ["cancelled", "cancelled", "confirmed"]
+    assert "Cancel sign-up: 2 record(s) done." in page
+    assert "住户0 moved up from the waiting list; please let them know." in page
+    assert Event.objects.get(pk=event.pk).taken == 2
+    assert client_as("culture").post("/admin/signups/action/", data={
+        "action": "cancel_signup", "rowid": [str(waiting.pk)]}).status_code == 403
+    assert SignUp.objects.get(pk=waiting.pk).state == "confirmed"
+
+
+def test_bulk_cancel_of_bookings_leaves_an_events_booking_alone(ew, client_as):
+    c = ew.community
+    own = ew.venue.book(local(c, 2026, 5, 20, 9), local(c, 2026, 5, 20, 11), ew.clerk, purpose="书法班")
+    event = make_event(ew, state="approved", venue=ew.square)
+    event.publish(ew.culture)
+    page = client_as("clerk").post("/admin/venuebookings/action/", data={
+        "action": "cancel_booking", "rowid": [str(own.pk), str(event.booking.pk)]},
+        follow_redirects=True).data.decode()
+    assert VenueBooking.objects.get(pk=own.pk).state == "cancelled"
+    assert VenueBooking.objects.get(pk=event.booking.pk).state == "booked"
+    assert "cancel the event instead" in page and "Cancel booking: 1 record(s) done." in page
+    details = client_as("clerk").get(f"/admin/venuebookings/details/?id={own.pk}").data.decode()
+    assert "Venue booking cancelled" in details and "step-cancel_booking" not in details
+
+
+# --- defects --------------------------------------------------------------------------------------
+
+def test_the_venue_list_and_details_open_for_every_role_that_may_list(ew, client_as):
+    for role in ("manager", "supervisor", "culture", "clerk", "housekeeper"):
+        listing = client_as(role).get("/admin/venues/")
+        assert listing.status_code == 200, role
+        text = listing.data.decode()
+        assert "Activity room" in text and "中心广场" in text and "Clubhouse B" not in text, role
+        details = client_as(role).get(f"/admin/venues/details/?id={ew.venue.pk}")
+        assert details.status_code == 200 and "Activity room" in details.data.decode(), role
+    assert client_as("cashier").get("/admin/venues/").status_code == 403
+
+
+def test_a_month_the_calendar_cannot_show_gives_a_message_and_the_current_month(ew, client_as):
+    make_event(ew, title_zh="中秋游园会", title_en="Mid-Autumn fair", start=(2026, 5, 10, 19, 0))
+    client = client_as("culture")
+    for month in ("1-1", "9999-12", "abc", "2026-13", "2026-05-01"):
+        response = client.get(f"/admin/event_calendar/?month={month}")
+        page = response.data.decode()
+        assert response.status_code == 200, month
+        assert f"“{month}” is not a month the calendar can show" in page, month
+        assert 'id="calendar-month">2026-05<' in page and "Mid-Autumn fair" in page, month
+    fine = client.get("/admin/event_calendar/?month=2026-06").data.decode()
+    assert 'id="calendar-month">2026-06<' in fine and "not a month" not in fine
+    set_language("culture", "zh_Hans_CN")
+    page = client_as("culture").get("/admin/event_calendar/?month=9999-12").data.decode()
+    assert "“9999-12”" in page and "not a month" not in page and 'id="calendar-month">2026-05<' in page
+
+
+def _event_form(ew, **changes):
+    data = {"community": str(ew.community.pk), "title_zh": "空选项活动", "title_en": "", "event_type": "culture",
+            "start": "2026-06-19 19:00:00", "end": "2026-06-19 21:00:00", "capacity": "30",
+            "organiser": "客服中心"}
+    data.update(changes)
+    return data
+
+
+def test_an_empty_or_unknown_choice_is_refused_on_its_field_and_the_input_kept(ew, client_as):
+    culture = client_as("culture")
+    message = "Please choose one of the offered entries."
+    for field, value in (("plan", ""), ("venue", ""), ("target_buildings", ""), ("plan", "abc"),
+                         ("plan", "0123456789abcdef01234567")):
+        response = culture.post("/admin/events/new/", data=_event_form(ew, **{field: value}))
+        page = response.data.decode()
+        assert response.status_code == 200, (field, value)
+        assert message in page and 'value="空选项活动"' in page, (field, value)
+    assert Event.objects(title_zh="空选项活动").count() == 0
+    notice = client_as("clerk").post("/admin/notices/new/", data={
+        "community": str(ew.community.pk), "notice_type": "informative", "title_zh": "楼栋停电通知",
+        "body_zh": "周六停电", "audience": "buildings", "buildings": ""})
+    assert notice.status_code == 200 and message in notice.data.decode() and "楼栋停电通知" in notice.data.decode()
+    assert Notice.objects(title_zh="楼栋停电通知").count() == 0
+    plan = culture.post("/admin/eventplans/new/", data={"community": "", "year": "2027", "title_zh": "明年计划",
+                                                        "budget": "100"})
+    assert plan.status_code == 200 and "明年计划" in plan.data.decode()
+    booking = client_as("clerk").post("/admin/venuebookings/new/", data={
+        "venue": "", "start": "2026-06-19 19:00:00", "end": "2026-06-19 21:00:00", "purpose": "合唱"})
+    assert booking.status_code == 200 and "合唱" in booking.data.decode()
+    assert VenueBooking.objects.count() == 0
+
+
+def test_an_empty_choice_on_the_edit_form_changes_nothing(ew, client_as):
+    event = make_event(ew, state="draft", plan=ew.plan, venue=ew.venue)
+    data = _event_form(ew, title_zh=event.title_zh, start="2026-05-10 19:00:00", end="2026-05-10 21:00:00",
+                       plan="", venue=str(ew.venue.pk), record_version=str(event.version))
+    response = client_as("culture").post(f"/admin/events/edit/?id={event.pk}", data=data)
+    assert response.status_code == 200 and "Please choose one of the offered entries." in response.data.decode()
+    stored = Event.objects.get(pk=event.pk)
+    assert stored.plan.pk == ew.plan.pk and stored.version == event.version
+    assert AuditEntry.objects(record_id=str(event.pk), action="edit").count() == 0
