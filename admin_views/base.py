@@ -606,11 +606,15 @@ class EstateModelView(AccessMixin, ModelView):
         choices = getattr(field, "choices", None) or getattr(getattr(field, "field", None), "choices", None)
         if choices and text in dict(choices):
             return choice_label(choices, text)
+        if isinstance(field, DateField):
+            return text[:10]
         if isinstance(field, DateTimeField):
             try:
                 return datetime_local(datetime.fromisoformat(text))
             except ValueError:
                 return text
+        if isinstance(field, ReferenceField) and ObjectId.is_valid(text):
+            return referenced_name(field, text)
         return text
 
     def details_extra(self, model) -> dict:
@@ -643,6 +647,15 @@ def _money(model, value):
 
 def _yes_no(model, value):
     return _("Yes") if value else (_("No") if value is not None else "")
+
+
+def referenced_name(field, raw_id: str) -> str:
+    """A stored reference (an id in the change history) as the record's name, if it still exists."""
+    try:
+        target = field.document_type.objects(pk=raw_id).first()
+    except (ValidationError, LookupError):
+        target = None
+    return _reference(None, target) if target is not None else raw_id
 
 
 def _reference(model, value):

@@ -602,3 +602,15 @@ def test_an_empty_choice_on_the_edit_form_changes_nothing(ew, client_as):
     stored = Event.objects.get(pk=event.pk)
     assert stored.plan.pk == ew.plan.pk and stored.version == event.version
     assert AuditEntry.objects(record_id=str(event.pk), action="edit").count() == 0
+
+
+def test_notice_history_names_the_publisher_and_lists_read_in_the_users_language(ew, client_as):
+    """History shows a reference by its name (not its id); columns take the documents' labels."""
+    notice = _notice(ew)
+    supervisor = client_as("supervisor")
+    post_step(supervisor, "notices", notice, "publish")
+    page = supervisor.get(f"/admin/notices/details/?id={notice.pk}",
+                          headers={"Accept-Language": "en"}).data.decode()
+    history = page[page.index('id="record-history"'):]
+    supervisor_id = str(Notice.objects.get(pk=notice.pk).published_by.pk)
+    assert "supervisor A" in history and supervisor_id not in history
