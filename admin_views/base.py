@@ -661,10 +661,11 @@ def referenced_name(field, raw_id: str) -> str:
 def _reference(model, value):
     if value is None:
         return ""
-    if hasattr(value, "display_name") and callable(value.display_name):
+    name = getattr(value, "display_name", None)
+    if callable(name):
         from documents.bilingual import current_language
-        return value.display_name(current_language())     # a community in the user's language
-    return str(value)
+        return name(current_language())     # a community in the user's language
+    return name or str(value)               # a staff member by name
 
 
 def _list_of(inner):

@@ -20,7 +20,7 @@ from wtforms import TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from admin_views.base import (CommunityFormMixin, EstateModelView, ScopedAjaxLoader, SecurePage, masked_phone,
-                              money_cell, scoped_or_404)
+                              scoped_or_404)
 from admin_views.files import read_upload, send_stored_file
 from admin_views.filters import CommunityFilter, LocalDateBetweenFilter, ReferenceFilter
 from admin_views.steps import ConfirmStepForm, StepForm, StepPageMixin
@@ -28,7 +28,7 @@ from app import clock
 from app.permissions import can
 from documents import audit
 from documents.base import DomainError
-from documents.bilingual import current_language, to_local, to_utc
+from documents.bilingual import to_local, to_utc
 from documents.deadlines import local_text
 from documents.events import (AREA, BOOKING_STATES, EVENT_STATES, EVENT_TYPES, FIRST_YEAR, LAST_YEAR,
                               PHOTO_UPLOAD, PLAN_STATES, SIGNUP_STATES, AnnualPlan, Event, EventPhoto,
@@ -111,23 +111,6 @@ def _title(view, context, model, name):
     return model.title
 
 
-def _state(view, context, model, name):
-    return model.state_label
-
-
-def _community(view, context, model, name):
-    return model.community.display_name(current_language()) if model.community else ""
-
-
-def _person(view, context, model, name):
-    person = getattr(model, name)
-    return person.display_name if person else ""
-
-
-def _local(view, context, model, name):
-    return local_text(getattr(model, name), model.community)
-
-
 # --- annual plans ------------------------------------------------------------------------------
 
 class AnnualPlanView(StepPageMixin, CommunityFormMixin, EventsAreaView):
@@ -142,16 +125,10 @@ class AnnualPlanView(StepPageMixin, CommunityFormMixin, EventsAreaView):
     column_filters = [CommunityFilter(), FilterEqual("state", _l("State"), options=PLAN_STATES),
                       FilterEqual("year", _l("Year"))]
     form_columns = ["community", "year", "title_zh", "title_en", "budget", "goals_zh", "goals_en"]
-    column_labels = {"year": _l("Year"), "title": _l("Title"), "budget": _l("Budget (yuan)"),
-                     "planned": _l("Planned in events"), "state": _l("State"), "community": _l("Community"),
-                     "title_zh": _l("Title (Chinese)"), "title_en": _l("Title (English)"),
-                     "goals_zh": _l("Goals (Chinese)"), "goals_en": _l("Goals (English)"),
-                     "rejection_reason": _l("Reason for rejection"), "decided_by": _l("Decided by"),
-                     "decided_at": _l("Decided at")}
-    column_formatters = {"title": _title, "state": _state, "community": _community, "budget": money_cell,
-                         "planned": lambda v, c, m, n: money_text(m.planned_total())}
-    column_formatters_detail = {"state": _state, "community": _community, "budget": money_cell,
-                                "decided_at": _local, "decided_by": _person}
+    column_labels = {"title": _l("Title"),
+                     "planned": _l("Planned in events"),
+                     }
+    column_formatters = {"title": _title, "planned": lambda v, c, m, n: money_text(m.planned_total())}
 
     def on_model_change(self, form, model, is_created):
         if is_created:
@@ -206,34 +183,17 @@ class EventView(StepPageMixin, CommunityFormMixin, EventsAreaView):
         "title_zh": {"description": _l("Either title may be empty; the other language is shown then.")},
     }
     column_labels = {
-        "start": _l("Start"), "end": _l("End"), "title": _l("Title"), "event_type": _l("Type"),
-        "where": _l("Venue"), "places": _l("Places (taken / capacity)"), "state": _l("State"),
-        "community": _l("Community"), "plan": _l("Annual plan"), "title_zh": _l("Title (Chinese)"),
-        "title_en": _l("Title (English)"), "venue": _l("Venue"), "place": _l("Other place"),
-        "capacity": _l("Capacity (people)"), "taken": _l("Places taken"), "budget": _l("Budget (yuan)"),
-        "organiser": _l("Organiser"), "target_buildings": _l("Target buildings"),
-        "rejection_reason": _l("Reason for rejection"), "cancel_reason": _l("Reason for cancelling"),
-        "description_zh": _l("Description (Chinese)"), "description_en": _l("Description (English)"),
-        "summary": _l("Summary"), "created_by": _l("Created by"), "decided_by": _l("Decided by"),
+        "title": _l("Title"),
+        "where": _l("Venue"), "places": _l("Places (taken / capacity)"),
     }
     column_formatters = {
-        "start": _local, "end": _local, "title": _title, "state": _state, "community": _community,
-        "budget": money_cell,
-        "event_type": lambda v, c, m, n: m.type_label,
-        "where": lambda v, c, m, n: m.where,
+        "title": _title, "where": lambda v, c, m, n: m.where,
         "places": lambda v, c, m, n: f"{m.taken or 0} / {m.capacity or 0}",
     }
     column_formatters_detail = dict(column_formatters, **{
         "target_buildings": lambda v, c, m, n: ", ".join(b.number for b in m.target_buildings),
-        "created_by": _person, "decided_by": _person,
-        "plan": lambda v, c, m, n: str(m.plan) if m.plan else "",
-        "venue": lambda v, c, m, n: str(m.venue) if m.venue else "",
     })
-    column_formatters_export = {
-        "start": _local, "end": _local, "title": _title, "state": _state,
-        "event_type": lambda v, c, m, n: m.type_label,
-        "where": lambda v, c, m, n: m.where, "budget": lambda v, c, m, n: str(m.budget or ""),
-    }
+    column_formatters_export = dict(column_formatters, budget=lambda v, c, m, n: str(m.budget or ""))
 
     def on_model_change(self, form, model, is_created):
         self.store_local_times(model)
@@ -343,11 +303,10 @@ class VenueView(CommunityFormMixin, EventsAreaView):
     column_details_list = ["community", "name_zh", "name_en", "location", "capacity", "active"]
     form_columns = ["community", "name_zh", "name_en", "location", "capacity", "active"]
     column_filters = [CommunityFilter()]
-    column_labels = {"name": _l("Name"), "location": _l("Location"), "capacity": _l("Capacity (people)"),
-                     "active": _l("In use"), "community": _l("Community"), "name_zh": _l("Name (Chinese)"),
-                     "name_en": _l("Name (English)")}
-    column_formatters = {"name": lambda v, c, m, n: str(m), "community": _community}
-    column_formatters_detail = {"community": _community}
+    column_labels = {"name": _l("Name"),
+                     }
+    column_formatters = {"name": lambda v, c, m, n: str(m)}
+    column_formatters_detail = {}
 
     def on_model_delete(self, model):
         if not model.can_delete():
@@ -369,19 +328,9 @@ class VenueBookingView(StepPageMixin, EventsAreaView):
     column_default_sort = ("start", True)
     column_filters = [CommunityFilter(), FilterEqual("state", _l("State"), options=BOOKING_STATES),
                       LocalDateBetweenFilter("start", _l("Date"))]
-    column_labels = {"venue": _l("Venue"), "start": _l("Start"), "end": _l("End"), "purpose": _l("Purpose"),
-                     "booked_for": _l("Booked for"), "event": _l("Event"), "state": _l("State"),
-                     "community": _l("Community"), "contact_phone": _l("Contact phone"),
-                     "cancel_reason": _l("Reason for cancelling"), "created_by": _l("Booked by"),
-                     "created_at": _l("Booked at")}
-    column_formatters = {
-        "start": _local, "end": _local,
-        "event": lambda v, c, m, n: m.event.title if m.event else "",
-        "venue": lambda v, c, m, n: str(m.venue), "state": _state, "community": _community,
-    }
+    column_formatters = {"event": lambda v, c, m, n: m.event.title if m.event else ""}
     column_formatters_detail = dict(column_formatters, **{
         "contact_phone": lambda v, c, m, n: masked_phone(AREA, m.contact_phone or ""),
-        "created_by": _person, "created_at": _local,
     })
 
     def create_model(self, form):
@@ -435,19 +384,13 @@ class SignUpView(StepPageMixin, EventsAreaView):
                       FilterEqual("state", _l("State"), options=SIGNUP_STATES),
                       FilterEqual("attended", _l("Attended"), options=[("1", _l("Yes")), ("0", _l("No"))]),
                       CommunityFilter()]
-    column_labels = {"event": _l("Event"), "room": _l("Room"), "household": _l("Household"),
-                     "people": _l("Number of people"), "contact_phone": _l("Contact phone"),
-                     "state": _l("State"), "attended": _l("Attended"), "created_at": _l("Signed up at"),
-                     "position": _l("Order of sign-up"), "attended_at": _l("Attendance ticked at"),
-                     "created_by": _l("Signed up by"), "cancelled_at": _l("Cancelled at"),
-                     "community": _l("Community")}
+    column_labels = {"room": _l("Room"),
+                     }
     column_formatters = {
         "event": lambda v, c, m, n: m.event.title if m.event else "",
-        "room": _signup_room, "household": _signup_household, "state": _state,
+        "room": _signup_room, "household": _signup_household,
         "contact_phone": lambda v, c, m, n: masked_phone(AREA, m.contact_phone or ""),
         "attended": lambda v, c, m, n: _("Yes") if m.attended else "",
-        "created_at": _local, "attended_at": _local, "cancelled_at": _local,
-        "created_by": _person, "community": _community,
     }
     column_formatters_export = column_formatters
 

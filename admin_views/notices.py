@@ -5,7 +5,7 @@ from flask_admin.contrib.mongoengine.filters import FilterEqual
 from flask_babel import format_date, force_locale, gettext as _, lazy_gettext as _l
 
 from admin_views.base import CommunityFormMixin, scoped_or_404
-from admin_views.events import EventsAreaView, ReasonForm, _community, _person, staff
+from admin_views.events import EventsAreaView, ReasonForm, staff
 from admin_views.filters import CommunityFilter, DateBetweenFilter
 from admin_views.steps import StepPageMixin
 from documents.base import DomainError
@@ -45,21 +45,12 @@ class NoticeView(StepPageMixin, CommunityFormMixin, EventsAreaView):
     }
     form_widget_args = {"body_zh": {"rows": 12}, "body_en": {"rows": 12}}
     column_labels = {
-        "publish_date": _l("Publish date"), "title": _l("Title"), "notice_type": _l("Type of notice"),
-        "audience": _l("Audience"), "state": _l("State"), "author": _l("Author"), "community": _l("Community"),
-        "reference": _l("Reference no."), "title_zh": _l("Title (Chinese)"), "title_en": _l("Title (English)"),
-        "body_zh": _l("Text (Chinese)"), "body_en": _l("Text (English)"), "buildings": _l("Buildings"),
-        "issuer_zh": _l("Issued by (Chinese)"), "issuer_en": _l("Issued by (English)"),
-        "published_by": _l("Published by"), "withdraw_reason": _l("Reason for withdrawing"),
+        "title": _l("Title"),
     }
     column_formatters = {
         "title": lambda v, c, m, n: m.title,
-        "notice_type": lambda v, c, m, n: m.type_label,
         "audience": lambda v, c, m, n: m.audience_text(),
-        "state": lambda v, c, m, n: m.state_label,
-        "author": _person, "published_by": _person,
         "buildings": lambda v, c, m, n: ", ".join(b.number for b in m.buildings),
-        "community": _community,
     }
     column_formatters_detail = column_formatters
 
