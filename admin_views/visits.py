@@ -7,22 +7,20 @@ from flask_admin.contrib.mongoengine.filters import FilterEqual
 from flask_admin.helpers import get_redirect_target
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields import DateTimeLocalField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from admin_views.base import EstateModelView, add_row_actions, choice_label, scoped_or_404, show_refusal
 from admin_views.filters import CommunityFilter, LocalDateBetweenFilter, TrueFilter
-from admin_views.services import household_row_actions, local_cell
-from app import clock
+from admin_views.services import LocalTimeStepForm, household_row_actions, local_cell
 from app.permissions import can
 from documents.base import DomainError
 from documents.complaints import Complaint
-from documents.deadlines import local_text, to_local, to_utc, zone_of
+from documents.deadlines import local_text
 from documents.repairs import Repair
 from documents.residents import Household
-from documents.visits import FOLLOW_UPS, KINDS, METHODS, TARGETS, Visit, log_visit
+from documents.visits import FOLLOW_UPS, KINDS, METHODS, TARGETS, Visit, log_visit, target_kind
 
 AREA = "visits"
 DT_FORMAT = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
@@ -33,7 +31,13 @@ TARGET_MODELS = {"repair": (Repair, "repairs", "repairs"),
 SATISFACTION = [("", "—")] + [(str(n), f"{n} ★") for n in range(5, 0, -1)]
 
 
-class VisitForm(FlaskForm):
+def _text(field):
+    return (field.data or "").strip() or None
+
+
+class VisitForm(LocalTimeStepForm):
+    """The "Log visit" form: the visit's data, typed in the local time of the target's community."""
+
     method = SelectField(_l("Method"), choices=METHODS, validators=[DataRequired()])
     visited_at = DateTimeLocalField(_l("Visited on"), format=DT_FORMAT, validators=[InputRequired()])
     resident_name = StringField(_l("Resident"), validators=[Optional(), Length(max=60)])
@@ -44,6 +48,19 @@ class VisitForm(FlaskForm):
                                  validators=[Optional()])
     follow_up_note = TextAreaField(_l("Follow-up details"), validators=[Optional(), Length(max=1000)])
     submission_key = HiddenField()
+
+    def prefill(self, target, user):
+        self.resident_name.data = target.name if target_kind(target) == "household" else target.resident_name
+        self.submission_key.data = secrets.token_urlsafe(16)
+        super().prefill(target, user)
+
+    def arguments(self, target) -> dict:
+        return {"method": self.method.data, "visited_at": super().arguments(target)["visited_at"],
+                "resident_name": _text(self.resident_name), "resident_said": _text(self.resident_said),
+                "satisfaction": int(self.satisfaction.data) if self.satisfaction.data else None,
+                "follow_up_needed": bool(self.follow_up_needed.data),
+                "follow_up_kind": self.follow_up_kind.data or None, "follow_up_note": _text(self.follow_up_note),
+                "submission_key": self.submission_key.data}
 
 
 class VisitView(EstateModelView):
@@ -125,23 +142,13 @@ class VisitView(EstateModelView):
         target = self._target_or_404(kind, request.args.get("id"))
         _model, _area, endpoint = TARGET_MODELS[kind]
         return_url = get_redirect_target() or url_for(f"{endpoint}.index_view")
-        zone = zone_of(target.community)
-        form = VisitForm(request.form if request.method == "POST" else None)
+        user = current_user._get_current_object()
+        form = VisitForm()
         if request.method == "GET":
-            form.visited_at.data = to_local(clock.now(), zone).replace(tzinfo=None, second=0, microsecond=0)
-            form.resident_name.data = target.name if kind == "household" else target.resident_name
-            form.submission_key.data = secrets.token_urlsafe(16)
+            form.prefill(target, user)
         elif form.validate():
             try:
-                log_visit(target, current_user._get_current_object(),
-                          submission_key=form.submission_key.data, method=form.method.data,
-                          visited_at=to_utc(form.visited_at.data, zone),
-                          resident_name=(form.resident_name.data or "").strip() or None,
-                          resident_said=form.resident_said.data.strip(),
-                          satisfaction=int(form.satisfaction.data) if form.satisfaction.data else None,
-                          follow_up_needed=bool(form.follow_up_needed.data),
-                          follow_up_kind=form.follow_up_kind.data or None,
-                          follow_up_note=(form.follow_up_note.data or "").strip() or None)
+                log_visit(target, user, **form.arguments(target))
             except DomainError as err:
                 show_refusal(form, err)
             else:
@@ -158,7 +165,7 @@ def _summary(kind, target):
         return [(_("Room"), target.room_code), (_("Household name"), target.name)]
     text = getattr(target, "description", None) or getattr(target, "content", "")
     return [(_("Number"), target.number), (_("Room"), target.room_code or getattr(target, "public_area", "") or ""),
-            (_("Resident"), target.resident_name or ""), (_("State"), target.state_label()),
+            (_("Resident"), target.resident_name or ""), (_("State"), target.state_label),
             (_("Return visit due"), local_text(target.visit_due_at, target.community)), ("", text)]
 
 

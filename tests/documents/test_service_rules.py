@@ -44,7 +44,7 @@ def test_public_area_repair_needs_the_area(world):
     from mongoengine import ValidationError
     with pytest.raises(ValidationError) as err:
         make_repair(world, location="public", room=None, public_area=" ")
-    from documents.services import flatten_errors
+    from documents.workflow import flatten_errors
     assert flatten_errors(err.value)[0][0] == "public_area"
     repair = make_repair(world, location="public", room=None, public_area="3栋大堂")
     assert repair.household is None and repair.room_code is None
@@ -57,7 +57,8 @@ def test_illegal_transitions_are_refused_with_a_message(world):
     repair = make_repair(world)
     with pytest.raises(DomainError) as err:
         repair.arrive(clerk)
-    assert "“Arrived” is not possible" in err.value.message and "Reported" in err.value.message
+    assert "(Arrived) is not possible" in err.value.message and "“Reported”" in err.value.message
+    assert "Dispatch the work order first." in err.value.message        # what must happen first
     with pytest.raises(DomainError):
         repair.complete(clerk, "done")
     with pytest.raises(DomainError):
@@ -100,7 +101,7 @@ def test_a_transition_applies_once_even_from_two_stale_copies(world):
     first.dispatch(staff(world, "clerk"), "王师傅")
     with pytest.raises(DomainError) as err:
         second.dispatch(staff(world, "supervisor"), "李师傅")    # read before the first was written
-    assert "changed by someone else" in err.value.message or "not possible" in err.value.message
+    assert "Someone else has just moved this record on" in err.value.message
     repair.reload()
     assert repair.technician == "王师傅" and repair.version == 2
     assert AuditEntry.objects(record_id=str(repair.pk), action="dispatch").count() == 1
@@ -112,7 +113,8 @@ def test_the_write_itself_is_conditional(world):
     Repair.objects(pk=repair.pk).update_one(set__state="dispatched")   # someone else, meanwhile
     with pytest.raises(DomainError) as err:
         repair.dispatch(staff(world, "clerk"), "王师傅")
-    assert "changed by someone else" in err.value.message
+    assert "Someone else has just moved this record on" in err.value.message
+    assert "nothing was changed" in err.value.message
     assert repair.reload().technician is None
 
 

@@ -81,7 +81,7 @@ def test_dispatch_step_applies_once_and_refuses_illegal_steps(app, client_as, wo
     assert AuditEntry.objects(record_id=str(repair.pk), action="dispatch").count() == 1
     early = client.post(f"/admin/repairs/step/sign_off/?id={repair.pk}",
                         data={"signed_by": "张伟", "satisfaction": "5"}, follow_redirects=True)
-    assert "“Sign off” is not possible" in early.data.decode() and repair.reload().state == "dispatched"
+    assert "(Sign off) is not possible" in early.data.decode() and repair.reload().state == "dispatched"
 
 
 def test_steps_check_role_and_community_server_side(app, client_as, world):
