@@ -278,14 +278,14 @@ declare(Repair, Workflow("repairs", [
     Step("start_review", ("arrived",), "review", label=_l("Technical review"),
          needs=_l("The technician must be on site.")),
     Step("back_on_site", ("review",), "arrived", label=_l("Back on site"),
-         needs=_l("Only after a technical review has started.")),
+         needs=_l("Only during a technical review.")),
     Step("complete", ("arrived",), "completed", label=_l("Complete"),
          needs=_l("The technician must be on site (back from any technical review).")),
     Step("sign_off", ("completed",), "signed_off", label=_l("Sign off"),
          needs=_l("Complete the work first.")),
     *closing_steps(Repair.VISIT_STATES, needs=_l("Complete the work first.")),
     Step("cancel", ("reported", "dispatched"), "cancelled", label=_l("Cancel"),
-         needs=_l("Only a work order the technician has not started can be cancelled.")),
+         needs=_l("Only a work order whose technician is not yet on site can be cancelled.")),
 ]))
 
 
