@@ -14,7 +14,6 @@ from admin_views.steps import StepForm
 from documents.complaints import (CHANNELS, CLASS_SHORT, CLASSES, DEPARTMENTS, ESCALATION_LEVELS, KINDS, STATES,
                                   Complaint, escalate)
 from documents.deadlines import local_text
-from documents.services import CLOSE_REASONS
 from documents.staff import Staff
 
 AREA = "complaints"
@@ -101,20 +100,6 @@ class ComplaintView(ServiceRequestView):
     }
     form_overrides = {"content": TextAreaField}
     form_widget_args = {"content": {"rows": 4}, "case_analysis": {"rows": 6}}
-    column_labels = {
-        "number": _l("Number"), "community": _l("Community"), "kind": _l("Type"), "state": _l("State"),
-        "escalation_level": _l("Escalation"), "channel": _l("Channel"), "room_code": _l("Room"),
-        "room": _l("Room"), "resident_name": _l("Resident"), "resident_phone": _l("Phone"),
-        "complaint_class": _l("Class"), "content": _l("Content"), "received_at": _l("Received on"),
-        "registered_by": _l("Registered by"), "handle_due_at": _l("Handle by"),
-        "department": _l("Department"), "handler": _l("Handler"), "assigned_at": _l("Assigned on"),
-        "assign_note": _l("Instructions"), "result": _l("Result"), "measures": _l("Measures against a repeat"),
-        "handled_at": _l("Handled on"), "handled_by": _l("Handled by"), "visit_due_at": _l("Return visit due"),
-        "visited_at": _l("Return visit on"), "visit_satisfaction": _l("Visit satisfaction"),
-        "closed_at": _l("Closed on"), "close_reason": _l("Reason for closing"), "close_note": _l("Closing note"),
-        "case_analysis": _l("Case analysis (training)"), "escalated_at": _l("Escalated on"),
-        "due_at": _l("Due"), "origin_visit": _l("Opened by visit"),
-    }
 
     def __init__(self, *args, **kwargs):
         self.form_ajax_refs = {"room": room_loader()}
@@ -135,25 +120,18 @@ class ComplaintView(ServiceRequestView):
         ]
         super().__init__(*args, **kwargs)
 
+    # labels are the fields' own names; times are shown in the community's zone and choices by their
+    # labels by default (EstateModelView)
     column_formatters = {
-        "kind": lambda v, c, m, n: choice_label(KINDS, m.kind),
-        "received_at": lambda v, c, m, n: local_cell(m.received_at, m.community),
         "complaint_class": lambda v, c, m, n: _class_label(m),
-        "channel": lambda v, c, m, n: choice_label(CHANNELS, m.channel),
         "state": lambda v, c, m, n: state_badge(m),
         "handler": lambda v, c, m, n: m.handler.display_name if m.handler else "",
         "due_at": lambda v, c, m, n: due_badge(m),
         "escalation_level": lambda v, c, m, n: escalation_badge(m),
     }
     column_formatters_detail = dict(column_formatters, **{
-        name: (lambda field: lambda v, c, m, n: local_cell(getattr(m, field), m.community))(name)
-        for name in ("handle_due_at", "assigned_at", "handled_at", "visit_due_at", "visited_at", "closed_at",
-                     "escalated_at")
-    }, **{
         "complaint_class": lambda v, c, m, n: choice_label(CLASSES, m.complaint_class),
-        "department": lambda v, c, m, n: choice_label(DEPARTMENTS, m.department),
         "resident_phone": lambda v, c, m, n: masked_phone("residents", m.resident_phone or ""),
-        "close_reason": lambda v, c, m, n: choice_label(CLOSE_REASONS, m.close_reason),
         "community": lambda v, c, m, n: str(m.community),
         "registered_by": lambda v, c, m, n: m.registered_by.display_name if m.registered_by else "",
         "handled_by": lambda v, c, m, n: m.handled_by.display_name if m.handled_by else "",

@@ -23,7 +23,6 @@ from documents.base import DomainError
 from documents.deadlines import local_text, to_local, zone_of
 from documents.repairs import (CATEGORIES, LOCATIONS, PHOTO_UPLOAD, SOURCES, STATES, URGENCIES, RainDay,
                                Repair, RepairPhoto, add_photo)
-from documents.services import CLOSE_REASONS
 
 AREA = "repairs"
 DT_FORMAT = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
@@ -157,27 +156,7 @@ class RepairView(ServiceRequestView):
     }
     form_overrides = {"description": TextAreaField}
     form_widget_args = {"description": {"rows": 3}}
-    column_labels = {
-        "number": _l("Number"), "community": _l("Community"), "state": _l("State"), "source": _l("Source"),
-        "location": _l("Room / area"), "room": _l("Room"), "public_area": _l("Public area"),
-        "resident_name": _l("Resident"), "resident_phone": _l("Phone"), "category": _l("Category"),
-        "urgency": _l("Urgency"), "description": _l("Description"),
-        "charge_note": _l("Charges told to the resident"), "reported_at": _l("Reported on"),
-        "registered_by": _l("Registered by"), "appointment_at": _l("Appointment"),
-        "technician": _l("Technician"), "technician_phone": _l("Technician phone"),
-        "dispatched_at": _l("Dispatched on"), "arrived_at": _l("Arrived on"),
-        "arrival_late": _l("Late arrival"), "review_note": _l("Technical review"),
-        "review_started_at": _l("Review started"), "back_on_site_at": _l("Back on site"),
-        "review_late": _l("Late back on site"), "work_done": _l("Work done"), "materials": _l("Materials"),
-        "materials_total": _l("Materials total"), "labour": _l("Labour"), "total": _l("Total charge"),
-        "completed_at": _l("Completed on"), "signed_by": _l("Signed by"), "satisfaction": _l("Satisfaction"),
-        "sign_comment": _l("Resident's comment"), "signed_at": _l("Signed on"),
-        "visit_due_at": _l("Return visit due"), "visited_at": _l("Return visit on"),
-        "visit_satisfaction": _l("Visit satisfaction"), "closed_at": _l("Closed on"),
-        "close_reason": _l("Reason for closing"), "close_note": _l("Closing note"),
-        "cancel_reason": _l("Reason for cancelling"), "due_at": _l("Due"),
-        "origin_visit": _l("Opened by visit"),
-    }
+    column_labels = {"location": _l("Room / area")}   # the others are the fields' own names
 
     def __init__(self, *args, **kwargs):
         self.form_ajax_refs = {"room": room_loader()}
@@ -197,25 +176,16 @@ class RepairView(ServiceRequestView):
         ]
         super().__init__(*args, **kwargs)
 
+    # times are shown in the community's zone and choices by their labels by default (EstateModelView)
     column_formatters = {
-        "reported_at": lambda v, c, m, n: local_cell(m.reported_at, m.community),
-        "appointment_at": lambda v, c, m, n: local_cell(m.appointment_at, m.community),
         "location": lambda v, c, m, n: _location(m),
-        "category": lambda v, c, m, n: choice_label(CATEGORIES, m.category),
-        "urgency": lambda v, c, m, n: choice_label(URGENCIES, m.urgency),
         "state": lambda v, c, m, n: state_badge(m),
         "due_at": lambda v, c, m, n: due_badge(m),
     }
     column_formatters_detail = dict(column_formatters, **{
-        name: (lambda field: lambda v, c, m, n: local_cell(getattr(m, field), m.community))(name)
-        for name in ("dispatched_at", "arrived_at", "review_started_at", "back_on_site_at", "completed_at",
-                     "signed_at", "visit_due_at", "visited_at", "closed_at")
-    }, **{
-        "source": lambda v, c, m, n: choice_label(SOURCES, m.source),
         "location": lambda v, c, m, n: f"{choice_label(LOCATIONS, m.location)}: {_location(m)}",
         "resident_phone": lambda v, c, m, n: masked_phone("residents", m.resident_phone or ""),
         "materials": lambda v, c, m, n: _materials_table(m),
-        "close_reason": lambda v, c, m, n: choice_label(CLOSE_REASONS, m.close_reason),
         "community": lambda v, c, m, n: str(m.community),
         "registered_by": lambda v, c, m, n: m.registered_by.display_name if m.registered_by else "",
         "arrival_late": lambda v, c, m, n: _("Yes") if m.arrival_late else "",

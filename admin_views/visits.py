@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from admin_views.base import EstateModelView, add_row_actions, choice_label, scoped_or_404, show_refusal
 from admin_views.filters import CommunityFilter, LocalDateBetweenFilter, TrueFilter
-from admin_views.services import LocalTimeStepForm, household_row_actions, local_cell
+from admin_views.services import LocalTimeStepForm, household_row_actions
 from app.permissions import can
 from documents.base import DomainError
 from documents.complaints import Complaint
@@ -79,14 +79,6 @@ class VisitView(EstateModelView):
     column_sortable_list = ["visited_at", "satisfaction"]
     column_default_sort = ("visited_at", True)
     column_searchable_list = ["record_number", "room_code", "resident_name"]
-    column_labels = {
-        "community": _l("Community"), "visited_at": _l("Visited on"), "kind": _l("Type"), "target": _l("Visit to"),
-        "record_number": _l("Record"), "room_code": _l("Room"), "resident_name": _l("Resident"),
-        "method": _l("Method"), "staff_name": _l("Staff"), "resident_said": _l("What the resident said"),
-        "satisfaction": _l("Satisfaction"), "follow_up_needed": _l("Follow-up needed"),
-        "follow_up_kind": _l("Follow-up"), "follow_up_note": _l("Follow-up details"),
-        "follow_up_repair": _l("Follow-up repair"), "follow_up_complaint": _l("Follow-up complaint"),
-    }
 
     def search_placeholder(self):
         return _("Number, room (3-2-1201) or resident")
@@ -108,13 +100,10 @@ class VisitView(EstateModelView):
         ]
         super().__init__(*args, **kwargs)
 
+    # labels are the fields' own names; times are shown in the community's zone and choices by their
+    # labels by default (EstateModelView)
     column_formatters = {
-        "visited_at": lambda v, c, m, n: local_cell(m.visited_at, m.community),
-        "kind": lambda v, c, m, n: choice_label(KINDS, m.kind),
-        "target": lambda v, c, m, n: choice_label(TARGETS, m.target),
-        "method": lambda v, c, m, n: choice_label(METHODS, m.method),
         "follow_up_needed": lambda v, c, m, n: _("Yes") if m.follow_up_needed else "",
-        "follow_up_kind": lambda v, c, m, n: choice_label(FOLLOW_UPS, m.follow_up_kind),
         "community": lambda v, c, m, n: str(m.community),
         "record_number": lambda v, c, m, n: _record_link(m),
         "follow_up_repair": lambda v, c, m, n: _link("repairs", m.follow_up_repair),
