@@ -132,10 +132,8 @@ class ComplaintView(ServiceRequestView):
     column_formatters_detail = dict(column_formatters, **{
         "complaint_class": lambda v, c, m, n: choice_label(CLASSES, m.complaint_class),
         "resident_phone": lambda v, c, m, n: masked_phone("residents", m.resident_phone or ""),
-        "community": lambda v, c, m, n: str(m.community),
         "registered_by": lambda v, c, m, n: m.registered_by.display_name if m.registered_by else "",
         "handled_by": lambda v, c, m, n: m.handled_by.display_name if m.handled_by else "",
-        "origin_visit": lambda v, c, m, n: str(m.origin_visit) if m.origin_visit else "",
     })
     column_formatters_export = dict(column_formatters_detail, **{
         "state": lambda v, c, m, n: m.state_label,

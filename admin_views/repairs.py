@@ -186,11 +186,9 @@ class RepairView(ServiceRequestView):
         "location": lambda v, c, m, n: f"{choice_label(LOCATIONS, m.location)}: {_location(m)}",
         "resident_phone": lambda v, c, m, n: masked_phone("residents", m.resident_phone or ""),
         "materials": lambda v, c, m, n: _materials_table(m),
-        "community": lambda v, c, m, n: str(m.community),
         "registered_by": lambda v, c, m, n: m.registered_by.display_name if m.registered_by else "",
         "arrival_late": lambda v, c, m, n: _("Yes") if m.arrival_late else "",
         "review_late": lambda v, c, m, n: _("Yes") if m.review_late else "",
-        "origin_visit": lambda v, c, m, n: str(m.origin_visit) if m.origin_visit else "",
     })
     column_formatters_export = dict(column_formatters_detail, **{
         "state": lambda v, c, m, n: m.state_label,

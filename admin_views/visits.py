@@ -104,7 +104,6 @@ class VisitView(EstateModelView):
     # labels by default (EstateModelView)
     column_formatters = {
         "follow_up_needed": lambda v, c, m, n: _("Yes") if m.follow_up_needed else "",
-        "community": lambda v, c, m, n: str(m.community),
         "record_number": lambda v, c, m, n: _record_link(m),
         "follow_up_repair": lambda v, c, m, n: _link("repairs", m.follow_up_repair),
         "follow_up_complaint": lambda v, c, m, n: _link("complaints", m.follow_up_complaint),
