@@ -14,8 +14,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from admin_views.base import choice_label, html_table, masked_phone, scoped_or_404, user_communities
 from admin_views.files import read_upload, send_stored_file
 from admin_views.filters import CommunityFilter, LocalDateBetweenFilter, TrueFilter
-from admin_views.services import (CloseForm, DueFilter, LocalTimeStepForm, ServiceRequestView, due_badge,
-                                  local_cell, room_loader, state_badge)
+from admin_views.services import (SATISFACTION, CloseForm, DueFilter, LocalTimeStepForm, ServiceRequestView,
+                                  due_badge, local_cell, room_loader, state_badge)
 from admin_views.steps import StepForm
 from app import clock
 from app.permissions import can
@@ -26,7 +26,6 @@ from documents.repairs import (CATEGORIES, LOCATIONS, PHOTO_UPLOAD, SOURCES, STA
 
 AREA = "repairs"
 DT_FORMAT = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
-SATISFACTION = [("", "—")] + [(str(n), f"{n} ★") for n in range(5, 0, -1)]
 
 
 # --- step forms ---

@@ -24,6 +24,8 @@ from documents.visits import Visit
 
 DUE_OPTIONS = [("overdue", _l("Overdue")), ("today", _l("Due today")), ("week", _l("Due this week"))]
 BADGES = {"late": "badge-danger", "soon": "badge-warning", "due": "badge-light border"}
+#: the 1-5 rating of a sign-off or a visit, best first
+SATISFACTION = [("", "—")] + [(str(n), f"{n} ★") for n in range(5, 0, -1)]
 
 
 # --- filters ---
@@ -179,7 +181,8 @@ class ServiceRequestView(StepPageMixin, CommunityFormMixin, EstateModelView):
 
 
 def reason_choices(choices):
-    return [("", "—")] + [(k, str(v)) for k, v in choices]
+    """An empty choice first; the labels stay lazy, so they are translated when the page is shown."""
+    return [("", "—")] + list(choices)
 
 
 class CloseForm(StepForm):

@@ -33,7 +33,8 @@ class StepForm(FlaskForm):
     """Base of step forms: the fields a step needs besides the acting user.
 
     `arguments()` turns the data into the step method's keyword arguments (override to convert),
-    `for_record()` sets what depends on the record (choices), `prefill()` sets defaults on GET, `done_message()` may word the success message,
+    `for_record()` sets what depends on the record (choices, on GET and POST), `prefill()` sets
+    defaults on GET, `done_message()` may word the success message,
     `intro_template` names a template shown above the form (e.g. the refund calculation).
     """
 

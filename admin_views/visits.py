@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from admin_views.base import EstateModelView, add_row_actions, choice_label, scoped_or_404, show_refusal
 from admin_views.filters import CommunityFilter, LocalDateBetweenFilter, TrueFilter
-from admin_views.services import LocalTimeStepForm, household_row_actions
+from admin_views.services import SATISFACTION, LocalTimeStepForm, household_row_actions
 from app.permissions import can
 from documents.base import DomainError
 from documents.complaints import Complaint
@@ -28,7 +28,6 @@ DT_FORMAT = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
 TARGET_MODELS = {"repair": (Repair, "repairs", "repairs"),
                  "complaint": (Complaint, "complaints", "complaints"),
                  "household": (Household, "residents", "households")}
-SATISFACTION = [("", "—")] + [(str(n), f"{n} ★") for n in range(5, 0, -1)]
 
 
 def _text(field):

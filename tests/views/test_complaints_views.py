@@ -252,3 +252,31 @@ def test_the_handover_page_acknowledges_through_the_step(app, client_as, world):
     page = client_as("manager").get("/admin/handover/").data.decode()
     assert "Acknowledged by housekeeper A" in page and "Acknowledge</button>" not in page
     assert client_as("cashier").post("/admin/handover/acknowledge/", data={"id": str(handover.pk)}).status_code == 403
+
+
+def test_service_step_pages_in_chinese_show_no_untranslated_string(app, client_as, world):
+    from documents.handover import write_handover
+    from documents.staff import Staff
+    from tests.test_i18n import ENGLISH_IDS, visible_texts
+    freeze_shanghai(2026, 3, 11, 9, 0)
+    with english_request(app):
+        repair = completed_repair(world)
+        reported = make_repair(world, room="1-1-102")
+        complaint = make_complaint(world)
+        write_handover(world["A"], world["staff"]["clerk"], "day", "交接")
+    Staff.objects(username="supervisor").update(set__language="zh_Hans_CN")
+    client = client_as("supervisor")
+    urls = [f"/admin/repairs/details/?id={repair.pk}", f"/admin/repairs/step/sign_off/?id={repair.pk}",
+            f"/admin/repairs/step/close/?id={repair.pk}", f"/admin/repairs/step/dispatch/?id={reported.pk}",
+            f"/admin/repairs/step/complete/?id={reported.pk}",                 # refused: says why, in Chinese
+            f"/admin/complaints/step/assign/?id={complaint.pk}", f"/admin/complaints/details/?id={complaint.pk}",
+            f"/admin/complaints/step/handle/?id={complaint.pk}", f"/admin/visits/log/?target=repair&id={repair.pk}",
+            "/admin/handover/"]
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        page = response.data.decode()
+        leftovers = sorted(msgid for msgid in ENGLISH_IDS if msgid in visible_texts(page))
+        assert leftovers == [], (url, leftovers)
+    refused = client.get(f"/admin/repairs/step/complete/?id={reported.pk}").data.decode()
+    assert "维修人员须在现场" in refused
