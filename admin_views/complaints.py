@@ -1,5 +1,4 @@
 """Complaints and suggestions: register, assign, record handling, close; deadlines and escalation."""
-from flask import request
 from flask_admin.contrib.mongoengine.filters import FilterEqual
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
@@ -9,21 +8,40 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from admin_views.base import choice_label, masked_phone
 from admin_views.filters import CommunityFilter, LocalDateBetweenFilter, ReferenceFilter
-from admin_views.services import (CloseForm, DueFilter, ServiceRequestView, StepForm, due_badge,
-                                  handler_options, local_cell, reason_choices, room_loader, state_badge)
+from admin_views.services import (CloseForm, DueFilter, ServiceRequestView, due_badge, handler_options,
+                                  local_cell, reason_choices, room_loader, state_badge)
+from admin_views.steps import StepForm
 from documents.complaints import (CHANNELS, CLASS_SHORT, CLASSES, DEPARTMENTS, ESCALATION_LEVELS, KINDS, STATES,
                                   Complaint, escalate)
 from documents.deadlines import local_text
-from documents.services import CLOSE_REASONS
 from documents.staff import Staff
 
 AREA = "complaints"
+
+
+HANDLER_ROLES = ["supervisor", "clerk", "housekeeper", "manager"]
 
 
 class AssignForm(StepForm):
     department = SelectField(_l("Department"), choices=reason_choices(DEPARTMENTS), validators=[DataRequired()])
     handler = SelectField(_l("Handler"), choices=[], validators=[Optional()])
     note = TextAreaField(_l("Instructions"), validators=[Optional(), Length(max=500)])
+
+    def for_record(self, record, user):
+        """The handlers to choose from: active staff of the complaint's community."""
+        staff = Staff.objects(communities=record.community.pk, active=True, roles__in=HANDLER_ROLES) \
+            .order_by("display_name")
+        self.handler.choices = [("", "—")] + [(str(s.pk), s.display_name) for s in staff]
+
+    def prefill(self, record, user):
+        """Re-assigning starts from the current department and handler."""
+        self.department.data = record.department
+        self.handler.data = str(record.handler.pk) if record.handler else ""
+        super().prefill(record, user)
+
+    def arguments(self, record) -> dict:
+        handler = Staff.objects(pk=self.handler.data).first() if self.handler.data else None
+        return {"department": self.department.data, "handler": handler, "note": self.note.data}
 
 
 class HandleForm(StepForm):
@@ -82,20 +100,6 @@ class ComplaintView(ServiceRequestView):
     }
     form_overrides = {"content": TextAreaField}
     form_widget_args = {"content": {"rows": 4}, "case_analysis": {"rows": 6}}
-    column_labels = {
-        "number": _l("Number"), "community": _l("Community"), "kind": _l("Type"), "state": _l("State"),
-        "escalation_level": _l("Escalation"), "channel": _l("Channel"), "room_code": _l("Room"),
-        "room": _l("Room"), "resident_name": _l("Resident"), "resident_phone": _l("Phone"),
-        "complaint_class": _l("Class"), "content": _l("Content"), "received_at": _l("Received on"),
-        "registered_by": _l("Registered by"), "handle_due_at": _l("Handle by"),
-        "department": _l("Department"), "handler": _l("Handler"), "assigned_at": _l("Assigned on"),
-        "assign_note": _l("Instructions"), "result": _l("Result"), "measures": _l("Measures against a repeat"),
-        "handled_at": _l("Handled on"), "handled_by": _l("Handled by"), "visit_due_at": _l("Return visit due"),
-        "visited_at": _l("Return visit on"), "visit_satisfaction": _l("Visit satisfaction"),
-        "closed_at": _l("Closed on"), "close_reason": _l("Reason for closing"), "close_note": _l("Closing note"),
-        "case_analysis": _l("Case analysis (training)"), "escalated_at": _l("Escalated on"),
-        "due_at": _l("Due"), "origin_visit": _l("Opened by visit"),
-    }
 
     def __init__(self, *args, **kwargs):
         self.form_ajax_refs = {"room": room_loader()}
@@ -116,32 +120,23 @@ class ComplaintView(ServiceRequestView):
         ]
         super().__init__(*args, **kwargs)
 
+    # labels are the fields' own names; times are shown in the community's zone and choices by their
+    # labels by default (EstateModelView)
     column_formatters = {
-        "kind": lambda v, c, m, n: choice_label(KINDS, m.kind),
-        "received_at": lambda v, c, m, n: local_cell(m.received_at, m.community),
         "complaint_class": lambda v, c, m, n: _class_label(m),
-        "channel": lambda v, c, m, n: choice_label(CHANNELS, m.channel),
         "state": lambda v, c, m, n: state_badge(m),
         "handler": lambda v, c, m, n: m.handler.display_name if m.handler else "",
         "due_at": lambda v, c, m, n: due_badge(m),
         "escalation_level": lambda v, c, m, n: escalation_badge(m),
     }
     column_formatters_detail = dict(column_formatters, **{
-        name: (lambda field: lambda v, c, m, n: local_cell(getattr(m, field), m.community))(name)
-        for name in ("handle_due_at", "assigned_at", "handled_at", "visit_due_at", "visited_at", "closed_at",
-                     "escalated_at")
-    }, **{
         "complaint_class": lambda v, c, m, n: choice_label(CLASSES, m.complaint_class),
-        "department": lambda v, c, m, n: choice_label(DEPARTMENTS, m.department),
         "resident_phone": lambda v, c, m, n: masked_phone("residents", m.resident_phone or ""),
-        "close_reason": lambda v, c, m, n: choice_label(CLOSE_REASONS, m.close_reason),
-        "community": lambda v, c, m, n: str(m.community),
         "registered_by": lambda v, c, m, n: m.registered_by.display_name if m.registered_by else "",
         "handled_by": lambda v, c, m, n: m.handled_by.display_name if m.handled_by else "",
-        "origin_visit": lambda v, c, m, n: str(m.origin_visit) if m.origin_visit else "",
     })
     column_formatters_export = dict(column_formatters_detail, **{
-        "state": lambda v, c, m, n: m.state_label(),
+        "state": lambda v, c, m, n: m.state_label,
         "due_at": lambda v, c, m, n: local_cell(m.due_at, m.community),
         "escalation_level": lambda v, c, m, n: choice_label(ESCALATION_LEVELS, m.escalation_level),
         "complaint_class": lambda v, c, m, n: m.complaint_class or "",
@@ -174,35 +169,12 @@ class ComplaintView(ServiceRequestView):
                                         description=_l("Class 1 complaints only: what happened, why, what we learn"))
         return form_class
 
-    def make_step_form(self, step, record):
-        form = super().make_step_form(step, record)
-        if step == "assign":
-            staff = Staff.objects(communities=record.community.pk, active=True,
-                                  roles__in=["supervisor", "clerk", "housekeeper", "manager"]).order_by("display_name")
-            form.handler.choices = [("", "—")] + [(str(s.pk), s.display_name) for s in staff]
-        return form
-
-    def prefill_step(self, step, form, record):
-        if step == "assign" and request.method == "GET":
-            form.department.data = record.department
-            form.handler.data = str(record.handler.pk) if record.handler else ""
-        super().prefill_step(step, form, record)
-
-    def apply_step(self, step, form, record, actor):
-        if step == "assign":
-            handler = Staff.objects(pk=form.handler.data).first() if form.handler.data else None
-            record.assign(actor, form.department.data, handler, form.note.data)
-        elif step == "handle":
-            record.handle(actor, form.result.data, form.measures.data)
-        elif step == "close":
-            record.close(actor, form.reason.data, form.note.data)
-
-    def summary_rows(self, record):
+    def step_summary(self, record):
         return [(_("Number"), record.number), (_("Type"), choice_label(KINDS, record.kind)),
                 (_("Room"), _where(record)), (_("Resident"), record.resident_name or ""),
                 (_("Class"), choice_label(CLASSES, record.complaint_class)), (_("Content"), record.content),
                 (_("Handle by"), local_text(record.handle_due_at, record.community)),
-                (_("State"), record.state_label())]
+                (_("State"), record.state_label)]
 
 
 def register(admin):

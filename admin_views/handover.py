@@ -59,7 +59,7 @@ class HandoverView(SecurePage):
         logs = list(Handover.objects(community__in=ids).order_by("-written_at").limit(20))
         return self.render("handover/index.html", form=form, items=items, logs=logs, due_badge=due_badge,
                            local_text=local_text, can_write=can(AREA, "create"),
-                           can_ack=can(AREA, "action:acknowledge"), late=sum(1 for i in items if i.late))
+                           late=sum(1 for i in items if i.late))
 
     @expose("/acknowledge/", methods=("POST",))
     def acknowledge(self):
@@ -67,7 +67,7 @@ class HandoverView(SecurePage):
             abort(403)
         handover = scoped_or_404(Handover, request.form.get("id", ""))
         try:
-            handover.acknowledge(current_user._get_current_object())
+            handover.perform("acknowledge", current_user._get_current_object())
         except DomainError as err:
             flash(err.message, "error")
         else:

@@ -14,30 +14,36 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from admin_views.base import choice_label, html_table, masked_phone, scoped_or_404, user_communities
 from admin_views.files import read_upload, send_stored_file
 from admin_views.filters import CommunityFilter, LocalDateBetweenFilter, TrueFilter
-from admin_views.services import (CloseForm, DueFilter, ServiceRequestView, StepForm, due_badge, local_cell,
-                                  room_loader, state_badge)
+from admin_views.services import (SATISFACTION, CloseForm, DueFilter, LocalTimeStepForm, ServiceRequestView,
+                                  due_badge, local_cell, room_loader, state_badge)
+from admin_views.steps import StepForm
 from app import clock
 from app.permissions import can
 from documents.base import DomainError
-from documents.deadlines import local_text
+from documents.deadlines import local_text, to_local, zone_of
 from documents.repairs import (CATEGORIES, LOCATIONS, PHOTO_UPLOAD, SOURCES, STATES, URGENCIES, RainDay,
                                Repair, RepairPhoto, add_photo)
-from documents.services import CLOSE_REASONS
 
 AREA = "repairs"
 DT_FORMAT = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
-SATISFACTION = [("", "—")] + [(str(n), f"{n} ★") for n in range(5, 0, -1)]
 
 
 # --- step forms ---
 
-class DispatchForm(StepForm):
+class DispatchForm(LocalTimeStepForm):
     technician = StringField(_l("Technician"), validators=[DataRequired(), Length(max=60)])
     technician_phone = StringField(_l("Technician phone"), validators=[Optional(), Length(max=20)])
     appointment_at = DateTimeLocalField(_l("Appointment"), format=DT_FORMAT, validators=[InputRequired()])
 
+    def prefill(self, record, user):
+        """The appointment agreed at registration, in the community's local time."""
+        if record.appointment_at and self.appointment_at.data is None:
+            self.appointment_at.data = to_local(record.appointment_at, zone_of(record.community)) \
+                .replace(tzinfo=None)
+        super().prefill(record, user)
 
-class TimeForm(StepForm):
+
+class TimeForm(LocalTimeStepForm):
     at = DateTimeLocalField(_l("Time"), format=DT_FORMAT, validators=[InputRequired()])
 
 
@@ -62,18 +68,27 @@ class CompleteForm(StepForm):
     materials = FieldList(FormField(MaterialForm), min_entries=5, max_entries=30, label=_l("Materials"))
     labour = DecimalField(_l("Labour"), places=2, validators=[Optional(), NumberRange(min=0)])
 
+    def arguments(self, record) -> dict:
+        return {"work_done": self.work_done.data, "materials": material_lines(self),
+                "labour": self.labour.data}
+
 
 class SignOffForm(StepForm):
     signed_by = StringField(_l("Signed by"), validators=[Optional(), Length(max=60)])
     satisfaction = SelectField(_l("Satisfaction"), choices=SATISFACTION, validators=[DataRequired()])
     comment = TextAreaField(_l("Resident's comment"), validators=[Optional(), Length(max=500)])
 
+    def prefill(self, record, user):
+        """The resident signs a room's repair; the staff member confirms a public area's."""
+        self.signed_by.data = record.resident_name if record.location == "room" else user.display_name
+        super().prefill(record, user)
+
 
 class CancelForm(StepForm):
     reason = TextAreaField(_l("Reason for cancelling"), validators=[DataRequired(), Length(max=300)])
 
 
-def _materials(form):
+def material_lines(form):
     lines = []
     for entry in form.materials.entries:
         sub = entry.form
@@ -140,27 +155,7 @@ class RepairView(ServiceRequestView):
     }
     form_overrides = {"description": TextAreaField}
     form_widget_args = {"description": {"rows": 3}}
-    column_labels = {
-        "number": _l("Number"), "community": _l("Community"), "state": _l("State"), "source": _l("Source"),
-        "location": _l("Room / area"), "room": _l("Room"), "public_area": _l("Public area"),
-        "resident_name": _l("Resident"), "resident_phone": _l("Phone"), "category": _l("Category"),
-        "urgency": _l("Urgency"), "description": _l("Description"),
-        "charge_note": _l("Charges told to the resident"), "reported_at": _l("Reported on"),
-        "registered_by": _l("Registered by"), "appointment_at": _l("Appointment"),
-        "technician": _l("Technician"), "technician_phone": _l("Technician phone"),
-        "dispatched_at": _l("Dispatched on"), "arrived_at": _l("Arrived on"),
-        "arrival_late": _l("Late arrival"), "review_note": _l("Technical review"),
-        "review_started_at": _l("Review started"), "back_on_site_at": _l("Back on site"),
-        "review_late": _l("Late back on site"), "work_done": _l("Work done"), "materials": _l("Materials"),
-        "materials_total": _l("Materials total"), "labour": _l("Labour"), "total": _l("Total charge"),
-        "completed_at": _l("Completed on"), "signed_by": _l("Signed by"), "satisfaction": _l("Satisfaction"),
-        "sign_comment": _l("Resident's comment"), "signed_at": _l("Signed on"),
-        "visit_due_at": _l("Return visit due"), "visited_at": _l("Return visit on"),
-        "visit_satisfaction": _l("Visit satisfaction"), "closed_at": _l("Closed on"),
-        "close_reason": _l("Reason for closing"), "close_note": _l("Closing note"),
-        "cancel_reason": _l("Reason for cancelling"), "due_at": _l("Due"),
-        "origin_visit": _l("Opened by visit"),
-    }
+    column_labels = {"location": _l("Room / area")}   # the others are the fields' own names
 
     def __init__(self, *args, **kwargs):
         self.form_ajax_refs = {"room": room_loader()}
@@ -180,33 +175,22 @@ class RepairView(ServiceRequestView):
         ]
         super().__init__(*args, **kwargs)
 
+    # times are shown in the community's zone and choices by their labels by default (EstateModelView)
     column_formatters = {
-        "reported_at": lambda v, c, m, n: local_cell(m.reported_at, m.community),
-        "appointment_at": lambda v, c, m, n: local_cell(m.appointment_at, m.community),
         "location": lambda v, c, m, n: _location(m),
-        "category": lambda v, c, m, n: choice_label(CATEGORIES, m.category),
-        "urgency": lambda v, c, m, n: choice_label(URGENCIES, m.urgency),
         "state": lambda v, c, m, n: state_badge(m),
         "due_at": lambda v, c, m, n: due_badge(m),
     }
     column_formatters_detail = dict(column_formatters, **{
-        name: (lambda field: lambda v, c, m, n: local_cell(getattr(m, field), m.community))(name)
-        for name in ("dispatched_at", "arrived_at", "review_started_at", "back_on_site_at", "completed_at",
-                     "signed_at", "visit_due_at", "visited_at", "closed_at")
-    }, **{
-        "source": lambda v, c, m, n: choice_label(SOURCES, m.source),
         "location": lambda v, c, m, n: f"{choice_label(LOCATIONS, m.location)}: {_location(m)}",
         "resident_phone": lambda v, c, m, n: masked_phone("residents", m.resident_phone or ""),
         "materials": lambda v, c, m, n: _materials_table(m),
-        "close_reason": lambda v, c, m, n: choice_label(CLOSE_REASONS, m.close_reason),
-        "community": lambda v, c, m, n: str(m.community),
         "registered_by": lambda v, c, m, n: m.registered_by.display_name if m.registered_by else "",
         "arrival_late": lambda v, c, m, n: _("Yes") if m.arrival_late else "",
         "review_late": lambda v, c, m, n: _("Yes") if m.review_late else "",
-        "origin_visit": lambda v, c, m, n: str(m.origin_visit) if m.origin_visit else "",
     })
     column_formatters_export = dict(column_formatters_detail, **{
-        "state": lambda v, c, m, n: m.state_label(),
+        "state": lambda v, c, m, n: m.state_label,
         "due_at": lambda v, c, m, n: local_cell(m.due_at, m.community),
         "materials": lambda v, c, m, n: "; ".join(f"{x.name} {x.quantity}×{x.unit_price}" for x in m.materials),
         "arrival_late": lambda v, c, m, n: "1" if m.arrival_late else "0",
@@ -230,43 +214,12 @@ class RepairView(ServiceRequestView):
         return form
 
     # --- steps ---
-    def prefill_step(self, step, form, record):
-        if step == "dispatch" and record.appointment_at and form.appointment_at.data is None:
-            from documents.deadlines import to_local, zone_of
-            form.appointment_at.data = to_local(record.appointment_at, zone_of(record.community)) \
-                .replace(tzinfo=None)
-        if step == "sign_off":
-            if record.location == "room":
-                form.signed_by.data = record.resident_name
-            else:
-                form.signed_by.data = current_user.display_name
-        super().prefill_step(step, form, record)
-
-    def apply_step(self, step, form, record, actor):
-        if step == "dispatch":
-            record.dispatch(actor, form.technician.data, self.local_to_utc(record, form.appointment_at.data),
-                            form.technician_phone.data)
-        elif step == "arrive":
-            record.arrive(actor, self.local_to_utc(record, form.at.data))
-        elif step == "start_review":
-            record.start_review(actor, form.note.data)
-        elif step == "back_on_site":
-            record.back_on_site(actor, self.local_to_utc(record, form.at.data))
-        elif step == "complete":
-            record.complete(actor, form.work_done.data, _materials(form), form.labour.data)
-        elif step == "sign_off":
-            record.sign_off(actor, form.signed_by.data, form.satisfaction.data, form.comment.data)
-        elif step == "close":
-            record.close(actor, form.reason.data, form.note.data)
-        elif step == "cancel":
-            record.cancel(actor, form.reason.data)
-
-    def summary_rows(self, record):
+    def step_summary(self, record):
         return [(_("Number"), record.number), (_("Room / area"), _location(record)),
                 (_("Resident"), record.resident_name or ""), (_("Category"), choice_label(CATEGORIES, record.category)),
                 (_("Urgency"), choice_label(URGENCIES, record.urgency)), (_("Description"), record.description),
                 (_("Appointment"), local_text(record.appointment_at, record.community)),
-                (_("Technician"), record.technician or ""), (_("State"), record.state_label())]
+                (_("Technician"), record.technician or ""), (_("State"), record.state_label)]
 
     def details_extra(self, model):
         extra = super().details_extra(model)
@@ -311,7 +264,7 @@ class RepairView(ServiceRequestView):
     def photo_add_view(self):
         if not can(AREA, "action:add_photo"):
             abort(403)
-        record = self._record_or_404(request.args.get("id"))
+        record = scoped_or_404(Repair, request.args.get("id"))
         if not record.is_open:
             abort(403)
         for upload in request.files.getlist("photos"):
@@ -335,7 +288,7 @@ class RepairView(ServiceRequestView):
     def print_view(self):
         if not can(AREA, "details"):
             abort(403)
-        record = self._record_or_404(request.args.get("id"))
+        record = scoped_or_404(Repair, request.args.get("id"))
         return self.render("services/work_order.html", record=record, labels=bilingual_labels(),
                            local_time=lambda v: local_text(v, record.community),
                            category=bilingual(CATEGORIES, record.category),

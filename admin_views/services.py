@@ -1,33 +1,31 @@
 """What the repair and complaint views share: step pages, row buttons, deadline columns and filter.
 
-A *step* is a document transition with a small form: GET shows the form (pre-filled), POST
-applies it through the document method (which checks role, state and data, and writes
-conditionally). Row buttons show only the steps the user's role allows in the row's state.
+The step pages and buttons are the generic ones (admin_views/steps.py); the step forms here only
+say how their data become the step's arguments (local times -> UTC in the record's community).
 """
-from flask import abort, flash, redirect, request, url_for
-from flask_admin import expose
+from flask import url_for
 from flask_admin.contrib.mongoengine.filters import BaseMongoEngineFilter
-from flask_admin.helpers import get_redirect_target
 from flask_admin.model.template import BaseListRowAction, EditRowAction
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms import DateTimeLocalField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from admin_views.base import (CommunityFormMixin, EstateModelView, ScopedAjaxLoader, scoped_or_404,
-                              show_refusal, user_communities)
+from admin_views.base import CommunityFormMixin, EstateModelView, ScopedAjaxLoader, user_communities
+from admin_views.steps import StepForm, StepPageMixin
 from app import clock
 from app.permissions import can
 from documents.base import DomainError
-from documents.deadlines import DUE_FILTERS, due_query, due_status, local_text, to_local, to_utc, zone_of
+from documents.deadlines import DUE_FILTERS, due_query, due_status, local_text, to_utc, zone_of
 from documents.places import Room
-from documents.services import CLOSE_REASONS, step_label
+from documents.services import CLOSE_REASONS
 from documents.visits import Visit
 
 DUE_OPTIONS = [("overdue", _l("Overdue")), ("today", _l("Due today")), ("week", _l("Due this week"))]
 BADGES = {"late": "badge-danger", "soon": "badge-warning", "due": "badge-light border"}
+#: the 1-5 rating of a sign-off or a visit, best first
+SATISFACTION = [("", "—")] + [(str(n), f"{n} ★") for n in range(5, 0, -1)]
 
 
 # --- filters ---
@@ -72,26 +70,10 @@ def local_cell(value, community) -> str:
 def state_badge(record) -> Markup:
     colour = "secondary" if record.state in ("closed", "cancelled") else "info"
     return Markup('<span class="badge badge-{} state-{}">{}</span>').format(
-        colour, record.state, record.state_label())
+        colour, record.state, record.state_label)
 
 
 # --- row buttons ---
-
-class StepRowAction(BaseListRowAction):
-    """A button for one transition, shown only when the role allows it in the row's state."""
-
-    def __init__(self, step):
-        super().__init__(title=None)
-        self.step = step
-
-    def render(self, context, row_id, row):
-        if self.step not in row.allowed_steps(current_user):
-            return ""
-        get_url = context.resolve("get_url")
-        url = get_url(".step_view", step=self.step, id=row_id, url=context.resolve("return_url"))
-        return Markup('<a class="btn btn-sm btn-outline-primary py-0 px-1 mr-1 mb-1 step-{}" href="{}">{}</a>'
-                      ).format(self.step, url, step_label(self.step))
-
 
 class LogVisitRowAction(BaseListRowAction):
     """"Log visit" on a repair, complaint or household row: opens the visit form pre-filled."""
@@ -106,7 +88,7 @@ class LogVisitRowAction(BaseListRowAction):
         if self.target == "household":
             if getattr(row, "status", "current") != "current":
                 return ""
-        elif row.state not in row.VISIT_STATES:
+        elif not row.offers("return_visit", current_user):
             return ""
         url = url_for("visits.log_view", target=self.target, id=row_id, url=context.resolve("return_url"))
         label = _("Log a visit") if self.target == "household" else _("Log visit")
@@ -126,14 +108,26 @@ def household_row_actions(view):
     return [LogVisitRowAction("household")] if can("visits", "create") else []
 
 
+# --- step forms ---
+
+class LocalTimeStepForm(StepForm):
+    """A step form whose date-times are typed as wall-clock times of the record's community."""
+
+    def arguments(self, record) -> dict:
+        values = super().arguments(record)
+        zone = zone_of(record.community)
+        for name, field in self._fields.items():
+            if isinstance(field, DateTimeLocalField) and values.get(name) is not None:
+                values[name] = to_utc(values[name], zone)
+        return values
+
+
 # --- the shared model view ---
 
-class ServiceRequestView(CommunityFormMixin, EstateModelView):
+class ServiceRequestView(StepPageMixin, CommunityFormMixin, EstateModelView):
     list_template = "services/list.html"
     details_template = "services/details.html"
     can_view_details = True
-    #: step name -> form class; handled by `apply_step`
-    step_forms: dict = {}
     visit_target = ""
     number_prefixes: tuple = ()
 
@@ -143,7 +137,6 @@ class ServiceRequestView(CommunityFormMixin, EstateModelView):
     def get_list_row_actions(self):
         actions = [OpenRecordEditRowAction() if isinstance(a, EditRowAction) else a
                    for a in super().get_list_row_actions()]
-        actions += [StepRowAction(step) for step in self.step_forms]
         if self.visit_target:
             actions.append(LogVisitRowAction(self.visit_target))
         return actions
@@ -176,71 +169,20 @@ class ServiceRequestView(CommunityFormMixin, EstateModelView):
             criteria |= Q(public_area__icontains=term)
         return query.filter(criteria)
 
-    # --- steps ---
-    def _record_or_404(self, raw_id):
-        return scoped_or_404(self.model, raw_id)
-
-    @expose("/step/<step>/", methods=("GET", "POST"))
-    def step_view(self, step):
-        if step not in self.step_forms:
-            abort(404)
-        if not can(self.area, f"action:{step}"):
-            abort(403)
-        record = self._record_or_404(request.args.get("id"))
-        return_url = get_redirect_target() or self.get_url(".details_view", id=str(record.pk))
-        form = self.make_step_form(step, record)
-        if request.method == "GET":
-            self.prefill_step(step, form, record)
-        elif form.validate():
-            try:
-                self.apply_step(step, form, record, current_user._get_current_object())
-            except DomainError as err:
-                show_refusal(form, err)
-            else:
-                flash(_("%(step)s: %(number)s is now %(state)s.", step=step_label(step),
-                        number=record.number, state=record.state_label()), "success")
-                return redirect(return_url)
-        return self.render("services/step.html", form=form, record=record, step=step,
-                           step_title=step_label(step), return_url=return_url,
-                           summary=self.summary_rows(record))
-
-    def make_step_form(self, step, record):
-        return self.step_forms[step](request.form if request.method == "POST" else None)
-
-    def prefill_step(self, step, form, record):
-        """Defaults shown on a step form (e.g. "now" in local time)."""
-        zone = zone_of(record.community)
-        for field in form:
-            if isinstance(field, DateTimeLocalField) and field.data is None:
-                field.data = to_local(clock.now(), zone).replace(tzinfo=None, second=0, microsecond=0)
-
-    def apply_step(self, step, form, record, actor):
-        raise NotImplementedError
-
-    def local_to_utc(self, record, value):
-        return to_utc(value, zone_of(record.community)) if value else None
-
-    def summary_rows(self, record):
-        """(label, value) pairs shown above a step form and on the details page."""
-        return []
-
-    # --- details page extras ---
+    # --- details page extras (the step buttons come from StepPageMixin) ---
     def details_extra(self, model):
-        steps = [(s, step_label(s)) for s in model.allowed_steps(current_user) if s in self.step_forms]
-        return {
-            "steps": steps, "due": due_badge(model), "visits": Visit.objects(**{self.visit_target: model})
-            .order_by("-visited_at"), "can_log_visit": can("visits", "create") and
-            model.state in model.VISIT_STATES, "visit_target": self.visit_target,
-            "local_time": lambda v: local_text(v, model.community),
-        }
-
-
-class StepForm(FlaskForm):
-    """Base of step forms (CSRF token included)."""
+        extra = super().details_extra(model)
+        extra.update({
+            "due": due_badge(model), "visits": Visit.objects(**{self.visit_target: model})
+            .order_by("-visited_at"), "can_log_visit": model.offers("return_visit", current_user),
+            "visit_target": self.visit_target, "local_time": lambda v: local_text(v, model.community),
+        })
+        return extra
 
 
 def reason_choices(choices):
-    return [("", "—")] + [(k, str(v)) for k, v in choices]
+    """An empty choice first; the labels stay lazy, so they are translated when the page is shown."""
+    return [("", "—")] + list(choices)
 
 
 class CloseForm(StepForm):

@@ -33,13 +33,17 @@ class StepForm(FlaskForm):
     """Base of step forms: the fields a step needs besides the acting user.
 
     `arguments()` turns the data into the step method's keyword arguments (override to convert),
-    `prefill()` sets defaults on GET, `done_message()` may word the success message,
+    `for_record()` sets what depends on the record (choices, on GET and POST), `prefill()` sets
+    defaults on GET, `done_message()` may word the success message,
     `intro_template` names a template shown above the form (e.g. the refund calculation).
     """
 
     intro_template: str | None = None
     #: a one-time key (the form's submission id) passed to steps that are idempotent by key
     submission_key = None
+
+    def for_record(self, record, user):
+        """Called on GET and POST, before validation: what depends on the record (e.g. choices)."""
 
     def arguments(self, record) -> dict:
         return {name: field.data for name, field in self._fields.items()
@@ -113,6 +117,7 @@ class StepPageMixin:
         user = current_user._get_current_object()
         return_url = get_redirect_target() or self.get_url(".details_view", id=str(record.pk))
         form = self.step_forms.get(step, ConfirmStepForm)()
+        form.for_record(record, user)
         refusal = record.why_not(step, user)
         if request.method == "GET":
             if refusal is None:

@@ -7,22 +7,20 @@ from flask_admin.contrib.mongoengine.filters import FilterEqual
 from flask_admin.helpers import get_redirect_target
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields import DateTimeLocalField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from admin_views.base import EstateModelView, add_row_actions, choice_label, scoped_or_404, show_refusal
 from admin_views.filters import CommunityFilter, LocalDateBetweenFilter, TrueFilter
-from admin_views.services import household_row_actions, local_cell
-from app import clock
+from admin_views.services import SATISFACTION, LocalTimeStepForm, household_row_actions
 from app.permissions import can
 from documents.base import DomainError
 from documents.complaints import Complaint
-from documents.deadlines import local_text, to_local, to_utc, zone_of
+from documents.deadlines import local_text
 from documents.repairs import Repair
 from documents.residents import Household
-from documents.visits import FOLLOW_UPS, KINDS, METHODS, TARGETS, Visit, log_visit
+from documents.visits import FOLLOW_UPS, KINDS, METHODS, TARGETS, Visit, log_visit, target_kind
 
 AREA = "visits"
 DT_FORMAT = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
@@ -30,10 +28,15 @@ DT_FORMAT = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
 TARGET_MODELS = {"repair": (Repair, "repairs", "repairs"),
                  "complaint": (Complaint, "complaints", "complaints"),
                  "household": (Household, "residents", "households")}
-SATISFACTION = [("", "—")] + [(str(n), f"{n} ★") for n in range(5, 0, -1)]
 
 
-class VisitForm(FlaskForm):
+def _text(field):
+    return (field.data or "").strip() or None
+
+
+class VisitForm(LocalTimeStepForm):
+    """The "Log visit" form: the visit's data, typed in the local time of the target's community."""
+
     method = SelectField(_l("Method"), choices=METHODS, validators=[DataRequired()])
     visited_at = DateTimeLocalField(_l("Visited on"), format=DT_FORMAT, validators=[InputRequired()])
     resident_name = StringField(_l("Resident"), validators=[Optional(), Length(max=60)])
@@ -44,6 +47,19 @@ class VisitForm(FlaskForm):
                                  validators=[Optional()])
     follow_up_note = TextAreaField(_l("Follow-up details"), validators=[Optional(), Length(max=1000)])
     submission_key = HiddenField()
+
+    def prefill(self, target, user):
+        self.resident_name.data = target.name if target_kind(target) == "household" else target.resident_name
+        self.submission_key.data = secrets.token_urlsafe(16)
+        super().prefill(target, user)
+
+    def arguments(self, target) -> dict:
+        return {"method": self.method.data, "visited_at": super().arguments(target)["visited_at"],
+                "resident_name": _text(self.resident_name), "resident_said": _text(self.resident_said),
+                "satisfaction": int(self.satisfaction.data) if self.satisfaction.data else None,
+                "follow_up_needed": bool(self.follow_up_needed.data),
+                "follow_up_kind": self.follow_up_kind.data or None, "follow_up_note": _text(self.follow_up_note),
+                "submission_key": self.submission_key.data}
 
 
 class VisitView(EstateModelView):
@@ -62,14 +78,6 @@ class VisitView(EstateModelView):
     column_sortable_list = ["visited_at", "satisfaction"]
     column_default_sort = ("visited_at", True)
     column_searchable_list = ["record_number", "room_code", "resident_name"]
-    column_labels = {
-        "community": _l("Community"), "visited_at": _l("Visited on"), "kind": _l("Type"), "target": _l("Visit to"),
-        "record_number": _l("Record"), "room_code": _l("Room"), "resident_name": _l("Resident"),
-        "method": _l("Method"), "staff_name": _l("Staff"), "resident_said": _l("What the resident said"),
-        "satisfaction": _l("Satisfaction"), "follow_up_needed": _l("Follow-up needed"),
-        "follow_up_kind": _l("Follow-up"), "follow_up_note": _l("Follow-up details"),
-        "follow_up_repair": _l("Follow-up repair"), "follow_up_complaint": _l("Follow-up complaint"),
-    }
 
     def search_placeholder(self):
         return _("Number, room (3-2-1201) or resident")
@@ -91,14 +99,10 @@ class VisitView(EstateModelView):
         ]
         super().__init__(*args, **kwargs)
 
+    # labels are the fields' own names; times are shown in the community's zone and choices by their
+    # labels by default (EstateModelView)
     column_formatters = {
-        "visited_at": lambda v, c, m, n: local_cell(m.visited_at, m.community),
-        "kind": lambda v, c, m, n: choice_label(KINDS, m.kind),
-        "target": lambda v, c, m, n: choice_label(TARGETS, m.target),
-        "method": lambda v, c, m, n: choice_label(METHODS, m.method),
         "follow_up_needed": lambda v, c, m, n: _("Yes") if m.follow_up_needed else "",
-        "follow_up_kind": lambda v, c, m, n: choice_label(FOLLOW_UPS, m.follow_up_kind),
-        "community": lambda v, c, m, n: str(m.community),
         "record_number": lambda v, c, m, n: _record_link(m),
         "follow_up_repair": lambda v, c, m, n: _link("repairs", m.follow_up_repair),
         "follow_up_complaint": lambda v, c, m, n: _link("complaints", m.follow_up_complaint),
@@ -125,23 +129,13 @@ class VisitView(EstateModelView):
         target = self._target_or_404(kind, request.args.get("id"))
         _model, _area, endpoint = TARGET_MODELS[kind]
         return_url = get_redirect_target() or url_for(f"{endpoint}.index_view")
-        zone = zone_of(target.community)
-        form = VisitForm(request.form if request.method == "POST" else None)
+        user = current_user._get_current_object()
+        form = VisitForm()
         if request.method == "GET":
-            form.visited_at.data = to_local(clock.now(), zone).replace(tzinfo=None, second=0, microsecond=0)
-            form.resident_name.data = target.name if kind == "household" else target.resident_name
-            form.submission_key.data = secrets.token_urlsafe(16)
+            form.prefill(target, user)
         elif form.validate():
             try:
-                log_visit(target, current_user._get_current_object(),
-                          submission_key=form.submission_key.data, method=form.method.data,
-                          visited_at=to_utc(form.visited_at.data, zone),
-                          resident_name=(form.resident_name.data or "").strip() or None,
-                          resident_said=form.resident_said.data.strip(),
-                          satisfaction=int(form.satisfaction.data) if form.satisfaction.data else None,
-                          follow_up_needed=bool(form.follow_up_needed.data),
-                          follow_up_kind=form.follow_up_kind.data or None,
-                          follow_up_note=(form.follow_up_note.data or "").strip() or None)
+                log_visit(target, user, **form.arguments(target))
             except DomainError as err:
                 show_refusal(form, err)
             else:
@@ -158,7 +152,7 @@ def _summary(kind, target):
         return [(_("Room"), target.room_code), (_("Household name"), target.name)]
     text = getattr(target, "description", None) or getattr(target, "content", "")
     return [(_("Number"), target.number), (_("Room"), target.room_code or getattr(target, "public_area", "") or ""),
-            (_("Resident"), target.resident_name or ""), (_("State"), target.state_label()),
+            (_("Resident"), target.resident_name or ""), (_("State"), target.state_label),
             (_("Return visit due"), local_text(target.visit_due_at, target.community)), ("", text)]
 
 

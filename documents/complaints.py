@@ -12,10 +12,12 @@ from flask_babel import gettext, lazy_gettext as _l
 from mongoengine import DateTimeField, IntField, ReferenceField, StringField, ValidationError
 
 from app import clock
+from app.permissions import can
 from documents import audit, timeline
-from documents.base import DomainError
+from documents.base import DomainError, PermissionDenied
 from documents.deadlines import add_hours, add_local_days, end_of_local_day, local_date, zone_of
-from documents.services import ServiceRequest, register_steps
+from documents.services import ServiceRequest, closing_steps
+from documents.workflow import Step, Workflow, declare
 
 KINDS = [("complaint", _l("Complaint")), ("suggestion", _l("Suggestion"))]
 CHANNELS = [("face_to_face", _l("Face to face")), ("phone", _l("Phone")), ("letter", _l("Letter")),
@@ -53,12 +55,9 @@ def handle_deadline(kind: str, complaint_class, received_at, zone):
 
 
 class Complaint(ServiceRequest):
-    AREA = "complaints"
-    STATES = STATES
     OPEN_STATES = ("received", "assigned", "handled")
     VISIT_STATES = ("handled",)
     DERIVED_FIELDS = ("due_at", "handle_due_at", "visit_due_at", "handled_late")
-    STEPS = {"assign": ("received", "assigned"), "handle": ("assigned",), "close": ("handled",)}
 
     kind = StringField(choices=KINDS, default="complaint", required=True, verbose_name=_l("Type"))
     channel = StringField(choices=CHANNELS, default="phone", required=True, verbose_name=_l("Channel"))
@@ -131,35 +130,48 @@ class Complaint(ServiceRequest):
     def is_overdue(self) -> bool:
         return bool(self.due_at and clock.now() > self.due_at)
 
-    # --- transitions ---
-    def assign(self, actor, department: str, handler=None, note: str = ""):
+    # --- steps (declared below; the engine checks role, community and state, and writes once) ---
+    def authorize_step(self, step, user):
+        """A housekeeper records the handling only of complaints given to them (`handle_any`: all)."""
+        if step.name == "handle" and not can(self.workflow.area, "action:handle_any", user) \
+                and not self.is_handled_by(user):
+            raise PermissionDenied(gettext("You may only record the handling of complaints given to you."))
+
+    def is_handled_by(self, user) -> bool:
+        return self.handler is not None and user is not None and self.handler.pk == user.pk
+
+    def assign(self, user, department: str, handler=None, note: str = ""):
         """Give the complaint to a department and (optionally) a handler; re-assigning is allowed."""
+        self.check("assign", user)
         if department not in dict(DEPARTMENTS):
             raise DomainError(gettext("Choose the department that handles it."), field="department")
         if handler is not None and self.community.pk not in handler.community_ids:
             raise DomainError(gettext("The handler must work in this community."), field="handler")
-        return self._advance("assign", actor, "assigned", {
+        return self.transition("assign", user, values={
             "department": department, "handler": handler, "assigned_at": clock.now(),
-            "assign_note": (note or "").strip() or None})
+            "assign_note": (note or "").strip() or None}, validate=True, checked=False)
 
-    def handle(self, actor, result: str, measures: str = ""):
-        """Record the handling result. A housekeeper may only do this for complaints given to them."""
-        from app.permissions import can
-        if not can("complaints", "action:handle_any", actor) and not (
-                self.handler is not None and actor is not None and self.handler.pk == actor.pk):
-            self.require("handle_any", actor)
+    def handle(self, user, result: str, measures: str = ""):
+        """Record the handling result (the handler, or whoever may handle any complaint)."""
+        self.check("handle", user)
         if not (result or "").strip():
             raise DomainError(gettext("Describe how it was handled."), field="result")
-        return self._advance("handle", actor, "handled", {
+        return self.transition("handle", user, values={
             "result": result.strip(), "measures": (measures or "").strip() or None,
-            "handled_at": clock.now(), "handled_by": actor})
+            "handled_at": clock.now(), "handled_by": user}, validate=True, checked=False)
 
 
-register_steps({
-    "assign": _l("Assign"), "handle": _l("Record handling"), "handle_any": _l("Record handling"),
+declare(Complaint, Workflow("complaints", [
+    Step("assign", HANDLING_STATES, "assigned", label=_l("Assign"),
+         needs=_l("A handled or closed complaint is not assigned again.")),
+    Step("handle", ("assigned",), "handled", label=_l("Record handling"),
+         needs=_l("Assign the complaint first.")),
+    *closing_steps(Complaint.VISIT_STATES, needs=_l("Record the handling first.")),
+]))
+audit.register_action_labels({
     "escalate_supervisor": _l("Escalated to the supervisor"),
     "escalate_manager": _l("Escalated to the manager"),
-})
+}, area="complaints", collections=["complaints"])
 
 
 def escalate(now=None, community_ids=None) -> int:
@@ -194,7 +206,7 @@ def _complaints_of(household):
     for complaint in Complaint.objects(household=household).order_by("-received_at").limit(100):
         items.append(timeline.TimelineItem(
             at=complaint.received_at, kind=str(dict(KINDS).get(complaint.kind, "")),
-            title=f"{complaint.number} · {complaint.state_label()}",
+            title=f"{complaint.number} · {complaint.state_label}",
             detail=(complaint.content or "")[:120], endpoint="complaints.details_view",
             url_args={"id": str(complaint.pk)}))
     return items

@@ -1,8 +1,9 @@
 """Shift handover log (交接班记录): the outgoing shift's notes plus every open work order and complaint.
 
 The open items are listed live on the page and copied into the log when it is written, so the
-log shows what was handed over even after those records move on. The incoming shift
-acknowledges once (conditional write); the writer cannot acknowledge their own handover.
+log shows what was handed over even after those records move on. Acknowledging is the one step of
+a handover (written -> acknowledged, documents/workflow.py): the incoming shift acknowledges once
+(the engine's conditional write), and the writer cannot acknowledge their own handover.
 """
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,12 +13,12 @@ from mongoengine import (BooleanField, DateTimeField, EmbeddedDocument, Embedded
                          ReferenceField, StringField)
 
 from app import clock
-from app.permissions import can
 from documents import audit
-from documents.base import CommunityOwned, DomainError, PermissionDenied, sees_community
-from documents.services import register_steps
+from documents.base import CommunityOwned, DomainError, PermissionDenied, Versioned
+from documents.workflow import Step, Workflow, Workflowed, authorize_area, declare
 
 SHIFTS = [("day", _l("Day shift")), ("night", _l("Night shift"))]
+STATES = [("written", _l("Written")), ("acknowledged", _l("Acknowledged"))]
 
 
 class HandoverItem(EmbeddedDocument):
@@ -31,7 +32,8 @@ class HandoverItem(EmbeddedDocument):
     late = BooleanField(default=False, verbose_name=_l("Late"))
 
 
-class Handover(CommunityOwned):
+class Handover(CommunityOwned, Versioned, Workflowed):
+    state = StringField(choices=STATES, default="written", verbose_name=_l("State"))
     shift = StringField(choices=SHIFTS, required=True, default="day", verbose_name=_l("Shift"))
     notes = StringField(max_length=4000, verbose_name=_l("Notes"))
     written_at = DateTimeField(required=True, verbose_name=_l("Written on"))
@@ -51,25 +53,41 @@ class Handover(CommunityOwned):
     def shift_label(self) -> str:
         return str(dict(SHIFTS).get(self.shift, self.shift or ""))
 
-    def acknowledge(self, actor):
-        if not can("handover", "action:acknowledge", actor) or not sees_community(actor, self.community):
-            raise PermissionDenied(gettext("Your role does not allow acknowledging a handover."))
-        if self.written_by is not None and actor is not None and self.written_by.pk == actor.pk:
-            raise DomainError(gettext("The incoming shift acknowledges a handover, not its writer."))
-        now = clock.now()
-        fresh = Handover.objects(pk=self.pk, acknowledged_at=None).modify(
-            new=True, set__acknowledged_at=now, set__acknowledged_by=actor,
-            set__acknowledged_by_name=getattr(actor, "display_name", None))
-        if fresh is None:
-            self.reload()
+    def authorize_step(self, step, user):
+        if self.written_by is not None and user is not None and self.written_by.pk == user.pk:
+            raise PermissionDenied(gettext("The incoming shift acknowledges a handover, not its writer."))
+
+    def require_state(self, step):
+        if self.state == "acknowledged":
             raise DomainError(gettext("%(name)s already acknowledged this handover.",
                                       name=self.acknowledged_by_name or "?"))
-        self.reload()
-        audit.record("acknowledge", self, note=self.acknowledged_by_name, actor=actor)
-        return self
+        super().require_state(step)
+
+    def acknowledge(self, user):
+        self._settle_legacy_state()
+        self.check("acknowledge", user)
+        name = getattr(user, "display_name", None)
+        try:
+            return self.transition("acknowledge", user, values={
+                "acknowledged_at": clock.now(), "acknowledged_by": user, "acknowledged_by_name": name},
+                note=name, checked=False)
+        except DomainError:
+            self.require_state(self.workflow["acknowledge"])   # someone was faster: say who
+            raise
+
+    def _settle_legacy_state(self):
+        """A handover stored before handovers had a state gets the one its acknowledgement says."""
+        state = "acknowledged" if self.acknowledged_at else "written"
+        if Handover.objects(pk=self.pk, state__exists=False).update_one(set__state=state):
+            self.state = state
 
 
-register_steps({"acknowledge": _l("Acknowledged"), "write_handover": _l("Handover written")})
+declare(Handover, Workflow("handover", [
+    Step("acknowledge", ("written",), "acknowledged", label=_l("Acknowledge"),
+         audit_label=_l("Acknowledged"), page=False),
+]))
+audit.register_action_labels({"write_handover": _l("Handover written")}, area="handover",
+                             collections=["handovers"])
 
 
 @dataclass
@@ -95,8 +113,7 @@ def open_items(community_ids, now=None) -> list[OpenItem]:
 
 
 def write_handover(community, actor, shift: str, notes: str) -> Handover:
-    if not can("handover", "create", actor) or not sees_community(actor, community):
-        raise PermissionDenied(gettext("Your role does not allow writing a handover."))
+    authorize_area("handover", "create", actor, community, label=_l("Write the handover"))
     if shift not in dict(SHIFTS):
         raise DomainError(gettext("Choose the shift."), field="shift")
     now = clock.now()
@@ -107,7 +124,7 @@ def write_handover(community, actor, shift: str, notes: str) -> Handover:
         snapshot.append(HandoverItem(
             kind=item.kind, record_id=str(record.pk), number=record.number, room=record.room_code or
             getattr(record, "public_area", None) or "", summary=summary[:120],
-            state=record.state_label(), due_at=item.due_at, late=item.late))
+            state=record.state_label, due_at=item.due_at, late=item.late))
     handover = Handover(community=community, shift=shift, notes=(notes or "").strip() or None,
                         written_at=now, written_by=actor,
                         written_by_name=getattr(actor, "display_name", None), items=snapshot)

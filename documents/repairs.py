@@ -16,13 +16,13 @@ from mongoengine.errors import NotUniqueError
 from mongoengine.fields import Decimal128Field
 
 from app import clock
-from app.permissions import can
 from documents import audit, timeline
-from documents.base import CommunityOwned, DomainError, sees_community
+from documents.base import CommunityOwned, DomainError
 from documents.files import GIF, JPEG, MB, PNG, WEBP, UploadRule, store
 from documents.money import ZERO, MoneyField, to_money
 from documents.deadlines import add_local_days, end_of_local_day, local_date, zone_of
-from documents.services import ServiceRequest, register_steps, validate_satisfaction
+from documents.services import ServiceRequest, closing_steps, validate_satisfaction
+from documents.workflow import Step, Workflow, authorize_area, declare
 
 SOURCES = [("phone", _l("Phone")), ("walk_in", _l("Walk-in")), ("patrol", _l("Patrol")),
            ("letter", _l("Letter"))]
@@ -59,17 +59,10 @@ class MaterialLine(EmbeddedDocument):
 
 
 class Repair(ServiceRequest):
-    AREA = "repairs"
-    STATES = STATES
     OPEN_STATES = ("reported", "dispatched", "arrived", "review", "completed", "signed_off")
     VISIT_STATES = ("completed", "signed_off")
     DERIVED_FIELDS = ("due_at", "arrival_due_at", "arrival_late", "review_due_at", "review_late",
                       "visit_due_at", "materials_total", "total", "labour")
-    STEPS = {
-        "dispatch": ("reported",), "arrive": ("dispatched",), "start_review": ("arrived",),
-        "back_on_site": ("review",), "complete": ("arrived",), "sign_off": ("completed",),
-        "close": ("completed", "signed_off"), "cancel": ("reported", "dispatched"),
-    }
 
     state = StringField(choices=STATES, default="reported", verbose_name=_l("State"))
     source = StringField(choices=SOURCES, default="phone", required=True, verbose_name=_l("Source"))
@@ -189,8 +182,9 @@ class Repair(ServiceRequest):
             self.assign_number("BX")
         return super().save(*args, **kwargs)
 
-    # --- transitions ---
-    def dispatch(self, actor, technician: str, appointment_at=None, technician_phone: str = ""):
+    # --- steps (declared below; the engine checks role, community and state, and writes once) ---
+    def dispatch(self, user, technician: str, appointment_at=None, technician_phone: str = ""):
+        self.check("dispatch", user)
         technician = (technician or "").strip()
         if not technician:
             raise DomainError(gettext("Name the technician the order goes to."), field="technician")
@@ -198,49 +192,49 @@ class Repair(ServiceRequest):
         if appointment_at is None:
             raise DomainError(gettext("Agree an appointment time with the resident."),
                               field="appointment_at")
-        return self._advance("dispatch", actor, "dispatched", {
+        return self.transition("dispatch", user, values={
             "technician": technician, "technician_phone": (technician_phone or "").strip() or None,
-            "appointment_at": appointment_at, "dispatched_at": clock.now()})
+            "appointment_at": appointment_at, "dispatched_at": clock.now()},
+            validate=True, checked=False)
 
-    def arrive(self, actor, at=None):
+    def arrive(self, user, at=None):
+        self.check("arrive", user)
         at = at or clock.now()
         self._check_time(at, self.dispatched_at, "at")
-        return self._advance("arrive", actor, "arrived", {"arrived_at": at})
+        return self.transition("arrive", user, values={"arrived_at": at},
+                               validate=True, checked=False)
 
-    def start_review(self, actor, note: str):
+    def start_review(self, user, note: str):
+        self.check("start_review", user)
         if not (note or "").strip():
             raise DomainError(gettext("Say what needs a technical review."), field="note")
-        return self._advance("start_review", actor, "review", {
-            "review_note": note.strip(), "review_started_at": clock.now(), "back_on_site_at": None})
+        return self.transition("start_review", user, values={
+            "review_note": note.strip(), "review_started_at": clock.now(), "back_on_site_at": None},
+            validate=True, checked=False)
 
-    def back_on_site(self, actor, at=None):
+    def back_on_site(self, user, at=None):
+        self.check("back_on_site", user)
         at = at or clock.now()
         self._check_time(at, self.review_started_at, "at")
-        return self._advance("back_on_site", actor, "arrived", {"back_on_site_at": at})
+        return self.transition("back_on_site", user, values={"back_on_site_at": at},
+                               validate=True, checked=False)
 
-    def complete(self, actor, work_done: str, materials=(), labour=None):
+    def complete(self, user, work_done: str, materials=(), labour=None):
+        self.check("complete", user)
         if not (work_done or "").strip():
             raise DomainError(gettext("Describe the work done."), field="work_done")
-        lines = []
-        for line in materials or ():
-            if isinstance(line, dict):
-                line = MaterialLine(**line)
-            if line.quantity is not None:
-                line.quantity = Decimal(str(line.quantity))
-            if line.unit_price is not None:
-                line.unit_price = to_money(line.unit_price)
-            lines.append(line)
-        return self._advance("complete", actor, "completed", {
-            "work_done": work_done.strip(), "materials": lines,
-            "labour": to_money(labour) or ZERO,
-            "completed_at": clock.now()})
+        return self.transition("complete", user, values={
+            "work_done": work_done.strip(), "materials": [material_line(line) for line in materials or ()],
+            "labour": to_money(labour) or ZERO, "completed_at": clock.now()},
+            validate=True, checked=False)
 
-    def sign_off(self, actor, signed_by: str = "", satisfaction=None, comment: str = ""):
+    def sign_off(self, user, signed_by: str = "", satisfaction=None, comment: str = ""):
         """The resident signs and rates; a public-area repair is confirmed by the area's staff."""
+        self.check("sign_off", user)
         values = {"signed_at": clock.now(), "sign_comment": (comment or "").strip() or None}
         if self.location == "public":
-            values["signed_by_staff"] = actor
-            values["signed_by"] = (signed_by or "").strip() or getattr(actor, "display_name", "")
+            values["signed_by_staff"] = user
+            values["signed_by"] = (signed_by or "").strip() or getattr(user, "display_name", "")
         else:
             if not (signed_by or "").strip():
                 raise DomainError(gettext("Enter the name of the resident who signs."), field="signed_by")
@@ -248,13 +242,14 @@ class Repair(ServiceRequest):
         if satisfaction in (None, ""):
             raise DomainError(gettext("Record the satisfaction rating (1–5)."), field="satisfaction")
         values["satisfaction"] = int(satisfaction)
-        return self._advance("sign_off", actor, "signed_off", values)
+        return self.transition("sign_off", user, values=values, validate=True, checked=False)
 
-    def cancel(self, actor, reason: str):
+    def cancel(self, user, reason: str):
+        self.check("cancel", user)
         if not (reason or "").strip():
             raise DomainError(gettext("Say why the work order is cancelled."), field="reason")
-        return self._advance("cancel", actor, "cancelled", {"cancel_reason": reason.strip()},
-                             note=reason)
+        return self.transition("cancel", user, values={"cancel_reason": reason.strip()}, note=reason,
+                               validate=True, checked=False)
 
     def _check_time(self, at, not_before, field):
         if at > clock.now() + timedelta(minutes=5):
@@ -264,12 +259,34 @@ class Repair(ServiceRequest):
             raise DomainError(gettext("This time is before the previous step."), field=field)
 
 
-register_steps({
-    "dispatch": _l("Dispatch"), "arrive": _l("Arrived"), "start_review": _l("Technical review"),
-    "back_on_site": _l("Back on site"), "complete": _l("Complete"), "sign_off": _l("Sign off"),
-    "cancel": _l("Cancel"), "first_rain": _l("First rain recorded"),
-    "rain_visit_due": _l("Leak visit due after rain"),
-})
+def material_line(line) -> MaterialLine:
+    """A material line from a form's dict (or a line), quantity and price as exact decimals."""
+    if isinstance(line, dict):
+        line = MaterialLine(**line)
+    if line.quantity is not None:
+        line.quantity = Decimal(str(line.quantity))
+    if line.unit_price is not None:
+        line.unit_price = to_money(line.unit_price)
+    return line
+
+
+declare(Repair, Workflow("repairs", [
+    Step("dispatch", ("reported",), "dispatched", label=_l("Dispatch"),
+         needs=_l("Only a newly reported work order is dispatched.")),
+    Step("arrive", ("dispatched",), "arrived", label=_l("Arrived"),
+         needs=_l("Dispatch the work order first.")),
+    Step("start_review", ("arrived",), "review", label=_l("Technical review"),
+         needs=_l("The technician must be on site.")),
+    Step("back_on_site", ("review",), "arrived", label=_l("Back on site"),
+         needs=_l("Only during a technical review.")),
+    Step("complete", ("arrived",), "completed", label=_l("Complete"),
+         needs=_l("The technician must be on site (back from any technical review).")),
+    Step("sign_off", ("completed",), "signed_off", label=_l("Sign off"),
+         needs=_l("Complete the work first.")),
+    *closing_steps(Repair.VISIT_STATES, needs=_l("Complete the work first.")),
+    Step("cancel", ("reported", "dispatched"), "cancelled", label=_l("Cancel"),
+         needs=_l("Only a work order whose technician is not yet on site can be cancelled.")),
+]))
 
 
 class RainDay(CommunityOwned):
@@ -290,9 +307,7 @@ class RainDay(CommunityOwned):
 
         Returns how many repairs became due. Recording the same day twice changes nothing.
         """
-        if not can("repairs", "action:first_rain", actor) or not sees_community(actor, community):
-            raise DomainError(gettext("Your role does not allow this step: %(step)s.",
-                                      step=str(_l("First rain recorded"))))
+        authorize_area("repairs", "action:first_rain", actor, community, label=_l("First rain recorded"))
         now = clock.now()
         zone = zone_of(community)
         if day > local_date(now, zone):
@@ -350,7 +365,10 @@ def add_photo(repair, data: bytes, filename: str, actor) -> RepairPhoto:
     return photo
 
 
-register_steps({"add_photo": _l("Photo added")})
+audit.register_action_labels({
+    "first_rain": _l("First rain recorded"), "rain_visit_due": _l("Leak visit due after rain"),
+    "add_photo": _l("Photo added"),
+}, area="repairs", collections=["repairs", "rain_days"])
 
 
 @timeline.register
@@ -359,7 +377,7 @@ def _repairs_of(household):
     for repair in Repair.objects(household=household).order_by("-reported_at").limit(100):
         items.append(timeline.TimelineItem(
             at=repair.reported_at, kind=str(_l("Repair")),
-            title=f"{repair.number} {dict(CATEGORIES).get(repair.category, '')} · {repair.state_label()}",
+            title=f"{repair.number} {dict(CATEGORIES).get(repair.category, '')} · {repair.state_label}",
             detail=(repair.description or "")[:120], endpoint="repairs.details_view",
             url_args={"id": str(repair.pk)}))
     return items

@@ -16,9 +16,9 @@ from mongoengine.errors import NotUniqueError
 from app import clock
 from app.permissions import can
 from documents import audit, timeline
-from documents.base import CommunityOwned, DomainError, PermissionDenied, sees_community
-from documents.services import (domain_error_from, register_steps,
-                                validate_satisfaction)
+from documents.base import CommunityOwned, DomainError, PermissionDenied
+from documents.services import validate_satisfaction
+from documents.workflow import authorize_area, domain_error_from
 
 TARGETS = [("repair", _l("Repair")), ("complaint", _l("Complaint")), ("household", _l("Household"))]
 KINDS = [("return", _l("Return visit")), ("proactive", _l("Proactive visit"))]
@@ -116,10 +116,7 @@ def new_visit(target, actor, **data) -> Visit:
 
 def log_visit(target, actor, submission_key: str | None = None, **data) -> Visit:
     """Write a visit; a return visit closes its repair/complaint, a follow-up opens a new record."""
-    if not can("visits", "create", actor):
-        raise PermissionDenied(gettext("Your role does not allow logging visits."))
-    if not sees_community(actor, target.community):
-        raise PermissionDenied(gettext("You may only work on records of your own communities."))
+    authorize_area("visits", "create", actor, target.community, label=_l("Log visit"))
     visit = new_visit(target, actor, **data)
     visit.id = ObjectId()
     visit.submission_key = (submission_key or "").strip()[:64] or None
@@ -129,10 +126,11 @@ def log_visit(target, actor, submission_key: str | None = None, **data) -> Visit
     try:
         visit.validate()
     except ValidationError as err:
-        raise domain_error_from(err)
+        raise domain_error_from(err) from None
     if visit.target != "household":
-        # The conditional write on the target decides: a second submit finds it closed already.
-        target.close_by_visit(visit, actor)
+        # The target's `return_visit` step decides (one conditional write): a second submit finds
+        # it closed already.
+        target.perform("return_visit", actor, visit=visit)
     try:
         visit.save(validate=False)
     except NotUniqueError:
@@ -177,9 +175,6 @@ def _open_follow_up(visit, target, actor):
                  note=gettext("Opened by a visit"))
     visit.reload()
     return record
-
-
-register_steps({"log_visit": _l("Log visit")})
 
 
 @timeline.register

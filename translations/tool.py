@@ -3,6 +3,7 @@
 update  extract every string, merge into zh_Hans_CN and en (en msgstr = msgid), keep translations
 check   list zh_Hans_CN entries that are untranslated or fuzzy (exit 1 if any)
 merge   copy translations from other .po files (e.g. another branch's) into the zh_Hans_CN catalog
+        (run update first, so the catalog has every string the merged code uses)
 """
 import subprocess
 import sys
@@ -67,8 +68,8 @@ def merge(paths):
             if message.id and message.string and not message.fuzzy:
                 mine = catalog.get(message.id)
                 if mine is None:
-                    catalog[message.id] = message.string
-                elif not mine.string or mine.fuzzy:
+                    continue   # not used by this branch's code (run `update` first)
+                if not mine.string or mine.fuzzy:
                     mine.string, mine.flags = message.string, set()
     _write(ZH, catalog)
 

@@ -44,7 +44,7 @@ def test_public_area_repair_needs_the_area(world):
     from mongoengine import ValidationError
     with pytest.raises(ValidationError) as err:
         make_repair(world, location="public", room=None, public_area=" ")
-    from documents.services import flatten_errors
+    from documents.workflow import flatten_errors
     assert flatten_errors(err.value)[0][0] == "public_area"
     repair = make_repair(world, location="public", room=None, public_area="3栋大堂")
     assert repair.household is None and repair.room_code is None
@@ -57,7 +57,8 @@ def test_illegal_transitions_are_refused_with_a_message(world):
     repair = make_repair(world)
     with pytest.raises(DomainError) as err:
         repair.arrive(clerk)
-    assert "“Arrived” is not possible" in err.value.message and "Reported" in err.value.message
+    assert "(Arrived) is not possible" in err.value.message and "“Reported”" in err.value.message
+    assert "Dispatch the work order first." in err.value.message        # what must happen first
     with pytest.raises(DomainError):
         repair.complete(clerk, "done")
     with pytest.raises(DomainError):
@@ -100,7 +101,7 @@ def test_a_transition_applies_once_even_from_two_stale_copies(world):
     first.dispatch(staff(world, "clerk"), "王师傅")
     with pytest.raises(DomainError) as err:
         second.dispatch(staff(world, "supervisor"), "李师傅")    # read before the first was written
-    assert "changed by someone else" in err.value.message or "not possible" in err.value.message
+    assert "Someone else has just moved this record on" in err.value.message
     repair.reload()
     assert repair.technician == "王师傅" and repair.version == 2
     assert AuditEntry.objects(record_id=str(repair.pk), action="dispatch").count() == 1
@@ -112,7 +113,8 @@ def test_the_write_itself_is_conditional(world):
     Repair.objects(pk=repair.pk).update_one(set__state="dispatched")   # someone else, meanwhile
     with pytest.raises(DomainError) as err:
         repair.dispatch(staff(world, "clerk"), "王师傅")
-    assert "changed by someone else" in err.value.message
+    assert "Someone else has just moved this record on" in err.value.message
+    assert "nothing was changed" in err.value.message
     assert repair.reload().technician is None
 
 
@@ -281,3 +283,121 @@ def test_times_are_checked_to_the_minute(world):
         repair.arrive(clerk, shanghai(2026, 3, 11, 10, 30))        # in the future
     repair.arrive(clerk, shanghai(2026, 3, 11, 10, 5))            # the form's minute of the dispatch
     assert repair.state == "arrived"
+
+
+# --- on the workflow engine ---
+
+def test_offered_steps_follow_role_state_and_the_handler_rule(world):
+    repair = make_repair(world)
+    assert repair.offered_steps(staff(world, "clerk")) == ["dispatch"]
+    assert repair.offered_steps(staff(world, "supervisor")) == ["dispatch", "cancel"]
+    assert repair.offered_steps(staff(world, "housekeeper")) == []
+    assert repair.offered_steps(staff(world, "clerk_b")) == []          # another community
+    complaint = make_complaint(world)
+    complaint.assign(staff(world, "supervisor"), "cleaning", staff(world, "manager"))
+    keeper = staff(world, "housekeeper")
+    assert not complaint.offers("handle", keeper)                     # given to someone else
+    assert complaint.why_not("handle", keeper) == \
+        "You may only record the handling of complaints given to you."
+    assert complaint.offers("handle", staff(world, "clerk"))          # the front desk records any
+    complaint.assign(staff(world, "supervisor"), "cleaning", keeper)
+    assert complaint.offered_steps(keeper) == ["handle"]
+
+
+def test_numbers_come_from_the_one_sequence_document(world):
+    from documents.sequences import Sequence
+    freeze_shanghai(2026, 3, 11, 9, 0)
+    make_repair(world), make_repair(world, room="1-1-102"), make_complaint(world)
+    assert Sequence._get_collection_name() == "counters"               # the numbers already given go on
+    assert Sequence.objects.get(key=f"{world['A'].pk}:BX:20260311").value == 2
+    assert Sequence.objects.get(key=f"{world['A'].pk}:TS:20260311").value == 1
+
+
+def test_a_return_visit_is_the_records_step_with_its_own_audit_entry(world):
+    from documents import audit
+    repair = completed_repair(world)
+    log_visit(repair, staff(world, "housekeeper"), resident_said="修好了", satisfaction=4)
+    entry = AuditEntry.objects.get(record_id=str(repair.pk), action="return_visit")
+    assert entry.note == "修好了" and entry.actor_name == "housekeeper"
+    assert ("state", "completed", "closed") in [(c.field, c.old, c.new) for c in entry.changes]
+    assert audit.action_label(entry) == "Return visit"
+    assert Repair.objects.get(pk=repair.pk).audit_outbox == []
+
+
+def test_audit_labels_belong_to_their_area(world):
+    from documents import audit
+    assert audit.action_label("first_rain", "rain_days") == "First rain recorded"
+    assert audit.action_label("rain_visit_due", "repairs") == "Leak visit due after rain"
+    assert audit.action_label("escalate_manager", "complaints") == "Escalated to the manager"
+    assert audit.action_label("acknowledge", "handovers") == "Acknowledged"
+    assert audit.action_label("write_handover", "handovers") == "Handover written"
+    assert audit.action_label("cancel", "repairs") == "Cancel"
+    assert audit.action_label("assign", "complaints") == "Assign"
+
+
+def test_a_crash_after_a_repair_step_loses_no_audit_entry(world, monkeypatch):
+    from documents import workflow
+    repair = make_repair(world)
+
+    def crash(model, pk):
+        raise RuntimeError("process killed")
+    monkeypatch.setattr(workflow, "deliver_audit", crash)
+    with pytest.raises(RuntimeError):
+        repair.dispatch(staff(world, "clerk"), "王师傅")
+    stored = Repair.objects.get(pk=repair.pk)
+    assert stored.state == "dispatched" and [e["action"] for e in stored.audit_outbox] == ["dispatch"]
+    monkeypatch.undo()
+    assert workflow.deliver_all_audit() == 1
+    assert AuditEntry.objects(record_id=str(repair.pk), action="dispatch").count() == 1
+
+
+def test_actions_outside_a_record_check_role_and_community_the_same_way(world):
+    from datetime import date
+    with pytest.raises(PermissionDenied) as err:
+        log_visit(world["hh_a"], staff(world, "cashier"), resident_said="x")
+    assert err.value.message == "Your role does not allow this step: Log visit."
+    with pytest.raises(PermissionDenied) as err:
+        log_visit(world["hh_a"], staff(world, "clerk_b"), resident_said="x")
+    assert "own communities" in err.value.message
+    from documents.repairs import RainDay
+    with pytest.raises(PermissionDenied) as err:
+        RainDay.record(world["A"], date(2026, 1, 1), staff(world, "housekeeper"))
+    assert err.value.message == "Your role does not allow this step: First rain recorded."
+    with pytest.raises(PermissionDenied):
+        write_handover(world["B"], staff(world, "clerk"), "day", "x")
+    assert Visit.objects.count() == RainDay.objects.count() == Handover.objects.count() == 0
+
+
+# --- the handover's one step ---
+
+def test_acknowledging_a_handover_is_a_step_written_once(world):
+    from documents import audit
+    handover = write_handover(world["A"], staff(world, "clerk"), "night", "")
+    assert (handover.state, handover.state_label) == ("written", "Written")
+    assert not handover.offers("acknowledge", staff(world, "clerk"))            # the writer
+    assert "not its writer" in handover.why_not("acknowledge", staff(world, "clerk"))
+    assert not handover.offers("acknowledge", staff(world, "cashier"))          # no right
+    first, second = Handover.objects.get(pk=handover.pk), Handover.objects.get(pk=handover.pk)
+    first.acknowledge(staff(world, "supervisor"))
+    with pytest.raises(DomainError) as err:                                     # read before the first
+        second.acknowledge(staff(world, "housekeeper"))
+    assert err.value.message == "supervisor A already acknowledged this handover."
+    stored = Handover.objects.get(pk=handover.pk)
+    assert (stored.state, stored.acknowledged_by_name, stored.version) == ("acknowledged", "supervisor A", 1)
+    assert stored.why_not("acknowledge", staff(world, "manager")) == \
+        "supervisor A already acknowledged this handover."
+    entries = list(AuditEntry.objects(record_id=str(handover.pk), action="acknowledge"))
+    assert len(entries) == 1 and audit.action_label(entries[0]) == "Acknowledged"
+
+
+def test_handovers_written_before_they_had_a_state(world):
+    written = write_handover(world["A"], staff(world, "clerk"), "day", "旧记录")
+    done = write_handover(world["A"], staff(world, "clerk"), "night", "旧记录")
+    Handover.objects(pk=done.pk).update_one(set__acknowledged_at=clock.now(), set__acknowledged_by_name="manager A")
+    Handover._get_collection().update_many({}, {"$unset": {"state": "", "version": ""}})
+    with pytest.raises(DomainError) as err:
+        Handover.objects.get(pk=done.pk).acknowledge(staff(world, "supervisor"))
+    assert "manager A already acknowledged" in err.value.message
+    Handover.objects.get(pk=written.pk).acknowledge(staff(world, "supervisor"))
+    assert Handover.objects.get(pk=written.pk).state == "acknowledged"
+    assert Handover.objects.get(pk=done.pk).acknowledged_by_name == "manager A"

@@ -81,7 +81,7 @@ def test_dispatch_step_applies_once_and_refuses_illegal_steps(app, client_as, wo
     assert AuditEntry.objects(record_id=str(repair.pk), action="dispatch").count() == 1
     early = client.post(f"/admin/repairs/step/sign_off/?id={repair.pk}",
                         data={"signed_by": "张伟", "satisfaction": "5"}, follow_redirects=True)
-    assert "“Sign off” is not possible" in early.data.decode() and repair.reload().state == "dispatched"
+    assert "(Sign off) is not possible" in early.data.decode() and repair.reload().state == "dispatched"
 
 
 def test_steps_check_role_and_community_server_side(app, client_as, world):
@@ -254,3 +254,54 @@ def test_repairs_complaints_and_visits_on_the_household_timeline(app, client_as,
     timeline = page[page.index('id="household-timeline"'):]
     assert repair.number in timeline and complaint.number in timeline and "很好" in timeline
     assert f"/admin/repairs/details/?id={repair.pk}" in timeline
+
+
+def test_the_step_page_says_what_must_happen_first(app, client_as, world):
+    with english_request(app):
+        repair = make_repair(world)
+    client = client_as("clerk")
+    page = client.get(f"/admin/repairs/step/arrive/?id={repair.pk}").data.decode()
+    refusal = page[page.index('id="step-refusal"'):page.index("</div>", page.index('id="step-refusal"'))]
+    assert "(Arrived) is not possible" in refusal and "Dispatch the work order first." in refusal
+    assert 'id="step-form"' not in page and repair.number in page
+    posted = client.post(f"/admin/repairs/step/arrive/?id={repair.pk}", data={"at": "2026-03-11T10:00"})
+    assert posted.status_code == 200 and repair.reload().state == "reported"
+    # a return visit is taken from the visit log only: it has no step page
+    assert client.get(f"/admin/repairs/step/return_visit/?id={repair.pk}").status_code == 404
+
+
+def test_step_times_are_typed_in_local_time_and_stored_in_utc(app, client_as, world):
+    from app import clock
+    freeze_shanghai(2026, 3, 11, 10, 0)
+    clerk = world["staff"]["clerk"]
+    with english_request(app):
+        repair = make_repair(world)
+        repair.dispatch(clerk, "王师傅")
+    clock.freeze(shanghai(2026, 3, 11, 10, 30))
+    client = client_as("clerk")
+    form = client.get(f"/admin/repairs/step/arrive/?id={repair.pk}").data.decode()
+    assert 'value="2026-03-11T10:30"' in form                               # "now", local
+    response = client.post(f"/admin/repairs/step/arrive/?id={repair.pk}", data={"at": "2026-03-11T10:20"})
+    assert response.status_code == 302
+    assert repair.reload().arrived_at == shanghai(2026, 3, 11, 10, 20) and repair.state == "arrived"
+    entry = AuditEntry.objects.get(record_id=str(repair.pk), action="arrive")
+    assert entry.actor_name == "clerk"
+    early = client.post(f"/admin/repairs/step/back_on_site/?id={repair.pk}", data={"at": "2026-03-11T10:25"})
+    assert early.status_code == 200 and "(Back on site) is not possible" in early.data.decode()
+
+
+def test_details_page_buttons_are_the_steps_offered(app, client_as, world):
+    freeze_shanghai(2026, 3, 11, 9, 0)
+    with english_request(app):
+        repair = completed_repair(world)
+
+    def actions(username):
+        page = client_as(username).get(f"/admin/repairs/details/?id={repair.pk}").data.decode()
+        return page[page.index('id="record-actions"'):page.index("</div>", page.index('id="record-actions"'))]
+    clerk = actions("clerk")
+    assert "step-sign_off" in clerk and "step-close" not in clerk and "log-visit" in clerk
+    assert f"/admin/repairs/step/sign_off/?id={repair.pk}" in clerk
+    supervisor = actions("supervisor")
+    assert "step-sign_off" in supervisor and "step-close" in supervisor
+    cashier = actions("cashier")
+    assert "step-" not in cashier and "log-visit" not in cashier
