@@ -189,14 +189,10 @@ def escalate(now=None, community_ids=None) -> int:
              (1, "escalate_supervisor", {"handle_due_at__lt": now}))
     for level, action, condition in rules:
         for complaint in base.filter(escalation_level__lt=level, **condition):
-            before = audit.snapshot(complaint)
-            fresh = Complaint.objects(pk=complaint.pk, escalation_level__lt=level,
-                                      state__in=list(HANDLING_STATES)).modify(
-                new=True, set__escalation_level=level, set__escalated_at=now, inc__version=1)
-            if fresh is not None:
-                raised += 1
-                audit.record(action, fresh, audit.diff(before, audit.snapshot(fresh)),
-                             note=gettext("Automatic escalation"))
+            raised += complaint.record_change(
+                action, None, {"escalation_level": level, "escalated_at": now},
+                {"escalation_level__lt": level, "state__in": list(HANDLING_STATES)},
+                note=gettext("Automatic escalation"))
     return raised
 
 

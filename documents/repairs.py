@@ -325,11 +325,9 @@ class RainDay(CommunityOwned):
         waiting = Repair.objects(community=community, urgency="leak", state__in=list(Repair.VISIT_STATES),
                                  visit_due_at=None, completed_at__lte=due)
         for repair in waiting:
-            done = Repair.objects(pk=repair.pk, visit_due_at=None, state__in=list(Repair.VISIT_STATES)) \
-                .update_one(set__visit_due_at=due, set__due_at=due, inc__version=1)
-            if done:
-                count += 1
-                audit.record("rain_visit_due", repair, note=str(day), actor=actor)
+            count += repair.record_change(
+                "rain_visit_due", actor, {"visit_due_at": due, "due_at": due},
+                {"visit_due_at": None, "state__in": list(Repair.VISIT_STATES)}, note=str(day))
         return count
 
 

@@ -214,12 +214,31 @@ class Workflowed(Document):
         checked=False skips `check()` (the caller has just run it).
         """
         step = self.check(name, user) if checked else self.workflow[name]
-        read_state, read_version = self.state, self.version
-        before = audit.snapshot(self)
         values = dict(values or {})
         to_state = step.to_state(self, values) if callable(step.to_state) else step.to_state
         if to_state is not None:
             values["state"] = to_state
+        conditions = {"state": self.state}
+        if check_version or to_state is None:   # a step that keeps the state is once by version
+            conditions["version"] = self.version
+        conditions.update(extra_query or {})
+        return self._write(step.name, user, values, ops, note, conditions, validate)
+
+    def record_change(self, action: str, user, values: dict, conditions: dict, note: str | None = None):
+        """A change that is not a person's step (an escalation, a deadline moved by a rain day):
+        the same conditional write with its audit entry. Returns False when `conditions` no
+        longer hold (someone or something else got there first); nothing is written then."""
+        try:
+            self._write(action, user, dict(values), None, note, dict(conditions), False)
+        except DomainError:
+            return False
+        return True
+
+    def _write(self, action, user, values, ops, note, conditions, validate):
+        """Set `values` (diffed into the audit entry) and apply `ops`, only while the stored record
+        meets `conditions`; the entry rides in the same write (module docstring)."""
+        read_state = self.state
+        before = audit.snapshot(self)
         for key, value in values.items():
             setattr(self, key, value)
         if validate:
@@ -229,23 +248,15 @@ class Workflowed(Document):
                 self._restore(read_state)
                 raise domain_error_from(err) from None
             values.update({key: getattr(self, key) for key in self.DERIVED_FIELDS})
-        entry = audit.entry_for(step.name, self, audit.diff(before, audit.snapshot(self)), note=note,
+        entry = audit.entry_for(action, self, audit.diff(before, audit.snapshot(self)), note=note,
                                 actor=user)
         entry.id = entry.id or _new_id()
-        update = {}
-        for key, value in values.items():
-            if value is None:
-                update[f"unset__{key}"] = True
-            else:
-                update[f"set__{key}"] = value
+        update = {(f"unset__{key}" if value is None else f"set__{key}"): (True if value is None else value)
+                  for key, value in values.items()}
         update.update(ops or {})
         update["inc__version"] = 1
         update["push__audit_outbox"] = entry.to_mongo().to_dict()
-        query = {"pk": self.pk, "state": read_state}
-        if check_version or to_state is None:   # a step that keeps the state is once by version
-            query["version"] = read_version
-        query.update(extra_query or {})
-        fresh = type(self).objects(**query).modify(new=True, **update)
+        fresh = type(self).objects(pk=self.pk, **conditions).modify(new=True, **update)
         if fresh is None:
             self._restore(read_state)
             raise self._lost_race(read_state)
