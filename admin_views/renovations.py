@@ -117,6 +117,9 @@ class ApproveForm(ConfirmStepForm):
 class RejectForm(StepForm):
     reason = TextAreaField(_l("Reason for rejection"), validators=[DataRequired(), Length(max=1000)])
 
+    def done_message(self, record, outcome):
+        return _("The application was rejected.")
+
 
 class StartForm(StepForm):
     phase = SelectField(_l("First phase"), choices=[p for p in PHASES if p[0] != "installation"])
