@@ -744,3 +744,26 @@ def test_every_step_has_a_permission_a_label_in_both_languages_and_a_button_or_p
             assert step.name in RenovationView.row_steps or step.name == "issue_permit", step.name
         else:             # posted from a row of the details page
             assert step.name in RenovationView.row_step_forms, step.name
+
+
+def test_demo_files_follow_the_offices_order(app_ctx, monkeypatch):
+    """Seed: fees and deposit paid -> permit issued -> work starts; a large refund waits for the manager."""
+    from documents.renovations import FeePayment
+    from seed import run
+    monkeypatch.setenv("DEMO_PASSWORD", "demo-password-xyz")
+    run(households_per_community=(40, 20))
+    states = [r.state for r in Renovation.objects]
+    assert {"draft", "approved", "fees_paid", "in_progress", "final_passed", "refunded", "archived",
+            "rejected"} <= set(states)
+    for r in Renovation.objects(state__nin=["draft", "submitted", "flat_failed", "flat_passed", "approved",
+                                            "rejected"]):
+        entries = {e.action: e.at for e in AuditEntry.objects(record_id=str(r.pk))}
+        payment = FeePayment.objects.get(renovation=r)
+        assert r.fees_receipt_no == payment.receipt_no and r.deposit_received_on is not None
+        assert entries["pay_fees"] <= entries["issue_permit"] and r.permits[0].kind == "worker_pass"
+        if "start" in entries:
+            assert entries["issue_permit"] <= entries["start"]
+        assert r.total_deductions() <= r.deposit
+    waiting = [r for r in Renovation.objects(state="final_passed") if r.refund_needs_approval()]
+    assert len(waiting) == 1 and waiting[0].community.code != Renovation.objects(state="archived").first().community.code
+    assert Renovation.objects(state="approved").first().deposit_received_on is None
