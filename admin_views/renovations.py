@@ -251,8 +251,9 @@ class PatrolForm(StepForm):
                 "findings": self.findings.data, "violations": violations, "photos": photos}
 
     def done_message(self, record, outcome):
+        recorded = _("The patrol was recorded.")
         due = _("Next patrol due: %(d)s.", d=_date(record.next_patrol_due)) if record.next_patrol_due else ""
-        return f"{_('The patrol was recorded.')} {due}".strip()
+        return f"{recorded} {due}".strip()
 
 
 class PermitForm(StepForm):
