@@ -527,7 +527,7 @@ class RenovationView(StepPageMixin, EstateModelView):
         form = form_class()
         if not form.validate():
             for field in form:
-                for error in field.errors if isinstance(field.errors, list) else []:
+                for error in field.errors:
                     flash(f"{field.label.text}: {error}", "error")
         else:
             try:

@@ -77,9 +77,9 @@ def _seed(communities) -> int:
     created = 0
     for index, community in enumerate(communities[:2]):
         plan = PLAN if index == 0 else PLAN_OTHER
-        people = {role: staff[role] for role in ("clerk", "supervisor", "housekeeper", "cashier", "manager")} \
-            if index == 0 else {role: staff["manager2"] for role in ("supervisor", "housekeeper", "cashier", "manager")} \
-            | {"clerk": staff["clerk2"]}
+        roles = ("supervisor", "housekeeper", "cashier", "manager")
+        people = {role: staff[role] for role in roles + ("clerk",)} if index == 0 else \
+            {role: staff["manager2"] for role in roles} | {"clerk": staff["clerk2"]}
         rng = random.Random(f"renovations-{community.code}")
         households = list(Household.objects(community=community, status="current",
                                             building_no__in=["1", "2", "3"]).order_by("sort_key"))
@@ -182,7 +182,7 @@ def _refund(renovation, plan):
     renovation.refund(plan["cashier"], "bank_transfer", plan["household"].name)
 
 
-#: after the flat inspection, in the office's order (DOMAIN.md): fees and deposit paid -> permit
+#: after the flat inspection, in the office's order: fees and deposit paid -> permit
 #: issued -> work starts -> initial and final inspection -> deposit refunded -> archived
 STAGES = (
     lambda r, plan: r.approve(plan["supervisor"]),

@@ -1,6 +1,6 @@
 """The cashier's step between approval and the work: fees and deposit paid, with a printable receipt.
 
-DOMAIN.md: "fees and deposit are paid before the permit is issued" - so the work starts, and
+The office's rule: fees and deposit are paid before the permit is issued - so the work starts, and
 permits are issued, only from "fees and deposit paid" on.
 """
 from decimal import Decimal
@@ -84,9 +84,12 @@ class FeeSteps:
         """The receipt record of the fees paid (made now if a crash left it missing); None if unpaid."""
         if not self.fees_paid_at:
             return None
-        return issue_receipt(self, FeePayment, "fees_receipt_no", "fees", "SF", self.fees_paid_at, lambda no: FeePayment(
-            community=self.community, renovation=self, household=self.household, room_code=self.room_code,
-            permit_no=self.permit_no, receipt_no=no, deposit=self.deposit, management_fee=self.management_fee,
-            other_fees=list(self.other_fees or []), total=self.total_fees(), method=self.fees_method,
-            paid_by=self.fees_paid_by, received_by=self.fees_received_by,
-            received_by_name=self.fees_received_by_name, paid_at=self.fees_paid_at))
+        return issue_receipt(self, FeePayment, "fees_receipt_no", "fees", "SF", self.fees_paid_at,
+                             lambda no: FeePayment(
+                                 community=self.community, renovation=self, household=self.household,
+                                 room_code=self.room_code, permit_no=self.permit_no, receipt_no=no,
+                                 deposit=self.deposit, management_fee=self.management_fee,
+                                 other_fees=list(self.other_fees or []), total=self.total_fees(),
+                                 method=self.fees_method, paid_by=self.fees_paid_by,
+                                 received_by=self.fees_received_by,
+                                 received_by_name=self.fees_received_by_name, paid_at=self.fees_paid_at))

@@ -13,7 +13,7 @@ from documents.money import MoneyField, to_money
 from documents.renovations.attachments import PHOTO_UPLOAD, RenovationAttachment
 from documents.renovations.common import PHASES, as_date, local_today, new_key, phase_label
 
-#: Days between patrols per phase (DOMAIN.md); installation is patrolled on the installation day.
+#: Days between patrols per phase (the office's patrol table); installation is patrolled on the day itself.
 PATROL_INTERVAL_DAYS = {"water_electric": 1, "carpentry_painting": 3, "tiling_flooring": 1}
 
 VIOLATION_TYPES = [
@@ -62,7 +62,7 @@ class Patrol(EmbeddedDocument):
 
 
 def next_patrol_due(phase, phase_since, last_patrol_on, installation_on=None):
-    """The date the next patrol is due, by the phase rule of DOMAIN.md (None: nothing due).
+    """The date the next patrol is due, by the phase of the work (None: nothing due).
 
     water/electrical and tiling/floors: daily; carpentry/painting: every 3 days; installation:
     on the installation day. The first patrol of a phase is due on the day the phase starts.
@@ -182,7 +182,9 @@ class PatrolSteps:
     def _write_patrol(self, user, patrol: Patrol) -> Patrol:
         """One conditional write on the version read; a colleague's write in between is retried on
         the fresh file (the deposit left and the next due date are worked out again)."""
-        note = f"{patrol.on} {phase_label(patrol.phase)}" + (f"; {len(patrol.violations)} ✕" if patrol.violations else "")
+        note = f"{patrol.on} {phase_label(patrol.phase)}"
+        if patrol.violations:
+            note += f"; {len(patrol.violations)} ✕"
         attempt = 0
         while True:
             if attempt:

@@ -249,7 +249,8 @@ def test_a_patrol_deduction_beyond_the_deposit_is_refused_on_the_patrol_page(app
         "key": "form-1", "on": "2026-03-02", "phase": "water_electric", "findings": "拆改承重墙",
         "violations-0-type": "structure", "violations-0-description": "拆改承重墙",
         "violations-0-deduction": "500"}).data.decode()
-    assert "The deductions cannot exceed the deposit: 100.00 of the deposit of 100.00 is left, and 500.00 was entered." in page
+    assert ("The deductions cannot exceed the deposit: 100.00 of the deposit of 100.00 is left, "
+            "and 500.00 was entered.") in page
     assert 'value="拆改承重墙"' in page                      # nothing typed is lost
     assert Renovation.objects.get(pk=r.pk).patrols == [] and DepositRefund.objects.count() == 0
 
