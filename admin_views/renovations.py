@@ -542,14 +542,11 @@ class RenovationView(StepPageMixin, EstateModelView):
     def details_extra(self, model):
         extra = super().details_extra(model)
         user = current_user._get_current_object()
-        offered = {name: model.offers(name, user) for name in (
-            "issue_permit", "revoke_permit", "rectify", "attach", "remove_attachment")}
+        offered = {name: model.offers(name, user) for name in (*self.row_step_forms, "issue_permit")}
         extra.update({
             "workflow": [e for e in audit.AuditEntry.objects(collection="renovations", record_id=str(model.pk))
                          .order_by("at") if e.action in model.workflow or e.action == "create"],
-            "attachments": list(model.attachments()), "offered": offered,
-            "upload_form": UploadForm(), "revoke_form": RevokeForm(), "rectify_form": RectifyForm(),
-            "remove_form": RemoveFileForm(),
+            "attachments": list(model.attachments()), "offered": offered, "upload_form": UploadForm(),
             "permit_buttons": [(kind, label, self.get_url(".step_view", step="issue_permit", id=str(model.pk),
                                                           kind=kind, url=request.url))
                                for kind, label in PERMIT_KINDS] if offered["issue_permit"] else [],
