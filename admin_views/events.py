@@ -67,7 +67,7 @@ class ReasonForm(StepForm):
 
 class CancelEventForm(ReasonForm):
     @classmethod
-    def notes(cls, record, outcome) -> list[str]:
+    def warnings_after(cls, record, outcome) -> list[str]:
         if not outcome:
             return []
         return [_("Please inform %(n)d signed-up households; they are listed on the event page.", n=len(outcome))]
@@ -88,7 +88,7 @@ class CancelSignUpForm(ConfirmStepForm):
         return _("The sign-up of %(household)s was cancelled.", household=str(record.household))
 
     @classmethod
-    def notes(cls, record, outcome) -> list[str]:
+    def warnings_after(cls, record, outcome) -> list[str]:
         return [_("%(household)s moved up from the waiting list; please let them know.",
                   household=str(moved.household)) for moved in outcome or []]
 

@@ -13,9 +13,9 @@ from documents.places import ROOM_STATUSES, ROOM_USES, Building, Community, Room
 
 class CommunityView(EstateModelView):
     area = "communities"
-    column_list = ["code", "name_zh", "name_en", "address", "timezone"]
+    column_list = ["code", "name_zh", "name_en", "address", "timezone", "refund_approval_limit"]
     column_searchable_list = ["code", "name_zh", "name_en"]
-    form_columns = ["code", "name_zh", "name_en", "address", "timezone"]
+    form_columns = ["code", "name_zh", "name_en", "address", "timezone", "refund_approval_limit"]
     can_delete = False
 
 

@@ -1,17 +1,18 @@
-"""Admin views of renovation files: list, details, one page per workflow step, files, prints.
+"""Admin views of renovation files: list, details, the workflow's step pages, files, prints.
 
-Views stay thin: every rule lives in documents/renovations.py. A step's page shows what will
-happen (the refund amount, the fields the step needs) and POSTs to the same URL; the document
-method decides and the page shows its outcome as a flash message.
+Views stay thin: every rule lives in documents/renovations/. Steps go through the one step page
+(admin_views/steps.py): each step that needs input has a StepForm whose `arguments()` turns its data
+into the document method's keyword arguments. Steps taken from a row of the details page (revoke a
+permit, mark a violation rectified, attach or remove a file) post their small form to `/do/<step>/`.
 """
 from bson import ObjectId
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request
 from flask_admin import expose
-from flask_admin.actions import action
 from flask_admin.contrib.mongoengine.filters import BaseMongoEngineFilter, FilterEqual, FilterLike
+from flask_admin.helpers import get_redirect_target
 from flask_babel import force_locale, gettext as _, lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
+from flask_wtf.file import FileRequired
 from markupsafe import Markup, escape
 from mongoengine import Q
 from wtforms import (BooleanField, DateField, DateTimeLocalField, DecimalField, FieldList, FileField,
@@ -23,37 +24,18 @@ from admin_views.base import (EstateModelView, ScopedAjaxLoader, SecurePage, htm
                               masked_phone, money_cell, scoped_or_404)
 from admin_views.files import read_upload, send_stored_file
 from admin_views.filters import CommunityFilter, DateBetweenFilter, LocalDateBetweenFilter
+from admin_views.steps import ConfirmStepForm, StepForm, StepPageMixin
 from app import clock
 from app.permissions import can
 from documents import audit
 from documents.base import DomainError
 from documents.money import money_text, rmb_upper
 from documents.places import parse_room_code
-from documents.renovations import (ACTION_LABELS, AREA, ATTACHMENT_KINDS, DOCUMENT_UPLOAD,
-                                   INSPECTION_KINDS, PERMIT_KINDS, PERMIT_STATUSES, PHASES, PHOTO_UPLOAD,
-                                   REFUND_METHODS, STATES, STEP_LABELS, VIOLATION_TYPES, DepositRefund,
-                                   Renovation, RenovationAttachment, as_date, due_patrols, local_today,
-                                   new_key)
+from documents.renovations import (AREA, ATTACHMENT_KINDS, INSPECTION_KINDS, PAYMENT_METHODS, PERMIT_FIELDS,
+                                   PERMIT_KINDS, PERMIT_STATUSES, PHASES, PHOTO_UPLOAD, REFUND_METHODS, STATES,
+                                   VIOLATION_TYPES, Renovation, RenovationAttachment, as_date, due_patrols,
+                                   local_today, new_key, overdue_patrols, upload_rule)
 from documents.residents import Household
-
-#: steps done with one confirmed click (no data to enter); the others have a form page
-ONE_CLICK_STEPS = ("submit", "approve", "archive")
-#: the steps offered as buttons, in workflow order
-WORKFLOW_STEPS = ("submit", "flat_inspection", "approve", "reject", "start", "set_phase", "log_patrol",
-                  "initial_inspection", "final_inspection", "refund", "archive")
-CONFIRMATIONS = {
-    "submit": _l("Submit this renovation file for approval?"),
-    "approve": _l("Approve this renovation and issue the permit? The deposit is recorded as received."),
-    "archive": _l("Archive this renovation file? It can no longer be changed afterwards."),
-}
-SUCCESS = {
-    "submit": _l("The file was submitted."), "flat_inspection": _l("The flat inspection was recorded."),
-    "approve": _l("Approved: permit %(no)s was issued."), "reject": _l("The application was rejected."),
-    "start": _l("Work started; the room is shown as renovating."), "set_phase": _l("The phase was changed."),
-    "log_patrol": _l("The patrol was recorded."), "initial_inspection": _l("The initial inspection was recorded."),
-    "final_inspection": _l("The final inspection was recorded."),
-    "refund": _l("The deposit was refunded: %(amount)s, receipt %(no)s."), "archive": _l("The file was archived."),
-}
 
 
 def _date(value):
@@ -68,7 +50,7 @@ def _state_badge(v, c, m, n):
 
 
 def _patrol_due(v, c, m, n):
-    if m.state != "in_progress" or not m.next_patrol_due:
+    if not m.next_patrol_due:        # set while the work is in progress
         return ""
     status = m.patrol_status()
     text = escape(_date(m.next_patrol_due))
@@ -88,21 +70,20 @@ def _contractor_table(v, c, m, n):
                         masked_phone(AREA, k.phone or "")]])
 
 
+def _current_pass(m, worker) -> str:
+    current = next((p for p in reversed(m.permits or []) if p.kind == "worker_pass"
+                    and p.worker_key == worker.key and p.status == "active"), None)
+    return f"{current.number} ({_date(current.valid_from)} – {_date(current.valid_to)})" if current else ""
+
+
 def _workers_table(v, c, m, n):
-    rows = []
-    for w in m.workers or []:
-        passes = [p for p in m.permits if p.kind == "worker_pass" and p.worker_key == w.key]
-        current = next((p for p in reversed(passes) if p.status == "active"), None)
-        pass_text = f"{current.number} ({_date(current.valid_from)} – {_date(current.valid_to)})" if current else ""
-        rows.append([w.name, masked_id(AREA, w.id_number or ""), masked_phone(AREA, w.phone or ""),
-                     w.trade or "", pass_text])
+    rows = [[w.name, masked_id(AREA, w.id_number or ""), masked_phone(AREA, w.phone or ""), w.trade or "",
+             _current_pass(m, w)] for w in m.workers or []]
     return html_table([_("Name"), _("ID number"), _("Phone"), _("Trade"), _("Temporary pass")], rows)
 
 
 def _fees_table(v, c, m, n):
-    rows = [[_("Renovation deposit"), money_text(m.deposit)],
-            [_("Renovation management fee"), money_text(m.management_fee)]]
-    rows += [[f.item, money_text(f.amount)] for f in m.other_fees or []]
+    rows = [[item, money_text(amount)] for item, amount in m.fee_rows()]
     rows.append([_("Total"), money_text(m.total_fees())])
     return html_table([_("Item"), _("Amount")], rows)
 
@@ -115,34 +96,48 @@ class OverduePatrolFilter(BaseMongoEngineFilter):
             return query
         today = local_today(getattr(current_user, "communities", [None])[0] if
                             getattr(current_user, "communities", None) else None)
-        return query.filter(state="in_progress", next_patrol_due__lt=today)
+        return overdue_patrols(query, today)
 
     def operation(self):
         return _l("is")
 
 
-# --- forms of the steps ---------------------------------------------------------------------------
-
-class ConfirmForm(FlaskForm):
-    pass
+def _lines(text):
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
-class RejectForm(FlaskForm):
+# --- the forms of the step pages ----------------------------------------------------------------
+
+class ApproveForm(ConfirmStepForm):
+    def done_message(self, record, outcome):
+        return _("Approved: permit no. %(no)s. The permit is handed over once the fees and deposit are paid.",
+                 no=record.permit_no)
+
+
+class RejectForm(StepForm):
     reason = TextAreaField(_l("Reason for rejection"), validators=[DataRequired(), Length(max=1000)])
 
+    def done_message(self, record, outcome):
+        return _("The application was rejected.")
 
-class StartForm(FlaskForm):
+
+class StartForm(StepForm):
     phase = SelectField(_l("First phase"), choices=[p for p in PHASES if p[0] != "installation"])
     on = DateField(_l("Start date"), validators=[Optional()])
 
 
-class PhaseForm(FlaskForm):
+class PhaseForm(StepForm):
     phase = SelectField(_l("Phase"), choices=PHASES)
     installation_on = DateField(_l("Installation day"), validators=[Optional()],
                                 description=_l("Required for the installation phase: the patrol is due that day."))
 
+    def prefill(self, record, user):
+        super().prefill(record, user)
+        self.phase.data = record.phase
+        self.installation_on.data = as_date(record.installation_on)
 
-class FlatInspectionForm(FlaskForm):
+
+class FlatInspectionForm(StepForm):
     passed = RadioField(_l("Result"), choices=[("yes", _l("Passed")), ("no", _l("Failed"))],
                         validators=[InputRequired()])
     items = TextAreaField(_l("Failed items (one per line)"), validators=[Length(max=3000)],
@@ -150,12 +145,19 @@ class FlatInspectionForm(FlaskForm):
     notes = TextAreaField(_l("Notes"), validators=[Length(max=1000)])
     on = DateField(_l("Inspection date"), validators=[Optional()])
 
+    def arguments(self, record):
+        return {"passed": self.passed.data == "yes", "items": _lines(self.items.data), "notes": self.notes.data,
+                "on": self.on.data}
 
-class InitialInspectionForm(FlaskForm):
+
+class InitialInspectionForm(StepForm):
     items = TextAreaField(_l("To put right before the final inspection (one per line)"),
                           validators=[Length(max=3000)])
     notes = TextAreaField(_l("Notes"), validators=[Length(max=1000)])
     on = DateField(_l("Inspection date"), validators=[Optional()])
+
+    def arguments(self, record):
+        return {"items": _lines(self.items.data), "notes": self.notes.data, "on": self.on.data}
 
 
 class ItemForm(Form):
@@ -163,7 +165,8 @@ class ItemForm(Form):
     deduction = DecimalField(_l("Deduction"), places=2, validators=[Optional()])
 
 
-class FinalInspectionForm(FlaskForm):
+class FinalInspectionForm(StepForm):
+    intro_template = "renovations/_deposit_intro.html"
     passed = RadioField(_l("Result"), choices=[("yes", _l("Passed")), ("no", _l("Failed"))],
                         validators=[InputRequired()])
     items = FieldList(FormField(ItemForm), min_entries=3, max_entries=20,
@@ -171,11 +174,51 @@ class FinalInspectionForm(FlaskForm):
     notes = TextAreaField(_l("Notes"), validators=[Length(max=1000)])
     on = DateField(_l("Inspection date"), validators=[Optional()])
 
+    def arguments(self, record):
+        return {"passed": self.passed.data == "yes", "notes": self.notes.data, "on": self.on.data,
+                "items": [(e.form.description.data, e.form.deduction.data) for e in self.items.entries]}
 
-class RefundForm(FlaskForm):
+
+class FeesForm(StepForm):
+    """The cashier receives the fees and deposit shown (the amounts of the file)."""
+    intro_template = "renovations/_fees_intro.html"
+    method = SelectField(_l("Payment method"), choices=PAYMENT_METHODS)
+    paid_by = StringField(_l("Paid by"), validators=[DataRequired(), Length(max=60)])
+    expected_total = HiddenField()
+
+    def prefill(self, record, user):
+        self.paid_by.data = self.paid_by.data or record.applicant
+        self.expected_total.data = str(record.total_fees())   # the amount shown is the amount confirmed
+
+    def arguments(self, record):
+        return {"method": self.method.data, "paid_by": self.paid_by.data, "expected_total": self.expected_total.data}
+
+    def done_message(self, record, outcome):
+        return _("Fees and deposit received: %(amount)s, receipt %(no)s.", amount=money_text(outcome.total),
+                 no=outcome.receipt_no)
+
+
+class RefundForm(StepForm):
+    intro_template = "renovations/_refund_intro.html"
     method = SelectField(_l("Refund method"), choices=REFUND_METHODS)
     paid_to = StringField(_l("Paid to"), validators=[DataRequired(), Length(max=60)])
     expected_amount = HiddenField()
+
+    def prefill(self, record, user):
+        self.paid_to.data = self.paid_to.data or record.applicant
+        self.expected_amount.data = str(record.refund_due())   # the amount shown is the amount confirmed
+
+    def arguments(self, record):
+        return {"method": self.method.data, "paid_to": self.paid_to.data,
+                "expected_amount": self.expected_amount.data}
+
+    def done_message(self, record, outcome):
+        return _("The deposit was refunded: %(amount)s, receipt %(no)s.", amount=money_text(outcome.amount),
+                 no=outcome.receipt_no)
+
+
+class ApproveRefundForm(ConfirmStepForm):
+    intro_template = "renovations/_refund_intro.html"
 
 
 class ViolationForm(Form):
@@ -185,7 +228,7 @@ class ViolationForm(Form):
     deadline = DateField(_l("Rectify by"), validators=[Optional()])
 
 
-class PatrolForm(FlaskForm):
+class PatrolForm(StepForm):
     key = HiddenField()
     on = DateField(_l("Date"), validators=[Optional()])
     phase = SelectField(_l("Phase"), choices=PHASES)
@@ -193,10 +236,30 @@ class PatrolForm(FlaskForm):
     violations = FieldList(FormField(ViolationForm), min_entries=2, max_entries=10, label=_l("Violations"))
     photos = MultipleFileField(_l("Photos (JPEG or PNG)"))
 
+    def prefill(self, record, user):
+        super().prefill(record, user)
+        self.key.data = new_key()       # one patrol per form, however often it is posted
+        self.phase.data = record.phase
 
-class PermitForm(FlaskForm):
+    def arguments(self, record):
+        violations = [{"type": e.form.type.data, "description": e.form.description.data,
+                       "deduction": e.form.deduction.data, "deadline": e.form.deadline.data}
+                      for e in self.violations.entries]
+        photos = [(upload.filename, read_upload(upload, PHOTO_UPLOAD))
+                  for upload in self.photos.data or [] if upload and upload.filename]
+        return {"key": self.key.data, "on": self.on.data, "phase": self.phase.data,
+                "findings": self.findings.data, "violations": violations, "photos": photos}
+
+    def done_message(self, record, outcome):
+        recorded = _("The patrol was recorded.")
+        due = _("Next patrol due: %(d)s.", d=_date(record.next_patrol_due)) if record.next_patrol_due else ""
+        return f"{recorded} {due}".strip()
+
+
+class PermitForm(StepForm):
+    """One form for every kind of permit (`?kind=` in the step's URL); only its kind's fields are shown."""
+    intro_template = "renovations/_permit_intro.html"
     key = HiddenField()
-    kind = HiddenField()
     worker_key = SelectField(_l("Worker"), choices=[], validate_choice=False)
     valid_from = DateField(_l("Valid from"), validators=[Optional()])
     valid_to = DateField(_l("Valid until"), validators=[Optional()])
@@ -212,50 +275,105 @@ class PermitForm(FlaskForm):
     driver_id = StringField(_l("Driver's licence / ID no."), validators=[Length(max=30)])
     fees_settled = BooleanField(_l("I have checked that the owner's fees are settled"))
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind = request.args.get("kind", "")
+        if self.kind not in PERMIT_FIELDS:
+            abort(404)
+        self.kind_label = dict(PERMIT_KINDS)[self.kind]
+        for name in list(self._fields):
+            if name not in PERMIT_FIELDS[self.kind] + ("key", "csrf_token"):
+                del self[name]
+        if "worker_key" in self._fields:
+            record = Renovation.objects.for_user(current_user).filter(pk=request.args.get("id")).only("workers").first()
+            self.worker_key.choices = [(w.key, f"{w.name} ({masked_id(AREA, w.id_number)})")
+                                       for w in (record.workers if record else [])]
 
-PERMIT_FIELDS = {
-    "worker_pass": ("worker_key", "valid_from", "valid_to"),
-    "power": ("location", "power_load_kw", "valid_from", "valid_to"),
-    "hot_work": ("location", "starts_at", "ends_at", "fire_precautions", "fire_watch"),
-    "item_release": ("items", "vehicle_plate", "driver_name", "driver_id", "valid_from", "fees_settled"),
-}
+    def prefill(self, record, user):
+        super().prefill(record, user)
+        self.key.data = new_key()
+        if "worker_key" in self._fields:
+            self.valid_to.data = as_date(record.planned_end)
+
+    def arguments(self, record):
+        return {"kind": self.kind, "key": self.key.data,
+                **{name: self[name].data for name in PERMIT_FIELDS[self.kind]}}
+
+    def done_message(self, record, outcome):
+        return _("Permit %(no)s was issued.", no=outcome.number)
 
 
-class RevokeForm(FlaskForm):
+# --- the forms of steps taken from a row of the details page ------------------------------------
+
+class RevokeForm(StepForm):
     key = HiddenField(validators=[DataRequired()])
     reason = StringField(_l("Reason for revoking"), validators=[DataRequired(), Length(max=300)])
 
+    def arguments(self, record):
+        return {"key": self.key.data, "reason": self.reason.data}
 
-class RectifyForm(FlaskForm):
+    def done_message(self, record, outcome):
+        return _("The permit was revoked.")
+
+
+class RectifyForm(StepForm):
     patrol_key = HiddenField(validators=[DataRequired()])
     violation_key = HiddenField(validators=[DataRequired()])
 
+    def arguments(self, record):
+        return {"patrol_key": self.patrol_key.data, "violation_key": self.violation_key.data}
 
-class UploadForm(FlaskForm):
-    kind = SelectField(_l("Document"), choices=[k for k in ATTACHMENT_KINDS])
-    file = FileField(_l("File (PDF, JPEG or PNG, at most 10 MB)"))
+    def done_message(self, record, outcome):
+        return _("The violation was marked as rectified.")
 
 
-class RemoveFileForm(FlaskForm):
+class UploadForm(StepForm):
+    kind = SelectField(_l("Document"), choices=list(ATTACHMENT_KINDS))
+    file = FileField(_l("File (PDF, JPEG or PNG, at most 10 MB)"),
+                     validators=[FileRequired(_l("Choose a file to attach."))])
+
+    def arguments(self, record):
+        upload = self.file.data
+        return {"kind": self.kind.data, "filename": upload.filename,
+                "data": read_upload(upload, upload_rule(self.kind.data))}
+
+    def done_message(self, record, outcome):
+        return _("%(name)s was attached.", name=outcome.filename)
+
+
+class RemoveFileForm(StepForm):
     attachment = HiddenField(validators=[DataRequired()])
+    removed = None
 
+    def arguments(self, record):
+        raw = str(self.attachment.data or "")
+        self.removed = RenovationAttachment.objects.for_user(current_user).filter(
+            pk=raw, renovation=record).first() if ObjectId.is_valid(raw) else None
+        return {"attachment": self.removed}
 
-STEP_FORMS = {
-    "submit": ConfirmForm, "approve": ConfirmForm, "archive": ConfirmForm, "reject": RejectForm,
-    "start": StartForm, "set_phase": PhaseForm, "flat_inspection": FlatInspectionForm,
-    "initial_inspection": InitialInspectionForm, "final_inspection": FinalInspectionForm,
-    "refund": RefundForm, "log_patrol": PatrolForm,
-}
-
-
-def _lines(text):
-    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+    def done_message(self, record, outcome):
+        return _("%(name)s was removed.", name=self.removed.filename)
 
 
 # --- the view -----------------------------------------------------------------------------------
 
-class RenovationView(EstateModelView):
+class RenovationView(StepPageMixin, EstateModelView):
     area = AREA
+    step_forms = {
+        "approve": ApproveForm, "reject": RejectForm, "flat_inspection": FlatInspectionForm,
+        "pay_fees": FeesForm, "start": StartForm, "set_phase": PhaseForm, "log_patrol": PatrolForm,
+        "initial_inspection": InitialInspectionForm, "final_inspection": FinalInspectionForm,
+        "approve_refund": ApproveRefundForm, "refund": RefundForm, "issue_permit": PermitForm,
+    }
+    #: steps without a page of their own, posted from a row of the details page
+    row_step_forms = {"revoke_permit": RevokeForm, "rectify": RectifyForm, "attach": UploadForm,
+                      "remove_attachment": RemoveFileForm}
+    #: the workflow's buttons, in its order (permits have one button per kind, in the permits section)
+    row_steps = ("submit", "flat_inspection", "approve", "reject", "pay_fees", "start", "set_phase", "log_patrol",
+                 "initial_inspection", "final_inspection", "approve_refund", "refund", "archive")
+    bulk_steps = {"submit": _l("Submit the selected files for approval?"),
+                  "approve": _l("Approve the selected files and number their permits?"),
+                  "archive": _l("Archive the selected files?")}
     list_template = "renovations/list.html"
     details_template = "renovations/details.html"
     column_list = ["room_code", "permit_no", "applicant", "contractor_company", "state", "phase",
@@ -340,6 +458,11 @@ class RenovationView(EstateModelView):
         }
         super().__init__(*args, **kwargs)
 
+    def render(self, template, **kwargs):
+        kwargs.setdefault("money", money_text)
+        kwargs.setdefault("fmt_date", _date)
+        return super().render(template, **kwargs)
+
     # ---- list ----
     def search_placeholder(self):
         return _("Room code, permit no., applicant or contractor")
@@ -349,11 +472,6 @@ class RenovationView(EstateModelView):
         code = parse_room_code(term) or term.upper()
         return query.filter(Q(room_code__startswith=code) | Q(permit_no=term.upper())
                             | Q(applicant__icontains=term) | Q(contractor_company__icontains=term))
-
-    def steps_for(self, model):
-        """The workflow buttons this user may use on this file now (role and state)."""
-        return [(name, STEP_LABELS[name], name in ONE_CLICK_STEPS, CONFIRMATIONS.get(name))
-                for name in WORKFLOW_STEPS if model.allows(name, current_user)]
 
     # ---- forms ----
     def on_model_change(self, form, model, is_created):
@@ -380,298 +498,126 @@ class RenovationView(EstateModelView):
             return redirect(self.get_url(".details_view", id=model.pk))
         return super().edit_view()
 
+    # ---- steps ----
+    def step_summary(self, record) -> list:
+        rows = super().step_summary(record) + [(_("Applicant"), record.applicant or "")]
+        if record.permit_no:
+            rows.append((_("Permit no."), record.permit_no))
+        if record.next_patrol_due:
+            rows += [(_("Phase"), record.phase_label), (_("Next patrol due"), _date(record.next_patrol_due))]
+        if record.open_violations():
+            rows.append((_("Violations not yet rectified"), str(len(record.open_violations()))))
+        if record.deposit_received_on:
+            rows.append((_("Deposit left after deductions"), money_text(record.deposit_left())))
+        return rows
+
+    def step_buttons(self, record, return_url=None):
+        """The workflow's buttons (permits have theirs, one per kind, in the permits section)."""
+        return [button for button in super().step_buttons(record, return_url) if button[0] in self.row_steps]
+
+    @expose("/do/<step>/", methods=("POST",))
+    def row_step_view(self, step):
+        """A step taken from a row of the details page: its small form, then back to the file."""
+        spec, form_class = self.model.workflow.by_name.get(step), self.row_step_forms.get(step)
+        if spec is None or form_class is None:
+            abort(404)
+        if not can(spec.area or self.model.workflow.area, spec.right):
+            abort(403)
+        record = scoped_or_404(self.model, request.args.get("id"))
+        form = form_class()
+        if not form.validate():
+            for field in form:
+                for error in field.errors:
+                    flash(f"{field.label.text}: {error}", "error")
+        else:
+            try:
+                outcome = record.perform(step, current_user._get_current_object(), **form.arguments(record))
+            except DomainError as err:
+                flash(err.message, "error")
+            else:
+                flash(form.done_message(record, outcome) or self.step_done(step, record), "success")
+        return redirect(get_redirect_target() or self.get_url(".details_view", id=str(record.pk)))
+
     # ---- details ----
     def details_extra(self, model):
-        workflow = [e for e in audit.AuditEntry.objects(collection="renovations", record_id=str(model.pk))
-                    .order_by("at") if e.action in ACTION_LABELS or e.action == "create"]
-        return {
-            "steps": self.steps_for(model), "workflow": workflow,
-            "attachments": list(model.attachments()),
-            "upload_form": UploadForm(), "revoke_form": RevokeForm(), "rectify_form": RectifyForm(),
-            "remove_form": RemoveFileForm(),
-            "can_attach": model.allows("attach", current_user),
-            "can_remove": model.allows("remove_attachment", current_user),
-            "can_issue": model.allows("issue_permit", current_user),
-            "can_revoke": can(AREA, "action:revoke_permit"),
-            "can_rectify": model.allows("rectify", current_user),
-            "permit_kinds": PERMIT_KINDS, "labels": self._labels(),
-            "deductions": model.deductions(), "total_deductions": model.total_deductions(),
-            "money": money_text, "fmt_date": _date, "masked_id": lambda v: masked_id(AREA, v or ""),
-        }
+        extra = super().details_extra(model)
+        user = current_user._get_current_object()
+        offered = {name: model.offers(name, user) for name in (*self.row_step_forms, "issue_permit")}
+        extra.update({
+            "workflow": [e for e in audit.AuditEntry.objects(collection="renovations", record_id=str(model.pk))
+                         .order_by("at") if e.action in model.workflow or e.action == "create"],
+            "attachments": list(model.attachments()), "offered": offered, "upload_form": UploadForm(),
+            "permit_buttons": [(kind, label, self.get_url(".step_view", step="issue_permit", id=str(model.pk),
+                                                          kind=kind, url=request.url))
+                               for kind, label in PERMIT_KINDS] if offered["issue_permit"] else [],
+            "labels": self._labels(), "deductions": model.deductions(),
+            "total_deductions": model.total_deductions(), "masked_id": lambda v: masked_id(AREA, v or ""),
+        })
+        return extra
 
     @staticmethod
     def _labels():
         return {"kinds": dict(ATTACHMENT_KINDS), "permits": dict(PERMIT_KINDS),
                 "permit_status": dict(PERMIT_STATUSES), "violations": dict(VIOLATION_TYPES),
                 "phases": dict(PHASES), "inspections": dict(INSPECTION_KINDS),
-                "methods": dict(REFUND_METHODS), "actions": ACTION_LABELS}
+                "methods": dict(PAYMENT_METHODS)}
 
     def _back(self, model):
         return redirect(self.get_url(".details_view", id=model.pk))
 
-    def _require(self, perm):
-        if not can(AREA, perm):
-            abort(403)
-
-    # ---- workflow steps ----
-    @expose("/step/<step>/", methods=("GET", "POST"))
-    def step_view(self, step):
-        name = step
-        if name not in STEP_FORMS:
-            abort(404)
-        self._require(f"action:{name}")
-        model = scoped_or_404(Renovation, request.args.get("id"))
-        if request.method == "GET":
-            try:  # no form for a step that cannot be taken now; say why instead
-                model.authorize(name, current_user._get_current_object())
-                model.require_state(name)
-            except DomainError as err:
-                flash(err.message, "error")
-                return self._back(model)
-        form = STEP_FORMS[name]()
-        self._prefill(name, model, form)
-        if request.method == "POST" and form.validate():
-            try:
-                outcome = self._perform(name, model, form)
-            except DomainError as err:
-                flash(err.message, "error")
-                model = scoped_or_404(Renovation, model.pk)
-                if name in ONE_CLICK_STEPS or not model.allows(name, current_user._get_current_object()):
-                    return self._back(model)  # e.g. a colleague took the step meanwhile
-                self._prefill(name, model, form)
-            else:
-                flash(outcome, "success")
-                if name == "log_patrol" and request.args.get("from") == "due":
-                    return redirect(url_for("renovation_patrols.index"))
-                return self._back(model)
-        elif request.method == "POST":
-            for field, errors in form.errors.items():
-                flash(f"{getattr(form, field).label.text}: {'; '.join(map(str, errors))}", "error")
-        return self.render("renovations/step.html", model=model, form=form, step=name,
-                           step_label=STEP_LABELS[name], confirmation=CONFIRMATIONS.get(name),
-                           money=money_text, fmt_date=_date)
-
-    def _prefill(self, name, model, form):
-        if name == "refund":
-            due = model.refund_due()
-            form.expected_amount.data = str(due)  # the amount shown is the amount confirmed
-            if not form.paid_to.data:
-                form.paid_to.data = model.applicant
-        if name == "log_patrol":
-            if not form.key.data:
-                form.key.data = new_key()
-            if request.method == "GET":
-                form.phase.data = model.phase
-                form.on.data = model.today()
-        if name == "set_phase" and request.method == "GET":
-            form.phase.data = model.phase
-
-    def _perform(self, name, model, form):
-        user = current_user._get_current_object()
-        if name == "submit":
-            model.submit(user)
-        elif name == "approve":
-            model.approve(user)
-            return _("Approved: permit %(no)s was issued.", no=model.permit_no)
-        elif name == "archive":
-            model.archive(user)
-        elif name == "reject":
-            model.reject(user, form.reason.data)
-        elif name == "start":
-            model.start(user, form.phase.data, on=form.on.data)
-        elif name == "set_phase":
-            model.change_phase(user, form.phase.data, installation_on=form.installation_on.data)
-        elif name == "flat_inspection":
-            model.record_flat_inspection(user, form.passed.data == "yes", _lines(form.items.data),
-                                         form.notes.data, on=form.on.data)
-        elif name == "initial_inspection":
-            model.record_initial_inspection(user, form.notes.data, _lines(form.items.data), on=form.on.data)
-        elif name == "final_inspection":
-            items = [(e.form.description.data, e.form.deduction.data) for e in form.items.entries]
-            model.record_final_inspection(user, form.passed.data == "yes", items, form.notes.data,
-                                          on=form.on.data)
-        elif name == "refund":
-            record = model.refund(user, form.method.data, form.paid_to.data,
-                                  expected_amount=request.form.get("expected_amount"))
-            return _("The deposit was refunded: %(amount)s, receipt %(no)s.",
-                     amount=money_text(record.amount), no=record.receipt_no)
-        elif name == "log_patrol":
-            self._check_photos(form.photos.data)
-            violations = [{"type": e.form.type.data, "description": e.form.description.data,
-                           "deduction": e.form.deduction.data, "deadline": e.form.deadline.data}
-                          for e in form.violations.entries]
-            patrol = model.log_patrol(user, key=form.key.data, on=form.on.data, phase=form.phase.data,
-                                      findings=form.findings.data, violations=violations)
-            stored = 0
-            for upload in form.photos.data or []:
-                if upload and upload.filename:
-                    if RenovationAttachment.objects(renovation=model, patrol_key=patrol.key,
-                                                    filename=upload.filename).first():
-                        continue  # the same form posted again
-                    model.attach(user, "photo", upload.filename, read_upload(upload, PHOTO_UPLOAD),
-                                 patrol_key=patrol.key)
-                    stored += 1
-        return str(SUCCESS[name])
-
-    @staticmethod
-    def _check_photos(uploads):
-        """Photos are checked before the patrol is written, so a bad photo records nothing."""
-        for upload in uploads or []:
-            if upload and upload.filename:
-                data = read_upload(upload, PHOTO_UPLOAD)
-                upload.seek(0)
-                PHOTO_UPLOAD.check(upload.filename, data)
-
-    @action("submit", _l("Submit"), _l("Submit the selected files for approval?"))
-    def action_submit(self, ids):
-        self._bulk("submit", ids, lambda m, u: m.submit(u))
-
-    @action("approve", _l("Approve"), _l("Approve the selected files and issue their permits?"))
-    def action_approve(self, ids):
-        self._bulk("approve", ids, lambda m, u: m.approve(u))
-
-    @action("archive", _l("Archive file"), _l("Archive the selected files?"))
-    def action_archive(self, ids):
-        self._bulk("archive", ids, lambda m, u: m.archive(u))
-
-    def _bulk(self, name, ids, step):
-        user, done = current_user._get_current_object(), 0
-        for model in self.get_query().filter(pk__in=ids):
-            try:
-                step(model, user)
-                done += 1
-            except DomainError as err:
-                flash(f"{model}: {err.message}", "error")
-        if done:
-            flash(_("%(step)s: %(n)d files.", step=STEP_LABELS[name], n=done), "success")
-
-    # ---- permits ----
-    @expose("/permit/", methods=("GET", "POST"))
-    def permit_view(self):
-        self._require("action:issue_permit")
-        model = scoped_or_404(Renovation, request.args.get("id"))
-        kind = request.args.get("kind", "")
-        if kind not in PERMIT_FIELDS:
-            abort(404)
-        form = PermitForm()
-        form.worker_key.choices = [(w.key, f"{w.name} ({masked_id(AREA, w.id_number)})") for w in model.workers]
-        if request.method == "GET":
-            form.key.data = new_key()
-            form.valid_to.data = as_date(model.planned_end) if kind == "worker_pass" else None
-        if request.method == "POST" and form.validate():
-            data = {name: getattr(form, name).data for name in PERMIT_FIELDS[kind]}
-            try:
-                permit = model.issue_permit(current_user._get_current_object(), kind, key=form.key.data, **data)
-            except DomainError as err:
-                flash(err.message, "error")
-            else:
-                flash(_("Permit %(no)s was issued.", no=permit.number), "success")
-                return self._back(model)
-        return self.render("renovations/permit_form.html", model=model, form=form, kind=kind,
-                           kind_label=dict(PERMIT_KINDS)[kind], fields=PERMIT_FIELDS[kind])
-
-    @expose("/permit/revoke/", methods=("POST",))
-    def revoke_view(self):
-        self._require("action:revoke_permit")
-        model = scoped_or_404(Renovation, request.args.get("id"))
-        form = RevokeForm()
-        if not form.validate():
-            flash(_("Give the reason for revoking the permit."), "error")
-            return self._back(model)
-        try:
-            model.revoke_permit(current_user._get_current_object(), form.key.data, form.reason.data)
-            flash(_("The permit was revoked."), "success")
-        except DomainError as err:
-            flash(err.message, "error")
-        return self._back(model)
-
-    @expose("/violation/rectify/", methods=("POST",))
-    def rectify_view(self):
-        self._require("action:rectify")
-        model = scoped_or_404(Renovation, request.args.get("id"))
-        form = RectifyForm()
-        if form.validate():
-            try:
-                model.rectify_violation(current_user._get_current_object(), form.patrol_key.data,
-                                        form.violation_key.data)
-                flash(_("The violation was marked as rectified."), "success")
-            except DomainError as err:
-                flash(err.message, "error")
-        return self._back(model)
-
     # ---- files ----
-    @expose("/attachment/upload/", methods=("POST",))
-    def upload_view(self):
-        self._require("action:attach")
-        model = scoped_or_404(Renovation, request.args.get("id"))
-        form = UploadForm()
-        upload = form.file.data
-        if not form.validate() or upload is None or not getattr(upload, "filename", ""):
-            flash(_("Choose a file to attach."), "error")
-            return self._back(model)
-        rule = PHOTO_UPLOAD if form.kind.data == "photo" else DOCUMENT_UPLOAD
-        try:
-            attachment = model.attach(current_user._get_current_object(), form.kind.data, upload.filename,
-                                      read_upload(upload, rule))
-            flash(_("%(name)s was attached.", name=attachment.filename), "success")
-        except DomainError as err:
-            flash(err.message, "error")
-        return self._back(model)
-
-    @expose("/attachment/remove/", methods=("POST",))
-    def remove_file_view(self):
-        self._require("action:remove_attachment")
-        model = scoped_or_404(Renovation, request.args.get("id"))
-        form = RemoveFileForm()
-        if not form.validate():
-            abort(404)
-        attachment = scoped_or_404(RenovationAttachment, form.attachment.data)
-        if attachment.renovation.pk != model.pk:
-            abort(404)
-        try:
-            model.remove_attachment(current_user._get_current_object(), attachment)
-            flash(_("%(name)s was removed.", name=attachment.filename), "success")
-        except DomainError as err:
-            flash(err.message, "error")
-        return self._back(model)
-
     @expose("/attachment/<attachment_id>")
     def file_view(self, attachment_id):
         """A file of a renovation, only for staff of its community (the scoped query gives 404)."""
-        self._require("details")
+        self._require_details()
         attachment = scoped_or_404(RenovationAttachment, attachment_id)
         return send_stored_file(attachment, as_attachment=request.args.get("download") == "1")
 
     # ---- printable pages (A4, Chinese or English) ----
+    def _require_details(self):
+        if not can(AREA, "details"):
+            abort(403)
+
     def _print(self, template, **kwargs):
         lang = "en" if request.args.get("lang") == "en" else "zh_Hans_CN"
         with force_locale(lang):
-            return self.render(template, lang=lang, money=money_text, fmt_date=_date,
-                               printed_at=clock.now(), **kwargs)
+            return self.render(template, lang=lang, printed_at=clock.now(), **kwargs)
 
     @expose("/print/permit/")
     def print_permit(self):
-        self._require("details")
+        self._require_details()
         model = scoped_or_404(Renovation, request.args.get("id"))
-        if not model.permit_no:
-            flash(_("The permit is issued when the file is approved."), "error")
+        if not model.permit_printable:
+            flash(_("The permit is handed over once the file is approved and the fees and deposit are paid."),
+                  "error")
             return self._back(model)
         return self._print("renovations/print_permit.html", model=model)
 
     @expose("/print/pass/")
     def print_subpermit(self):
-        self._require("details")
+        self._require_details()
         model = scoped_or_404(Renovation, request.args.get("id"))
         permit = model.permit(request.args.get("key", ""))
         if permit is None:
             abort(404)
         return self._print("renovations/print_subpermit.html", model=model, permit=permit)
 
+    @expose("/print/fees/")
+    def print_fees(self):
+        self._require_details()
+        model = scoped_or_404(Renovation, request.args.get("id"))
+        record = model.fee_payment()
+        if record is None:
+            flash(_("There is no fee receipt for this file yet."), "error")
+            return self._back(model)
+        return self._print("renovations/print_fees.html", model=model, record=record,
+                           upper=rmb_upper(record.total), methods=dict(PAYMENT_METHODS))
+
     @expose("/print/receipt/")
     def print_receipt(self):
-        self._require("details")
+        self._require_details()
         model = scoped_or_404(Renovation, request.args.get("id"))
-        record = DepositRefund.objects(renovation=model).first()
+        record = model.deposit_refund()
         if record is None:
             flash(_("There is no refund receipt for this file yet."), "error")
             return self._back(model)

@@ -65,7 +65,7 @@ class StepForm(FlaskForm):
         return None
 
     @classmethod
-    def notes(cls, record, outcome) -> list[str]:
+    def warnings_after(cls, record, outcome) -> list[str]:
         """Warnings shown once the step was taken, on its page or as a bulk action (whom to inform)."""
         return []
 
@@ -131,7 +131,7 @@ class StepPageMixin:
                 show_refusal(form, err)
             else:
                 flash(form.done_message(record, outcome) or self.step_done(step, record), "success")
-                for note in form.notes(record, outcome):
+                for note in form.warnings_after(record, outcome):
                     flash(note, "warning")
                 return redirect(return_url)
         return self.render(self.step_template, form=form, record=record, model=None, step=step,
@@ -169,7 +169,7 @@ class StepPageMixin:
             try:
                 outcome = record.perform(step, user)
                 done += 1
-                notes += form_class.notes(record, outcome)
+                notes += form_class.warnings_after(record, outcome)
             except DomainError as err:
                 refused.append(f"{record}: {err.message}")
         if done:

@@ -35,12 +35,13 @@ PERMISSIONS: dict[str, dict[str, set]] = {
     },
     "renovations": {
         # clerk opens and submits files, issues passes and item releases; supervisor approves,
-        # rejects, inspects and signs hot work; housekeeper patrols and inspects (own buildings,
-        # enforced in documents/renovations.py); cashier refunds the deposit; manager does all.
+        # rejects, inspects and signs hot work; housekeeper patrols and inspects (own buildings: the
+        # workflow's authorize hook in documents/renovations/file.py); cashier takes the fees and
+        # deposit and refunds it; manager does all, and approves refunds above the community's limit.
         "manager": ALL | {f"action:{a}" for a in (
-            "submit", "flat_inspection", "approve", "reject", "start", "set_phase", "initial_inspection",
-            "final_inspection", "refund", "archive", "issue_permit", "approve_hot_work", "revoke_permit",
-            "log_patrol", "rectify", "attach", "remove_attachment")}
+            "submit", "flat_inspection", "approve", "reject", "pay_fees", "start", "set_phase",
+            "initial_inspection", "final_inspection", "approve_refund", "refund", "archive", "issue_permit",
+            "approve_hot_work", "revoke_permit", "log_patrol", "rectify", "attach", "remove_attachment")}
         | {"view_id_numbers", "view_phones", "patrols_due"},
         "supervisor": READ | {"edit", "export", "view_id_numbers", "view_phones", "patrols_due"}
         | {f"action:{a}" for a in ("approve", "reject", "flat_inspection", "initial_inspection",
@@ -52,7 +53,7 @@ PERMISSIONS: dict[str, dict[str, set]] = {
         "housekeeper": READ | {"view_phones", "patrols_due"}
         | {f"action:{a}" for a in ("log_patrol", "flat_inspection", "initial_inspection",
                                    "final_inspection", "set_phase", "start", "rectify", "attach")},
-        "cashier": READ | {"export", "action:refund"},
+        "cashier": READ | {"export", "action:pay_fees", "action:refund"},
     },
     "audit": {
         "manager": READ | {"export"}, "admin": READ,

@@ -1,17 +1,21 @@
 """Places: community (小区), building (楼栋), unit/entrance (单元), room (房号)."""
 import re
+from decimal import Decimal
 
 from flask_babel import gettext, lazy_gettext as _l
 from mongoengine import (DecimalField, IntField, ReferenceField, StringField,
                          ValidationError)
 
 from documents.base import CommunityOwned, DomainError, OwnedQuerySet, Versioned
+from documents.money import MoneyField
 
 ROOM_USES = [("residential", _l("Residential")), ("shop", _l("Shop")), ("parking", _l("Parking"))]
 ROOM_STATUSES = [
     ("unsold", _l("Unsold")), ("vacant", _l("Vacant")), ("occupied", _l("Occupied")),
     ("renovating", _l("Renovating")), ("rented", _l("Rented")),
 ]
+#: a renovation deposit refund above this amount needs the manager's approval first (per community)
+DEFAULT_REFUND_APPROVAL_LIMIT = Decimal("5000.00")
 NUMBER_RE = r"^[0-9A-Za-z]{1,6}$"
 ROOM_CODE_RE = re.compile(r"^\s*([0-9A-Za-z]{1,6})\s*(?:-|栋|号楼|幢)\s*([0-9A-Za-z]{1,4})\s*(?:-|单元)\s*"
                           r"([0-9A-Za-z]{1,6})\s*(?:室|号)?\s*$")
@@ -39,6 +43,8 @@ class Community(Versioned):
     name_en = StringField(max_length=120, verbose_name=_l("Name (English)"))
     address = StringField(max_length=200, verbose_name=_l("Address"))
     timezone = StringField(default="Asia/Shanghai", max_length=40, verbose_name=_l("Time zone"))
+    refund_approval_limit = MoneyField(default=DEFAULT_REFUND_APPROVAL_LIMIT,
+                                       verbose_name=_l("Refund approval limit"))
 
     meta = {"collection": "communities", "indexes": ["code", "name_zh", "name_en"], "ordering": ["code"],
             "queryset_class": OwnedQuerySet}

@@ -27,10 +27,11 @@ TRADES = ["水电工", "木工", "泥瓦工", "油漆工", "安装工"]
 SCOPES = ["厨房、卫生间改造，全屋铺木地板，墙面翻新", "全屋水电改造、吊顶、墙面乳胶漆",
           "阳台封闭（不改变外立面）、厨卫瓷砖翻新", "主卧衣柜定制、客厅背景墙、更换洁具"]
 
-#: (state to reach, first phase, days since the work started, patrol plan)
+#: (state to reach, first phase, days since the work started, patrol plan[, deposit])
 PLAN = [
     ("draft", None, 0, []), ("submitted", None, 0, []), ("flat_failed", None, 0, []),
     ("flat_passed", None, 0, []), ("flat_passed", None, 0, []), ("approved", None, 0, []),
+    ("fees_paid", None, 0, []),
     ("in_progress", "water_electric", 0, []),
     ("in_progress", "carpentry_painting", 8, [8, 4]),
     ("in_progress", "tiling_flooring", 3, [3, 2, 1, 0]),
@@ -40,7 +41,9 @@ PLAN = [
     ("refunded", "water_electric", 60, [60, 50]), ("archived", "water_electric", 90, [90]),
     ("rejected", None, 0, []),
 ]
-PLAN_OTHER = [("in_progress", "water_electric", 2, [2]), ("flat_passed", None, 0, [])]
+#: the second community also shows a refund above the limit, waiting for its manager's approval
+PLAN_OTHER = [("in_progress", "water_electric", 2, [2]), ("flat_passed", None, 0, []),
+              ("final_passed", "water_electric", 30, [30, 20], Decimal("8000.00"))]
 
 VIOLATION_TEXT = {"debris": "楼道堆放装修垃圾未及时清运", "hours": "午休时间使用电锤施工",
                   "no_pass": "一名工人未办理临时出入证进场"}
@@ -74,18 +77,18 @@ def _seed(communities) -> int:
     created = 0
     for index, community in enumerate(communities[:2]):
         plan = PLAN if index == 0 else PLAN_OTHER
-        people = {"clerk": staff["clerk"], "supervisor": staff["supervisor"], "housekeeper": staff["housekeeper"],
-                  "cashier": staff["cashier"]} if index == 0 else \
-            {role: staff["manager2"] for role in ("supervisor", "housekeeper", "cashier")} | {"clerk": staff["clerk2"]}
+        roles = ("supervisor", "housekeeper", "cashier", "manager")
+        people = {role: staff[role] for role in roles + ("clerk",)} if index == 0 else \
+            {role: staff["manager2"] for role in roles} | {"clerk": staff["clerk2"]}
         rng = random.Random(f"renovations-{community.code}")
         households = list(Household.objects(community=community, status="current",
                                             building_no__in=["1", "2", "3"]).order_by("sort_key"))
         chosen = rng.sample(households, min(len(plan), len(households)))
-        for household, (state, phase, days_ago, patrols) in zip(chosen, plan):
+        for household, steps in zip(chosen, plan):
             spec = _draw(rng)  # drawn for every household, so the data stay the same run after run
             if Renovation.objects(household=household).first() is not None:
                 continue
-            _make(community, household, spec, state, phase, days_ago, patrols, people)
+            _make(community, household, spec, steps, people)
             created += 1
     return created
 
@@ -109,7 +112,9 @@ def _draw(rng):
     }
 
 
-def _make(community, household, spec, state, phase, days_ago, patrols, people):
+def _make(community, household, spec, steps, people):
+    """A file moved by the demo staff, in the office's order, until it is in the planned state."""
+    state, phase, days_ago, patrols = steps[:4]
     today = local_today(community)
     start = today - timedelta(days=days_ago)
     renovation = Renovation(
@@ -118,56 +123,73 @@ def _make(community, household, spec, state, phase, days_ago, patrols, people):
         contractor=spec["contractor"], workers=spec["workers"], scope=spec["scope"],
         planned_start=start if days_ago else today + timedelta(days=3),
         planned_end=(start if days_ago else today) + timedelta(weeks=spec["weeks"]),
-        deposit=spec["deposit"], management_fee=spec["fee"],
+        deposit=steps[4] if len(steps) > 4 else spec["deposit"], management_fee=spec["fee"],
         other_fees=[OtherFee(item="垃圾清运费", amount=Decimal("200.00"))],
         agreement_signed_on=today - timedelta(days=days_ago + 2) if state != "draft" else None)
     renovation.save_versioned(None)
-    clerk, keeper, supervisor = people["clerk"], people["housekeeper"], people["supervisor"]
-    renovation.attach(clerk, "licence", "营业执照.pdf", PDF)
-    if state == "draft":
-        return renovation
+    renovation.attach(people["clerk"], "licence", "营业执照.pdf", PDF)
+    plan = {"state": state, "phase": phase, "start": start, "today": today, "patrols": patrols, "spec": spec,
+            "household": household, **people}
+    for stage in (_submit, _flat_inspection, *STAGES):
+        if renovation.state == state:
+            break
+        stage(renovation, plan)
+    return renovation
+
+
+def _submit(renovation, plan):
+    clerk = plan["clerk"]
     renovation.attach(clerk, "qualification", "资质证书.pdf", PDF)
     renovation.attach(clerk, "worker_ids", "施工人员身份证.pdf", PDF)
     renovation.attach(clerk, "drawings", "平面布置图.pdf", PDF)
     renovation.submit(clerk)
-    if state == "submitted":
-        return renovation
-    if state == "rejected":
-        renovation.reject(supervisor, "拟拆除承重墙，不符合《业主临时管理规约》，请修改方案后重新申请")
-        return renovation
-    if state == "flat_failed":
-        renovation.record_flat_inspection(keeper, passed=False, items=["卫生间闭水试验渗漏", "地暖打压不合格"])
-        return renovation
-    renovation.record_flat_inspection(keeper, passed=True, notes="智能化布线、地暖打压、闭水试验均合格")
-    if state == "flat_passed":
-        return renovation
-    renovation.approve(supervisor)
-    first_worker = renovation.workers[0]
-    renovation.issue_permit(clerk, "worker_pass", worker_key=first_worker.key,
+    if plan["state"] == "rejected":
+        renovation.reject(plan["supervisor"], "拟拆除承重墙，不符合《业主临时管理规约》，请修改方案后重新申请")
+
+
+def _flat_inspection(renovation, plan):
+    if plan["state"] == "flat_failed":
+        renovation.record_flat_inspection(plan["housekeeper"], passed=False, items=["卫生间闭水试验渗漏", "地暖打压不合格"])
+    else:
+        renovation.record_flat_inspection(plan["housekeeper"], passed=True, notes="智能化布线、地暖打压、闭水试验均合格")
+
+
+def _fees_then_pass(renovation, plan):
+    """Fees and deposit paid -> the first worker's pass (permits follow the payment)."""
+    renovation.pay_fees(plan["cashier"], "wechat", plan["household"].name)
+    renovation.issue_permit(plan["clerk"], "worker_pass", worker_key=renovation.workers[0].key,
                             valid_from=renovation.planned_start, valid_to=renovation.planned_end)
-    if state == "approved":
-        return renovation
-    renovation.start(clerk, phase, on=start)
-    for n, ago in enumerate(sorted(patrols, reverse=True)):
-        day = today - timedelta(days=ago)
-        violations = []
-        if n == 1:
-            violations = [{"type": spec["violation"], "description": VIOLATION_TEXT[spec["violation"]],
-                           "deduction": "200.00", "deadline": day + timedelta(days=1)}]
-        patrol = renovation.log_patrol(keeper, on=day, findings="现场文明施工，消防器材齐备" if not violations
-                                       else "发现违规，已当场告知施工负责人", violations=violations)
-        if violations:
-            renovation.attach(keeper, "photo", f"巡查{day:%m%d}.png", _png(), patrol_key=patrol.key)
-    if state == "in_progress":
-        return renovation
-    renovation.record_initial_inspection(keeper, notes="施工完毕，现场已清理")
-    if state == "initial_inspected":
-        return renovation
-    renovation.record_final_inspection(supervisor, passed=True, notes="验收合格")
-    if state == "final_passed":
-        return renovation
-    renovation.refund(people["cashier"], "bank_transfer", household.name)
-    if state == "refunded":
-        return renovation
-    renovation.archive(clerk)
-    return renovation
+
+
+def _work_and_patrols(renovation, plan):
+    keeper, spec = plan["housekeeper"], plan["spec"]
+    renovation.start(plan["clerk"], plan["phase"], on=plan["start"])
+    for n, ago in enumerate(sorted(plan["patrols"], reverse=True)):
+        day = plan["today"] - timedelta(days=ago)
+        violations = [] if n != 1 else [{
+            "type": spec["violation"], "description": VIOLATION_TEXT[spec["violation"]], "deduction": "200.00",
+            "deadline": day + timedelta(days=1)}]
+        patrol = renovation.log_patrol(keeper, on=day, findings="发现违规，已当场告知施工负责人" if violations
+                                       else "现场文明施工，消防器材齐备", violations=violations,
+                                       photos=[(f"巡查{day:%m%d}.png", _png())] if violations else ())
+        if violations and plan["state"] != "in_progress":   # put right the next day
+            renovation.rectify_violation(keeper, patrol.key, patrol.violations[0].key, on=day + timedelta(days=1))
+
+
+def _refund(renovation, plan):
+    if renovation.refund_needs_approval():
+        renovation.approve_refund(plan["manager"])
+    renovation.refund(plan["cashier"], "bank_transfer", plan["household"].name)
+
+
+#: after the flat inspection, in the office's order: fees and deposit paid -> permit
+#: issued -> work starts -> initial and final inspection -> deposit refunded -> archived
+STAGES = (
+    lambda r, plan: r.approve(plan["supervisor"]),
+    _fees_then_pass,
+    _work_and_patrols,
+    lambda r, plan: r.record_initial_inspection(plan["housekeeper"], notes="施工完毕，现场已清理"),
+    lambda r, plan: r.record_final_inspection(plan["supervisor"], passed=True, notes="验收合格"),
+    _refund,
+    lambda r, plan: r.archive(plan["clerk"]),
+)

@@ -50,6 +50,7 @@ STEPS = [
     ("submitted", "clerk", lambda r, u: r.submit(u)),
     ("flat_passed", "housekeeper", lambda r, u: r.record_flat_inspection(u, passed=True, notes="闭水试验合格")),
     ("approved", "supervisor", lambda r, u: r.approve(u)),
+    ("fees_paid", "cashier", lambda r, u: r.pay_fees(u, "cash", r.applicant)),
     ("in_progress", "clerk", lambda r, u: r.start(u, "water_electric")),
     ("initial_inspected", "housekeeper", lambda r, u: r.record_initial_inspection(u, notes="完工")),
     ("final_passed", "supervisor", lambda r, u: r.record_final_inspection(u, passed=True)),

@@ -44,8 +44,12 @@ def test_whole_path_from_draft_to_archived_with_room_status_audit_and_timeline(w
     room = w["rooms"]["A"]["1-1-101"]
     assert Room.objects.get(pk=room.pk).status == "occupied"
     r = file_in_state(w, "approved")
-    assert r.permit_no == f"A-ZX2026-0001" and r.deposit_received_on == TODAY
-    assert r.approved_by_name == "supervisor A"
+    assert r.permit_no == "A-ZX2026-0001" and r.approved_by_name == "supervisor A"
+    assert r.deposit_received_on is None and not r.permit_printable   # no cashier has seen money yet
+    payment = r.pay_fees(staff(w, "cashier"), "wechat", "张伟")
+    assert (payment.receipt_no, payment.total, payment.deposit) == ("A-SF2026-00001", Decimal("3650.00"),
+                                                                    Decimal("3000.00"))
+    assert r.state == "fees_paid" and r.deposit_received_on == TODAY and r.permit_printable
     r.start(staff(w, "clerk"), "water_electric")
     assert Room.objects.get(pk=room.pk).status == "renovating"
     assert r.next_patrol_due == TODAY  # first patrol on the first day
@@ -57,13 +61,14 @@ def test_whole_path_from_draft_to_archived_with_room_status_audit_and_timeline(w
     r.archive(staff(w, "clerk"))
     r.reload()
     assert r.state == "archived" and r.refund_receipt_no == "A-TK2026-00001"
-    assert audit_actions(r)[-7:] == ["flat_inspection", "approve", "start", "initial_inspection",
+    assert audit_actions(r)[-8:] == ["flat_inspection", "approve", "pay_fees", "start", "initial_inspection",
                                      "final_inspection", "refund", "archive"]
     entry = AuditEntry.objects(action="approve", record_id=str(r.pk)).get()
     assert entry.actor_name == "supervisor" and entry.household.pk == w["hh_a"].pk
     assert any(c.field == "state" and c.old == "flat_passed" and c.new == "approved" for c in entry.changes)
     titles = [str(item.title) for item in timeline.for_household(w["hh_a"])]
     assert "Deposit refunded" in titles and "Approved" in titles and "Archived" in titles
+    assert "Fees and deposit paid" in titles
     assert not any(item.kind == "Renovation" for item in timeline.for_household(w["hh_a2"]))
 
 
@@ -75,7 +80,7 @@ def test_flat_inspection_fails_then_repaired_items_are_confirmed_on_reinspection
     assert r.reload().state == "submitted"
     r.record_flat_inspection(keeper, passed=False, items=["卫生间闭水试验渗漏", "地暖打压不合格"])
     assert r.state == "flat_failed" and len(r.inspections) == 1
-    with pytest.raises(DomainError, match="not possible while the file is “Flat inspection failed”"):
+    with pytest.raises(DomainError, match="not possible while the record is “Flat inspection failed”"):
         r.approve(staff(w, "supervisor"))
     r.record_flat_inspection(keeper, passed=True)
     r.reload()
@@ -98,25 +103,25 @@ def test_final_inspection_failure_lists_items_and_deductions_count(w):
 # --- illegal transitions ------------------------------------------------------------------------
 
 @pytest.mark.parametrize("state,role,step,message", [
-    ("draft", "supervisor", lambda r, u: r.approve(u), "not possible while the file is “Draft”"),
+    ("draft", "supervisor", lambda r, u: r.approve(u), "not possible while the record is “Draft”"),
     ("draft", "clerk", lambda r, u: r.refund(u, "cash", "x"), "does not allow"),
     ("submitted", "supervisor", lambda r, u: r.approve(u),
-     "not possible while the file is “Submitted”. The flat must first pass the second inspection."),
+     "not possible while the record is “Submitted”. The flat must first pass the second inspection."),
     ("flat_passed", "clerk", lambda r, u: r.approve(u), "does not allow this step: Approve"),
     ("flat_passed", "housekeeper", lambda r, u: r.reject(u, "图纸不全"), "does not allow"),
     ("flat_passed", "supervisor", lambda r, u: r.reject(u, "  "), "Give the reason for the rejection"),
     ("approved", "cashier", lambda r, u: r.refund(u, "cash", "张伟"),
-     "not possible while the file is “Approved”. The deposit is refunded only after the final inspection"),
+     "not possible while the record is “Approved”. The deposit is refunded only after the final inspection"),
     ("final_passed", "clerk", lambda r, u: r.refund(u, "cash", "张伟"), "does not allow this step: Refund deposit"),
     ("final_passed", "housekeeper", lambda r, u: r.refund(u, "cash", "张伟"), "does not allow"),
     ("in_progress", "cashier", lambda r, u: r.log_patrol(u, findings="正常"), "does not allow"),
     ("in_progress", "manager", lambda r, u: r.record_final_inspection(u, passed=True),
-     "not possible while the file is “Work in progress”"),
+     "not possible while the record is “Work in progress”"),
     ("in_progress", "supervisor", lambda r, u: r.archive(u), "not possible"),
     ("final_passed", "manager", lambda r, u: r.refund(u, "cheque", "张伟"), "Choose how the deposit is paid back"),
     ("final_passed", "cashier", lambda r, u: r.refund(u, "cash", " "), "Enter who receives the refund"),
     ("refunded", "supervisor", lambda r, u: r.record_final_inspection(u, passed=True), "not possible"),
-    ("archived", "clerk", lambda r, u: r.submit(u), "not possible while the file is “Archived”"),
+    ("archived", "clerk", lambda r, u: r.submit(u), "not possible while the record is “Archived”"),
 ])
 def test_illegal_transition_is_refused_with_its_message_and_nothing_changes(w, state, role, step, message):
     r = file_in_state(w, state)
@@ -199,7 +204,7 @@ def test_two_supervisors_approving_at_once_issue_one_permit(w):
     r = file_in_state(w, "flat_passed")
     first, second = Renovation.objects.get(pk=r.pk), Renovation.objects.get(pk=r.pk)
     first.approve(staff(w, "supervisor"))
-    with pytest.raises(DomainError, match="Someone else has just moved this file on"):
+    with pytest.raises(DomainError, match="Someone else has just moved this record on"):
         second.approve(staff(w, "manager"))
     assert AuditEntry.objects(record_id=str(r.pk), action="approve").count() == 1
     assert Renovation.objects.get(pk=r.pk).permit_no == first.permit_no
@@ -232,12 +237,53 @@ def test_refund_amount_is_deposit_minus_every_deduction_exactly(w):
     assert Renovation.objects.get(pk=r.pk).refund_amount == Decimal("2300.10")
 
 
-def test_deductions_over_the_deposit_are_refused(w):
+def test_a_patrol_deduction_beyond_the_deposit_is_refused_with_what_is_left(w):
     r = file_in_state(w, "in_progress", deposit="1000")
-    r.log_patrol(staff(w, "housekeeper"), findings="擅自拆改承重墙",
-                 violations=[{"type": "structure", "description": "拆改承重墙", "deduction": "1000.01"}])
-    r.record_initial_inspection(staff(w, "housekeeper"))
-    r.record_final_inspection(staff(w, "supervisor"), passed=True)
+    keeper, sup = staff(w, "housekeeper"), staff(w, "supervisor")
+    r.log_patrol(keeper, findings="楼道堆放垃圾", violations=violations_of("600.00"))
+    version = Renovation.objects.get(pk=r.pk).version
+    with pytest.raises(DomainError) as refused:
+        r.log_patrol(keeper, findings="擅自拆改承重墙",
+                     violations=[{"type": "structure", "description": "拆改承重墙", "deduction": "400.01"}])
+    assert refused.value.field == "violations"
+    assert refused.value.message == ("The deductions cannot exceed the deposit: 400.00 of the deposit of "
+                                     "1,000.00 is left, and 400.01 was entered.")
+    fresh = Renovation.objects.get(pk=r.pk)
+    assert len(fresh.patrols) == 1 and fresh.version == version
+    assert AuditEntry.objects(record_id=str(r.pk), action="log_patrol").count() == 1
+    r.log_patrol(keeper, findings="擅自拆改承重墙",     # exactly what is left is accepted
+                 violations=[{"type": "structure", "description": "拆改承重墙", "deduction": "400.00"}])
+    assert r.deposit_left() == Decimal("0.00")
+    r.record_initial_inspection(keeper)
+    with pytest.raises(DomainError, match="0.00 of the deposit of 1,000.00 is left, and 0.01 was entered") as refused:
+        r.record_final_inspection(sup, passed=False, items=[("公共墙面损坏", "0.01")])
+    assert refused.value.field == "items" and r.reload().state == "initial_inspected"
+    # no path leaves a file that cannot be closed: it passes, is refunded (nothing left) and archived
+    r.record_final_inspection(sup, passed=True)
+    record = r.refund(staff(w, "cashier"), "cash", "张伟")
+    assert (record.deductions, record.amount) == (Decimal("1000.00"), Decimal("0.00"))
+    r.archive(staff(w, "clerk"))
+    assert Renovation.objects.get(pk=r.pk).state == "archived"
+
+
+def test_final_inspection_deductions_add_up_against_the_deposit(w):
+    r = file_in_state(w, "initial_inspected", deposit="1000")
+    sup = staff(w, "supervisor")
+    r.record_final_inspection(sup, passed=False, items=[("门禁损坏", "800")])
+    with pytest.raises(DomainError, match="200.00 of the deposit of 1,000.00 is left, and 300.00 was entered"):
+        r.record_final_inspection(sup, passed=False, items=[("墙面污损", "300")])
+    assert len(Renovation.objects.get(pk=r.pk).inspections) == 3 and r.state == "final_failed"
+    r.record_final_inspection(sup, passed=True, items=[("墙面污损", "200")])
+    assert r.state == "final_passed" and r.refund_due() == Decimal("0.00")
+
+
+def test_a_file_stored_before_deductions_were_capped_is_still_refused_a_negative_refund(w):
+    from documents.renovations import Patrol, Violation
+    r = file_in_state(w, "final_passed", deposit="1000")
+    Renovation.objects(pk=r.pk).update_one(push__patrols=Patrol(
+        key="old", on=TODAY, phase="water_electric", findings="拆改承重墙",
+        violations=[Violation(key="v1", type="structure", deduction=Decimal("1000.01"))]))
+    r.reload()
     with pytest.raises(DomainError, match=r"deductions \(1,000.01\) are larger than the deposit \(1,000.00\)"):
         r.refund(staff(w, "cashier"), "cash", "张伟")
     assert Renovation.objects.get(pk=r.pk).state == "final_passed"
@@ -306,7 +352,7 @@ def test_refund_record_key_is_unique_in_the_database(w):
                               amount=Decimal("1.00"))
     with pytest.raises(NotUniqueError):
         duplicate.save()
-    r._record_refund()  # re-running the record step (e.g. after a crash) creates nothing new
+    r.deposit_refund()  # re-running the record step (e.g. after a crash) creates nothing new
     assert DepositRefund.objects(renovation=r).count() == 1
 
 
@@ -343,7 +389,7 @@ def test_patrol_status_boundaries(today, expected):
 def test_carpentry_patrols_every_three_days_through_the_list_of_the_housekeeper(w):
     """Start on 2 March (Shanghai) with carpentry; patrol; due 5 March; overdue from 6 March."""
     keeper = staff(w, "housekeeper")
-    r = file_in_state(w, "approved")
+    r = file_in_state(w, "fees_paid")
     r.start(staff(w, "clerk"), "carpentry_painting")
     mine = lambda: [(x.pk, s) for x, s in due_patrols(Renovation.objects, buildings=keeper.buildings)]  # noqa: E731
     assert mine() == [(r.pk, "due_today")]
@@ -398,7 +444,7 @@ def test_violation_rectified_once(w):
 
 def test_worker_pass_validity_and_revoke(w):
     clerk = staff(w, "clerk")
-    r = file_in_state(w, "approved")
+    r = file_in_state(w, "fees_paid")
     worker = r.workers[0]
     with pytest.raises(DomainError, match="beyond the planned end"):
         r.issue_permit(clerk, "worker_pass", worker_key=worker.key, valid_to=date(2026, 6, 30))
@@ -499,10 +545,204 @@ def test_applicant_defaults_to_the_household_and_room_data_are_derived(w):
 
 
 def test_the_same_permit_form_posted_twice_at_once_issues_one_permit(w):
-    r = file_in_state(w, "approved")
+    r = file_in_state(w, "fees_paid")
     first, second = Renovation.objects.get(pk=r.pk), Renovation.objects.get(pk=r.pk)
     data = dict(worker_key=r.workers[1].key, valid_to=date(2026, 4, 30))
     a = first.issue_permit(staff(w, "clerk"), "worker_pass", key="same-form", **data)
     b = second.issue_permit(staff(w, "clerk"), "worker_pass", key="same-form", **data)
     assert a.number == b.number and len(Renovation.objects.get(pk=r.pk).permits) == 1
     assert AuditEntry.objects(record_id=str(r.pk), action="issue_permit").count() == 1
+
+
+# --- the final inspection and open violations -------------------------------------------------------
+
+def test_the_final_inspection_passes_only_when_every_violation_is_rectified_or_settled_by_deduction(w):
+    r = file_in_state(w, "in_progress")
+    keeper, sup = staff(w, "housekeeper"), staff(w, "supervisor")
+    noisy = r.log_patrol(keeper, findings="午休时间电钻", violations=[{"type": "hours", "description": "午休时间电钻"}])
+    r.log_patrol(keeper, findings="楼道垃圾", violations=violations_of("100"))   # settled by its deduction
+    r.record_initial_inspection(keeper)
+    with pytest.raises(DomainError) as refused:
+        r.record_final_inspection(sup, passed=True)
+    message = refused.value.message
+    assert "violations found on patrol are not rectified: 2026-03-02 Noisy work outside permitted hours." in message
+    assert "a violation recorded with a deduction counts as settled by it" in message and "Debris" not in message
+    assert Renovation.objects.get(pk=r.pk).state == "initial_inspected"
+    assert AuditEntry.objects(record_id=str(r.pk), action="final_inspection").count() == 0
+    r.record_final_inspection(sup, passed=False, items=[("噪音问题整改", "0")])   # failing it stays possible
+    assert r.state == "final_failed"
+    r.rectify_violation(keeper, noisy.key, noisy.violations[0].key)
+    r.record_final_inspection(sup, passed=True)
+    assert r.state == "final_passed" and r.unsettled_violations() == []
+
+
+# --- fees and deposit paid, at the cashier's --------------------------------------------------------
+
+def test_fees_and_deposit_are_paid_at_the_cashiers_before_permits_and_work(w):
+    from documents.renovations import FeePayment
+    r = file_in_state(w, "approved")
+    clerk, cashier = staff(w, "clerk"), staff(w, "cashier")
+    with pytest.raises(DomainError, match="Work starts once the file is approved and the fees and deposit are paid"):
+        r.start(clerk, "water_electric")
+    with pytest.raises(DomainError, match="Permits are issued once the fees and deposit are paid"):
+        r.issue_permit(clerk, "worker_pass", worker_key=r.workers[0].key, valid_to=date(2026, 5, 31))
+    assert not r.offers("start", clerk) and not r.offers("issue_permit", clerk)
+    assert r.offers("pay_fees", cashier) and not r.offers("pay_fees", clerk)
+    with pytest.raises(PermissionDenied, match="does not allow this step: Receive fees and deposit"):
+        r.pay_fees(clerk, "cash", "张伟")
+    with pytest.raises(DomainError, match=r"amount changed since you opened the page \(now 3,650.00\)"):
+        r.pay_fees(cashier, "cash", "张伟", expected_total="3000.00")
+    with pytest.raises(DomainError, match="Choose how the fees are paid"):
+        r.pay_fees(cashier, "cheque", "张伟")
+    with pytest.raises(DomainError, match="Enter who pays the fees"):
+        r.pay_fees(cashier, "cash", " ")
+    assert Renovation.objects.get(pk=r.pk).state == "approved" and FeePayment.objects.count() == 0
+    payment = r.pay_fees(cashier, "cash", "张伟", expected_total="3650.00")
+    stored = FeePayment.objects.get(renovation=r)
+    assert (stored.receipt_no, stored.total, stored.deposit, stored.management_fee) == (
+        "A-SF2026-00001", Decimal("3650.00"), Decimal("3000.00"), Decimal("450.00"))
+    assert [(f.item, f.amount) for f in stored.other_fees] == [("垃圾清运费", Decimal("200.00"))]
+    assert (stored.method, stored.paid_by, stored.received_by_name) == ("cash", "张伟", "cashier A")
+    assert payment.pk == stored.pk
+    fresh = Renovation.objects.get(pk=r.pk)
+    assert (fresh.state, fresh.fees_receipt_no, fresh.deposit_received_on) == ("fees_paid", "A-SF2026-00001", TODAY)
+    entry = AuditEntry.objects(record_id=str(r.pk), action="pay_fees").get()
+    assert entry.actor_name == "cashier" and entry.note == "3,650.00"
+    r.issue_permit(clerk, "worker_pass", worker_key=r.workers[0].key, valid_to=date(2026, 5, 31))
+    r.start(clerk, "water_electric")
+    assert r.state == "in_progress"
+
+
+def test_fees_paid_twice_at_once_are_recorded_once(w):
+    from documents.renovations import FeePayment
+    r = file_in_state(w, "approved")
+    first, second = Renovation.objects.get(pk=r.pk), Renovation.objects.get(pk=r.pk)
+    first.pay_fees(staff(w, "cashier"), "cash", "张伟")
+    with pytest.raises(DomainError, match=r"already been paid \(receipt A-SF2026-00001\)"):
+        second.pay_fees(staff(w, "manager"), "wechat", "张伟")
+    with pytest.raises(DomainError, match=r"already been paid \(receipt A-SF2026-00001\)"):
+        first.pay_fees(staff(w, "cashier"), "cash", "张伟")       # a second click on the same page
+    assert FeePayment.objects(renovation=r).count() == 1 and FeePayment.objects.get().method == "cash"
+    assert AuditEntry.objects(record_id=str(r.pk), action="pay_fees").count() == 1
+
+
+# --- refunds above the community's limit --------------------------------------------------------------
+
+def test_a_refund_above_the_communitys_limit_needs_the_managers_approval_first(w):
+    r = file_in_state(w, "final_passed", deposit="8000")
+    cashier, manager = staff(w, "cashier"), staff(w, "manager")
+    assert r.refund_needs_approval() and r.offers("approve_refund", manager)
+    assert not r.offers("approve_refund", cashier)
+    with pytest.raises(DomainError) as refused:
+        r.refund(cashier, "bank_transfer", "张伟")
+    assert refused.value.message == ("A refund of 8,000.00 is above this community's limit of 5,000.00: the "
+                                     "manager approves it first (step “Approve refund”).")
+    assert Renovation.objects.get(pk=r.pk).state == "final_passed" and DepositRefund.objects.count() == 0
+    with pytest.raises(PermissionDenied):
+        r.approve_refund(cashier)
+    r.approve_refund(manager)
+    assert (r.state, r.refund_approved_by_name) == ("refund_approved", "manager A")
+    with pytest.raises(DomainError, match="not possible while the record is “Refund approved”"):
+        r.approve_refund(manager)
+    record = r.refund(cashier, "bank_transfer", "张伟", expected_amount="8000.00")
+    assert record.amount == Decimal("8000.00") and r.state == "refunded"
+    assert audit_actions(r)[-2:] == ["approve_refund", "refund"]
+    with pytest.raises(DomainError, match="already been refunded"):
+        r.refund(cashier, "bank_transfer", "张伟")
+    assert DepositRefund.objects(renovation=r).count() == 1
+
+
+def test_up_to_the_limit_the_cashier_refunds_directly_and_each_community_sets_its_limit(w):
+    from documents.places import Community
+    r = file_in_state(w, "final_passed", deposit="5000")      # exactly the limit: no approval
+    cashier, manager = staff(w, "cashier"), staff(w, "manager")
+    assert w["A"].refund_approval_limit == Decimal("5000.00")
+    assert not r.refund_needs_approval() and not r.offers("approve_refund", manager)
+    assert r.offers("refund", cashier) and r.allows("refund", cashier)
+    with pytest.raises(DomainError, match="No approval is needed: refunds up to 5,000.00 are paid by the cashier"):
+        r.approve_refund(manager)
+    Community.objects(pk=w["A"].pk).update_one(set__refund_approval_limit=Decimal("2000.00"))
+    r = Renovation.objects.get(pk=r.pk)
+    assert r.refund_needs_approval()
+    with pytest.raises(DomainError, match="above this community's limit of 2,000.00"):
+        r.refund(cashier, "cash", "张伟")
+    r.approve_refund(manager)
+    assert r.refund(cashier, "cash", "张伟").amount == Decimal("5000.00")
+
+
+# --- no permits once the final inspection has passed ------------------------------------------------
+
+@pytest.mark.parametrize("state", ["final_passed", "refunded", "archived"])
+def test_no_permit_is_issued_after_the_final_inspection_has_passed(w, state):
+    r = file_in_state(w, state)
+    clerk, sup = staff(w, "clerk"), staff(w, "supervisor")
+    assert not r.offers("issue_permit", clerk) and "issue_permit" not in r.offered_steps(sup)
+    with pytest.raises(DomainError, match="no longer once the final inspection has passed"):
+        r.issue_permit(clerk, "worker_pass", worker_key=r.workers[0].key, valid_to=date(2026, 5, 31))
+    with pytest.raises(DomainError, match="no longer once the final inspection has passed"):
+        r.issue_permit(sup, "hot_work", starts_at=datetime(2026, 3, 2, 14), ends_at=datetime(2026, 3, 2, 16),
+                       fire_precautions="灭火器两具")
+    assert Renovation.objects.get(pk=r.pk).permits == []
+
+
+# --- patrol photos --------------------------------------------------------------------------------
+
+def test_patrol_photos_are_checked_first_and_stored_once_per_form(w):
+    from tests.support import JPEG
+    r = file_in_state(w, "in_progress")
+    keeper = staff(w, "housekeeper")
+    with pytest.raises(DomainError, match="photos must be JPEG or PNG"):
+        r.log_patrol(keeper, key="form-1", findings="楼道垃圾", photos=[("site.pdf", PDF)])
+    assert Renovation.objects.get(pk=r.pk).patrols == []          # a refused photo records nothing
+    photos = [("image.jpg", JPEG), ("image.jpg", JPEG + b"another"), ("site.png", PNG)]
+    patrol = r.log_patrol(keeper, key="form-1", findings="楼道垃圾", photos=photos)
+    again = Renovation.objects.get(pk=r.pk).log_patrol(keeper, key="form-1", findings="楼道垃圾", photos=photos)
+    assert again.key == patrol.key and len(Renovation.objects.get(pk=r.pk).patrols) == 1
+    stored = RenovationAttachment.objects(renovation=r, patrol_key="form-1")
+    assert sorted(a.filename for a in stored) == ["image.jpg", "image.jpg", "site.png"]   # same name, both kept
+    assert AuditEntry.objects(record_id=str(r.pk), action="attach", note__contains="image.jpg").count() == 2
+
+
+# --- numbering, the workflow's catalogue ------------------------------------------------------------
+
+def test_numbers_go_on_from_the_counters_of_the_earlier_release(w):
+    from documents.sequences import Sequence
+    legacy = Sequence._get_db()["renovation_counters"]
+    legacy.insert_one({"key": f"{w['A'].pk}:permit:2026", "value": 41})
+    Sequence.adopt("renovation_counters")
+    assert file_in_state(w, "approved").permit_no == "A-ZX2026-0042"
+    assert legacy.count_documents({}) == 0
+
+
+def test_the_app_adopts_the_old_counters_at_start(monkeypatch):
+    from app import create_app
+    from app.config import TestConfig
+    from documents.sequences import Sequence
+    adopted = []
+    monkeypatch.setattr(Sequence, "adopt", classmethod(lambda cls, name: adopted.append(name)))
+    create_app(TestConfig())
+    assert adopted == ["renovation_counters"]
+
+
+def test_demo_files_follow_the_offices_order(app_ctx, monkeypatch):
+    """Seed: fees and deposit paid -> permit issued -> work starts; a large refund waits for the manager."""
+    from documents.renovations import FeePayment
+    from seed import run
+    monkeypatch.setenv("DEMO_PASSWORD", "demo-password-xyz")
+    run(households_per_community=(40, 20))
+    states = [r.state for r in Renovation.objects]
+    assert {"draft", "approved", "fees_paid", "in_progress", "final_passed", "refunded", "archived",
+            "rejected"} <= set(states)
+    for r in Renovation.objects(state__nin=["draft", "submitted", "flat_failed", "flat_passed", "approved",
+                                            "rejected"]):
+        entries = {e.action: e.at for e in AuditEntry.objects(record_id=str(r.pk))}
+        payment = FeePayment.objects.get(renovation=r)
+        assert r.fees_receipt_no == payment.receipt_no and r.deposit_received_on is not None
+        assert entries["pay_fees"] <= entries["issue_permit"] and r.permits[0].kind == "worker_pass"
+        if "start" in entries:
+            assert entries["issue_permit"] <= entries["start"]
+        assert r.total_deductions() <= r.deposit
+    waiting = [r for r in Renovation.objects(state="final_passed") if r.refund_needs_approval()]
+    first_community = Renovation.objects(state="archived").first().community
+    assert len(waiting) == 1 and waiting[0].community.pk != first_community.pk
+    assert Renovation.objects(state="approved").first().deposit_received_on is None

@@ -1,6 +1,7 @@
-"""In Chromium: a supervisor approves a renovation with one click; a cashier refunds a deposit.
+"""In Chromium: a supervisor approves a renovation, a cashier takes the fees and deposit (then the
+permit prints), and a cashier refunds a deposit once.
 
-Uses the demo data of seed/renovations.py (files waiting for approval and for the refund).
+Uses the demo data of seed/renovations.py (files waiting for approval, for the fees, for the refund).
 """
 import re
 
@@ -10,7 +11,7 @@ from tests.e2e.conftest import screenshot
 def open_first_with_step(page, portal, state_label, step):
     """The details page of the first file in the given state that offers the step."""
     page.goto(portal + "/admin/renovations/")
-    row = page.locator("table.model-list tbody tr", has=page.locator(f"[data-step={step}]")) \
+    row = page.locator("table.model-list tbody tr", has=page.locator(f".step-{step}")) \
         .filter(has_text=state_label).first
     room = row.locator("td.col-room_code").inner_text().strip()
     row.locator("a[href*='/details/']").first.click()
@@ -18,44 +19,76 @@ def open_first_with_step(page, portal, state_label, step):
     return room
 
 
-def test_supervisor_approves_with_one_click_and_prints_the_permit(page, portal, login):
+def take_step(page, step):
+    """Click the step's button on the details page, then confirm on the step page."""
+    page.click(f"#step-buttons .step-{step}")
+    page.wait_for_url(f"**/step/{step}/**")
+    page.click("#step-submit")
+    page.wait_for_load_state()
+
+
+def test_supervisor_approves_and_the_permit_waits_for_the_fees(page, portal, login):
     login("supervisor")
     room = open_first_with_step(page, portal, "二次验房通过", "approve")
     assert room in page.locator("#renovation-header").inner_text()
-    page.once("dialog", lambda dialog: dialog.accept())  # the confirmation of the step
-    page.click("#renovation-steps [data-step=approve]")
-    page.wait_for_load_state()
+    take_step(page, "approve")
     flash = page.locator(".alert-success").inner_text()
-    match = re.search(r"已核发装修许可证 (\S+-ZX\d{4}-\d{4})", flash)
+    match = re.search(r"装修许可证编号 (\S+-ZX\d{4}-\d{4})。费用及押金缴清后发放许可证", flash)
     assert match, flash
     permit_no = match.group(1)
     assert page.locator("#renovation-state").inner_text() == "已批准"
     assert page.locator("#permit-no").inner_text() == permit_no
+    assert page.locator("#print-permit-zh").count() == 0          # no permit before the fees are paid
+    assert "费用及押金缴清后发放装修许可证" in page.locator("#permit-waits").inner_text()
     screenshot(page, "renovation-approved")
+    # the file no longer waits for approval: no button, and the step page says why
+    page.goto(page.url)
+    assert page.locator("#step-buttons .step-approve").count() == 0
+
+
+def test_cashier_takes_the_fees_and_deposit_then_the_permit_prints(page, portal, login):
+    login("cashier")
+    open_first_with_step(page, portal, "已批准", "pay_fees")
+    page.click("#step-buttons .step-pay_fees")
+    page.wait_for_url("**/step/pay_fees/**")
+    total = page.locator("#fees-total").inner_text()
+    assert re.fullmatch(r"[\d,]+\.\d\d", total)
+    screenshot(page, "renovation-fees-confirm")
+    page.click("#step-submit")
+    page.wait_for_load_state()
+    flash = page.locator(".alert-success").inner_text()
+    assert f"已收取费用及押金：{total}" in flash, flash
+    receipt_no = re.search(r"收据 (\S+-SF\d{4}-\d{5})", flash).group(1)
+    assert page.locator("#renovation-state").inner_text() == "费用及押金已缴"
     with page.context.expect_page() as printed:
-        page.click("#print-permit-zh")
+        page.click("#print-fees-zh")
     sheet = printed.value
     sheet.wait_for_load_state()
-    assert "装修许可证" in sheet.locator("h1").inner_text()
-    assert sheet.locator("#print-permit-no").inner_text() == permit_no
-    screenshot(sheet, "renovation-permit-print")
-    # the same click again is refused: the file is no longer waiting for approval
-    page.goto(page.url)
-    assert page.locator("#renovation-steps [data-step=approve]").count() == 0
+    assert sheet.locator("#print-fees-no").inner_text() == receipt_no
+    assert sheet.locator("#print-fees-total").inner_text() == total
+    assert "人民币（大写）" in sheet.content()
+    screenshot(sheet, "renovation-fees-print")
+    with page.context.expect_page() as printed:
+        page.click("#print-permit-zh")
+    permit = printed.value
+    permit.wait_for_load_state()
+    assert "装修许可证" in permit.locator("h1").inner_text()
+    assert permit.locator("#print-permit-no").inner_text() == page.locator("#permit-no").inner_text()
+    screenshot(permit, "renovation-permit-print")
 
 
 def test_cashier_sees_the_amount_then_refunds_once_and_prints_the_receipt(page, portal, login):
     login("cashier")
     room = open_first_with_step(page, portal, "终验通过", "refund")
-    page.click("#renovation-steps [data-step=refund]")
+    page.click("#step-buttons .step-refund")
     page.wait_for_url("**/step/refund/**")
     amount = page.locator("#refund-amount").inner_text()
     assert re.fullmatch(r"[\d,]+\.\d\d", amount)
-    assert amount in page.locator("#confirm-step").inner_text()
+    assert "退还押金" in page.locator("#step-submit").inner_text()
     screenshot(page, "renovation-refund-confirm")
     second_tab = page.context.new_page()  # the same confirmation open twice (a second tab or cashier)
     second_tab.goto(page.url)
-    page.click("#confirm-step")
+    page.click("#step-submit")
     page.wait_for_load_state()
     flash = page.locator(".alert-success").inner_text()
     assert f"押金已退还：{amount}" in flash, flash
@@ -71,9 +104,11 @@ def test_cashier_sees_the_amount_then_refunds_once_and_prints_the_receipt(page, 
     assert "人民币（大写）" in sheet.content()
     screenshot(sheet, "renovation-receipt-print")
     # confirming the stale second page is refused and pays nothing more
-    second_tab.click("#confirm-step")
+    second_tab.click("#step-submit")
     second_tab.wait_for_load_state()
-    assert f"收据 {receipt_no}" in second_tab.locator(".alert-danger").first.inner_text()
+    assert f"收据 {receipt_no}" in second_tab.locator("#step-refusal").inner_text()
+    second_tab.click("#step-refusal + a")            # back to the file
+    second_tab.wait_for_url("**/details/**")
     assert second_tab.locator("#refunded-amount").inner_text() == amount
     page.goto(portal + "/admin/renovations/?search=" + room)
     assert "押金已退" in page.locator("table.model-list").inner_text()

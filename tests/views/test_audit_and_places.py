@@ -123,3 +123,20 @@ def test_history_values_of_datetime_fields_are_local(app, world):
         assert view.field_value("dispatched_at", "2026-11-22 20:28:00") == "2026-11-23 04:28"
         assert view.field_value("state", "dispatched") != "dispatched"
         assert view.field_value("nonexistent", "x") == "x"
+
+
+def test_the_refund_approval_limit_is_set_per_community(app, world, client_as):
+    """Refunds above the community's limit need the manager's approval; the admin sets the limit."""
+    from decimal import Decimal
+
+    from documents.places import Community
+    community = world["A"]
+    admin = client_as("admin")
+    page = admin.get(f"/admin/communities/edit/?id={community.pk}", headers={"Accept-Language": "en"})
+    assert b"5000.00" in page.data or b"5,000.00" in page.data
+    response = admin.post(f"/admin/communities/edit/?id={community.pk}", data={
+        "code": "A", "name_zh": community.name_zh, "name_en": community.name_en or "",
+        "timezone": "Asia/Shanghai", "refund_approval_limit": "8000",
+        "record_version": str(community.version)})
+    assert response.status_code == 302
+    assert Community.objects.get(pk=community.pk).refund_approval_limit == Decimal("8000.00")

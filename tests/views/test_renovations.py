@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 
 from app import clock
+from documents import audit
 from documents.audit import AuditEntry
 from documents.places import Room
 from documents.renovations import DepositRefund, Renovation, RenovationAttachment
@@ -38,8 +39,13 @@ def state_of(renovation):
     return Renovation.objects.get(pk=renovation.pk).state
 
 
+def row_step(client, name, renovation, data=None, **kw):
+    """A step posted from a row of the details page (revoke, rectify, attach, remove a file)."""
+    return client.post(f"/admin/renovations/do/{name}/?id={renovation.pk}", data=data or {}, **kw)
+
+
 def upload(client, renovation, kind, name, data):
-    return client.post(f"/admin/renovations/attachment/upload/?id={renovation.pk}",
+    return client.post(f"/admin/renovations/do/attach/?id={renovation.pk}",
                        data={"kind": kind, "file": (io.BytesIO(data), name)},
                        content_type="multipart/form-data", follow_redirects=True)
 
@@ -72,7 +78,7 @@ def test_happy_path_from_draft_to_archived_through_the_views(app, world, client_
     for kind, name, data in (("licence", "licence.pdf", PDF), ("qualification", "q.pdf", PDF),
                              ("worker_ids", "ids.jpg", JPEG)):
         assert f"{name} was attached" in upload(clerk, r, kind, name, data).data.decode()
-    assert "The file was submitted" in step(clerk, "submit", r, follow_redirects=True).data.decode()
+    assert "is now “Submitted”" in step(clerk, "submit", r, follow_redirects=True).data.decode()
     assert state_of(r) == "submitted"
 
     step(keeper, "flat_inspection", r, {"passed": "no", "items": "卫生间闭水试验渗漏\n"})
@@ -81,11 +87,22 @@ def test_happy_path_from_draft_to_archived_through_the_views(app, world, client_
     assert state_of(r) == "flat_passed"
 
     details = sup.get(f"/admin/renovations/details/?id={r.pk}").data.decode()
-    assert 'data-step="approve"' in details and 'data-step="reject"' in details
+    assert "step-approve" in details and "step-reject" in details
     page = step(sup, "approve", r, follow_redirects=True).data.decode()
-    assert "Approved: permit A-ZX2026-0001 was issued." in page
+    assert "Approved: permit no. A-ZX2026-0001. The permit is handed over once the fees and deposit are paid." in page
     r.reload()
-    assert r.state == "approved" and r.permit_no == "A-ZX2026-0001"
+    assert r.state == "approved" and r.permit_no == "A-ZX2026-0001" and r.deposit_received_on is None
+    assert "step-start" not in clerk.get(f"/admin/renovations/details/?id={r.pk}").data.decode()
+
+    page = cashier.get(f"/admin/renovations/step/pay_fees/?id={r.pk}").data.decode()
+    assert "3,650.00" in page and "450.00" in page and "垃圾清运费" in page and 'value="3650.00"' in page
+    page = step(cashier, "pay_fees", r, {"method": "wechat", "paid_by": "张伟", "expected_total": "3650.00"},
+                follow_redirects=True).data.decode()
+    assert "Fees and deposit received: 3,650.00, receipt A-SF2026-00001." in page
+    receipt = cashier.get(f"/admin/renovations/print/fees/?id={r.pk}&lang=en").data.decode()
+    assert "Renovation fee receipt" in receipt and "A-SF2026-00001" in receipt and "3,650.00" in receipt
+    receipt_zh = cashier.get(f"/admin/renovations/print/fees/?id={r.pk}").data.decode()
+    assert "叁仟陆佰伍拾元整" in receipt_zh and "A-SF2026-00001" in receipt_zh
 
     step(clerk, "start", r, {"phase": "water_electric"})
     assert state_of(r) == "in_progress"
@@ -127,7 +144,7 @@ def test_happy_path_from_draft_to_archived_through_the_views(app, world, client_
     step(clerk, "archive", r)
     assert state_of(r) == "archived"
     actions = [e.action for e in AuditEntry.objects(record_id=str(r.pk)).order_by("at")]
-    for expected in ("create", "attach", "submit", "flat_inspection", "approve", "start", "log_patrol",
+    for expected in ("create", "attach", "submit", "flat_inspection", "approve", "pay_fees", "start", "log_patrol",
                      "initial_inspection", "final_inspection", "refund", "archive"):
         assert expected in actions
     assert AuditEntry.objects(record_id=str(r.pk), action="approve").get().actor_name == "supervisor"
@@ -136,7 +153,7 @@ def test_happy_path_from_draft_to_archived_through_the_views(app, world, client_
 
 
 def test_printable_permit_in_both_languages(app, world, client_as):
-    r = make(app, world, "approved")
+    r = make(app, world, "fees_paid")
     client = client_as("supervisor")
     zh = client.get(f"/admin/renovations/print/permit/?id={r.pk}").data.decode()
     en = client.get(f"/admin/renovations/print/permit/?id={r.pk}&lang=en").data.decode()
@@ -169,7 +186,7 @@ def test_wrong_state_and_missing_reason_are_refused_with_their_message(app, worl
     r = make(app, world, "submitted")
     sup = client_as("supervisor")
     page = step(sup, "approve", r, follow_redirects=True).data.decode()
-    assert "This step (Approve) is not possible while the file is “Submitted”." in page
+    assert "This step (Approve) is not possible while the record is “Submitted”." in page
     page = step(sup, "reject", r, {"reason": "   "}, follow_redirects=True).data.decode()
     assert "This field is required" in page or "Give the reason" in page
     assert state_of(r) == "submitted"
@@ -225,18 +242,17 @@ def test_two_cashiers_who_opened_the_page_together_pay_once(app, world, client_a
     assert AuditEntry.objects(record_id=str(r.pk), action="refund").count() == 1
 
 
-def test_refund_with_deductions_over_the_deposit_is_refused(app, world, client_as):
+def test_a_patrol_deduction_beyond_the_deposit_is_refused_on_the_patrol_page(app, world, client_as):
     r = make(app, world, "in_progress", deposit="100")
-    in_ctx(app, r.log_patrol, world["staff"]["housekeeper"], findings="拆改承重墙",
-           violations=[{"type": "structure", "description": "拆改承重墙", "deduction": "500"}])
-    in_ctx(app, r.record_initial_inspection, world["staff"]["housekeeper"])
-    in_ctx(app, r.record_final_inspection, world["staff"]["supervisor"], passed=True)
-    cashier = client_as("cashier")
-    assert "deductions are larger than the deposit" in cashier.get(
-        f"/admin/renovations/step/refund/?id={r.pk}").data.decode()
-    page = step(cashier, "refund", r, {"method": "cash", "paid_to": "张伟", "expected_amount": "-400.00"}).data.decode()
-    assert "The deductions (500.00) are larger than the deposit (100.00)" in page
-    assert DepositRefund.objects.count() == 0 and state_of(r) == "final_passed"
+    keeper = client_as("housekeeper")
+    page = step(keeper, "log_patrol", r, {
+        "key": "form-1", "on": "2026-03-02", "phase": "water_electric", "findings": "拆改承重墙",
+        "violations-0-type": "structure", "violations-0-description": "拆改承重墙",
+        "violations-0-deduction": "500"}).data.decode()
+    assert ("The deductions cannot exceed the deposit: 100.00 of the deposit of 100.00 is left, "
+            "and 500.00 was entered.") in page
+    assert 'value="拆改承重墙"' in page                      # nothing typed is lost
+    assert Renovation.objects.get(pk=r.pk).patrols == [] and DepositRefund.objects.count() == 0
 
 
 # --- files ----------------------------------------------------------------------------------------
@@ -260,8 +276,8 @@ def test_attachments_type_size_and_scoped_download(app, world, client_as):
     anonymous = app.test_client().get(url)
     assert anonymous.status_code == 302 and "/auth/login" in anonymous.headers["Location"]
     assert upload(client_as("cashier"), r, "drawings", "x.pdf", PDF).status_code == 403
-    page = clerk.post(f"/admin/renovations/attachment/remove/?id={r.pk}", data={"attachment": str(attachment.pk)},
-                      follow_redirects=True).data.decode()
+    page = row_step(clerk, "remove_attachment", r, {"attachment": str(attachment.pk)},
+                    follow_redirects=True).data.decode()
     assert "平面图.pdf was removed." in page and RenovationAttachment.objects.count() == 0
 
 
@@ -320,20 +336,20 @@ def test_after_approval_the_deposit_cannot_be_edited(app, world, client_as):
 def test_permit_pages_issue_and_revoke(app, world, client_as):
     r = make(app, world, "in_progress")
     sup = client_as("supervisor")
-    page = sup.get(f"/admin/renovations/permit/?id={r.pk}&kind=hot_work").data.decode()
-    assert 'name="fire_precautions"' in page
-    page = sup.post(f"/admin/renovations/permit/?id={r.pk}&kind=hot_work", data={
+    page = sup.get(f"/admin/renovations/step/issue_permit/?id={r.pk}&kind=hot_work").data.decode()
+    assert 'name="fire_precautions"' in page and 'name="worker_key"' not in page
+    page = sup.post(f"/admin/renovations/step/issue_permit/?id={r.pk}&kind=hot_work", data={
         "key": "form-k", "location": "厨房", "starts_at": "2026-03-02T14:00", "ends_at": "2026-03-02T16:00",
         "fire_precautions": "灭火器两具，专人监护"}, follow_redirects=True).data.decode()
     assert f"Permit {r.permit_no}-H01 was issued." in page
-    assert client_as("clerk").post(f"/admin/renovations/permit/?id={r.pk}&kind=hot_work", data={
+    assert client_as("clerk").post(f"/admin/renovations/step/issue_permit/?id={r.pk}&kind=hot_work", data={
         "key": "form-2", "starts_at": "2026-03-02T14:00", "ends_at": "2026-03-02T16:00",
         "fire_precautions": "灭火器"}, follow_redirects=True).data.decode().count("approved by a supervisor") == 1
     key = Renovation.objects.get(pk=r.pk).permits[0].key
-    sup.post(f"/admin/renovations/permit/revoke/?id={r.pk}", data={"key": key, "reason": "作业结束"})
-    assert Renovation.objects.get(pk=r.pk).permits[0].status == "revoked"
-    assert client_as("cashier").post(f"/admin/renovations/permit/revoke/?id={r.pk}",
-                                     data={"key": key, "reason": "x"}).status_code == 403
+    page = row_step(sup, "revoke_permit", r, {"key": key, "reason": "作业结束"}, follow_redirects=True).data.decode()
+    assert "The permit was revoked." in page and Renovation.objects.get(pk=r.pk).permits[0].status == "revoked"
+    assert row_step(client_as("cashier"), "revoke_permit", r, {"key": key, "reason": "x"}).status_code == 403
+    assert sup.get(f"/admin/renovations/step/issue_permit/?id={r.pk}&kind=rocket").status_code == 404
 
 
 # --- Chinese ----------------------------------------------------------------------------------------
@@ -348,7 +364,7 @@ def renovation_msgids():
     root = Path(__file__).resolve().parents[2]
     with open(root / "translations/zh_Hans_CN/LC_MESSAGES/messages.po", "rb") as fh:
         zh = {m.id: m.string for m in read_po(fh) if m.id}
-    method_map = [("documents/renovations.py", "python"), ("admin_views/renovations.py", "python"),
+    method_map = [("documents/renovations/**.py", "python"), ("admin_views/renovations.py", "python"),
                   ("app/templates/renovations/**.html", "jinja2")]
     ids = set()
     for _f, _l, message, _c, _x in extract_from_dir(str(root), method_map, keywords={
@@ -373,8 +389,8 @@ def test_renovation_pages_in_chinese_show_no_english_text_of_this_area(app, worl
     done = make(app, world, "refunded", household=world["hh_a2"])
     pages = {
         "supervisor": ["/admin/renovations/", f"/admin/renovations/details/?id={running.pk}",
-                       f"/admin/renovations/permit/?id={running.pk}&kind=hot_work",
-                       f"/admin/renovations/permit/?id={running.pk}&kind=item_release",
+                       f"/admin/renovations/step/issue_permit/?id={running.pk}&kind=hot_work",
+                       f"/admin/renovations/step/issue_permit/?id={running.pk}&kind=item_release",
                        f"/admin/renovations/step/set_phase/?id={running.pk}",
                        f"/admin/renovations/print/permit/?id={running.pk}"],
         "housekeeper": ["/admin/renovation-patrols/", f"/admin/renovations/step/log_patrol/?id={running.pk}",
@@ -403,3 +419,111 @@ def test_household_choice_on_the_form_is_scoped_to_the_community(app, world, cli
     assert any("张伟" in n for n in names) and not any("李娜" in n for n in names)
     client_as("clerk").post("/admin/renovations/new/", data=dict(CREATE, household=str(world["hh_b"].pk)))
     assert Renovation.objects(household=world["hh_b"]).count() == 0
+
+
+# --- the defects of issue 15, through the pages ------------------------------------------------------
+
+def test_fees_and_deposit_come_before_the_permit_and_the_work(app, world, client_as):
+    r = make(app, world, "approved")
+    clerk, cashier = client_as("clerk"), client_as("cashier")
+    details = clerk.get(f"/admin/renovations/details/?id={r.pk}").data.decode()
+    assert "The permit is handed over once the fees and deposit are paid." in details
+    assert 'id="print-permit-zh"' not in details and "step-start" not in details and 'id="issue-permits"' not in details
+    page = clerk.get(f"/admin/renovations/print/permit/?id={r.pk}", follow_redirects=True).data.decode()
+    assert "The permit is handed over once the file is approved and the fees and deposit are paid." in page
+    assert "There is no fee receipt for this file yet." in clerk.get(
+        f"/admin/renovations/print/fees/?id={r.pk}", follow_redirects=True).data.decode()
+    page = clerk.get(f"/admin/renovations/step/start/?id={r.pk}").data.decode()
+    assert "Work starts once the file is approved and the fees and deposit are paid." in page
+    assert step(clerk, "pay_fees", r, {"method": "cash", "paid_by": "张伟"}).status_code == 403
+    assert "step-pay_fees" in cashier.get(f"/admin/renovations/details/?id={r.pk}").data.decode()
+    data = {"method": "cash", "paid_by": "张伟", "expected_total": "3650.00"}
+    first = step(cashier, "pay_fees", r, data, follow_redirects=True).data.decode()
+    second = step(cashier, "pay_fees", r, data, follow_redirects=True).data.decode()
+    assert "receipt A-SF2026-00001" in first
+    assert "The fees and deposit of this file have already been paid (receipt A-SF2026-00001)." in second
+    assert AuditEntry.objects(record_id=str(r.pk), action="pay_fees").count() == 1
+    details = clerk.get(f"/admin/renovations/details/?id={r.pk}").data.decode()
+    assert 'id="print-permit-zh"' in details and 'id="print-fees-zh"' in details and "step-start" in details
+    assert 'id="issue-permits"' in details and "kind=worker_pass" in details
+
+
+def test_a_large_refund_is_approved_by_the_manager_then_paid_by_the_cashier(app, world, client_as):
+    r = make(app, world, "final_passed", deposit="8000")
+    small = make(app, world, "final_passed", household=world["hh_a2"])
+    cashier, manager = client_as("cashier"), client_as("manager")
+    assert "step-approve_refund" in manager.get(f"/admin/renovations/details/?id={r.pk}").data.decode()
+    assert "step-approve_refund" not in manager.get(f"/admin/renovations/details/?id={small.pk}").data.decode()
+    page = manager.get(f"/admin/renovations/step/approve_refund/?id={small.pk}").data.decode()
+    assert "No approval is needed: refunds up to 5,000.00 are paid by the cashier directly." in page
+    page = cashier.get(f"/admin/renovations/step/refund/?id={r.pk}").data.decode()
+    assert "A refund of 8,000.00 is above this community&#39;s limit of 5,000.00" in page
+    data = {"method": "bank_transfer", "paid_to": "张伟", "expected_amount": "8000.00"}
+    assert "above this community" in step(cashier, "refund", r, data).data.decode()
+    assert state_of(r) == "final_passed" and DepositRefund.objects.count() == 0
+    assert step(cashier, "approve_refund", r).status_code == 403
+    page = manager.get(f"/admin/renovations/step/approve_refund/?id={r.pk}").data.decode()
+    assert 'id="refund-amount"' in page and "8,000.00" in page
+    page = step(manager, "approve_refund", r, follow_redirects=True).data.decode()
+    assert "is now “Refund approved”" in page and state_of(r) == "refund_approved"
+    page = step(cashier, "refund", r, data, follow_redirects=True).data.decode()
+    assert "The deposit was refunded: 8,000.00, receipt A-TK2026-00001." in page
+    entry = AuditEntry.objects(record_id=str(r.pk), action="approve_refund").get()
+    assert entry.actor_name == "manager" and audit.action_label(entry) == "Refund approved"
+
+
+def test_no_permit_buttons_or_permits_after_the_final_inspection(app, world, client_as):
+    r = make(app, world, "final_passed")
+    sup = client_as("supervisor")
+    details = sup.get(f"/admin/renovations/details/?id={r.pk}").data.decode()
+    assert 'id="issue-permits"' not in details and "kind=worker_pass" not in details
+    page = sup.get(f"/admin/renovations/step/issue_permit/?id={r.pk}&kind=worker_pass").data.decode()
+    assert 'id="step-refusal"' in page and "no longer once the final inspection has passed" in page
+    response = sup.post(f"/admin/renovations/step/issue_permit/?id={r.pk}&kind=worker_pass",
+                        data={"key": "k", "worker_key": r.workers[0].key, "valid_to": "2026-05-31"})
+    assert "no longer once the final inspection has passed" in response.data.decode()
+    assert Renovation.objects.get(pk=r.pk).permits == []
+
+
+def test_the_final_inspection_page_names_the_violations_still_open(app, world, client_as):
+    r = make(app, world, "in_progress")
+    patrol = in_ctx(app, r.log_patrol, world["staff"]["housekeeper"], findings="午休时间电钻",
+                    violations=[{"type": "hours", "description": "午休时间电钻"}])
+    in_ctx(app, r.record_initial_inspection, world["staff"]["housekeeper"])
+    sup = client_as("supervisor")
+    page = sup.get(f"/admin/renovations/step/final_inspection/?id={r.pk}").data.decode()
+    assert 'id="unsettled-violations"' in page and "午休时间电钻" in page
+    page = step(sup, "final_inspection", r, {"passed": "yes"}).data.decode()
+    assert "The final inspection cannot pass while violations found on patrol are not rectified" in page
+    assert state_of(r) == "initial_inspected"
+    page = row_step(client_as("housekeeper"), "rectify", r, {
+        "patrol_key": patrol.key, "violation_key": patrol.violations[0].key}, follow_redirects=True).data.decode()
+    assert "The violation was marked as rectified." in page
+    step(sup, "final_inspection", r, {"passed": "yes"})
+    assert state_of(r) == "final_passed"
+
+
+def test_a_patrol_posted_twice_from_the_due_list_records_once_and_goes_back_to_the_list(app, world, client_as):
+    r = make(app, world, "in_progress")
+    keeper = client_as("housekeeper")
+    due = keeper.get("/admin/renovation-patrols/").data.decode()
+    link = f"/admin/renovations/step/log_patrol/?id={r.pk}&amp;url=/admin/renovation-patrols/"
+    assert link in due
+    url = link.replace("&amp;", "&")
+    for _attempt in range(2):
+        response = keeper.post(url, data={
+            "key": "form-7", "on": "2026-03-02", "phase": "water_electric", "findings": "正常",
+            "photos": [(io.BytesIO(PNG), "site.png")]}, content_type="multipart/form-data")
+        assert response.status_code == 302 and response.headers["Location"].endswith("/admin/renovation-patrols/")
+    assert len(Renovation.objects.get(pk=r.pk).patrols) == 1
+    assert RenovationAttachment.objects(renovation=r, patrol_key="form-7").count() == 1
+
+
+def test_a_housekeeper_is_told_the_building_is_not_theirs(app, world, client_as):
+    r = make(app, world, "in_progress")
+    from documents.staff import Staff
+    Staff.objects(username="housekeeper").update_one(set__buildings=["2"])
+    keeper = client_as("housekeeper")
+    assert "step-log_patrol" not in keeper.get(f"/admin/renovations/details/?id={r.pk}").data.decode()
+    page = keeper.get(f"/admin/renovations/step/log_patrol/?id={r.pk}").data.decode()
+    assert "Building 1 is not one of the buildings you look after." in page
