@@ -231,11 +231,13 @@ def attach_errors(node, error, leftovers: list):
 
 
 def show_refusal(form, err: DomainError):
-    """A rule refused a custom form (a step, a visit): its message on the field it concerns, and flashed."""
+    """A rule refused a custom form (a step, a visit): its message on the field it concerns, or
+    flashed above the form when it concerns no one field."""
     target = form._fields.get(err.field) if err.field else None
-    if target is not None:
+    if target is not None and not isinstance(target, HiddenField):
         target.errors = list(target.errors or []) + [err.message]
-    flash(err.message, "error")
+    else:
+        flash(err.message, "error")
 
 
 def _child(node, key):

@@ -171,7 +171,7 @@ class StepPageMixin:
                 done += 1
                 notes += form_class.warnings_after(record, outcome)
             except DomainError as err:
-                refused.append(f"{record}: {err.message}")
+                refused.append(_("%(record)s: %(message)s", record=str(record), message=err.message))
         if done:
             flash(_("%(step)s: %(n)d record(s) done.", step=self.model.workflow[step].label, n=done), "success")
         for message in refused[:10]:

@@ -46,7 +46,10 @@ class Step:
     permission: the right it needs in the role map (default ``action:<name>``), on `area`
     (default the workflow's area).
     needs: what must happen first, said when the record is not in a from-state.
-    preconditions: callables(record, user) raising DomainError with what must happen first.
+    preconditions: callables(record, user) raising DomainError with what must happen first; they
+    read only the record (and what a list page has already loaded), so buttons obey them too.
+    page_checks: the same for checks that read the store (attachments, a plan's events): run on
+    the step page and by the step, not for every row of a list.
     page: the step has a step page / button (False: done from another page, e.g. a row of a table).
     """
     name: str
@@ -57,6 +60,7 @@ class Step:
     area: str | None = None
     needs: object = None
     preconditions: tuple = ()
+    page_checks: tuple = ()
     page: bool = True
     audit_label: object = None
     method: str | None = None
@@ -143,14 +147,16 @@ class Workflowed(Document):
         return None
 
     def offers(self, name: str, user) -> bool:
-        """Role, community, record rule and state allow the step (what a button needs; the step
-        page then says what else must happen first). Reads nothing from the store."""
+        """Would a button for the step work now: role, community, record rule, state and the
+        preconditions (not the `page_checks`, which read the store; the step page says those)."""
         step = self.workflow.by_name.get(name)
         if step is None:
             return False
         try:
             self.authorize(step, user)
             self.require_state(step)
+            for precondition in step.preconditions:
+                precondition(self, user)
         except DomainError:
             return False
         return True
@@ -169,7 +175,7 @@ class Workflowed(Document):
         step = self.workflow[name]
         self.authorize(step, user)
         self.require_state(step)
-        for precondition in step.preconditions:
+        for precondition in step.preconditions + step.page_checks:
             precondition(self, user)
         return step
 

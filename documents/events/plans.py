@@ -116,7 +116,7 @@ def _within_budget(plan, user):
 
 declare(AnnualPlan, Workflow(AREA, [
     Step("submit", OPEN_STATES, "submitted", label=_l("Submit for approval"), audit_label=_l("Submitted"),
-         needs=_l("Only a draft or a rejected plan is submitted."), preconditions=(_has_events, _within_budget)),
+         needs=_l("Only a draft or a rejected plan is submitted."), page_checks=(_has_events, _within_budget)),
     Step("approve", ("submitted",), "approved", label=_l("Approve"), audit_label=_l("Approved"),
          needs=_l("It must be submitted for approval first.")),
     Step("reject", ("submitted",), "rejected", label=_l("Reject"), audit_label=_l("Rejected"),

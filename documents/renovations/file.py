@@ -214,12 +214,6 @@ class Renovation(PermitSteps, PatrolSteps, FeeSteps, DepositSteps, AttachmentSte
                            no=self.fees_receipt_no or "—")
         return None
 
-    def offers(self, name, user) -> bool:
-        """The manager's approval of a refund is offered only for a refund above the limit."""
-        if name == "approve_refund" and not self.refund_needs_approval():
-            return False
-        return super().offers(name, user)
-
     # ---- the main steps ----
     def submit(self, user):
         self.check("submit", user)
@@ -437,13 +431,13 @@ PERMIT_STATES = ("fees_paid", "in_progress", "initial_inspected", "final_failed"
 
 WORKFLOW = declare(Renovation, Workflow(AREA, [
     Step("submit", ("draft",), "submitted", label=_l("Submit"), audit_label=_l("Submitted"),
-         preconditions=(complete_for_submission,)),
+         page_checks=(complete_for_submission,)),
     Step("flat_inspection", ("submitted", "flat_failed"), _flat_result, label=_l("Record flat inspection"),
          audit_label=_l("Flat inspection recorded"), method="record_flat_inspection",
          needs=_l("The flat is inspected once the file is submitted.")),
     Step("approve", ("flat_passed",), "approved", label=_l("Approve"), audit_label=_l("Approved"),
          needs=_l("The flat must first pass the second inspection."),
-         preconditions=(agreement_signed, deposit_recorded, documents_complete)),
+         preconditions=(agreement_signed, deposit_recorded), page_checks=(documents_complete,)),
     Step("reject", ("submitted", "flat_failed", "flat_passed"), "rejected", label=_l("Reject"),
          audit_label=_l("Rejected"), needs=_l("Only an application that is not yet approved can be rejected.")),
     Step("pay_fees", ("approved",), "fees_paid", label=_l("Receive fees and deposit"),

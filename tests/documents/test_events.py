@@ -520,12 +520,12 @@ def test_staff_of_another_community_can_take_no_step_and_create_nothing_here(ew)
     assert AuditEntry.objects(actor_name="manager_b").count() == 0
 
 
-def test_timing_rules_are_preconditions_the_button_is_offered_and_the_page_says_why(ew):
+def test_timing_rules_are_preconditions_no_button_before_time_and_the_page_says_why(ew):
     event = make_event(ew, state="published")           # starts 2026-05-10 19:00, now is 05-01
-    assert event.offers("mark_held", ew.culture)        # role and state allow it: the button is there ...
+    assert not event.offers("mark_held", ew.culture)    # not yet: no button ...
     assert event.why_not("mark_held", ew.culture) == "The event has not started yet."   # ... the page says why not
     clock.freeze(event.start)
-    assert event.allows("mark_held", ew.culture)
+    assert event.allows("mark_held", ew.culture) and event.offers("mark_held", ew.culture)
     late = make_event(ew, state="approved", title_zh="迟到的活动", start=(2026, 4, 30, 9, 0))
     assert "start has passed" in late.why_not("publish", ew.culture)
     draft = make_event(ew, state="draft", title_zh="过期草稿", start=(2026, 4, 30, 9, 0))

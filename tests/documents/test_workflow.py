@@ -75,7 +75,7 @@ def test_why_not_says_role_community_state_and_what_is_missing(toy):
     other = new_ticket(toy, community=toy["B"])
     assert "own communities" in other.why_not("finish", staff["manager"])
     assert ticket.why_not("finish", staff["manager"]) == "Write the reason first."
-    assert ticket.offers("finish", staff["manager"])          # the button is offered, the page explains
+    assert not ticket.offers("finish", staff["manager"])      # no button either
     ticket.reason = "fixed"
     assert ticket.allows("finish", staff["manager"])
     ticket.finish(staff["manager"])
@@ -184,3 +184,16 @@ def test_objects_for_user_keeps_to_the_users_communities(toy):
     assert [c.code for c in Community.objects.for_user(clerk)] == ["A"]
     assert Ticket.objects.for_user(admin).count() == (2 if admin.sees_all_communities else 0)
     assert Ticket.objects.for_user(None).count() == 0
+
+
+def test_buttons_obey_preconditions_but_not_the_checks_that_read_the_store(toy, monkeypatch):
+    manager = toy["staff"]["manager"]
+    ticket = new_ticket(toy)
+    assert not ticket.offers("finish", manager)          # no reason yet: no button
+    ticket.reason = "fixed"
+    assert ticket.offers("finish", manager)
+    calls = []
+    step = Ticket.workflow["finish"]
+    monkeypatch.setattr(step, "page_checks", (lambda record, user: calls.append(record.pk),))
+    assert ticket.offers("finish", manager) and calls == []
+    assert ticket.allows("finish", manager) and calls == [ticket.pk]

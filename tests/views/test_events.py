@@ -474,7 +474,7 @@ def test_step_page_shows_why_not_and_the_form_only_when_allowed(ew, client_as):
     event = make_event(ew, state="published")
     culture = client_as("culture")
     page = culture.get(f"/admin/events/details/?id={event.pk}").data.decode()
-    assert "step-mark_held" in page and "step-cancel" in page and "step-record" not in page
+    assert "step-mark_held" not in page and "step-cancel" in page and "step-record" not in page   # not yet held
     refused = culture.get(f"/admin/events/step/mark_held/?id={event.pk}").data.decode()
     assert 'id="step-refusal"' in refused and "The event has not started yet." in refused
     assert 'id="step-form"' not in refused
