@@ -194,5 +194,7 @@ class StepPageMixin:
     def details_extra(self, model):
         extra = super().details_extra(model)
         extra.setdefault("step_buttons", self.step_buttons(model, request.url))
+        extra.setdefault("waiting_steps", [(model.step_label(name), reason)
+                                           for name, reason in model.waiting_steps(current_user)])
         return extra
 

@@ -165,6 +165,23 @@ class Workflowed(Document):
         """The steps with a page this user is offered now (row and details buttons)."""
         return [s.name for s in self.workflow.steps if s.page and self.offers(s.name, user)]
 
+    def waiting_steps(self, user) -> list[tuple[str, str]]:
+        """(step, what must happen first) for the steps with a page that this user could take in
+        this state but not yet: a details page says what the record is waiting for."""
+        waiting = []
+        for step in self.workflow.steps:
+            if not step.page:
+                continue
+            try:
+                self.authorize(step, user)
+                self.require_state(step)
+            except DomainError:
+                continue
+            reason = self.why_not(step.name, user)
+            if reason:
+                waiting.append((step.name, reason))
+        return waiting
+
     def perform(self, name: str, user, **arguments):
         """Take step `name` through the document method declared for it."""
         return getattr(self, self.workflow[name].method_name)(user, **arguments)

@@ -527,3 +527,15 @@ def test_a_housekeeper_is_told_the_building_is_not_theirs(app, world, client_as)
     assert "step-log_patrol" not in keeper.get(f"/admin/renovations/details/?id={r.pk}").data.decode()
     page = keeper.get(f"/admin/renovations/step/log_patrol/?id={r.pk}").data.decode()
     assert "Building 1 is not one of the buildings you look after." in page
+
+
+def test_details_page_says_what_a_step_still_waits_for(app, world, client_as):
+    """No Approve button while the agreement date is missing; the page says why instead."""
+    r = make(app, world, "flat_passed")
+    Renovation.objects(pk=r.pk).update_one(unset__agreement_signed_on=True)
+    page = client_as("supervisor").get(f"/admin/renovations/details/?id={r.pk}",
+                                       headers={"Accept-Language": "en"}).data.decode()
+    waiting = page[page.index('id="waiting-steps"'):]
+    assert "step-approve" not in page and "Not yet: Approve" in waiting and "agreement" in waiting
+    clerk_page = client_as("cashier").get(f"/admin/renovations/details/?id={r.pk}").data.decode()
+    assert 'id="waiting-steps"' not in clerk_page          # the cashier may not approve at all
