@@ -18,6 +18,7 @@ install: $(VENV)/.installed translations
 
 translations: $(VENV)/.installed
 	$(VENV)/bin/pybabel -q compile -d translations -f
+	$(VENV)/bin/pybabel -q compile -d translations -D admin -f
 
 run: install
 	$(VENV)/bin/flask seed --if-empty

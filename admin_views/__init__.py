@@ -1,4 +1,6 @@
 """Flask-Admin set-up: one Admin per app, each area registering its own views."""
+from pathlib import Path
+
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
@@ -7,13 +9,16 @@ from admin_views import (audit, complaints, events, handover, lookup, notices, p
                          residents, staff, visits)
 from admin_views.base import SecureIndexView
 
+#: our Chinese for the few Flask-Admin strings its own catalog leaves out (admin.po)
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
+
 # Areas in menu order; a new area adds its module here.
 AREAS = [lookup, residents, repairs, complaints, visits, handover, renovations, events, notices, places,
          staff, audit]
 
 
 def init_admin(app):
-    admin = Admin(app, name=_l("Estate Desk"), url="/admin",
+    admin = Admin(app, name=_l("Estate Desk"), url="/admin", translations_path=str(TRANSLATIONS),
                   index_view=SecureIndexView(name=_l("Home"), url="/admin"),
                   theme=Bootstrap4Theme(base_template="estate_master.html", fluid=True))
     for area in AREAS:

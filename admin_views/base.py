@@ -423,6 +423,12 @@ class EstateModelView(AccessMixin, ModelView):
         return self.handle_action()
 
     # --- scoping ---
+    def get_one(self, id):
+        """A malformed id is a record that does not exist (Flask-Admin then says so, translated)."""
+        if not ObjectId.is_valid(str(id or "")):
+            return None
+        return super().get_one(id)
+
     def get_query(self):
         return self.model.objects.for_user(current_user)
 

@@ -76,12 +76,16 @@ def validate_plate(value):
 
 
 def mask_phone(value: str) -> str:
-    value = value or ""
+    value = (value or "").strip()
+    if not value:
+        return ""        # nothing to hide: no "****" that suggests a number
     return value[:3] + "****" + value[-4:] if len(value) >= 8 else "****"
 
 
 def mask_id(value: str) -> str:
-    value = value or ""
+    value = (value or "").strip()
+    if not value:
+        return ""
     return value[:3] + "*" * max(len(value) - 7, 4) + value[-4:] if len(value) >= 8 else "****"
 
 

@@ -18,7 +18,7 @@ def pytest_sessionstart(session):
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
 
-    for po in Path(__file__).resolve().parent.parent.glob("translations/*/LC_MESSAGES/messages.po"):
+    for po in Path(__file__).resolve().parent.parent.glob("translations/*/LC_MESSAGES/*.po"):
         mo = po.with_suffix(".mo")
         if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
             with open(po, "rb") as src, open(mo, "wb") as dst:

@@ -61,3 +61,9 @@ def test_invalid_plates(plate):
 def test_masks_keep_only_what_a_clerk_needs_to_recognise():
     assert mask_phone("13800138000") == "138****8000"
     assert mask_id("11010519491231002X") == "110***********002X"
+
+
+def test_masking_an_empty_value_shows_nothing():
+    from documents.validators import mask_id, mask_phone
+    assert (mask_phone(""), mask_phone(None), mask_id("")) == ("", "", "")
+    assert mask_phone("13800138000") == "138****8000"
