@@ -113,6 +113,12 @@ def _attendance_open(signup, user):
                                   day=f"{local_start:%Y-%m-%d}"))
 
 
+def _not_attended(signup, user):
+    """A household that came cannot have its sign-up cancelled (untick the attendance if it was a mistake)."""
+    if signup.attended:
+        raise DomainError(gettext("This household has attended; its sign-up can no longer be cancelled."))
+
+
 def _not_ticked(signup, user):
     if signup.attended:
         raise DomainError(gettext("Attendance was already ticked."))
@@ -126,7 +132,7 @@ def _ticked(signup, user):
 declare(SignUp, Workflow(AREA, [
     Step("cancel_signup", ACTIVE, "cancelled", method="cancel", label=_l("Cancel sign-up"),
          audit_label=_l("Sign-up cancelled"), needs=_l("The sign-up is already cancelled."),
-         preconditions=(_event_takes_changes,)),
+         preconditions=(_event_takes_changes, _not_attended)),
     Step("attend", ("confirmed",), None, label=_l("Tick attendance"), audit_label=_l("Attendance ticked"),
          needs=_l("Only confirmed sign-ups can attend."), preconditions=(_attendance_open, _not_ticked)),
     Step("unattend", ("confirmed",), None, label=_l("Untick attendance"), permission="action:attend",
