@@ -328,7 +328,8 @@ class VenueBookingView(StepPageMixin, EventsAreaView):
     column_default_sort = ("start", True)
     column_filters = [CommunityFilter(), FilterEqual("state", _l("State"), options=BOOKING_STATES),
                       LocalDateBetweenFilter("start", _l("Date"))]
-    column_formatters = {"event": lambda v, c, m, n: m.event.title if m.event else ""}
+    column_formatters = {"event": lambda v, c, m, n: m.event.title if m.event else "",
+                         "purpose": lambda v, c, m, n: m.purpose_text}
     column_formatters_detail = dict(column_formatters, **{
         "contact_phone": lambda v, c, m, n: masked_phone(AREA, m.contact_phone or ""),
     })

@@ -78,6 +78,11 @@ class Step:
 ANY = "*"
 
 
+class NotApplicable(DomainError):
+    """A precondition's refusal that waiting will not change (the booking is over, the household
+    has attended): the step is simply not for this record, so no "not yet" hint lists it."""
+
+
 @dataclass
 class Workflow:
     area: str
@@ -177,9 +182,12 @@ class Workflowed(Document):
                 self.require_state(step)
             except DomainError:
                 continue
-            reason = self.why_not(step.name, user)
-            if reason:
-                waiting.append((step.name, reason))
+            try:
+                self.check(step.name, user)
+            except NotApplicable:
+                continue
+            except DomainError as err:
+                waiting.append((step.name, str(err.message)))
         return waiting
 
     def perform(self, name: str, user, **arguments):

@@ -149,8 +149,8 @@ class Event(BilingualText, CommunityOwned, Versioned, Workflowed):
         self.check("publish", user)
         booking = None
         if self.venue is not None:
-            booking = self.venue.book(self.start, self.end, user, purpose=self.title, event=self,
-                                      booked_for=self.organiser or "")
+            # no purpose typed: the booking shows its event's title in the reader's language
+            booking = self.venue.book(self.start, self.end, user, event=self, booked_for=self.organiser or "")
         try:
             return self.transition("publish", user, values={"published_at": clock.now(), "booking": booking},
                                    checked=False)

@@ -21,7 +21,7 @@ from documents.base import CommunityOwned, DomainError, Versioned
 from documents.bilingual import to_local
 from documents.events.common import AREA, MAX_PEOPLE_PER_SIGNUP, SIGNUP_STATES, label
 from documents.validators import normalise_phone, validate_mobile
-from documents.workflow import Step, Workflow, Workflowed, authorize_area, declare
+from documents.workflow import NotApplicable, Step, Workflow, Workflowed, authorize_area, declare
 
 #: states of the event in which attendance is ticked
 ATTENDANCE_STATES = ("published", "held")
@@ -99,34 +99,40 @@ class SignUp(CommunityOwned, Versioned, Workflowed):
 
 def _event_takes_changes(signup, user):
     if signup.event.state != "published":
-        raise DomainError(gettext("Sign-ups change only while the event is published (it is “%(state)s”).",
+        raise NotApplicable(gettext("Sign-ups change only while the event is published (it is “%(state)s”).",
                                   state=signup.event.state_label))
 
 
 def _attendance_open(signup, user):
     event = signup.event
     if event.state not in ATTENDANCE_STATES:
-        raise DomainError(gettext("Attendance is ticked for published or held events."))
+        raise NotApplicable(gettext("Attendance is ticked for published or held events."))
     local_start = to_local(event.start, signup.community)
     if to_local(clock.now(), signup.community).date() < local_start.date():
         raise DomainError(gettext("Attendance can be ticked from the day of the event on (%(day)s).",
                                   day=f"{local_start:%Y-%m-%d}"))
 
 
+def _not_attended(signup, user):
+    """A household that came cannot have its sign-up cancelled (untick the attendance if it was a mistake)."""
+    if signup.attended:
+        raise NotApplicable(gettext("This household has attended; its sign-up can no longer be cancelled."))
+
+
 def _not_ticked(signup, user):
     if signup.attended:
-        raise DomainError(gettext("Attendance was already ticked."))
+        raise NotApplicable(gettext("Attendance was already ticked."))
 
 
 def _ticked(signup, user):
     if not signup.attended:
-        raise DomainError(gettext("Attendance was not ticked."))
+        raise NotApplicable(gettext("Attendance was not ticked."))
 
 
 declare(SignUp, Workflow(AREA, [
     Step("cancel_signup", ACTIVE, "cancelled", method="cancel", label=_l("Cancel sign-up"),
          audit_label=_l("Sign-up cancelled"), needs=_l("The sign-up is already cancelled."),
-         preconditions=(_event_takes_changes,)),
+         preconditions=(_event_takes_changes, _not_attended)),
     Step("attend", ("confirmed",), None, label=_l("Tick attendance"), audit_label=_l("Attendance ticked"),
          needs=_l("Only confirmed sign-ups can attend."), preconditions=(_attendance_open, _not_ticked)),
     Step("unattend", ("confirmed",), None, label=_l("Untick attendance"), permission="action:attend",

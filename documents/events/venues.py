@@ -15,9 +15,10 @@ from app import clock
 from documents import audit
 from documents.base import CommunityOwned, DomainError, Versioned
 from documents.bilingual import BilingualText, to_local
+from documents.deadlines import local_text
 from documents.events.common import AREA, BOOKING_STATES, same_community
 from documents.validators import normalise_phone, validate_mobile
-from documents.workflow import Step, Workflow, Workflowed, authorize_area, declare
+from documents.workflow import NotApplicable, Step, Workflow, Workflowed, authorize_area, declare
 
 #: how long a booking may hold the venue's lock (a lock left by a crashed process expires)
 LOCK_SECONDS = 30
@@ -116,8 +117,15 @@ def _not_an_events_booking(booking, user):
     """An event's booking goes with the event: it is cancelled by cancelling the event."""
     event = booking.event
     if event is not None and event.state != "cancelled":
-        raise DomainError(gettext("This booking belongs to the event “%(title)s”; cancel the event instead.",
+        raise NotApplicable(gettext("This booking belongs to the event “%(title)s”; cancel the event instead.",
                                   title=event.title))
+
+
+def _not_over(booking, user):
+    """A booking whose time is over is history: there is nothing left to free."""
+    if booking.end is not None and booking.end <= clock.now():
+        raise NotApplicable(gettext("This booking ended on %(end)s; a booking that is over cannot be cancelled.",
+                                  end=local_text(booking.end, booking.community)))
 
 
 class VenueBooking(CommunityOwned, Versioned, Workflowed):
@@ -138,7 +146,16 @@ class VenueBooking(CommunityOwned, Versioned, Workflowed):
             "ordering": ["start"]}
 
     def __str__(self):
-        return f"{self.venue} {self.start:%Y-%m-%d %H:%M}" if self.start else str(self.venue)
+        """The venue and the start in the community's local time (the step page's title)."""
+        return f"{self.venue} {local_text(self.start, self.community)}" if self.start else str(self.venue)
+
+    @property
+    def purpose_text(self) -> str:
+        """What the booking is for, in the reader's language: the title of its event (read when shown,
+        so that it follows the page's language), else the purpose typed when booking."""
+        if self.event is not None:
+            return self.event.title
+        return self.purpose or ""
 
     def describe(self) -> str:
         """What the booking is for, in the user's language."""
@@ -178,7 +195,7 @@ class VenueBooking(CommunityOwned, Versioned, Workflowed):
 declare(VenueBooking, Workflow(AREA, [
     Step("cancel_booking", ("booked",), "cancelled", method="cancel", label=_l("Cancel booking"),
          audit_label=_l("Venue booking cancelled"), needs=_l("The booking is already cancelled."),
-         preconditions=(_not_an_events_booking,)),
+         preconditions=(_not_an_events_booking, _not_over)),
 ]))
 
 audit.register_action_labels({"book_venue": _l("Venue booked")}, area=AREA,

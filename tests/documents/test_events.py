@@ -659,3 +659,72 @@ def test_event_clean_reports_every_problem_on_its_field(ew):
     with pytest.raises(ValidationError) as err:
         held.save_versioned(held.version)
     assert "Cannot be changed any more" in str(field_errors(err)["description_zh"])
+
+
+# --- found by the browser review of 2026-11-27 ------------------------------------------------------
+
+def test_a_booking_is_named_by_its_start_in_the_communitys_local_time(ew):
+    c = ew.community
+    booking = ew.square.book(local(c, 2026, 11, 29, 7, 0), local(c, 2026, 11, 29, 9, 0), ew.clerk,
+                             purpose="太极拳晨练")
+    assert booking.start.strftime("%Y-%m-%d %H:%M") == "2026-11-28 23:00"     # stored as UTC
+    assert str(booking) == "中心广场 2026-11-29 07:00"
+    assert AuditEntry.objects.get(record_id=str(booking.pk), action="book_venue").record_label == \
+        "中心广场 2026-11-29 07:00"
+
+
+def test_an_events_booking_shows_the_events_title_in_the_readers_language(ew):
+    event = make_event(ew, state="approved", venue=ew.venue)
+    event.publish(ew.culture)                          # published by someone working in English
+    booking = VenueBooking.objects.get(event=event)
+    assert "Mid-Autumn fair" not in (booking.purpose or "")
+    assert booking.purpose_text == "Mid-Autumn fair"
+    with force_locale("zh_Hans_CN"):
+        assert VenueBooking.objects.get(pk=booking.pk).purpose_text == "中秋游园会"
+        assert "中秋游园会" in VenueBooking.objects.get(pk=booking.pk).describe()
+    own = ew.square.book(local(ew.community, 2026, 5, 20, 9), local(ew.community, 2026, 5, 20, 11), ew.clerk,
+                         purpose="书法班")
+    assert own.purpose_text == "书法班"
+
+
+def test_a_booking_that_is_over_cannot_be_cancelled(ew):
+    c = ew.community
+    booking = ew.venue.book(local(c, 2026, 5, 2, 9), local(c, 2026, 5, 2, 11), ew.clerk, purpose="书法班")
+    assert booking.offers("cancel_booking", ew.clerk)
+    clock.freeze(local(c, 2026, 5, 2, 10, 59))          # under way: it may still be called off
+    assert booking.offers("cancel_booking", ew.clerk)
+    clock.freeze(booking.end)
+    assert not booking.offers("cancel_booking", ew.clerk)
+    assert booking.why_not("cancel_booking", ew.clerk) == \
+        "This booking ended on 2026-05-02 11:00; a booking that is over cannot be cancelled."
+    with pytest.raises(DomainError, match="is over cannot be cancelled"):
+        booking.cancel(ew.clerk, "")
+    assert VenueBooking.objects.get(pk=booking.pk).state == "booked"
+    assert "cancel_booking" not in actions_of(booking)
+
+
+def test_a_sign_up_that_attended_cannot_be_cancelled(ew):
+    event = make_event(ew, capacity=2)
+    signup = event.sign_up(ew.households[0], 1, "", ew.clerk)
+    assert signup.offers("cancel_signup", ew.clerk)
+    clock.freeze(event.start)
+    signup.attend(ew.clerk)
+    assert not signup.offers("cancel_signup", ew.clerk) and signup.offered_steps(ew.clerk) == ["unattend"]
+    with pytest.raises(DomainError, match="has attended"):
+        signup.cancel(ew.clerk)
+    assert SignUp.objects.get(pk=signup.pk).state == "confirmed" and Event.objects.get(pk=event.pk).taken == 1
+    signup.unattend(ew.clerk)                           # a mistake is unticked first
+    assert signup.offers("cancel_signup", ew.clerk)
+
+
+def test_steps_that_would_be_refused_are_not_offered(ew):
+    """Each rule the buttons obey is a precondition that reads only the record and its references."""
+    event = make_event(ew, capacity=3, venue=ew.venue, state="approved")
+    event.publish(ew.culture)
+    signup = event.sign_up(ew.households[0], 1, "", ew.clerk)
+    assert signup.offered_steps(ew.clerk) == ["cancel_signup"]          # no attendance before the day
+    assert "mark_held" not in event.offered_steps(ew.culture)           # not held before it starts
+    assert not event.booking.offers("cancel_booking", ew.clerk)         # it goes with its event
+    for state in ("cancelled", "recorded"):
+        Event.objects(pk=event.pk).update_one(set__state=state)
+        assert SignUp.objects.get(pk=signup.pk).offered_steps(ew.clerk) == [], state

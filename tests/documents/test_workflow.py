@@ -197,3 +197,15 @@ def test_buttons_obey_preconditions_but_not_the_checks_that_read_the_store(toy, 
     monkeypatch.setattr(step, "page_checks", (lambda record, user: calls.append(record.pk),))
     assert ticket.offers("finish", manager) and calls == []
     assert ticket.allows("finish", manager) and calls == [ticket.pk]
+
+
+def test_the_not_yet_list_names_what_to_wait_for_not_what_does_not_apply(toy, monkeypatch):
+    from documents.workflow import NotApplicable
+    manager = toy["staff"]["manager"]
+    ticket = new_ticket(toy)
+    assert ticket.waiting_steps(manager) == [("finish", "Write the reason first.")]
+
+    def never(record, user):
+        raise NotApplicable("Not for this ticket.")
+    monkeypatch.setattr(Ticket.workflow["finish"], "preconditions", (never,))
+    assert ticket.waiting_steps(manager) == [] and ticket.why_not("finish", manager) == "Not for this ticket."

@@ -614,3 +614,99 @@ def test_notice_history_names_the_publisher_and_lists_read_in_the_users_language
     history = page[page.index('id="record-history"'):]
     supervisor_id = str(Notice.objects.get(pk=notice.pk).published_by.pk)
     assert "supervisor A" in history and supervisor_id not in history
+
+
+# --- found by the browser review of 2026-11-27 ------------------------------------------------------
+
+def test_booking_step_page_and_message_show_the_local_time(ew, client_as):
+    c = ew.community
+    booking = ew.square.book(local(c, 2026, 11, 29, 7, 0), local(c, 2026, 11, 29, 9, 0), ew.clerk,
+                             purpose="太极拳晨练")
+    clerk = client_as("clerk")
+    page = clerk.get(f"/admin/venuebookings/step/cancel_booking/?id={booking.pk}").data.decode()
+    title = page.split('id="step-title">')[1].split("</h4>")[0]
+    assert "中心广场 2026-11-29 07:00" in title and "2026-11-28 23:00" not in page
+    done = clerk.post(f"/admin/venuebookings/step/cancel_booking/?id={booking.pk}", data={"reason": "下雨"},
+                      follow_redirects=True).data.decode()
+    assert "Cancel booking: 中心广场 2026-11-29 07:00 is now" in done and "23:00" not in done
+    assert VenueBooking.objects.get(pk=booking.pk).state == "cancelled"
+
+
+def test_an_events_booking_reads_in_the_language_of_the_reader_not_of_the_publisher(ew, client_as):
+    event = make_event(ew, state="approved", venue=ew.venue)
+    post_step(client_as("culture"), "events", event, "publish")        # the officer works in English
+    booking = VenueBooking.objects.get(event=event)
+    set_language("clerk", "zh_Hans_CN")
+    clerk = client_as("clerk")
+    for url in ("/admin/venuebookings/", f"/admin/venuebookings/details/?id={booking.pk}"):
+        page = clerk.get(url).data.decode()
+        assert "中秋游园会" in page and "Mid-Autumn fair" not in page, url
+    english = client_as("culture").get("/admin/venuebookings/").data.decode()
+    assert "Mid-Autumn fair" in english and "中秋游园会" not in english
+
+
+def test_no_buttons_for_steps_that_would_be_refused(ew, client_as):
+    c = ew.community
+    event = make_event(ew, capacity=3, venue=ew.venue, state="approved")
+    event.publish(ew.culture)
+    signup = event.sign_up(ew.households[0], 1, "", ew.clerk)
+    other = event.sign_up(ew.households[1], 1, "", ew.clerk)
+    over = ew.square.book(local(c, 2026, 4, 28, 9), local(c, 2026, 4, 28, 11), ew.clerk, purpose="晨练")
+    ahead = ew.square.book(local(c, 2026, 5, 20, 9), local(c, 2026, 5, 20, 11), ew.clerk, purpose="书法班")
+    clerk, culture = client_as("clerk"), client_as("culture")
+    details = f"/admin/events/details/?id={event.pk}"
+    # before the event's day: sign-ups may be cancelled, attendance is not ticked, it is not held
+    for url in ("/admin/signups/", details):
+        page = clerk.get(url).data.decode()
+        assert "step-attend" not in page and page.count("step-cancel_signup") == 2, url
+    assert "step-mark_held" not in culture.get("/admin/events/").data.decode()
+    assert "step-mark_held" not in culture.get(details).data.decode()
+    # bookings: neither the event's nor one that is over offers "Cancel booking"
+    bookings = clerk.get("/admin/venuebookings/").data.decode()
+    assert bookings.count("step-cancel_booking") == 1 and f"cancel_booking/?id={ahead.pk}" in bookings
+    page = clerk.get(f"/admin/venuebookings/details/?id={over.pk}").data.decode()
+    assert "step-cancel_booking" not in page
+    refused = clerk.get(f"/admin/venuebookings/step/cancel_booking/?id={over.pk}").data.decode()
+    assert "a booking that is over cannot be cancelled" in refused and 'id="step-form"' not in refused
+    # on the day: one row attended offers neither "tick" nor "cancel", only "untick"
+    clock.freeze(event.start)
+    post_step(clerk, "signups", signup, "attend")
+    for url in ("/admin/signups/", details):
+        page = clerk.get(url).data.decode()
+        assert page.count("step-attend") == 1 and f"attend/?id={other.pk}" in page, url
+        assert page.count("step-cancel_signup") == 1 and f"cancel_signup/?id={other.pk}" in page, url
+    # a cancelled or recorded event: nothing to do on its sign-ups
+    for state in ("cancelled", "recorded"):
+        Event.objects(pk=event.pk).update_one(set__state=state)
+        for url in ("/admin/signups/", details, f"/admin/signups/details/?id={signup.pk}"):
+            page = clerk.get(url).data.decode()
+            assert not any(f"step-{step}" in page for step in ("attend", "unattend", "cancel_signup")), (state, url)
+
+
+def test_reopening_a_rejected_event_reads_as_editing_it_again_in_chinese(ew, client_as):
+    event = make_event(ew, state="rejected", rejection_reason="与街道讲座重复")
+    set_language("culture", "zh_Hans_CN")
+    culture = client_as("culture")
+    page = culture.get(f"/admin/events/details/?id={event.pk}").data.decode()
+    assert "重新编辑" in page and "退回修改" not in page
+    post_step(culture, "events", event, "revise")
+    assert Event.objects.get(pk=event.pk).state == "draft"
+    history = culture.get(f"/admin/events/details/?id={event.pk}").data.decode().split('id="record-history"')[1]
+    assert "退回修改" not in history and "已重新打开编辑" in history
+
+
+def test_phone_layout_sign_ups_and_calendar_keep_to_the_screen(ew, client_as):
+    """The wide tables sit in boxes that scroll by themselves; the phone shows fewer columns."""
+    event = make_event(ew, capacity=3, venue=ew.venue)
+    event.sign_up(ew.households[0], 1, "", ew.clerk)
+    clerk = client_as("clerk")
+    page = clerk.get(f"/admin/events/details/?id={event.pk}").data.decode()
+    box = page.split('id="signup-table-box"')[0].rsplit("<div", 1)[1]
+    assert "table-responsive" in box
+    header = page.split('id="signup-table"')[1].split("</thead>")[0]
+    assert '<th class="d-none d-sm-table-cell">#</th>' in header
+    assert 'class="d-none d-md-table-cell">Contact phone</th>' in header
+    assert 'class="d-md-none small text-nowrap signup-phone">13800138000</div>' in page   # under the name
+    calendar = clerk.get("/admin/event_calendar/?month=2026-05").data.decode()
+    assert "table-responsive" in calendar.split('id="event-calendar-box"')[0].rsplit("<div", 1)[1]
+    assert "table-layout: fixed" in calendar and 'class="text-muted calendar-where"' in calendar
