@@ -9,20 +9,21 @@ from flask_login import current_user
 from wtforms import (DecimalField, FieldList, Form, FormField, MultipleFileField, SelectField,
                      StringField, TextAreaField)
 from wtforms.fields import DateTimeLocalField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, StopValidation, ValidationError
 
 from admin_views.base import choice_label, html_table, masked_phone, scoped_or_404, user_communities
 from admin_views.files import read_upload, send_stored_file
 from admin_views.filters import CommunityFilter, LocalDateBetweenFilter, TrueFilter
-from admin_views.services import (SATISFACTION, CloseForm, DueFilter, LocalTimeStepForm, ServiceRequestView,
-                                  due_badge, local_cell, room_loader, state_badge)
+from admin_views.services import (SATISFACTION, Above, AtLeast, CloseForm, DueFilter, LocalTimeStepForm,
+                                  Needed, ServiceRequestView, due_badge, local_cell, mobile_phone,
+                                  room_loader, state_badge)
 from admin_views.steps import StepForm
 from app import clock
 from app.permissions import can
 from documents.base import DomainError
 from documents.deadlines import local_text, to_local, zone_of
-from documents.repairs import (CATEGORIES, LOCATIONS, PHOTO_UPLOAD, SOURCES, STATES, URGENCIES, RainDay,
-                               Repair, RepairPhoto, add_photo)
+from documents.repairs import (CATEGORIES, LOCATIONS, PHOTO_UPLOAD, SATISFACTION_NEEDED, SIGNER_NEEDED, SOURCES,
+                               STATES, URGENCIES, RainDay, Repair, RepairPhoto, add_photo)
 
 AREA = "repairs"
 DT_FORMAT = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
@@ -32,7 +33,7 @@ DT_FORMAT = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
 
 class DispatchForm(LocalTimeStepForm):
     technician = StringField(_l("Technician"), validators=[DataRequired(), Length(max=60)])
-    technician_phone = StringField(_l("Technician phone"), validators=[Optional(), Length(max=20)])
+    technician_phone = StringField(_l("Technician phone"), validators=[Optional(), Length(max=20), mobile_phone])
     appointment_at = DateTimeLocalField(_l("Appointment"), format=DT_FORMAT, validators=[InputRequired()])
 
     def prefill(self, record, user):
@@ -51,22 +52,52 @@ class ReviewForm(StepForm):
     note = TextAreaField(_l("What needs a technical review"), validators=[DataRequired(), Length(max=500)])
 
 
+def typed(field) -> bool:
+    """Did the person type anything into the field (even something that is not a number)?"""
+    return bool(field.raw_data and str(field.raw_data[0]).strip())
+
+
+class LineNeeds:
+    """A material line with anything typed in needs this field; an empty line is skipped."""
+
+    def __init__(self, message):
+        self.message = message
+
+    def __call__(self, form, field):
+        if form.is_blank() or not typed(field):
+            field.errors[:] = []          # an empty number is not "not a valid decimal"
+            raise StopValidation(str(self.message) if not form.is_blank() else "")
+
+
 class MaterialForm(Form):
-    name = StringField(_l("Material"), validators=[Optional(), Length(max=60)])
+    """One line of materials: a line with any value needs a name, a quantity above 0 and a unit
+    price of at least 0 (the same rule as documents.repairs.material_line)."""
+    name = StringField(_l("Material"), validators=[LineNeeds(_l("Enter the name of the material.")),
+                                                   Length(max=60)])
     spec = StringField(_l("Specification"), validators=[Optional(), Length(max=60)])
     model = StringField(_l("Model"), validators=[Optional(), Length(max=60)])
-    quantity = DecimalField(_l("Quantity"), places=None, validators=[Optional(), NumberRange(min=0)])
-    unit_price = DecimalField(_l("Unit price"), places=2, validators=[Optional(), NumberRange(min=0)])
+    quantity = DecimalField(_l("Quantity"), places=None,
+                            validators=[LineNeeds(_l("Enter the quantity.")), Above(0)])
+    unit_price = DecimalField(_l("Unit price"), places=2,
+                              validators=[LineNeeds(_l("Enter the unit price.")), AtLeast(0)])
 
     def is_blank(self):
-        return not any((self.name.data, self.spec.data, self.model.data, self.quantity.data,
-                        self.unit_price.data))
+        return not any(typed(field) for field in self)
 
 
 class CompleteForm(StepForm):
     work_done = TextAreaField(_l("Work done"), validators=[DataRequired(), Length(max=1000)])
     materials = FieldList(FormField(MaterialForm), min_entries=5, max_entries=30, label=_l("Materials"))
-    labour = DecimalField(_l("Labour"), places=2, validators=[Optional(), NumberRange(min=0)])
+    labour = DecimalField(_l("Labour"), places=2, validators=[Optional(), AtLeast(0)])
+
+    def validate_materials(self, field):
+        """Each line's problems once more above the table, with the line's number (on a phone the
+        marked field may be out of sight)."""
+        for number, entry in enumerate(field.entries, start=1):
+            for name, messages in entry.form.errors.items():
+                for message in messages:
+                    field.errors.append(_("Line %(n)d, %(field)s: %(message)s", n=number,
+                                          field=entry.form[name].label.text, message=message))
 
     def arguments(self, record) -> dict:
         return {"work_done": self.work_done.data, "materials": material_lines(self),
@@ -74,9 +105,18 @@ class CompleteForm(StepForm):
 
 
 class SignOffForm(StepForm):
-    signed_by = StringField(_l("Signed by"), validators=[Optional(), Length(max=60)])
-    satisfaction = SelectField(_l("Satisfaction"), choices=SATISFACTION, validators=[DataRequired()])
+    signed_by = StringField(_l("Signed by"), validators=[Length(max=60)])
+    satisfaction = SelectField(_l("Satisfaction"), choices=SATISFACTION, validators=[Needed(SATISFACTION_NEEDED)])
     comment = TextAreaField(_l("Resident's comment"), validators=[Optional(), Length(max=500)])
+    location = "room"
+
+    def for_record(self, record, user):
+        self.location = record.location
+
+    def validate_signed_by(self, field):
+        """The resident of a room signs (a public area's staff member may leave it to their name)."""
+        if self.location == "room" and not (field.data or "").strip():
+            raise ValidationError(str(SIGNER_NEEDED))
 
     def prefill(self, record, user):
         """The resident signs a room's repair; the staff member confirms a public area's."""
@@ -89,15 +129,13 @@ class CancelForm(StepForm):
 
 
 def material_lines(form):
+    """The lines typed in (validated by MaterialForm), empty lines left out."""
     lines = []
     for entry in form.materials.entries:
         sub = entry.form
         if sub.is_blank():
             continue
-        if not sub.name.data or sub.quantity.data is None or sub.unit_price.data is None:
-            raise DomainError(_("Each material line needs a name, a quantity and a unit price."),
-                              field="materials")
-        lines.append({"name": sub.name.data.strip(), "spec": (sub.spec.data or "").strip() or None,
+        lines.append({"name": (sub.name.data or "").strip(), "spec": (sub.spec.data or "").strip() or None,
                       "model": (sub.model.data or "").strip() or None, "quantity": sub.quantity.data,
                       "unit_price": sub.unit_price.data})
     return lines

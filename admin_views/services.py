@@ -9,8 +9,9 @@ from flask_admin.model.template import BaseListRowAction, EditRowAction
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
+from mongoengine import ValidationError as RuleError
 from wtforms import DateTimeLocalField, SelectField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation, ValidationError
 
 from admin_views.base import CommunityFormMixin, EstateModelView, ScopedAjaxLoader, user_communities
 from admin_views.steps import StepForm, StepPageMixin
@@ -19,6 +20,7 @@ from app.permissions import can
 from documents.base import DomainError
 from documents.deadlines import DUE_FILTERS, due_query, due_status, local_text, to_utc, zone_of
 from documents.places import Room
+from documents.validators import validate_mobile
 from documents.services import CLOSE_REASONS
 from documents.visits import Visit
 
@@ -106,6 +108,52 @@ class OpenRecordEditRowAction(EditRowAction):
 def household_row_actions(view):
     """Added to the archive list through base.add_row_actions (no change to the archive view)."""
     return [LogVisitRowAction("household")] if can("visits", "create") else []
+
+
+# --- form validators (our own words: WTForms' Chinese says "greater than 0" where 0 is allowed) ---
+
+class AtLeast(NumberRange):
+    """`NumberRange(min=…)` saying "Must be at least 0." (0 allowed). Quiet when the input was not a
+    number: the field says that already."""
+
+    def __init__(self, minimum, message=_l("Must be at least %(min)s.")):
+        super().__init__(min=minimum, message=message)
+
+    def __call__(self, form, field):
+        if field.data is not None:
+            super().__call__(form, field)
+
+
+class Above(AtLeast):
+    """A number greater than `minimum` (a quantity: more than 0)."""
+
+    def __init__(self, minimum, message=_l("Must be greater than %(min)s.")):
+        super().__init__(minimum, message)
+
+    def __call__(self, form, field):
+        if field.data is not None and not field.data > self.min:
+            raise ValidationError(self.message % {"min": self.min})
+
+
+class Needed:
+    """`DataRequired` in a document's own words (a lazy message, translated when the form is checked):
+    the form repeats the rule so that all problems show in one round; the document still checks."""
+
+    def __init__(self, message):
+        self.message = message
+
+    def __call__(self, form, field):
+        if not field.data or (isinstance(field.data, str) and not field.data.strip()):
+            field.errors[:] = []
+            raise StopValidation(str(self.message))
+
+
+def mobile_phone(form, field):
+    """The documents' mobile-number check (documents/validators.py), its message on the field."""
+    try:
+        validate_mobile(field.data)
+    except RuleError as err:
+        raise ValidationError(err.message) from None
 
 
 # --- step forms ---

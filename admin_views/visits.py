@@ -17,10 +17,11 @@ from admin_views.services import SATISFACTION, LocalTimeStepForm, household_row_
 from app.permissions import can
 from documents.base import DomainError
 from documents.complaints import Complaint
-from documents.deadlines import local_text
+from documents.deadlines import local_text, to_utc, zone_of
 from documents.repairs import Repair
 from documents.residents import Household
-from documents.visits import FOLLOW_UPS, KINDS, METHODS, TARGETS, Visit, log_visit, target_kind
+from documents.visits import (FOLLOW_UP_KIND_NEEDED, FOLLOW_UP_NOTE_NEEDED, FOLLOW_UPS, KINDS, METHODS,
+                              SATISFACTION_NEEDED, TARGETS, Visit, log_visit, target_kind, visit_time_problem)
 
 AREA = "visits"
 DT_FORMAT = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
@@ -35,7 +36,10 @@ def _text(field):
 
 
 class VisitForm(LocalTimeStepForm):
-    """The "Log visit" form: the visit's data, typed in the local time of the target's community."""
+    """The "Log visit" form: the visit's data, typed in the local time of the target's community.
+
+    It checks what it can know itself (the time against the target's timeline, the rating of a
+    return visit, the follow-up), so every problem shows at once; log_visit still checks it all."""
 
     method = SelectField(_l("Method"), choices=METHODS, validators=[DataRequired()])
     visited_at = DateTimeLocalField(_l("Visited on"), format=DT_FORMAT, validators=[InputRequired()])
@@ -47,6 +51,34 @@ class VisitForm(LocalTimeStepForm):
                                  validators=[Optional()])
     follow_up_note = TextAreaField(_l("Follow-up details"), validators=[Optional(), Length(max=1000)])
     submission_key = HiddenField()
+    target = None
+
+    def for_record(self, target, user):
+        self.target = target
+
+    def validate(self, extra_validators=None):
+        """The fields' own checks, then the visit's rules the form can know, all in one round."""
+        valid = super().validate(extra_validators)
+        for field, message in self.rule_problems():
+            field.errors.append(message)
+            valid = False
+        return valid
+
+    def rule_problems(self):
+        """(field, message) for each rule of documents/visits.py this form's data break."""
+        if self.target is None:
+            return
+        if self.visited_at.data is not None:
+            problem = visit_time_problem(self.target, to_utc(self.visited_at.data, zone_of(self.target.community)))
+            if problem:
+                yield self.visited_at, problem
+        if target_kind(self.target) != "household" and not self.satisfaction.data:
+            yield self.satisfaction, str(SATISFACTION_NEEDED)
+        if self.follow_up_needed.data:
+            if not self.follow_up_kind.data:
+                yield self.follow_up_kind, str(FOLLOW_UP_KIND_NEEDED)
+            if not (self.follow_up_note.data or "").strip():
+                yield self.follow_up_note, str(FOLLOW_UP_NOTE_NEEDED)
 
     def prefill(self, target, user):
         self.resident_name.data = target.name if target_kind(target) == "household" else target.resident_name
@@ -131,9 +163,12 @@ class VisitView(EstateModelView):
         return_url = get_redirect_target() or url_for(f"{endpoint}.index_view")
         user = current_user._get_current_object()
         form = VisitForm()
+        form.for_record(target, user)
+        # a return visit is the record's step: say why not instead of a form that cannot be saved
+        refusal = None if kind == "household" else target.why_not("return_visit", user)
         if request.method == "GET":
             form.prefill(target, user)
-        elif form.validate():
+        elif refusal is None and form.validate():
             try:
                 log_visit(target, user, **form.arguments(target))
             except DomainError as err:
@@ -144,7 +179,8 @@ class VisitView(EstateModelView):
                 return redirect(return_url)
         title = _("Log a visit") if kind == "household" else _("Log visit")
         return self.render("visits/log.html", form=form, target=target, kind=kind, return_url=return_url,
-                           title=title, target_label=choice_label(TARGETS, kind), summary=_summary(kind, target))
+                           title=title, target_label=choice_label(TARGETS, kind), summary=_summary(kind, target),
+                           refusal=refusal)
 
 
 def _summary(kind, target):

@@ -57,6 +57,7 @@ def handle_deadline(kind: str, complaint_class, received_at, zone):
 class Complaint(ServiceRequest):
     OPEN_STATES = ("received", "assigned", "handled")
     VISIT_STATES = ("handled",)
+    TIMELINE = ("received_at", "assigned_at", "handled_at")
     DERIVED_FIELDS = ("due_at", "handle_due_at", "visit_due_at", "handled_late")
 
     kind = StringField(choices=KINDS, default="complaint", required=True, verbose_name=_l("Type"))

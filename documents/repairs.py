@@ -6,7 +6,7 @@ reported -> dispatched -> arrived (late if over 15 min after the appointment)
 Return visit due: urgent 24 h after completion, ordinary 7 days, leak on the first rain after it.
 """
 from datetime import timedelta
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext, lazy_gettext as _l
 from mongoengine import (BooleanField, DateField, DateTimeField, EmbeddedDocument,
@@ -21,7 +21,9 @@ from documents.base import CommunityOwned, DomainError
 from documents.files import GIF, JPEG, MB, PNG, WEBP, UploadRule, store
 from documents.money import ZERO, MoneyField, to_money
 from documents.deadlines import add_local_days, end_of_local_day, local_date, zone_of
-from documents.services import ServiceRequest, closing_steps, validate_satisfaction
+from documents.services import (ServiceRequest, closing_steps, not_before_text, to_the_minute,
+                                validate_satisfaction)
+from documents.validators import normalise_phone, validate_mobile
 from documents.workflow import Step, Workflow, authorize_area, declare
 
 SOURCES = [("phone", _l("Phone")), ("walk_in", _l("Walk-in")), ("patrol", _l("Patrol")),
@@ -44,6 +46,10 @@ ARRIVAL_GRACE = timedelta(minutes=15)
 REVIEW_RETURN = timedelta(minutes=30)
 URGENT_VISIT = timedelta(hours=24)
 ORDINARY_VISIT_DAYS = 7
+#: the messages a form repeats so that every problem shows at once (the step still checks)
+SIGNER_NEEDED = _l("Enter the name of the resident who signs.")
+SATISFACTION_NEEDED = _l("Record the satisfaction rating (1–5).")
+
 
 class MaterialLine(EmbeddedDocument):
     """One material used: shown to the resident, charged at the office."""
@@ -61,6 +67,8 @@ class MaterialLine(EmbeddedDocument):
 class Repair(ServiceRequest):
     OPEN_STATES = ("reported", "dispatched", "arrived", "review", "completed", "signed_off")
     VISIT_STATES = ("completed", "signed_off")
+    TIMELINE = ("reported_at", "dispatched_at", "arrived_at", "review_started_at", "back_on_site_at",
+                "completed_at", "signed_at")
     DERIVED_FIELDS = ("due_at", "arrival_due_at", "arrival_late", "review_due_at", "review_late",
                       "visit_due_at", "materials_total", "total", "labour")
 
@@ -76,7 +84,8 @@ class Repair(ServiceRequest):
     reported_at = DateTimeField(verbose_name=_l("Reported on"))
     # dispatch and arrival
     technician = StringField(max_length=60, verbose_name=_l("Technician"))
-    technician_phone = StringField(max_length=20, verbose_name=_l("Technician phone"))
+    technician_phone = StringField(max_length=20, validation=validate_mobile,
+                                   verbose_name=_l("Technician phone"))
     dispatched_at = DateTimeField(verbose_name=_l("Dispatched on"))
     arrival_due_at = DateTimeField(verbose_name=_l("Arrival due"))
     arrived_at = DateTimeField(verbose_name=_l("Arrived on"))
@@ -193,7 +202,7 @@ class Repair(ServiceRequest):
             raise DomainError(gettext("Agree an appointment time with the resident."),
                               field="appointment_at")
         return self.transition("dispatch", user, values={
-            "technician": technician, "technician_phone": (technician_phone or "").strip() or None,
+            "technician": technician, "technician_phone": normalise_phone(technician_phone) or None,
             "appointment_at": appointment_at, "dispatched_at": clock.now()},
             validate=True, checked=False)
 
@@ -223,8 +232,9 @@ class Repair(ServiceRequest):
         self.check("complete", user)
         if not (work_done or "").strip():
             raise DomainError(gettext("Describe the work done."), field="work_done")
+        lines = [material_line(line, number) for number, line in enumerate(materials or (), start=1)]
         return self.transition("complete", user, values={
-            "work_done": work_done.strip(), "materials": [material_line(line) for line in materials or ()],
+            "work_done": work_done.strip(), "materials": lines,
             "labour": to_money(labour) or ZERO, "completed_at": clock.now()},
             validate=True, checked=False)
 
@@ -237,10 +247,10 @@ class Repair(ServiceRequest):
             values["signed_by"] = (signed_by or "").strip() or getattr(user, "display_name", "")
         else:
             if not (signed_by or "").strip():
-                raise DomainError(gettext("Enter the name of the resident who signs."), field="signed_by")
+                raise DomainError(str(SIGNER_NEEDED), field="signed_by")
             values["signed_by"] = signed_by.strip()
         if satisfaction in (None, ""):
-            raise DomainError(gettext("Record the satisfaction rating (1–5)."), field="satisfaction")
+            raise DomainError(str(SATISFACTION_NEEDED), field="satisfaction")
         values["satisfaction"] = int(satisfaction)
         return self.transition("sign_off", user, values=values, validate=True, checked=False)
 
@@ -254,20 +264,45 @@ class Repair(ServiceRequest):
     def _check_time(self, at, not_before, field):
         if at > clock.now() + timedelta(minutes=5):
             raise DomainError(gettext("This time is in the future."), field=field)
-        # times are entered to the minute: 10:05 is not "before" a step recorded at 10:05:40
-        if not_before and at < not_before.replace(second=0, microsecond=0):
-            raise DomainError(gettext("This time is before the previous step."), field=field)
+        if not_before and at < to_the_minute(not_before):
+            raise DomainError(gettext("This time is before the previous step: not before %(time)s.",
+                                      time=not_before_text(not_before, self.community)), field=field)
 
 
-def material_line(line) -> MaterialLine:
-    """A material line from a form's dict (or a line), quantity and price as exact decimals."""
+def material_line(line, number: int = 1) -> MaterialLine:
+    """A material line from a form's dict (or a line), quantity and price as exact decimals.
+
+    A line needs a name, a quantity above 0 and a unit price of at least 0; a refusal names the
+    line (`number`, counted from 1) so the person finds it among the others."""
     if isinstance(line, dict):
         line = MaterialLine(**line)
-    if line.quantity is not None:
-        line.quantity = Decimal(str(line.quantity))
-    if line.unit_price is not None:
-        line.unit_price = to_money(line.unit_price)
+    if not (line.name or "").strip():
+        raise DomainError(gettext("Material line %(n)d: enter the name of the material.", n=number),
+                          field="materials")
+    quantity, price = _decimal(line.quantity), _decimal(line.unit_price)
+    if quantity is None or quantity <= 0:
+        raise DomainError(gettext("Material line %(n)d: the quantity must be greater than 0.", n=number),
+                          field="materials")
+    if price is None or price < 0:
+        raise DomainError(gettext("Material line %(n)d: the unit price must be at least 0.", n=number),
+                          field="materials")
+    line.name, line.quantity, line.unit_price = line.name.strip(), quantity, to_money(price)
     return line
+
+
+def _decimal(value):
+    """An exact decimal from a form's number or text; None when it is missing or not a number."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, float):
+        raise DomainError(gettext("Amounts must be given exactly, not as a floating-point number."))
+    if hasattr(value, "to_decimal"):
+        value = value.to_decimal()
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
 
 
 declare(Repair, Workflow("repairs", [

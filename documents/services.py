@@ -10,7 +10,7 @@ from mongoengine import DateTimeField, IntField, ReferenceField, StringField, Va
 
 from app import clock
 from documents.base import CommunityOwned, DomainError, Versioned
-from documents.deadlines import local_date, zone_of
+from documents.deadlines import local_date, local_text, zone_of
 from documents.sequences import Sequence
 from documents.validators import normalise_phone, validate_mobile
 from documents.workflow import Step, Workflowed
@@ -28,6 +28,16 @@ def next_number(community, prefix: str, now=None) -> str:
     """BX20260311-007: prefix, the community's local date, a daily sequence (atomic $inc)."""
     day = local_date(now or clock.now(), zone_of(community)).strftime("%Y%m%d")
     return f"{prefix}{day}-{Sequence.next(f'{community.pk}:{prefix}:{day}'):03d}"
+
+
+def to_the_minute(value):
+    """Times are typed to the minute: 10:05 is not "before" a step recorded at 10:05:40."""
+    return value.replace(second=0, microsecond=0)
+
+
+def not_before_text(earliest, community) -> str:
+    """The earliest allowed time as a person types it: the community's local time, to the minute."""
+    return local_text(to_the_minute(earliest), community)
 
 
 def validate_satisfaction(value):
@@ -51,6 +61,7 @@ class ServiceRequest(CommunityOwned, Versioned, Workflowed):
 
     OPEN_STATES: tuple = ()      # states that still need work (handover, "open" filter)
     VISIT_STATES: tuple = ()     # states from which a return visit closes the record
+    TIMELINE: tuple = ()         # the time fields its steps write, in order (a visit comes after them)
 
     number = StringField(max_length=30, verbose_name=_l("Number"))
     room = ReferenceField("Room", verbose_name=_l("Room"))
@@ -97,6 +108,15 @@ class ServiceRequest(CommunityOwned, Versioned, Workflowed):
     @property
     def is_open(self) -> bool:
         return self.state in self.OPEN_STATES
+
+    def last_step(self):
+        """(time, label of its field) of the latest step on the record, e.g. the handling; None if none."""
+        done = [(getattr(self, name), order, self._fields[name].verbose_name)
+                for order, name in enumerate(self.TIMELINE) if getattr(self, name) is not None]
+        if not done:
+            return None
+        at, _order, label = max(done)         # the same minute: the later step in the timeline
+        return at, label
 
     # --- the closing steps every service request has ---
     def close_by_visit(self, user, visit):

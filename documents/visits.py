@@ -17,7 +17,8 @@ from app import clock
 from app.permissions import can
 from documents import audit, timeline
 from documents.base import CommunityOwned, DomainError, PermissionDenied
-from documents.services import validate_satisfaction
+from documents.deadlines import start_of_local_day, zone_of
+from documents.services import not_before_text, to_the_minute, validate_satisfaction
 from documents.workflow import authorize_area, domain_error_from
 
 TARGETS = [("repair", _l("Repair")), ("complaint", _l("Complaint")), ("household", _l("Household"))]
@@ -25,6 +26,10 @@ KINDS = [("return", _l("Return visit")), ("proactive", _l("Proactive visit"))]
 METHODS = [("phone", _l("Phone")), ("on_site", _l("On site"))]
 FOLLOW_UPS = [("repair", _l("New repair")), ("complaint", _l("New complaint"))]
 _FIVE_MINUTES = timedelta(minutes=5)
+#: the messages the visit form repeats so that every problem shows at once (the document still checks)
+SATISFACTION_NEEDED = _l("A return visit records the resident's satisfaction (1–5).")
+FOLLOW_UP_KIND_NEEDED = _l("Choose whether the follow-up is a repair or a complaint.")
+FOLLOW_UP_NOTE_NEEDED = _l("Describe what has to be followed up.")
 
 
 class Visit(CommunityOwned):
@@ -71,15 +76,12 @@ class Visit(CommunityOwned):
 
     def clean(self):
         if self.kind == "return" and self.satisfaction is None:
-            raise ValidationError(errors={"satisfaction": ValidationError(
-                gettext("A return visit records the resident's satisfaction (1–5)."))})
+            raise ValidationError(errors={"satisfaction": ValidationError(str(SATISFACTION_NEEDED))})
         if self.follow_up_needed:
             if self.follow_up_kind not in dict(FOLLOW_UPS):
-                raise ValidationError(errors={"follow_up_kind": ValidationError(
-                    gettext("Choose whether the follow-up is a repair or a complaint."))})
+                raise ValidationError(errors={"follow_up_kind": ValidationError(str(FOLLOW_UP_KIND_NEEDED))})
             if not (self.follow_up_note or "").strip():
-                raise ValidationError(errors={"follow_up_note": ValidationError(
-                    gettext("Describe what has to be followed up."))})
+                raise ValidationError(errors={"follow_up_note": ValidationError(str(FOLLOW_UP_NOTE_NEEDED))})
         else:
             self.follow_up_kind = None
         if self.visited_at and self.visited_at > clock.now() + _FIVE_MINUTES:
@@ -89,6 +91,33 @@ class Visit(CommunityOwned):
 def target_kind(target) -> str:
     name = target.__class__.__name__
     return {"Repair": "repair", "Complaint": "complaint", "Household": "household"}[name]
+
+
+def earliest_visit(target):
+    """(time, what) a visit to `target` may not be dated before, or None: the last step of a repair
+    or complaint (its completion or sign-off, its handling), the move-in day of a household."""
+    if target_kind(target) != "household":
+        return target.last_step()
+    if target.move_in_date is None:
+        return None
+    return (start_of_local_day(target.move_in_date, zone_of(target.community)),
+            target._fields["move_in_date"].verbose_name)
+
+
+def visit_time_problem(target, visited_at) -> str | None:
+    """What is wrong with the time of a visit to `target` (naive UTC), in words; None if nothing.
+
+    A time a person enters is checked against the record's own timeline, to the minute, and the
+    message says the earliest allowed time in the community's local time."""
+    if visited_at is None:
+        return None
+    if visited_at > clock.now() + _FIVE_MINUTES:
+        return gettext("This time is in the future.")
+    earliest = earliest_visit(target)
+    if earliest is not None and visited_at < to_the_minute(earliest[0]):
+        return gettext("The visit cannot be dated before “%(step)s” of this record: not before %(time)s.",
+                       step=earliest[1], time=not_before_text(earliest[0], target.community))
+    return None
 
 
 def new_visit(target, actor, **data) -> Visit:
@@ -127,6 +156,9 @@ def log_visit(target, actor, submission_key: str | None = None, **data) -> Visit
         visit.validate()
     except ValidationError as err:
         raise domain_error_from(err) from None
+    problem = visit_time_problem(target, visit.visited_at)
+    if problem:
+        raise DomainError(problem, field="visited_at")
     if visit.target != "household":
         # The target's `return_visit` step decides (one conditional write): a second submit finds
         # it closed already.

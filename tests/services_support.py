@@ -1,9 +1,11 @@
 """Helpers shared by the service-request tests (repairs, complaints, visits, handover)."""
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from app import clock
+from documents.deadlines import to_local
 from tests.support import english_request, separate_requests, wall_clock_utc
 
 
@@ -16,6 +18,11 @@ def freeze_shanghai(*args) -> datetime:
     at = shanghai(*args)
     clock.freeze(at)
     return at
+
+
+def local_now(fmt="%Y-%m-%dT%H:%M") -> str:
+    """"Now" as a person types it into a form: the Shanghai wall-clock time (the test communities')."""
+    return to_local(clock.now(), ZoneInfo("Asia/Shanghai")).strftime(fmt)
 
 
 def make_repair(world, actor="clerk", room="1-1-101", **fields):

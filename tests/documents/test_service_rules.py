@@ -401,3 +401,89 @@ def test_handovers_written_before_they_had_a_state(world):
     Handover.objects.get(pk=written.pk).acknowledge(staff(world, "supervisor"))
     assert Handover.objects.get(pk=written.pk).state == "acknowledged"
     assert Handover.objects.get(pk=done.pk).acknowledged_by_name == "manager A"
+
+
+# --- facts a person enters, checked against the record's own timeline (browser review 2026-11-27) ---
+
+def test_a_return_visit_is_not_dated_before_the_complaint_was_handled(world):
+    freeze_shanghai(2026, 11, 27, 15, 48, 30)
+    complaint = make_complaint(world)
+    complaint.assign(staff(world, "supervisor"), "cleaning")
+    complaint.handle(staff(world, "clerk"), "已处理")
+    clock.freeze(shanghai(2026, 11, 28, 9, 0))
+    with pytest.raises(DomainError) as err:
+        log_visit(complaint, staff(world, "clerk"), visited_at=shanghai(2026, 11, 27, 15, 0),
+                  resident_said="满意", satisfaction=5)
+    assert err.value.field == "visited_at"
+    assert err.value.message == ("The visit cannot be dated before “Handled on” of this record: "
+                                 "not before 2026-11-27 15:48.")
+    assert complaint.reload().state == "handled" and Visit.objects.count() == 0
+    # the minute of the handling itself is allowed (times are typed to the minute)
+    log_visit(complaint, staff(world, "clerk"), visited_at=shanghai(2026, 11, 27, 15, 48),
+              resident_said="满意", satisfaction=5)
+    assert complaint.reload().state == "closed"
+
+
+def test_a_return_visit_is_not_dated_before_the_repair_was_signed_off(world):
+    freeze_shanghai(2026, 3, 11, 9, 0)
+    repair = completed_repair(world)
+    clock.freeze(shanghai(2026, 3, 11, 11, 30))
+    repair.sign_off(staff(world, "clerk"), "张伟", 5)
+    with pytest.raises(DomainError) as err:
+        log_visit(repair, staff(world, "clerk"), visited_at=shanghai(2026, 3, 11, 10, 0),
+                  resident_said="好", satisfaction=5)
+    assert err.value.field == "visited_at" and "not before 2026-03-11 11:30" in err.value.message
+    assert "“Signed on”" in err.value.message and repair.reload().state == "signed_off"
+
+
+def test_a_household_visit_is_not_dated_before_the_move_in_day(world):
+    freeze_shanghai(2026, 3, 11, 9, 0)
+    household = world["hh_a"]                                    # moved in on 2020-05-01
+    with pytest.raises(DomainError) as err:
+        log_visit(household, staff(world, "housekeeper"), visited_at=shanghai(2020, 4, 30, 10, 0),
+                  resident_said="x")
+    assert err.value.field == "visited_at" and "not before 2020-05-01 00:00" in err.value.message
+    log_visit(household, staff(world, "housekeeper"), visited_at=shanghai(2020, 5, 1, 10, 0), resident_said="x")
+    assert Visit.objects.count() == 1
+
+
+def test_a_step_time_before_the_previous_step_says_the_earliest_time(world):
+    clerk = staff(world, "clerk")
+    clock.freeze(shanghai(2026, 3, 11, 10, 5, 40))
+    repair = make_repair(world)
+    repair.dispatch(clerk, "王师傅")
+    with pytest.raises(DomainError) as err:
+        repair.arrive(clerk, shanghai(2026, 3, 11, 10, 4))
+    assert err.value.message == "This time is before the previous step: not before 2026-03-11 10:05."
+
+
+def test_the_technicians_phone_is_a_mobile_number(world):
+    clerk = staff(world, "clerk")
+    repair = make_repair(world)
+    with pytest.raises(DomainError) as err:
+        repair.dispatch(clerk, "王师傅", technician_phone="abc-not-phone")
+    assert err.value.field == "technician_phone" and "Not a mainland mobile number" in err.value.message
+    assert repair.reload().state == "reported" and repair.technician_phone is None
+    repair.dispatch(clerk, "王师傅", technician_phone="135 0000 1111")
+    assert repair.reload().technician_phone == "13500001111"
+
+
+def test_a_refused_material_line_is_named_by_its_number(world):
+    clerk = staff(world, "clerk")
+    repair = make_repair(world)
+    repair.dispatch(clerk, "王师傅")
+    repair.arrive(clerk)
+    good = {"name": "阀芯", "quantity": "1", "unit_price": "35.50"}
+    cases = [({"name": "", "quantity": "1", "unit_price": "1"}, "Material line 2: enter the name of the material."),
+             ({"name": "垫片", "quantity": "0", "unit_price": "1"},
+              "Material line 2: the quantity must be greater than 0."),
+             ({"name": "垫片", "quantity": "abc", "unit_price": "1"},
+              "Material line 2: the quantity must be greater than 0."),
+             ({"name": "垫片", "quantity": "1", "unit_price": "-0.01"},
+              "Material line 2: the unit price must be at least 0.")]
+    for line, message in cases:
+        with pytest.raises(DomainError) as err:
+            repair.complete(clerk, "更换", [good, line])
+        assert (err.value.field, err.value.message) == ("materials", message)
+    repair.complete(clerk, "更换", [good, {"name": "垫片", "quantity": "2", "unit_price": "0"}])
+    assert repair.reload().state == "completed" and str(repair.total) == "35.50"

@@ -108,3 +108,27 @@ def test_register_dispatch_complete_and_log_visit(page, portal, login):
     visits = page.locator("table.model-list tbody tr").filter(has_text=number)
     assert visits.count() == 1 and "5" in visits.inner_text()
     screenshot(page, "repairs-5-visit-log")
+
+
+def test_material_lines_and_the_handover_fit_a_phone(page, portal, login):
+    """390 px wide: a typed quantity is not cut off, and the handover's open items stay readable."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    login("clerk")
+    page.goto(f"{portal}/admin/repairs/?page_size=100")
+    page.goto(portal + page.locator("a.step-complete").first.get_attribute("href"))
+    page.fill("#materials-0-quantity", "123456.5")
+    page.fill("#materials-0-unit_price", "12345.67")
+    for field in ("#materials-0-quantity", "#materials-0-unit_price", "#materials-0-name"):
+        box = page.locator(field).bounding_box()
+        assert box["width"] >= 120, (field, box)
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390, (field, box)
+    assert page.locator(".step-list-row").first.inner_text().strip().startswith("第 1 行")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(page, "repairs-6-complete-phone")
+
+    page.goto(f"{portal}/admin/handover/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    summary = page.locator("#open-items td.item-summary").first.bounding_box()
+    assert summary["width"] >= 250, summary                  # not two characters a line
+    assert "左侧" not in page.locator("#handover-form").inner_text()
+    screenshot(page, "repairs-7-handover-phone")

@@ -7,8 +7,8 @@ from documents.complaints import Complaint
 from documents.handover import Handover
 from documents.repairs import Repair
 from documents.visits import Visit
-from tests.services_support import (completed_repair, freeze_shanghai, make_complaint, make_repair,  # noqa: F401
-                                    separate_logins, shanghai)
+from tests.services_support import (completed_repair, freeze_shanghai, local_now, make_complaint,  # noqa: F401
+                                    make_repair, separate_logins, shanghai)
 from tests.support import english_request, filter_arg, row_of
 
 
@@ -98,7 +98,7 @@ def test_log_visit_from_the_complaint_row_closes_it(app, client_as, world):
     client = client_as("clerk")
     row = row_of(client.get("/admin/complaints/").data.decode(), complaint.number)
     link = re.search(r'href="([^"]*visits/log/[^"]*)"', row).group(1).replace("&amp;", "&")
-    response = client.post(link, data={"method": "phone", "visited_at": clock.now().strftime("%Y-%m-%dT%H:%M"),
+    response = client.post(link, data={"method": "phone", "visited_at": local_now(),
                                        "resident_said": "满意", "satisfaction": "4"})
     assert response.status_code == 302
     assert complaint.reload().state == "closed"
@@ -114,7 +114,7 @@ def test_log_visit_from_the_archive_row_and_follow_up(app, client_as, world):
     assert "target=household" in link
     form = client.get(link).data.decode()
     key = re.search(r'name="submission_key" type="hidden" value="([^"]+)"', form).group(1)
-    payload = {"method": "on_site", "visited_at": clock.now().strftime("%Y-%m-%dT%H:%M"),
+    payload = {"method": "on_site", "visited_at": local_now(),
                "resident_said": "阳台门关不严", "satisfaction": "3", "follow_up_needed": "y",
                "follow_up_kind": "repair", "follow_up_note": "阳台门需要调整", "submission_key": key}
     assert client.post(link, data=payload).status_code == 302
@@ -139,7 +139,7 @@ def test_visit_form_errors_stay_on_the_form(app, client_as, world):
         repair = completed_repair(world)
     client = client_as("clerk")
     link = f"/admin/visits/log/?target=repair&id={repair.pk}"
-    response = client.post(link, data={"method": "phone", "visited_at": clock.now().strftime("%Y-%m-%dT%H:%M"),
+    response = client.post(link, data={"method": "phone", "visited_at": local_now(),
                                        "resident_said": "还行"})
     assert response.status_code == 200 and "satisfaction (1–5)" in response.data.decode()
     assert "还行" in response.data.decode() and repair.reload().state == "completed"
@@ -147,7 +147,7 @@ def test_visit_form_errors_stay_on_the_form(app, client_as, world):
     with english_request(app):
         reported = make_repair(world, room="1-1-102")
     refused = client.post(f"/admin/visits/log/?target=repair&id={reported.pk}", data={
-        "method": "phone", "visited_at": clock.now().strftime("%Y-%m-%dT%H:%M"), "resident_said": "x",
+        "method": "phone", "visited_at": local_now(), "resident_said": "x",
         "satisfaction": "5"})
     assert "is not possible" in refused.data.decode() and Visit.objects.count() == 0
 
@@ -280,3 +280,63 @@ def test_service_step_pages_in_chinese_show_no_untranslated_string(app, client_a
         assert leftovers == [], (url, leftovers)
     refused = client.get(f"/admin/repairs/step/complete/?id={reported.pk}").data.decode()
     assert "维修人员须在现场" in refused
+
+
+# --- browser review 2026-11-27: the visit form and the handover page ---
+
+def handled_complaint(app, world, *at):
+    freeze_shanghai(*at)
+    with english_request(app):
+        complaint = make_complaint(world)
+        complaint.assign(world["staff"]["supervisor"], "cleaning")
+        complaint.handle(world["staff"]["clerk"], "已处理")
+    return complaint
+
+
+def test_a_visit_dated_before_the_handling_is_refused_on_the_field(app, client_as, world):
+    complaint = handled_complaint(app, world, 2026, 11, 27, 15, 48, 20)
+    clock.freeze(shanghai(2026, 11, 28, 9, 0))
+    link = f"/admin/visits/log/?target=complaint&id={complaint.pk}"
+    response = client_as("clerk").post(link, data={"method": "phone", "visited_at": "2026-11-27T09:00",
+                                                   "resident_said": "满意", "satisfaction": "5"})
+    page = response.data.decode()
+    field = page[page.index('name="visited_at"'):]
+    assert "not before 2026-11-27 15:48." in field[:900] and "“Handled on”" in field[:900]
+    assert complaint.reload().state == "handled" and Visit.objects.count() == 0
+
+
+def test_the_visit_form_shows_every_problem_at_once(app, client_as, world):
+    complaint = handled_complaint(app, world, 2026, 3, 11, 9, 0)
+    link = f"/admin/visits/log/?target=complaint&id={complaint.pk}"
+    page = client_as("clerk").post(link, data={
+        "method": "phone", "visited_at": "2026-03-12T09:00", "resident_said": "", "satisfaction": "",
+        "follow_up_needed": "y", "follow_up_kind": "", "follow_up_note": ""}).data.decode()
+    for message in ("This time is in the future.", "A return visit records the resident&#39;s satisfaction (1–5).",
+                    "Choose whether the follow-up is a repair or a complaint.",
+                    "Describe what has to be followed up.", "This field is required."):
+        assert message in page, message
+    assert complaint.reload().state == "handled" and Visit.objects.count() == 0
+
+
+def test_the_visit_time_says_it_is_the_communitys_local_time(app, client_as, world):
+    complaint = handled_complaint(app, world, 2026, 3, 11, 9, 0)
+    page = client_as("clerk").get(f"/admin/visits/log/?target=complaint&id={complaint.pk}").data.decode()
+    field = page[page.index('name="visited_at"'):]
+    assert "Local time of the community" in field[:400]
+
+
+def test_the_visit_page_of_a_closed_record_says_why_instead_of_a_form(app, client_as, world):
+    complaint = handled_complaint(app, world, 2026, 3, 11, 9, 0)
+    with english_request(app):
+        complaint.close(world["staff"]["supervisor"], "unreachable")
+    page = client_as("clerk").get(f"/admin/visits/log/?target=complaint&id={complaint.pk}").data.decode()
+    assert 'id="visit-refusal"' in page and "is not possible" in page and 'id="visit-form"' not in page
+
+
+def test_the_handover_hint_is_true_on_a_phone_too(app, client_as, world):
+    with english_request(app):
+        make_repair(world)
+    page = client_as("clerk").get("/admin/handover/").data.decode()
+    assert "The open items listed on this page are copied into the handover." in page
+    assert "on the left" not in page
+    assert 'class="item-summary"' in page                 # the summary goes under the item on a phone

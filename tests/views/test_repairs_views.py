@@ -135,7 +135,7 @@ def test_material_line_without_price_is_refused_on_the_form(app, client_as, worl
                                        data={"work_done": "x", "materials-0-name": "阀门",
                                              "materials-0-quantity": "1"})
     assert response.status_code == 200
-    assert "needs a name, a quantity and a unit price" in response.data.decode()
+    assert "Line 1, Unit price: Enter the unit price." in response.data.decode()
     assert repair.reload().state == "arrived"
 
 
@@ -305,3 +305,102 @@ def test_details_page_buttons_are_the_steps_offered(app, client_as, world):
     assert "step-sign_off" in supervisor and "step-close" in supervisor
     cashier = actions("cashier")
     assert "step-" not in cashier and "log-visit" not in cashier
+
+
+# --- browser review 2026-11-27: every problem of a step form at once, on its field, in our words ---
+
+def arrived_repair(app, world):
+    clerk = world["staff"]["clerk"]
+    with english_request(app):
+        repair = make_repair(world)
+        repair.dispatch(clerk, "王师傅")
+        repair.arrive(clerk)
+    return repair
+
+
+def input_tag(page, name):
+    return re.search(rf'<input[^>]*name="{re.escape(name)}"[^>]*>', page).group(0)
+
+
+def test_complete_shows_every_material_problem_at_once_with_its_line(app, client_as, world):
+    repair = arrived_repair(app, world)
+    lines = [{"name": "阀芯", "quantity": "123456.5", "unit_price": "35.50"},
+             {"name": "垫片", "quantity": "0", "unit_price": "-1"}, {}, {"spec": "DN20"}, {}]
+    data = {"work_done": "", "labour": "-5"}
+    for number, line in enumerate(lines):           # a browser sends every line, empty ones too
+        for name in ("name", "spec", "model", "quantity", "unit_price"):
+            data[f"materials-{number}-{name}"] = line.get(name, "")
+    response = client_as("clerk").post(f"/admin/repairs/step/complete/?id={repair.pk}", data=data)
+    assert response.status_code == 200
+    page = response.data.decode()
+    for message in ("Line 2, Quantity: Must be greater than 0.", "Line 2, Unit price: Must be at least 0.",
+                    "Line 4, Material: Enter the name of the material.", "Line 4, Quantity: Enter the quantity.",
+                    "Line 4, Unit price: Enter the unit price."):
+        assert message in page, message
+    assert "Line 1," not in page and "Line 3," not in page              # the good line and the empty one
+    assert "This field is required." in page                           # work done, in the same round
+    labour = page[page.index('name="labour"'):]
+    assert "Must be at least 0." in labour[:600]
+    assert "is-invalid" in input_tag(page, "materials-1-quantity")     # that line's field is marked
+    assert "is-invalid" in input_tag(page, "materials-1-unit_price")
+    assert "is-invalid" not in input_tag(page, "materials-0-quantity")
+    assert 'value="123456.5"' in input_tag(page, "materials-0-quantity")   # nothing typed is lost
+    assert repair.reload().state == "arrived" and repair.materials == []
+
+
+def test_material_lines_carry_their_labels_and_numbers_for_a_phone(app, client_as, world):
+    repair = arrived_repair(app, world)
+    page = client_as("clerk").get(f"/admin/repairs/step/complete/?id={repair.pk}").data.decode()
+    table = page[page.index("step-list-table"):page.index("</table>", page.index("step-list-table"))]
+    assert table.count('data-label="Quantity"') == 5 and "Line 5" in table
+
+
+def test_dispatch_refuses_a_technician_phone_that_is_no_mobile_number(app, client_as, world):
+    with english_request(app):
+        repair = make_repair(world)
+    client = client_as("clerk")
+    response = client.post(f"/admin/repairs/step/dispatch/?id={repair.pk}", data={
+        "technician": "", "technician_phone": "abc-not-phone", "appointment_at": "2026-03-11T10:00"})
+    assert response.status_code == 200
+    page = response.data.decode()
+    phone = page[page.index('name="technician_phone"'):]
+    assert "Not a mainland mobile number" in phone[:700] and "is-invalid" in input_tag(page, "technician_phone")
+    assert "This field is required." in page                             # the technician, in the same round
+    assert repair.reload().state == "reported"
+    ok = client.post(f"/admin/repairs/step/dispatch/?id={repair.pk}", data={
+        "technician": "王师傅", "technician_phone": "135-0000-1111", "appointment_at": "2026-03-11T10:00"})
+    assert ok.status_code == 302 and repair.reload().technician_phone == "13500001111"
+
+
+def test_sign_off_flags_the_missing_signer_and_rating_together(app, client_as, world):
+    freeze_shanghai(2026, 3, 11, 9, 0)
+    with english_request(app):
+        repair = completed_repair(world)
+    response = client_as("clerk").post(f"/admin/repairs/step/sign_off/?id={repair.pk}",
+                                       data={"signed_by": " ", "satisfaction": ""})
+    page = response.data.decode()
+    assert "Enter the name of the resident who signs." in page and "Record the satisfaction rating (1–5)." in page
+    assert "is-invalid" in input_tag(page, "signed_by")
+    assert repair.reload().state == "completed"
+
+
+def test_a_step_time_before_the_previous_step_says_the_earliest_allowed(app, client_as, world):
+    freeze_shanghai(2026, 3, 11, 10, 5)
+    with english_request(app):
+        repair = make_repair(world)
+        repair.dispatch(world["staff"]["clerk"], "王师傅")
+    response = client_as("clerk").post(f"/admin/repairs/step/arrive/?id={repair.pk}", data={"at": "2026-03-11T09:50"})
+    page = response.data.decode()
+    assert "This time is before the previous step: not before 2026-03-11 10:05." in page
+    assert "is-invalid" in input_tag(page, "at") and repair.reload().state == "dispatched"
+
+
+def test_number_limits_are_worded_right_in_chinese(app, client_as, world):
+    from documents.staff import Staff
+    repair = arrived_repair(app, world)
+    Staff.objects(username="clerk").update(set__language="zh_Hans_CN")
+    page = client_as("clerk").post(f"/admin/repairs/step/complete/?id={repair.pk}", data={
+        "work_done": "更换", "labour": "-1", "materials-0-name": "垫片", "materials-0-quantity": "0",
+        "materials-0-unit_price": "1"}).data.decode()
+    assert "不能小于 0。" in page and "必须大于 0。" in page                  # labour >= 0; a quantity > 0
+    assert "数值必须大于" not in page                                       # WTForms' words for "at least"
