@@ -231,13 +231,25 @@ def attach_errors(node, error, leftovers: list):
 
 
 def show_refusal(form, err: DomainError):
-    """A rule refused a custom form (a step, a visit): its message on the field it concerns, or
-    flashed above the form when it concerns no one field."""
-    target = form._fields.get(err.field) if err.field else None
+    """A rule refused a custom form (a step, a visit): its message on the field it concerns (also
+    one inside a list of sub-forms, named as the form names it: "violations-1-type"), or flashed
+    above the form when it concerns no one field."""
+    target = _field_named(form, err.field) if err.field else None
     if target is not None and not isinstance(target, HiddenField):
         target.errors = list(target.errors or []) + [err.message]
     else:
         flash(err.message, "error")
+
+
+def _field_named(fields, name):
+    for field in fields:
+        if field.name == name:
+            return field
+        if isinstance(field, (FieldList, FormField)):
+            found = _field_named(field, name)
+            if found is not None:
+                return found
+    return None
 
 
 def _child(node, key):
