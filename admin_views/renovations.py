@@ -10,6 +10,7 @@ from flask import abort, flash, redirect, request
 from flask_admin import expose
 from flask_admin.contrib.mongoengine.filters import BaseMongoEngineFilter, FilterEqual, FilterLike
 from flask_admin.helpers import get_redirect_target
+from flask_admin.model.template import EditRowAction
 from flask_babel import force_locale, gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.file import FileRequired
@@ -18,7 +19,8 @@ from mongoengine import Q
 from wtforms import (BooleanField, DateField, DateTimeLocalField, DecimalField, FieldList, FileField,
                      Form, FormField, HiddenField, MultipleFileField, RadioField, SelectField,
                      StringField, TextAreaField)
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.widgets import TextInput
 
 from admin_views.base import (EstateModelView, ScopedAjaxLoader, SecurePage, html_table, masked_id,
                               masked_phone, money_cell, scoped_or_404)
@@ -26,15 +28,17 @@ from admin_views.files import read_upload, send_stored_file
 from admin_views.filters import CommunityFilter, DateBetweenFilter, LocalDateBetweenFilter
 from admin_views.steps import ConfirmStepForm, StepForm, StepPageMixin
 from app import clock
+from app.i18n import current_language
 from app.permissions import can
 from documents import audit
 from documents.base import DomainError
-from documents.money import money_text, rmb_upper
+from documents.money import money_text, rmb_upper, to_money
 from documents.places import parse_room_code
 from documents.renovations import (AREA, ATTACHMENT_KINDS, INSPECTION_KINDS, PAYMENT_METHODS, PERMIT_FIELDS,
                                    PERMIT_KINDS, PERMIT_STATUSES, PHASES, PHOTO_UPLOAD, REFUND_METHODS, STATES,
-                                   VIOLATION_TYPES, Renovation, RenovationAttachment, as_date, due_patrols,
-                                   local_today, new_key, overdue_patrols, upload_rule)
+                                   VIOLATION_TYPES, Renovation, RenovationAttachment, amount_problem, as_date,
+                                   due_patrols, load_problem, local_today, new_key, overdue_patrols, permit_step,
+                                   upload_rule)
 from documents.residents import Household
 
 
@@ -43,10 +47,25 @@ def _date(value):
     return value.isoformat() if value else ""
 
 
+#: one badge colour per state, on the list, the details table and the file's header
+STATE_BADGES = {
+    "draft": "secondary", "submitted": "primary", "flat_failed": "danger", "flat_passed": "primary",
+    "approved": "primary", "rejected": "danger", "fees_paid": "warning", "in_progress": "warning",
+    "initial_inspected": "info", "final_failed": "danger", "final_passed": "info", "refund_approved": "info",
+    "refunded": "success", "archived": "dark",
+}
+
+
+def state_badge(record, element_id=None) -> Markup:
+    """The state of a file as its badge (STATE_BADGES)."""
+    colour = STATE_BADGES.get(record.state, "secondary")
+    id_attr = Markup(' id="{}"').format(element_id) if element_id else ""
+    return Markup('<span class="badge badge-{} state-{}"{}>{}</span>').format(
+        colour, record.state, id_attr, record.state_label)
+
+
 def _state_badge(v, c, m, n):
-    colour = {"rejected": "danger", "refunded": "success", "archived": "secondary", "draft": "light",
-              "in_progress": "warning", "final_failed": "danger", "flat_failed": "danger"}.get(m.state, "info")
-    return Markup(f'<span class="badge badge-{colour} state-{escape(m.state)}">{escape(m.state_label)}</span>')
+    return state_badge(m)
 
 
 def _patrol_due(v, c, m, n):
@@ -61,13 +80,18 @@ def _patrol_due(v, c, m, n):
     return text
 
 
+def _scrolling(table) -> Markup:
+    """A table inside the details table scrolls sideways on a phone instead of widening the page."""
+    return Markup('<div class="table-responsive">{}</div>').format(table) if table else table
+
+
 def _contractor_table(v, c, m, n):
     k = m.contractor
     if not k:
         return ""
-    return html_table([_("Company"), _("Business licence no."), _("Qualification"), _("Site manager"), _("Phone")],
-                      [[k.company, k.licence_no, k.qualification or "", k.site_manager,
-                        masked_phone(AREA, k.phone or "")]])
+    return _scrolling(html_table(
+        [_("Company"), _("Business licence no."), _("Qualification"), _("Site manager"), _("Phone")],
+        [[k.company, k.licence_no, k.qualification or "", k.site_manager, masked_phone(AREA, k.phone or "")]]))
 
 
 def _current_pass(m, worker) -> str:
@@ -79,13 +103,13 @@ def _current_pass(m, worker) -> str:
 def _workers_table(v, c, m, n):
     rows = [[w.name, masked_id(AREA, w.id_number or ""), masked_phone(AREA, w.phone or ""), w.trade or "",
              _current_pass(m, w)] for w in m.workers or []]
-    return html_table([_("Name"), _("ID number"), _("Phone"), _("Trade"), _("Temporary pass")], rows)
+    return _scrolling(html_table([_("Name"), _("ID number"), _("Phone"), _("Trade"), _("Temporary pass")], rows))
 
 
 def _fees_table(v, c, m, n):
     rows = [[item, money_text(amount)] for item, amount in m.fee_rows()]
     rows.append([_("Total"), money_text(m.total_fees())])
-    return html_table([_("Item"), _("Amount")], rows)
+    return _scrolling(html_table([_("Item"), _("Amount")], rows))
 
 
 class OverduePatrolFilter(BaseMongoEngineFilter):
@@ -104,6 +128,40 @@ class OverduePatrolFilter(BaseMongoEngineFilter):
 
 def _lines(text):
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+class AmountField(DecimalField):
+    """An amount typed as text with a decimal keyboard: a number box would empty "abc" silently and
+    send nothing. What was typed stays in the box; `check` (a rule of the documents) refuses it on
+    the field: not a number, more than two decimal places (never rounded silently), negative."""
+    widget = TextInput()
+
+    def __init__(self, label=None, validators=None, check=amount_problem, **kwargs):
+        kwargs.setdefault("places", 2)
+        kwargs.setdefault("render_kw", {"inputmode": "decimal", "autocomplete": "off"})
+        super().__init__(label, validators, **kwargs)
+        self.check = check
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        if not valuelist or not str(valuelist[0]).strip():
+            return
+        problem = self.check(valuelist[0])
+        if problem:
+            raise ValueError(problem)
+        self.data = to_money(valuelist[0])
+
+
+def two_places(form, field):
+    """Create and edit forms (Flask-Admin's decimal fields): at most two decimal places, not rounded."""
+    problem = amount_problem(field.data) if field.data is not None and field.data >= 0 else None
+    if problem:
+        raise ValidationError(problem)
+
+
+#: the money fields of the create and edit forms: typed as text (see AmountField), checked for places
+MONEY_INPUT = {"validators": [two_places], "render_kw": {"type": "text", "inputmode": "decimal",
+                                                         "autocomplete": "off"}}
 
 
 # --- the forms of the step pages ----------------------------------------------------------------
@@ -136,6 +194,11 @@ class PhaseForm(StepForm):
         self.phase.data = record.phase
         self.installation_on.data = as_date(record.installation_on)
 
+    def done_message(self, record, outcome):
+        changed = _("The phase is now: %(phase)s.", phase=record.phase_label)
+        due = _("Next patrol due: %(d)s.", d=_date(record.next_patrol_due)) if record.next_patrol_due else ""
+        return f"{changed} {due}".strip()
+
 
 class FlatInspectionForm(StepForm):
     passed = RadioField(_l("Result"), choices=[("yes", _l("Passed")), ("no", _l("Failed"))],
@@ -162,7 +225,7 @@ class InitialInspectionForm(StepForm):
 
 class ItemForm(Form):
     description = StringField(_l("Item"), validators=[Length(max=300)])
-    deduction = DecimalField(_l("Deduction"), places=2, validators=[Optional()])
+    deduction = AmountField(_l("Deduction"), validators=[Optional()])
 
 
 class FinalInspectionForm(StepForm):
@@ -224,7 +287,7 @@ class ApproveRefundForm(ConfirmStepForm):
 class ViolationForm(Form):
     type = SelectField(_l("Violation"), choices=[("", "—")] + VIOLATION_TYPES, validators=[Optional()])
     description = StringField(_l("Description"), validators=[Length(max=500)])
-    deduction = DecimalField(_l("Deduction"), places=2, validators=[Optional()])
+    deduction = AmountField(_l("Deduction"), validators=[Optional()])
     deadline = DateField(_l("Rectify by"), validators=[Optional()])
 
 
@@ -257,14 +320,15 @@ class PatrolForm(StepForm):
 
 
 class PermitForm(StepForm):
-    """One form for every kind of permit (`?kind=` in the step's URL); only its kind's fields are shown."""
+    """One form for the kinds of permit of the step issue_permit (`?kind=` in the step's URL); only its
+    kind's fields are shown. The hot-work permit is the step issue_hot_work (HotWorkPermitForm)."""
     intro_template = "renovations/_permit_intro.html"
     key = HiddenField()
     worker_key = SelectField(_l("Worker"), choices=[], validate_choice=False)
     valid_from = DateField(_l("Valid from"), validators=[Optional()])
     valid_to = DateField(_l("Valid until"), validators=[Optional()])
     location = StringField(_l("Location"), validators=[Length(max=120)])
-    power_load_kw = DecimalField(_l("Load (kW)"), places=2, validators=[Optional()])
+    power_load_kw = AmountField(_l("Load (kW)"), validators=[Optional()], check=load_problem)
     starts_at = DateTimeLocalField(_l("From"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
     ends_at = DateTimeLocalField(_l("Until"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
     fire_precautions = TextAreaField(_l("Fire precautions"), validators=[Length(max=500)])
@@ -275,10 +339,12 @@ class PermitForm(StepForm):
     driver_id = StringField(_l("Driver's licence / ID no."), validators=[Length(max=30)])
     fees_settled = BooleanField(_l("I have checked that the owner's fees are settled"))
 
+    step = "issue_permit"
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.kind = request.args.get("kind", "")
-        if self.kind not in PERMIT_FIELDS:
+        self.kind = self.chosen_kind()
+        if self.kind not in PERMIT_FIELDS or permit_step(self.kind) != self.step:
             abort(404)
         self.kind_label = dict(PERMIT_KINDS)[self.kind]
         for name in list(self._fields):
@@ -299,8 +365,24 @@ class PermitForm(StepForm):
         return {"kind": self.kind, "key": self.key.data,
                 **{name: self[name].data for name in PERMIT_FIELDS[self.kind]}}
 
+    @staticmethod
+    def chosen_kind() -> str:
+        return request.args.get("kind", "")
+
     def done_message(self, record, outcome):
         return _("Permit %(no)s was issued.", no=outcome.number)
+
+
+class HotWorkPermitForm(PermitForm):
+    """The step issue_hot_work: only a supervisor or the manager is offered it (its right)."""
+    step = "issue_hot_work"
+
+    @staticmethod
+    def chosen_kind() -> str:
+        return "hot_work"
+
+    def arguments(self, record):
+        return {key: value for key, value in super().arguments(record).items() if key != "kind"}
 
 
 # --- the forms of steps taken from a row of the details page ------------------------------------
@@ -357,6 +439,13 @@ class RemoveFileForm(StepForm):
 
 # --- the view -----------------------------------------------------------------------------------
 
+class OpenFileEditAction(EditRowAction):
+    """The list's edit pencil, only on files that can still be edited."""
+
+    def render(self, context, row_id, row):
+        return super().render(context, row_id, row) if row.editable_fields() else ""
+
+
 class RenovationView(StepPageMixin, EstateModelView):
     area = AREA
     step_forms = {
@@ -364,6 +453,7 @@ class RenovationView(StepPageMixin, EstateModelView):
         "pay_fees": FeesForm, "start": StartForm, "set_phase": PhaseForm, "log_patrol": PatrolForm,
         "initial_inspection": InitialInspectionForm, "final_inspection": FinalInspectionForm,
         "approve_refund": ApproveRefundForm, "refund": RefundForm, "issue_permit": PermitForm,
+        "issue_hot_work": HotWorkPermitForm,
     }
     #: steps without a page of their own, posted from a row of the details page
     row_step_forms = {"revoke_permit": RevokeForm, "rectify": RectifyForm, "attach": UploadForm,
@@ -421,7 +511,10 @@ class RenovationView(StepPageMixin, EstateModelView):
     form_overrides = {"scope": TextAreaField, "notes": TextAreaField}
     form_args = {
         "applicant": {"description": _l("Left empty: the household's name")},
-        "deposit": {"description": _l("Renovation deposit, refunded after the final inspection minus deductions")},
+        "deposit": dict(MONEY_INPUT, description=_l(
+            "Renovation deposit, refunded after the final inspection minus deductions")),
+        # starts empty (a "0.00" in the box turns a typed 1200 into 0.001200); left empty: 0
+        "management_fee": dict(MONEY_INPUT, default=None),
     }
     column_formatters = {
         "state": _state_badge, "phase": lambda v, c, m, n: m.phase_label,
@@ -430,7 +523,7 @@ class RenovationView(StepPageMixin, EstateModelView):
         "planned_end": lambda v, c, m, n: _date(m.planned_end),
     }
     column_formatters_detail = dict(column_formatters, **{
-        "community": lambda v, c, m, n: m.community.display_name(None) if m.community else "",
+        "community": lambda v, c, m, n: m.community.display_name(current_language()) if m.community else "",
         "contractor": _contractor_table, "workers": _workers_table, "fees": _fees_table,
         "applicant_phone": lambda v, c, m, n: masked_phone(AREA, m.applicant_phone or ""),
         "agreement_signed_on": lambda v, c, m, n: _date(m.agreement_signed_on),
@@ -461,7 +554,13 @@ class RenovationView(StepPageMixin, EstateModelView):
     def render(self, template, **kwargs):
         kwargs.setdefault("money", money_text)
         kwargs.setdefault("fmt_date", _date)
+        kwargs.setdefault("state_badge", state_badge)
         return super().render(template, **kwargs)
+
+    def get_list_row_actions(self):
+        """A closed file (rejected, refunded, archived) shows no edit pencil: it cannot be edited."""
+        return [OpenFileEditAction() if isinstance(action, EditRowAction) else action
+                for action in super().get_list_row_actions()]
 
     # ---- list ----
     def search_placeholder(self):
@@ -479,6 +578,8 @@ class RenovationView(StepPageMixin, EstateModelView):
             model.community = model.household.community
         if is_created:
             model.state = "draft"
+        if model.management_fee is None:
+            model.management_fee = to_money(0)
 
     def edit_form(self, obj=None):
         form = super().edit_form(obj)
@@ -542,14 +643,15 @@ class RenovationView(StepPageMixin, EstateModelView):
     def details_extra(self, model):
         extra = super().details_extra(model)
         user = current_user._get_current_object()
-        offered = {name: model.offers(name, user) for name in (*self.row_step_forms, "issue_permit")}
+        offered = {name: model.offers(name, user) for name in (*self.row_step_forms, "issue_permit",
+                                                                "issue_hot_work")}
         extra.update({
             "workflow": [e for e in audit.AuditEntry.objects(collection="renovations", record_id=str(model.pk))
                          .order_by("at") if e.action in model.workflow or e.action == "create"],
             "attachments": list(model.attachments()), "offered": offered, "upload_form": UploadForm(),
-            "permit_buttons": [(kind, label, self.get_url(".step_view", step="issue_permit", id=str(model.pk),
+            "permit_buttons": [(kind, label, self.get_url(".step_view", step=permit_step(kind), id=str(model.pk),
                                                           kind=kind, url=request.url))
-                               for kind, label in PERMIT_KINDS] if offered["issue_permit"] else [],
+                               for kind, label in PERMIT_KINDS if offered[permit_step(kind)]],
             "labels": self._labels(), "deductions": model.deductions(),
             "total_deductions": model.total_deductions(), "masked_id": lambda v: masked_id(AREA, v or ""),
         })

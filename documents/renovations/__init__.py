@@ -15,15 +15,15 @@ from documents.renovations.attachments import (ATTACHMENT_KINDS, DOCUMENT_UPLOAD
                                                 PHOTO_UPLOAD, REQUIRED_DOCUMENTS, RenovationAttachment,
                                                 upload_rule)
 from documents.renovations.common import (AREA, INSPECTION_KINDS, PAYMENT_METHODS, PHASES, REFUND_METHODS,
-                                          STATES, as_date, licence_problem, local_today, new_key, phase_label,
-                                          uscc_check_char)
+                                          STATES, amount_problem, as_date, licence_problem, local_today, new_key,
+                                          phase_label, uscc_check_char)
 from documents.renovations.fees import FeePayment
 from documents.renovations.file import PERMIT_STATES, Renovation
 from documents.renovations.parts import Contractor, Inspection, InspectionItem, OtherFee, Worker
 from documents.renovations.patrols import (VIOLATION_TYPES, Patrol, Violation, due_patrols, next_patrol_due,
                                            overdue_patrols, patrol_status)
 from documents.renovations.permits import (MAX_HOT_WORK_HOURS, PERMIT_CODES, PERMIT_FIELDS, PERMIT_KINDS,
-                                           PERMIT_STATUSES, Permit)
+                                           PERMIT_STATUSES, Permit, load_problem, permit_step)
 from documents.renovations.refund import DepositRefund
 
 __all__ = [
@@ -31,7 +31,7 @@ __all__ = [
     "MAX_HOT_WORK_HOURS", "PAYMENT_METHODS", "PERMIT_CODES", "PERMIT_FIELDS", "PERMIT_KINDS", "PERMIT_STATES",
     "PERMIT_STATUSES", "PHASES", "PHOTO_UPLOAD", "REFUND_METHODS", "REQUIRED_DOCUMENTS", "STATES",
     "VIOLATION_TYPES", "Contractor", "DepositRefund", "FeePayment", "Inspection", "InspectionItem", "OtherFee",
-    "Patrol", "Permit", "Renovation", "RenovationAttachment", "Violation", "Worker", "as_date", "due_patrols",
-    "licence_problem", "local_today", "new_key", "next_patrol_due", "overdue_patrols", "patrol_status", "phase_label",
-    "upload_rule", "uscc_check_char",
+    "Patrol", "Permit", "Renovation", "RenovationAttachment", "Violation", "Worker", "amount_problem", "as_date",
+    "due_patrols", "licence_problem", "load_problem", "local_today", "new_key", "next_patrol_due", "overdue_patrols",
+    "patrol_status", "permit_step", "phase_label", "upload_rule", "uscc_check_char",
 ]

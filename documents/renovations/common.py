@@ -2,8 +2,10 @@
 import re
 import uuid
 from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
 
-from flask_babel import gettext, lazy_gettext as _l
+from babel.lists import format_list
+from flask_babel import get_locale, gettext, lazy_gettext as _l
 from mongoengine import ValidationError
 
 from app import clock
@@ -99,6 +101,36 @@ def validate_worker_id(value):
     problem = id_card_problem(value) if value else None
     if problem:
         raise ValidationError(problem)
+
+
+def amount_problem(value, positive: bool = False, places: int | None = 2) -> str | None:
+    """What is wrong with an amount as typed ("1,200.50", "¥30"), or None: a number with at most
+    `places` decimal places (nothing is rounded silently), not negative, above zero when `positive`."""
+    if value is None or str(value).strip() == "":
+        return None
+    if isinstance(value, float):
+        return gettext("Amounts must be given exactly, not as a floating-point number.")
+    try:
+        amount = Decimal(str(value).strip().replace(",", "").replace("¥", ""))
+    except InvalidOperation:
+        amount = None
+    if amount is None or not amount.is_finite():
+        return gettext("Enter a number, e.g. 1200.50.")
+    if places is not None and amount != amount.quantize(Decimal(1).scaleb(-places)):
+        return gettext("Enter at most two decimal places.")
+    if amount < 0 or (positive and amount == 0):
+        return gettext("Enter a positive number.") if positive else gettext("The amount cannot be negative.")
+    return None
+
+
+def list_text(items) -> str:
+    """Items as one list in the reader's language: "a, b, and c" / "甲、乙和丙"."""
+    items = [str(item) for item in items]
+    try:
+        locale = get_locale() or "en"
+    except RuntimeError:           # outside a request: the catalogue's source language
+        locale = "en"
+    return format_list(items, locale=locale) if items else ""
 
 
 def lines(items) -> list[str]:

@@ -26,8 +26,8 @@ from documents.money import MoneyField, to_money
 from documents.places import Room
 from documents.renovations.attachments import ATTACHMENT_KINDS, AttachmentSteps
 from documents.renovations.common import (ALL_STATES, AREA, OPEN_STATES, PAYMENT_METHODS, PHASES,
-                                          REFUND_METHODS, STATES, as_date, lines, local_today, new_key,
-                                          phase_label)
+                                          REFUND_METHODS, STATES, amount_problem, as_date, lines, list_text,
+                                          local_today, new_key, phase_label)
 from documents.renovations.fees import FeeSteps
 from documents.renovations.parts import Contractor, Inspection, InspectionItem, OtherFee, Worker
 from documents.renovations.patrols import Patrol, PatrolSteps, next_patrol_due
@@ -143,6 +143,7 @@ class Renovation(PermitSteps, PatrolSteps, FeeSteps, DepositSteps, AttachmentSte
         if self.applicant_phone:
             self.applicant_phone = normalise_phone(self.applicant_phone)
         self.contractor_company = (self.contractor.company or "").strip() if self.contractor else None
+        self._check_amounts()
         self._check_plan()
         if self.created_at is None:
             now = clock.now()  # MongoDB keeps milliseconds; so does the copy in memory
@@ -162,6 +163,17 @@ class Renovation(PermitSteps, PatrolSteps, FeeSteps, DepositSteps, AttachmentSte
         self.sort_key = household.sort_key
         if not (self.applicant or "").strip():
             self.applicant = household.name
+
+    def _check_amounts(self):
+        """Amounts are kept as typed: more than two decimal places is refused, never rounded."""
+        errors = {name: ValidationError(amount_problem(getattr(self, name)))
+                  for name in ("deposit", "management_fee") if amount_problem(getattr(self, name))}
+        fees = {row: ValidationError(errors={"amount": ValidationError(amount_problem(fee.amount))})
+                for row, fee in enumerate(self.other_fees or []) if amount_problem(fee.amount)}
+        if fees:
+            errors["other_fees"] = ValidationError(errors=fees)
+        if errors:
+            raise ValidationError(errors=errors)
 
     def _check_plan(self):
         if self.planned_start and self.planned_end and as_date(self.planned_end) < as_date(self.planned_start):
@@ -370,17 +382,22 @@ class Renovation(PermitSteps, PatrolSteps, FeeSteps, DepositSteps, AttachmentSte
 
 
 def _final_items(items) -> list[InspectionItem]:
-    """[(description, deduction)] of the final inspection form as inspection items."""
+    """[(description, deduction)] of the final inspection form as inspection items; a refusal names
+    the row and its field (form names ``items-<row>-<field>``)."""
     rows = []
-    for description, deduction in items or []:
+    for row, (description, deduction) in enumerate(items or []):
         description = (description or "").strip()
+        problem = amount_problem(deduction)
+        if problem:
+            raise DomainError(gettext("Row %(n)d: %(problem)s", n=row + 1, problem=problem),
+                              field=f"items-{row}-deduction")
         amount = to_money(deduction) or Decimal("0.00")
-        if amount < 0:
-            raise DomainError(gettext("The amount cannot be negative."), field="items")
         if description:
             rows.append(InspectionItem(key=new_key(), description=description, deduction=amount))
         elif amount:
-            raise DomainError(gettext("Describe what each deduction is for."), field="items")
+            raise DomainError(gettext("Row %(n)d: %(problem)s", n=row + 1,
+                                      problem=gettext("Describe what each deduction is for.")),
+                              field=f"items-{row}-description")
     return rows
 
 
@@ -397,9 +414,10 @@ def complete_for_submission(renovation, user):
     missing = renovation.missing_documents()
     if missing:
         labels = dict(ATTACHMENT_KINDS)
-        problems.append(gettext("these documents: %(docs)s", docs=", ".join(str(labels[k]) for k in missing)))
+        problems.append(gettext("the documents %(docs)s", docs=list_text(labels[k] for k in missing)))
     if problems:
-        raise DomainError(gettext("The file cannot be submitted yet. Missing: %(what)s.", what="; ".join(problems)))
+        raise DomainError(gettext("The file cannot be submitted yet. Missing: %(what)s.",
+                                  what=gettext("; ").join(problems)))
 
 
 def agreement_signed(renovation, user):
@@ -428,6 +446,8 @@ def _final_result(renovation, values):
 
 #: permits are issued once the fees and deposit are paid, until the final inspection has passed
 PERMIT_STATES = ("fees_paid", "in_progress", "initial_inspected", "final_failed")
+PERMITS_WHEN = _l("Permits are issued once the fees and deposit are paid, and no longer once the final "
+                  "inspection has passed.")
 
 WORKFLOW = declare(Renovation, Workflow(AREA, [
     Step("submit", ("draft",), "submitted", label=_l("Submit"), audit_label=_l("Submitted"),
@@ -463,8 +483,10 @@ WORKFLOW = declare(Renovation, Workflow(AREA, [
     Step("archive", ("refunded", "rejected"), "archived", label=_l("Archive file"), audit_label=_l("Archived"),
          needs=_l("Only a file whose deposit was refunded, or a rejected one, is archived.")),
     Step("issue_permit", PERMIT_STATES, None, label=_l("Issue permit"), audit_label=_l("Permit issued"),
-         needs=_l("Permits are issued once the fees and deposit are paid, and no longer once the final "
-                  "inspection has passed.")),
+         needs=PERMITS_WHEN),
+    Step("issue_hot_work", PERMIT_STATES, None, label=_l("Issue hot-work permit"),
+         audit_label=_l("Hot-work permit issued"), permission="action:approve_hot_work",
+         method="issue_hot_work_permit", needs=PERMITS_WHEN),
     Step("revoke_permit", ANY, None, label=_l("Revoke permit"), audit_label=_l("Permit revoked"), page=False),
     Step("rectify", ("in_progress", "initial_inspected", "final_failed", "final_passed", "refund_approved"), None,
          label=_l("Mark rectified"), audit_label=_l("Violation rectified"), method="rectify_violation",

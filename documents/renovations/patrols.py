@@ -11,7 +11,7 @@ from app import clock
 from documents.base import DomainError
 from documents.money import MoneyField, to_money
 from documents.renovations.attachments import PHOTO_UPLOAD, RenovationAttachment
-from documents.renovations.common import PHASES, as_date, local_today, new_key, phase_label
+from documents.renovations.common import PHASES, amount_problem, as_date, local_today, new_key, phase_label
 
 #: Days between patrols per phase (the office's patrol table); installation is patrolled on the day itself.
 PATROL_INTERVAL_DAYS = {"water_electric": 1, "carpentry_painting": 3, "tiling_flooring": 1}
@@ -106,20 +106,37 @@ def overdue_patrols(queryset, today):
     return queryset.filter(state="in_progress", next_patrol_due__lt=today)
 
 
-def _violation(raw: dict, on) -> Violation | None:
-    """One violation row of the patrol form (None: the row was left empty)."""
-    if not raw or not (raw.get("type") or raw.get("description")):
+VIOLATION_FIELDS = ("type", "description", "deduction", "deadline")
+
+
+def _violation(raw: dict, on, row: int) -> Violation | None:
+    """Violation row `row` (0-based) of the patrol form; None when the row was left empty.
+
+    A row with any value must be complete: a type and a description (a deduction alone would be
+    dropped with its amount otherwise). A refusal names the row and the field (form field names:
+    ``violations-<row>-<field>``), so the page marks that field and keeps what was typed.
+    """
+    raw = raw or {}
+    if not any(str(raw.get(name) or "").strip() for name in VIOLATION_FIELDS):
         return None
+
+    def refuse(name, message):
+        return DomainError(gettext("Row %(n)d: %(problem)s", n=row + 1, problem=message),
+                           field=f"violations-{row}-{name}")
+
     if raw.get("type") not in dict(VIOLATION_TYPES):
-        raise DomainError(gettext("Choose the type of each violation."), field="violations")
-    deduction = to_money(raw.get("deduction")) or Decimal("0.00")
-    if deduction < 0:
-        raise DomainError(gettext("The amount cannot be negative."), field="violations")
+        raise refuse("type", gettext("Choose the type of violation."))
+    description = (raw.get("description") or "").strip()
+    if not description:
+        raise refuse("description", gettext("Describe what was found."))
+    problem = amount_problem(raw.get("deduction"))
+    if problem:
+        raise refuse("deduction", problem)
     deadline = as_date(raw.get("deadline"))
     if deadline and deadline < on:
-        raise DomainError(gettext("The deadline to rectify cannot be before the patrol."), field="violations")
-    return Violation(key=new_key(), type=raw["type"], description=(raw.get("description") or "").strip()[:500],
-                     deduction=deduction, deadline=deadline)
+        raise refuse("deadline", gettext("The deadline to rectify cannot be before the patrol."))
+    return Violation(key=new_key(), type=raw["type"], description=description[:500],
+                     deduction=to_money(raw.get("deduction")) or Decimal("0.00"), deadline=deadline)
 
 
 class PatrolSteps:
@@ -172,7 +189,8 @@ class PatrolSteps:
         phase = phase or self.phase
         if phase not in dict(PHASES):
             raise DomainError(gettext("Choose a phase."), field="phase")
-        rows = [v for v in (_violation(raw, on) for raw in violations or []) if v is not None]
+        rows = [_violation(raw, on, row) for row, raw in enumerate(violations or [])]
+        rows = [violation for violation in rows if violation is not None]
         findings = (findings or "").strip()
         if not findings and not rows:
             raise DomainError(gettext("Write down what you found (or “no problems”)."), field="findings")

@@ -9,11 +9,10 @@ from flask_babel import gettext, lazy_gettext as _l
 from mongoengine import BooleanField, DateField, DateTimeField, EmbeddedDocument, StringField
 
 from app import clock
-from app.permissions import can
-from documents.base import DomainError, PermissionDenied
+from documents.base import DomainError
 from documents.deadlines import to_utc, zone_of
 from documents.money import MoneyField, to_money
-from documents.renovations.common import AREA, as_date, new_key
+from documents.renovations.common import amount_problem, as_date, new_key
 from documents.sequences import Sequence
 
 PERMIT_KINDS = [
@@ -32,12 +31,26 @@ PERMIT_FIELDS = {
     "item_release": ("items", "vehicle_plate", "driver_name", "driver_id", "valid_from", "fees_settled"),
 }
 MAX_HOT_WORK_HOURS = 12
+#: the step that issues a kind of permit: hot work is approved by a supervisor or the manager, so it
+#: is a step of its own (its right decides who is offered the button); every other kind: issue_permit
+PERMIT_STEPS = {"hot_work": "issue_hot_work"}
+
+
+def permit_step(kind) -> str:
+    return PERMIT_STEPS.get(kind, "issue_permit")
+
+
+def load_problem(value) -> str | None:
+    """The temporary power's load as typed: a positive number of kW (at most two decimal places)."""
+    if value is None or str(value).strip() == "" or amount_problem(value, positive=True, places=None):
+        return gettext("The load must be a positive number of kW, e.g. 3.5.")
+    return amount_problem(value, positive=True)
 
 
 class Permit(EmbeddedDocument):
     key = StringField(max_length=40)
     kind = StringField(choices=PERMIT_KINDS, required=True, verbose_name=_l("Permit"))
-    number = StringField(verbose_name=_l("Permit no."))
+    number = StringField(verbose_name=_l("Pass or permit no."))
     valid_from = DateField(verbose_name=_l("Valid from"))
     valid_to = DateField(verbose_name=_l("Valid until"))
     # temporary pass
@@ -96,20 +109,18 @@ def _worker_pass(renovation, permit, data, user):
 
 def _power(renovation, permit, data, user):
     permit.location = _text(data, "location")
-    try:
-        permit.power_load_kw = to_money(data.get("power_load_kw"))
-    except DomainError as err:
-        raise DomainError(err.message, field="power_load_kw") from None
-    if not permit.location or not permit.power_load_kw or permit.power_load_kw <= 0:
-        raise DomainError(gettext("Enter where the temporary power is taken and its load in kW."),
-                          field="location")
+    if not permit.location:
+        raise DomainError(gettext("Enter where the temporary power is taken."), field="location")
+    problem = load_problem(data.get("power_load_kw"))
+    if problem:
+        raise DomainError(problem, field="power_load_kw")
+    permit.power_load_kw = to_money(data.get("power_load_kw"))
     if not permit.valid_to:
         raise DomainError(gettext("Enter until when the permit is valid."), field="valid_to")
 
 
 def _hot_work(renovation, permit, data, user):
-    if not can(AREA, "action:approve_hot_work", user):
-        raise PermissionDenied(gettext("Hot work must be approved by a supervisor or the manager."))
+    """Who may approve hot work is the right of its step (issue_hot_work); here: its data."""
     starts, ends = data.get("starts_at"), data.get("ends_at")
     if not starts or not ends or ends <= starts:
         raise DomainError(gettext("Enter the hot-work time window: a start and a later end."),
@@ -149,7 +160,7 @@ PERMIT_BUILDERS = {"worker_pass": _worker_pass, "power": _power, "hot_work": _ho
 
 
 class PermitSteps:
-    """Mixed into Renovation: the steps `issue_permit` and `revoke_permit`."""
+    """Mixed into Renovation: the steps `issue_permit`, `issue_hot_work` and `revoke_permit`."""
 
     def worker(self, key):
         return next((w for w in self.workers or [] if w.key == key), None)
@@ -165,9 +176,11 @@ class PermitSteps:
     def issue_permit(self, user, kind: str, key: str | None = None, **data):
         """Issue a permit of `kind` (PERMIT_KINDS) with the data its builder reads.
 
-        `key` is the form's one-time key: the same form posted twice issues one permit.
+        `key` is the form's one-time key: the same form posted twice issues one permit. A hot-work
+        permit is the step `issue_hot_work` (PERMIT_STEPS): checked and audited as that step.
         """
-        self.check("issue_permit", user)
+        step = permit_step(kind)
+        self.check(step, user)
         build = PERMIT_BUILDERS.get(kind)
         if build is None:
             raise DomainError(gettext("Choose the kind of permit."), field="kind")
@@ -182,13 +195,18 @@ class PermitSteps:
             raise DomainError(gettext("The permit cannot end before it starts."), field="valid_to")
         permit.number = f"{self.permit_no}-{PERMIT_CODES[kind]}{Sequence.next(f'{self.pk}:{kind}'):02d}"
         try:
-            self.transition("issue_permit", user, ops={"push__permits": permit}, note=permit.number,
+            self.transition(step, user, ops={"push__permits": permit}, note=permit.number,
                             extra_query={"permits__key__ne": key}, checked=False)
         except DomainError:
             if self.permit(key) is None:   # the engine has re-read the file
                 raise
             # the same form was posted twice at once: one permit
         return self.permit(key)
+
+    def issue_hot_work_permit(self, user, key: str | None = None, **data):
+        """The step `issue_hot_work`: a hot-work permit, approved by the supervisor or manager issuing it."""
+        data.pop("kind", None)
+        return self.issue_permit(user, "hot_work", key=key, **data)
 
     def revoke_permit(self, user, key: str, reason: str):
         self.check("revoke_permit", user)

@@ -37,6 +37,8 @@ class DepositRefund(CommunityOwned):
     paid_by = ReferenceField("Staff", verbose_name=_l("Refunded by"))
     paid_by_name = StringField(verbose_name=_l("Refunded by"))
     paid_at = DateTimeField(verbose_name=_l("Refunded at"))
+    #: the manager who approved a refund above the community's limit (empty up to the limit)
+    approved_by_name = StringField(verbose_name=_l("Refund approved by"))
 
     meta = {"collection": "renovation_refunds", "indexes": ["community", "paid_at"]}
 
@@ -160,4 +162,5 @@ class DepositSteps:
                                  room_code=self.room_code, permit_no=self.permit_no, receipt_no=no,
                                  deposit=self.deposit, deductions=self.refund_deductions, amount=self.refund_amount,
                                  method=self.refund_method, paid_to=self.refund_paid_to, paid_by=self.refund_by,
-                                 paid_by_name=self.refund_by_name, paid_at=self.refund_at))
+                                 paid_by_name=self.refund_by_name, paid_at=self.refund_at,
+                                 approved_by_name=self.refund_approved_by_name))

@@ -469,10 +469,13 @@ def test_worker_pass_validity_and_revoke(w):
 def test_hot_work_needs_a_supervisor_a_window_and_precautions(w):
     r = file_in_state(w, "in_progress")
     start = datetime(2026, 3, 2, 14, 0)
-    with pytest.raises(PermissionDenied, match="approved by a supervisor"):
-        r.issue_permit(staff(w, "clerk"), "hot_work", starts_at=start, ends_at=start + timedelta(hours=2),
+    clerk, sup = staff(w, "clerk"), staff(w, "supervisor")
+    with pytest.raises(PermissionDenied, match="Issue hot-work permit"):
+        r.issue_permit(clerk, "hot_work", starts_at=start, ends_at=start + timedelta(hours=2),
                        fire_precautions="配灭火器两具，专人监护")
-    sup = staff(w, "supervisor")
+    # its own step: a clerk (who issues passes) is not offered it, a supervisor is
+    assert r.offers("issue_permit", clerk) and not r.offers("issue_hot_work", clerk)
+    assert r.offers("issue_hot_work", sup)
     with pytest.raises(DomainError, match="at most 12 hours"):
         r.issue_permit(sup, "hot_work", starts_at=start, ends_at=start + timedelta(hours=13),
                        fire_precautions="配灭火器两具")
@@ -746,3 +749,91 @@ def test_demo_files_follow_the_offices_order(app_ctx, monkeypatch):
     first_community = Renovation.objects(state="archived").first().community
     assert len(waiting) == 1 and waiting[0].community.pk != first_community.pk
     assert Renovation.objects(state="approved").first().deposit_received_on is None
+
+
+# --- the second browser review: rows, amounts, loads -----------------------------------------------
+
+def test_a_violation_row_with_any_value_must_be_complete_and_says_which_row_and_field(w):
+    r = file_in_state(w, "in_progress")
+    keeper = staff(w, "housekeeper")
+    empty = {"type": "", "description": "", "deduction": None, "deadline": None}
+    cases = [
+        ({"deduction": "50"}, "violations-1-type", "Row 2: Choose the type of violation."),
+        ({"deadline": date(2026, 3, 5)}, "violations-1-type", "Row 2: Choose the type of violation."),
+        ({"type": "debris"}, "violations-1-description", "Row 2: Describe what was found."),
+        ({"type": "debris", "description": "垃圾", "deduction": "1.005"}, "violations-1-deduction",
+         "Row 2: Enter at most two decimal places."),
+        ({"type": "debris", "description": "垃圾", "deduction": "-1"}, "violations-1-deduction",
+         "Row 2: The amount cannot be negative."),
+        ({"type": "debris", "description": "垃圾", "deadline": date(2026, 3, 1)}, "violations-1-deadline",
+         "Row 2: The deadline to rectify cannot be before the patrol."),
+    ]
+    for row, field, message in cases:
+        with pytest.raises(DomainError) as refused:
+            r.log_patrol(keeper, findings="巡查", violations=[empty, dict(empty, **row)])
+        assert (refused.value.field, refused.value.message) == (field, message), row
+    assert Renovation.objects.get(pk=r.pk).patrols == []
+    patrol = r.log_patrol(keeper, findings="巡查", violations=[empty, dict(empty, type="debris", description="垃圾",
+                                                                                deduction="50")])
+    assert [v.deduction for v in patrol.violations] == [Decimal("50.00")]
+
+
+def test_the_power_load_is_a_positive_number_refused_on_its_field(w):
+    r = file_in_state(w, "in_progress")
+    clerk = staff(w, "clerk")
+    for load in ("abc", "-5", "0", None):
+        with pytest.raises(DomainError) as refused:
+            r.issue_permit(clerk, "power", location="室内", power_load_kw=load, valid_to=date(2026, 3, 9))
+        assert refused.value.field == "power_load_kw" and "positive number of kW" in refused.value.message
+    with pytest.raises(DomainError) as refused:
+        r.issue_permit(clerk, "power", location="室内", power_load_kw="3.555", valid_to=date(2026, 3, 9))
+    assert (refused.value.field, refused.value.message) == ("power_load_kw", "Enter at most two decimal places.")
+    with pytest.raises(DomainError) as refused:
+        r.issue_permit(clerk, "power", location=" ", power_load_kw="3", valid_to=date(2026, 3, 9))
+    assert refused.value.field == "location"
+    permit = r.issue_permit(clerk, "power", location="室内", power_load_kw="3.5", valid_to=date(2026, 3, 9))
+    assert permit.power_load_kw == Decimal("3.50")
+
+
+def test_amounts_with_more_than_two_decimals_are_refused_not_rounded(w):
+    from mongoengine import ValidationError
+
+    from documents.workflow import flatten_errors
+    draft = new_file(w)
+    draft.deposit = Decimal("1200.555")               # as the edit form sets it
+    with pytest.raises(ValidationError) as refused:
+        draft.save_versioned(draft.version)
+    assert flatten_errors(refused.value) == [("deposit", "Enter at most two decimal places.")]
+    draft.reload()
+    draft.other_fees[0].amount = Decimal("200.005")
+    with pytest.raises(ValidationError) as refused:
+        draft.save_versioned(draft.version)
+    assert flatten_errors(refused.value) == [("other_fees", "Enter at most two decimal places.")]
+    draft.reload()
+    assert draft.deposit == Decimal("3000.00") and draft.other_fees[0].amount == Decimal("200.00")
+    draft.deposit = Decimal("1200.550")               # a trailing zero rounds nothing
+    draft.save_versioned(draft.version)
+    assert Renovation.objects.get(pk=draft.pk).deposit == Decimal("1200.55")
+    draft.delete()
+    r = file_in_state(w, "initial_inspected", household=w["hh_a2"])
+    with pytest.raises(DomainError) as refused:
+        r.record_final_inspection(staff(w, "supervisor"), passed=False, items=[("墙面污损", "10.555")])
+    assert (refused.value.field, refused.value.message) == ("items-0-deduction",
+                                                            "Row 1: Enter at most two decimal places.")
+    with pytest.raises(DomainError) as refused:
+        r.record_final_inspection(staff(w, "supervisor"), passed=False, items=[("墙面污损", "1"), ("", "10")])
+    assert refused.value.field == "items-1-description" and "Describe what each deduction is for." in \
+        refused.value.message
+
+
+def test_submission_lists_missing_documents_as_one_list(w, app):
+    r = new_file(w)
+    with pytest.raises(DomainError) as refused:
+        r.submit(staff(w, "clerk"))
+    assert refused.value.message == ("The file cannot be submitted yet. Missing: the documents Business licence "
+                                     "copy, Qualification certificate, and Workers' ID copies.")
+    from flask_babel import force_locale
+    with force_locale("zh_Hans_CN"):
+        with pytest.raises(DomainError) as refused:
+            r.submit(staff(w, "clerk"))
+    assert refused.value.message == "暂不能提交，缺少：资料（营业执照复印件、资质证书和施工人员身份证复印件）。"

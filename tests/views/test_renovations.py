@@ -336,15 +336,22 @@ def test_after_approval_the_deposit_cannot_be_edited(app, world, client_as):
 def test_permit_pages_issue_and_revoke(app, world, client_as):
     r = make(app, world, "in_progress")
     sup = client_as("supervisor")
-    page = sup.get(f"/admin/renovations/step/issue_permit/?id={r.pk}&kind=hot_work").data.decode()
+    page = sup.get(f"/admin/renovations/step/issue_hot_work/?id={r.pk}").data.decode()
     assert 'name="fire_precautions"' in page and 'name="worker_key"' not in page
-    page = sup.post(f"/admin/renovations/step/issue_permit/?id={r.pk}&kind=hot_work", data={
+    page = sup.post(f"/admin/renovations/step/issue_hot_work/?id={r.pk}", data={
         "key": "form-k", "location": "厨房", "starts_at": "2026-03-02T14:00", "ends_at": "2026-03-02T16:00",
         "fire_precautions": "灭火器两具，专人监护"}, follow_redirects=True).data.decode()
     assert f"Permit {r.permit_no}-H01 was issued." in page
-    assert client_as("clerk").post(f"/admin/renovations/step/issue_permit/?id={r.pk}&kind=hot_work", data={
+    entry = AuditEntry.objects(record_id=str(r.pk), action="issue_hot_work").get()
+    assert entry.actor_name == "supervisor" and audit.action_label(entry) == "Hot-work permit issued"
+    # the clerk may not approve hot work: no form to fill in vain, and a post is refused
+    clerk = client_as("clerk")
+    assert clerk.get(f"/admin/renovations/step/issue_hot_work/?id={r.pk}").status_code == 403
+    assert clerk.post(f"/admin/renovations/step/issue_hot_work/?id={r.pk}", data={
         "key": "form-2", "starts_at": "2026-03-02T14:00", "ends_at": "2026-03-02T16:00",
-        "fire_precautions": "灭火器"}, follow_redirects=True).data.decode().count("approved by a supervisor") == 1
+        "fire_precautions": "灭火器"}).status_code == 403
+    assert sup.get(f"/admin/renovations/step/issue_permit/?id={r.pk}&kind=hot_work").status_code == 404
+    assert len(Renovation.objects.get(pk=r.pk).permits) == 1
     key = Renovation.objects.get(pk=r.pk).permits[0].key
     page = row_step(sup, "revoke_permit", r, {"key": key, "reason": "作业结束"}, follow_redirects=True).data.decode()
     assert "The permit was revoked." in page and Renovation.objects.get(pk=r.pk).permits[0].status == "revoked"
@@ -389,7 +396,7 @@ def test_renovation_pages_in_chinese_show_no_english_text_of_this_area(app, worl
     done = make(app, world, "refunded", household=world["hh_a2"])
     pages = {
         "supervisor": ["/admin/renovations/", f"/admin/renovations/details/?id={running.pk}",
-                       f"/admin/renovations/step/issue_permit/?id={running.pk}&kind=hot_work",
+                       f"/admin/renovations/step/issue_hot_work/?id={running.pk}",
                        f"/admin/renovations/step/issue_permit/?id={running.pk}&kind=item_release",
                        f"/admin/renovations/step/set_phase/?id={running.pk}",
                        f"/admin/renovations/print/permit/?id={running.pk}"],
@@ -539,3 +546,221 @@ def test_details_page_says_what_a_step_still_waits_for(app, world, client_as):
     assert "step-approve" not in page and "Not yet: Approve" in waiting and "agreement" in waiting
     clerk_page = client_as("cashier").get(f"/admin/renovations/details/?id={r.pk}").data.decode()
     assert 'id="waiting-steps"' not in clerk_page          # the cashier may not approve at all
+
+
+# --- the defects of the second browser review ---------------------------------------------------------
+
+def test_result_radios_and_checkboxes_render_as_bootstrap_controls(app, world, client_as):
+    """Pass/fail radios were drawn inside a full-width input box with their labels overlapping."""
+    r = make(app, world, "submitted")
+    page = client_as("housekeeper").get(f"/admin/renovations/step/flat_inspection/?id={r.pk}").data.decode()
+    form = page[page.index('id="step-form"'):]
+    assert '<ul class="form-control' not in form and "<li>" not in form
+    assert '<fieldset class="form-group" id="passed">' in form
+    for n, label in ((0, "Passed"), (1, "Failed")):
+        assert f'class="custom-control custom-radio custom-control-inline"' in form
+        assert f'<input class="custom-control-input" id="passed-{n}" name="passed" required type="radio"' in form
+        assert f'<label class="custom-control-label" for="passed-{n}">{label}</label>' in form
+    page = client_as("housekeeper").post(f"/admin/renovations/step/flat_inspection/?id={r.pk}",
+                                         data={"items": "渗漏"}).data.decode()
+    assert 'class="custom-control-input is-invalid" id="passed-0"' in page    # the error marks the choices
+    running = make(app, world, "in_progress", household=world["hh_a2"])
+    page = client_as("clerk").get(f"/admin/renovations/step/issue_permit/?id={running.pk}&kind=item_release")
+    page = page.data.decode()
+    assert '<div class="custom-control custom-checkbox">' in page
+    assert '<input class="custom-control-input" id="fees_settled" name="fees_settled" type="checkbox"' in page
+    assert '<label class="custom-control-label" for="fees_settled">' in page
+
+
+def test_a_violation_row_with_only_a_deduction_is_refused_on_its_field(app, world, client_as):
+    r = make(app, world, "in_progress")
+    keeper = client_as("housekeeper")
+    empty = {f"violations-{row}-{name}": "" for row in (0, 1) for name in ("type", "description", "deduction",
+                                                                            "deadline")}   # as a browser posts
+    data = dict(empty, key="form-row2", on="2026-03-02", phase="water_electric", findings="楼道有垃圾",
+                **{"violations-1-deduction": "50"})
+    page = step(keeper, "log_patrol", r, data).data.decode()
+    field = page[page.index('id="violations-1-type"'):]
+    assert 'class="form-control is-invalid" id="violations-1-type"' in page
+    assert field.index("Row 2: Choose the type of violation.") < field.index('id="violations-1-description"')
+    assert 'id="violations-1-deduction" inputmode="decimal" name="violations-1-deduction" type="text" value="50"' \
+        in page                                                   # what was typed is kept
+    assert Renovation.objects.get(pk=r.pk).patrols == []
+    data.update({"violations-1-type": "debris"})
+    page = step(keeper, "log_patrol", r, data).data.decode()
+    assert "Row 2: Describe what was found." in page and 'is-invalid" id="violations-1-description"' in page
+    assert Renovation.objects.get(pk=r.pk).patrols == []
+    data.update({"violations-1-description": "楼道堆放垃圾"})
+    assert "The patrol was recorded." in step(keeper, "log_patrol", r, data, follow_redirects=True).data.decode()
+    violation = Renovation.objects.get(pk=r.pk).patrols[0].violations[0]
+    assert violation.type == "debris" and violation.deduction == Decimal("50.00")
+
+
+def test_details_and_patrol_form_fit_a_phone(app, world, client_as):
+    """The details page was 700-800 px wide on a 390 px phone; the violations table squeezed its columns."""
+    r = make(app, world, "in_progress")
+    in_ctx(app, r.log_patrol, world["staff"]["housekeeper"], findings="正常")
+    in_ctx(app, r.issue_permit, world["staff"]["clerk"], "worker_pass", worker_key=r.workers[0].key,
+           valid_to=date(2026, 5, 31))
+    details = client_as("supervisor").get(f"/admin/renovations/details/?id={r.pk}").data.decode()
+    assert "@media (max-width: 767.98px)" in details and "#details-table > tbody > tr > td" in details
+    for cell in ("detail-contractor", "detail-workers", "detail-fees"):
+        row = details[details.index(f'id="{cell}"'):]
+        assert row.index('<div class="table-responsive"><table') < row.index("</tr>"), cell
+    for table in ("patrols", "permits", "attachments"):
+        assert f'<div class="table-responsive"><table class="table table-sm table-bordered" id="{table}">' in details
+    form = client_as("housekeeper").get(f"/admin/renovations/step/log_patrol/?id={r.pk}").data.decode()
+    violations = form[form.index('id="violations"'):form.index("</fieldset>", form.index('id="violations"'))]
+    assert "<table" not in violations
+    assert violations.count('class="form-row step-list-row') == 2
+    assert violations.count('<div class="col-12 col-md mb-2">') == 8          # fields stack below md
+    assert '<label class="d-md-none small mb-0" for="violations-0-deduction">Deduction</label>' in violations
+    assert "Row 2" in violations
+
+
+def test_a_wrong_power_load_is_refused_on_the_load_field_and_kept(app, world, client_as):
+    r = make(app, world, "in_progress")
+    clerk = client_as("clerk")
+    url = f"/admin/renovations/step/issue_permit/?id={r.pk}&kind=power"
+    for typed in ("abc", "-5", "0"):
+        page = clerk.post(url, data={"key": "k-power", "location": "3-1-301 室内", "power_load_kw": typed,
+                                     "valid_to": "2026-03-10"}).data.decode()
+        load = page[page.index('id="power_load_kw"'):]
+        assert load.index("The load must be a positive number of kW, e.g. 3.5.") < load.index("</form>"), typed
+        assert f'name="power_load_kw" type="text" value="{typed}"' in page, typed
+        assert 'class="form-control is-invalid" id="location"' not in page and 'value="3-1-301 室内"' in page
+    page = clerk.post(url, data={"key": "k-power", "location": "室内", "power_load_kw": "3.555",
+                                 "valid_to": "2026-03-10"}).data.decode()
+    assert "Enter at most two decimal places." in page and 'value="3.555"' in page
+    assert Renovation.objects.get(pk=r.pk).permits == []
+    page = clerk.post(url, data={"key": "k-power", "location": "室内", "power_load_kw": "3.5",
+                                 "valid_to": "2026-03-10"}, follow_redirects=True).data.decode()
+    assert f"Permit {r.permit_no}-D01 was issued." in page
+    assert Renovation.objects.get(pk=r.pk).permits[0].power_load_kw == Decimal("3.50")
+
+
+def test_only_who_may_approve_hot_work_is_offered_the_hot_work_permit(app, world, client_as):
+    r = make(app, world, "in_progress")
+    clerk_page = client_as("clerk").get(f"/admin/renovations/details/?id={r.pk}").data.decode()
+    assert "permit-worker_pass" in clerk_page and "permit-power" in clerk_page
+    assert "permit-hot_work" not in clerk_page and "issue_hot_work" not in clerk_page
+    sup_page = client_as("supervisor").get(f"/admin/renovations/details/?id={r.pk}").data.decode()
+    assert "permit-hot_work" in sup_page and f"/admin/renovations/step/issue_hot_work/?id={r.pk}" in sup_page
+
+
+def test_the_renovation_permit_number_reads_xukezheng_hao_in_chinese(app, world, client_as):
+    """Every msgid that means the renovation permit's number says 装修许可证号 / 许可证号, never 证件编号."""
+    from babel.messages.pofile import read_po
+    with open("translations/zh_Hans_CN/LC_MESSAGES/messages.po", "rb") as fh:
+        catalog = {m.id: m.string for m in read_po(fh) if isinstance(m.id, str) and m.id}
+    meaning_the_number = [i for i in catalog if "permit no" in i.lower() and "pass or permit" not in i.lower()]
+    assert len(meaning_the_number) >= 3
+    for msgid in meaning_the_number + ["Approve the selected files and number their permits?"]:
+        assert "许可证号" in catalog[msgid] and "证件编号" not in catalog[msgid], msgid
+    from documents.staff import Staff
+    Staff.objects.update(set__language="zh_Hans_CN")
+    r = make(app, world, "fees_paid")
+    page = client_as("supervisor").get(f"/admin/renovations/details/?id={r.pk}").data.decode()
+    assert f'装修许可证号 <strong id="permit-no">{r.permit_no}</strong>' in page
+    assert f"<b>装修许可证号</b>" in page
+
+
+def test_money_with_more_than_two_decimals_is_refused_and_money_fields_start_empty(app, world, client_as):
+    clerk = client_as("clerk")
+    form = clerk.get("/admin/renovations/new/").data.decode()
+    fee = form[form.index('id="management_fee"') - 200:form.index('id="management_fee"') + 200]
+    assert 'value=""' in fee and "0.00" not in fee and 'type="text"' in fee
+    data = dict(CREATE, household=str(world["hh_a"].pk), deposit="1200.555")
+    page = clerk.post("/admin/renovations/new/", data=data).data.decode()
+    assert "Enter at most two decimal places." in page and 'value="1200.555"' in page
+    assert Renovation.objects.count() == 0
+    page = clerk.post("/admin/renovations/new/", data=dict(data, deposit="1200.50",
+                                                            **{"other_fees-0-amount": "200.005"})).data.decode()
+    assert "Enter at most two decimal places." in page and Renovation.objects.count() == 0
+    response = clerk.post("/admin/renovations/new/", data=dict(data, deposit="1200.50", management_fee=""))
+    assert response.status_code == 302
+    created = Renovation.objects.get(household=world["hh_a"])
+    assert created.deposit == Decimal("1200.50") and created.management_fee == Decimal("0.00")
+    running = make(app, world, "initial_inspected", household=world["hh_a2"])
+    page = step(client_as("supervisor"), "final_inspection", running, {
+        "passed": "no", "items-0-description": "墙面污损", "items-0-deduction": "10.555"}).data.decode()
+    assert "Enter at most two decimal places." in page and 'value="10.555"' in page
+    assert state_of(running) == "initial_inspected"
+
+
+def test_a_worker_without_a_phone_shows_no_mask(app, world, client_as):
+    r = make(app, world, "in_progress")
+    details = client_as("cashier").get(f"/admin/renovations/details/?id={r.pk}").data.decode()  # phones masked
+    workers = details[details.index('id="detail-workers"'):]
+    workers = workers[:workers.index("</tr>", workers.index("</table>"))]
+    assert "135****2222" in workers and "****</td>" not in workers.replace("135****2222</td>", "")
+
+
+def test_one_badge_style_per_state_in_the_header_and_the_table(app, world, client_as):
+    cashier = client_as("cashier")
+    r = make(app, world, "in_progress")
+    details = cashier.get(f"/admin/renovations/details/?id={r.pk}").data.decode()
+    header = details[details.index('id="renovation-header"'):details.index('id="renovation-steps"')]
+    assert 'class="badge badge-warning state-in_progress" id="renovation-state"' in header
+    assert 'class="badge badge-warning state-in_progress">' in details[details.index('id="detail-state"'):]
+    draft = make(app, world, "draft", household=world["hh_a2"])
+    page = cashier.get(f"/admin/renovations/details/?id={draft.pk}").data.decode()
+    assert "badge-light" not in page and page.count("badge badge-secondary state-draft") == 2
+    listing = cashier.get("/admin/renovations/").data.decode()
+    assert "badge badge-secondary state-draft" in listing and "badge badge-warning state-in_progress" in listing
+
+
+def test_the_phase_change_says_the_new_phase(app, world, client_as):
+    r = make(app, world, "in_progress")
+    page = step(client_as("supervisor"), "set_phase", r, {"phase": "carpentry_painting"},
+                follow_redirects=True).data.decode()
+    assert "The phase is now: Carpentry and wall painting." in page and "is now “Work in progress”" not in page
+
+
+def test_the_english_details_page_names_the_community_in_english(app, world, client_as):
+    r = make(app, world, "in_progress")
+    details = client_as("clerk").get(f"/admin/renovations/details/?id={r.pk}").data.decode()
+    assert '<td class="detail-value">Community A</td>' in details
+
+
+def test_closed_files_show_no_edit_pencil(app, world, client_as):
+    running = make(app, world, "in_progress")
+    closed = make(app, world, "refunded", household=world["hh_a2"])
+    clerk = client_as("clerk")
+    listing = clerk.get("/admin/renovations/").data.decode()
+    assert f"/admin/renovations/edit/?id={running.pk}" in listing
+    assert f"/admin/renovations/edit/?id={closed.pk}" not in listing
+    details = clerk.get(f"/admin/renovations/details/?id={closed.pk}").data.decode()
+    assert f"/admin/renovations/edit/?id={closed.pk}" not in details
+    assert f"/admin/renovations/edit/?id={running.pk}" in clerk.get(
+        f"/admin/renovations/details/?id={running.pk}").data.decode()
+
+
+def test_bulk_submit_lists_the_missing_documents_in_chinese_with_one_colon(app, world, client_as):
+    from documents.staff import Staff
+    Staff.objects.update(set__language="zh_Hans_CN")
+    draft = make(app, world, "draft")
+    page = client_as("clerk").post("/admin/renovations/action/", data={"action": "submit", "rowid": str(draft.pk)},
+                                   follow_redirects=True).data.decode()
+    message = page[page.index("暂不能提交"):]
+    message = message[:message.index("。", message.index("资料")) + 1]
+    assert message.count("：") == 1 and ", " not in message and "以下资料" not in message
+    assert "资料（营业执照复印件、资质证书和施工人员身份证复印件）" in message, message
+    assert state_of(draft) == "draft"
+
+
+def test_the_refund_receipt_names_who_refunded_and_who_approved(app, world, client_as):
+    big = make(app, world, "final_passed", deposit="8000")
+    manager, cashier = client_as("manager"), client_as("cashier")
+    step(manager, "approve_refund", big)
+    step(cashier, "refund", big, {"method": "cash", "paid_to": "张伟", "expected_amount": "8000.00"})
+    receipt = cashier.get(f"/admin/renovations/print/receipt/?id={big.pk}&lang=en").data.decode()
+    assert "Refunded by: cashier A" in receipt and "Refund approved by: manager A" in receipt
+    assert "Cashier" not in receipt
+    assert DepositRefund.objects.get(renovation=big).approved_by_name == "manager A"
+    small = make(app, world, "final_passed", household=world["hh_a2"])
+    step(manager, "refund", small, {"method": "cash", "paid_to": "李娜", "expected_amount": "3000.00"})
+    receipt = manager.get(f"/admin/renovations/print/receipt/?id={small.pk}&lang=en").data.decode()
+    assert "Refunded by: manager A" in receipt and "Refund approved by" not in receipt
+    zh = manager.get(f"/admin/renovations/print/receipt/?id={small.pk}").data.decode()
+    assert "退款经办人: manager A" in zh and "收银员" not in zh
