@@ -18,6 +18,7 @@ from documents.places import DEFAULT_REFUND_APPROVAL_LIMIT
 from documents.renovations.common import REFUND_METHODS, as_date
 from documents.renovations.receipts import issue_receipt
 from documents.residents import Household
+from documents.workflow import NotApplicable
 
 ZERO = Decimal("0.00")
 
@@ -58,9 +59,10 @@ def approved_if_above_limit(renovation, user):
 
 
 def above_limit(renovation, user):
-    """approve_refund: only a refund above the limit needs (and gets) the manager's approval."""
+    """approve_refund: only a refund above the limit needs (and gets) the manager's approval; below it
+    the step does not apply (no "not yet" hint: waiting will not change it)."""
     if not renovation.refund_needs_approval():
-        raise DomainError(gettext(
+        raise NotApplicable(gettext(
             "No approval is needed: refunds up to %(limit)s are paid by the cashier directly.",
             limit=money_text(renovation.refund_limit())))
 

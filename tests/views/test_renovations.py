@@ -764,3 +764,13 @@ def test_the_refund_receipt_names_who_refunded_and_who_approved(app, world, clie
     assert "Refunded by: manager A" in receipt and "Refund approved by" not in receipt
     zh = manager.get(f"/admin/renovations/print/receipt/?id={small.pk}").data.decode()
     assert "退款经办人: manager A" in zh and "收银员" not in zh
+
+
+def test_a_refund_within_the_limit_is_not_waiting_for_an_approval(app, world, client_as):
+    """Below the limit the approval does not apply: no "Not yet: Approve refund" hint for the manager."""
+    small = make(app, world, "final_passed")
+    page = client_as("manager").get(f"/admin/renovations/details/?id={small.pk}").data.decode()
+    assert "Not yet: Approve refund" not in page and "step-refund" in page
+    big = make(app, world, "final_passed", household=world["hh_a2"], deposit="8000")
+    page = client_as("cashier").get(f"/admin/renovations/details/?id={big.pk}").data.decode()
+    assert "Not yet: Refund deposit" in page and "above this community" in page   # this one does wait
