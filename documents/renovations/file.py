@@ -23,7 +23,7 @@ from app import clock
 from documents import audit, timeline
 from documents.base import CommunityOwned, DomainError, PermissionDenied, Versioned
 from documents.money import MoneyField, to_money
-from documents.places import Room
+from documents.places import ROOM_STATUSES, Room
 from documents.renovations.attachments import ATTACHMENT_KINDS, AttachmentSteps
 from documents.renovations.common import (ALL_STATES, AREA, OPEN_STATES, PAYMENT_METHODS, PHASES,
                                           REFUND_METHODS, STATES, amount_problem, as_date, lines, list_text,
@@ -88,7 +88,7 @@ class Renovation(PermitSteps, PatrolSteps, FeeSteps, DepositSteps, AttachmentSte
     finished_on = DateField(verbose_name=_l("Work finished on"))
     final_passed_on = DateField(verbose_name=_l("Final inspection passed on"))
     archived_at = DateTimeField(verbose_name=_l("Archived at"))
-    room_status_before = StringField()
+    room_status_before = StringField(choices=ROOM_STATUSES, verbose_name=_l("Room status before the work"))
 
     inspections = EmbeddedDocumentListField(Inspection, verbose_name=_l("Inspections"))
     patrols = EmbeddedDocumentListField(Patrol, verbose_name=_l("Patrols"))

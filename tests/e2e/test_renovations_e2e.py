@@ -33,7 +33,7 @@ def test_supervisor_approves_and_the_permit_waits_for_the_fees(page, portal, log
     assert room in page.locator("#renovation-header").inner_text()
     take_step(page, "approve")
     flash = page.locator(".alert-success").inner_text()
-    match = re.search(r"装修许可证编号 (\S+-ZX\d{4}-\d{4})。费用及押金缴清后发放许可证", flash)
+    match = re.search(r"装修许可证号 (\S+-ZX\d{4}-\d{4})。费用及押金缴清后发放装修许可证", flash)
     assert match, flash
     permit_no = match.group(1)
     assert page.locator("#renovation-state").inner_text() == "已批准"
@@ -112,3 +112,69 @@ def test_cashier_sees_the_amount_then_refunds_once_and_prints_the_receipt(page, 
     assert second_tab.locator("#refunded-amount").inner_text() == amount
     page.goto(portal + "/admin/renovations/?search=" + room)
     assert "押金已退" in page.locator("table.model-list").inner_text()
+
+
+def _page_width(page) -> int:
+    return page.evaluate("Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)")
+
+
+def test_the_inspection_result_is_a_pair_of_radios_and_a_typed_load_stays(page, portal, login):
+    login("supervisor")
+    open_first_with_step(page, portal, "已提交", "flat_inspection")
+    page.click("#step-buttons .step-flat_inspection")
+    page.wait_for_url("**/step/flat_inspection/**")
+    passed, failed = (page.locator(f"label[for=passed-{n}]").bounding_box() for n in (0, 1))
+    assert passed["x"] + passed["width"] <= failed["x"] and abs(passed["y"] - failed["y"]) < 4   # side by side
+    page.click("label[for=passed-1]")
+    assert page.is_checked("#passed-1") and not page.is_checked("#passed-0")
+    screenshot(page, "renovation-flat-inspection-radios")
+    # a clerk issues temporary power (no hot-work button for a clerk); a wrong load stays where it was typed
+    page.context.clear_cookies()
+    login("clerk")
+    page.goto(portal + "/admin/renovations/")
+    page.locator("table.model-list tbody tr", has_text="施工中").first.locator("a[href*='/details/']").first.click()
+    page.wait_for_url("**/details/**")
+    assert page.locator("#issue-permits .permit-power").count() == 1
+    assert page.locator("#issue-permits .permit-hot_work").count() == 0
+    page.click("#issue-permits .permit-power")
+    page.wait_for_url("**/step/issue_permit/**")
+    page.fill("#location", "户内配电箱")
+    page.fill("#power_load_kw", "abc")
+    page.click("#step-submit")
+    page.wait_for_load_state()
+    assert page.input_value("#power_load_kw") == "abc" and page.input_value("#location") == "户内配电箱"
+    group = page.locator("#power_load_kw").locator("xpath=..")
+    assert "用电负荷须为大于零的千瓦数" in group.inner_text()
+    assert page.locator("#location.is-invalid").count() == 0
+    screenshot(page, "renovation-power-bad-load")
+
+
+def test_on_a_phone_the_file_and_the_patrol_form_keep_to_the_screen(page, portal, login, browser):
+    login("manager")
+    open_first_with_step(page, portal, "施工中", "log_patrol")
+    details = page.url
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", is_mobile=True,
+                                has_touch=True).new_page()
+    phone.set_default_timeout(15000)
+    phone.goto(portal + "/auth/login")
+    phone.fill("input[name=username]", "manager")
+    phone.fill("input[name=password]", "e2e-password-1")
+    phone.click("#login-button")
+    phone.wait_for_url("**/admin/**")
+    phone.goto(details)
+    assert _page_width(phone) <= 390
+    workers = phone.locator("#detail-workers .table-responsive").bounding_box()
+    assert workers["x"] >= 0 and workers["x"] + workers["width"] <= 390
+    screenshot(phone, "renovation-details-phone")
+    phone.click("#step-buttons .step-log_patrol")
+    phone.wait_for_url("**/step/log_patrol/**")
+    assert _page_width(phone) <= 390
+    assert phone.locator("#violations-1-deduction").bounding_box()["width"] > 250   # one field per line
+    phone.fill("#findings", "楼道有垃圾")
+    phone.fill("#violations-1-deduction", "50")
+    phone.click("#step-submit")
+    phone.wait_for_load_state()
+    assert "第 2 行：请选择违规类型。" in phone.locator("#violations-1").inner_text()
+    assert phone.input_value("#violations-1-deduction") == "50"
+    screenshot(phone, "renovation-patrol-phone")
+    phone.context.close()

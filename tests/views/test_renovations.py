@@ -609,6 +609,9 @@ def test_details_and_patrol_form_fit_a_phone(app, world, client_as):
         assert row.index('<div class="table-responsive"><table') < row.index("</tr>"), cell
     for table in ("patrols", "permits", "attachments"):
         assert f'<div class="table-responsive"><table class="table table-sm table-bordered" id="{table}">' in details
+    assert '<div class="table-responsive"><table class="table table-sm table-striped" id="record-history">' in details
+    assert "room_status_before" not in details.replace('data-field="room_status_before"', "")
+    assert "<strong>Room status before the work</strong>:  → Occupied" in details
     form = client_as("housekeeper").get(f"/admin/renovations/step/log_patrol/?id={r.pk}").data.decode()
     violations = form[form.index('id="violations"'):form.index("</fieldset>", form.index('id="violations"'))]
     assert "<table" not in violations
@@ -755,15 +758,15 @@ def test_the_refund_receipt_names_who_refunded_and_who_approved(app, world, clie
     step(manager, "approve_refund", big)
     step(cashier, "refund", big, {"method": "cash", "paid_to": "张伟", "expected_amount": "8000.00"})
     receipt = cashier.get(f"/admin/renovations/print/receipt/?id={big.pk}&lang=en").data.decode()
-    assert "Refunded by: cashier A" in receipt and "Refund approved by: manager A" in receipt
+    assert "Refunded by cashier A" in receipt and "Refund approved by manager A" in receipt
     assert "Cashier" not in receipt
     assert DepositRefund.objects.get(renovation=big).approved_by_name == "manager A"
     small = make(app, world, "final_passed", household=world["hh_a2"])
     step(manager, "refund", small, {"method": "cash", "paid_to": "李娜", "expected_amount": "3000.00"})
     receipt = manager.get(f"/admin/renovations/print/receipt/?id={small.pk}&lang=en").data.decode()
-    assert "Refunded by: manager A" in receipt and "Refund approved by" not in receipt
+    assert "Refunded by manager A" in receipt and "Refund approved by" not in receipt
     zh = manager.get(f"/admin/renovations/print/receipt/?id={small.pk}").data.decode()
-    assert "退款经办人: manager A" in zh and "收银员" not in zh
+    assert "退款经办人：manager A" in zh and "收银员" not in zh
 
 
 def test_a_refund_within_the_limit_is_not_waiting_for_an_approval(app, world, client_as):
