@@ -383,21 +383,23 @@ class Renovation(PermitSteps, PatrolSteps, FeeSteps, DepositSteps, AttachmentSte
 
 def _final_items(items) -> list[InspectionItem]:
     """[(description, deduction)] of the final inspection form as inspection items; a refusal names
-    the row and its field (form names ``items-<row>-<field>``)."""
+    the line and the field, and carries the form's name of the field (``items-<row>-<field>``)."""
+    def refuse(row, name, message):
+        return DomainError(gettext("Line %(n)d, %(field)s: %(message)s", n=row + 1,
+                                   field=InspectionItem._fields[name].verbose_name, message=message),
+                           field=f"items-{row}-{name}")
+
     rows = []
     for row, (description, deduction) in enumerate(items or []):
         description = (description or "").strip()
         problem = amount_problem(deduction)
         if problem:
-            raise DomainError(gettext("Row %(n)d: %(problem)s", n=row + 1, problem=problem),
-                              field=f"items-{row}-deduction")
+            raise refuse(row, "deduction", problem)
         amount = to_money(deduction) or Decimal("0.00")
         if description:
             rows.append(InspectionItem(key=new_key(), description=description, deduction=amount))
         elif amount:
-            raise DomainError(gettext("Row %(n)d: %(problem)s", n=row + 1,
-                                      problem=gettext("Describe what each deduction is for.")),
-                              field=f"items-{row}-description")
+            raise refuse(row, "description", gettext("Describe what each deduction is for."))
     return rows
 
 

@@ -113,15 +113,16 @@ def _violation(raw: dict, on, row: int) -> Violation | None:
     """Violation row `row` (0-based) of the patrol form; None when the row was left empty.
 
     A row with any value must be complete: a type and a description (a deduction alone would be
-    dropped with its amount otherwise). A refusal names the row and the field (form field names:
-    ``violations-<row>-<field>``), so the page marks that field and keeps what was typed.
+    dropped with its amount otherwise). A refusal names the line and the field, and carries the form's
+    name of the field (``violations-<row>-<field>``), so the page marks it and keeps what was typed.
     """
     raw = raw or {}
     if not any(str(raw.get(name) or "").strip() for name in VIOLATION_FIELDS):
         return None
 
     def refuse(name, message):
-        return DomainError(gettext("Row %(n)d: %(problem)s", n=row + 1, problem=message),
+        return DomainError(gettext("Line %(n)d, %(field)s: %(message)s", n=row + 1,
+                                   field=Violation._fields[name].verbose_name, message=message),
                            field=f"violations-{row}-{name}")
 
     if raw.get("type") not in dict(VIOLATION_TYPES):

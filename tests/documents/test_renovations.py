@@ -758,15 +758,15 @@ def test_a_violation_row_with_any_value_must_be_complete_and_says_which_row_and_
     keeper = staff(w, "housekeeper")
     empty = {"type": "", "description": "", "deduction": None, "deadline": None}
     cases = [
-        ({"deduction": "50"}, "violations-1-type", "Row 2: Choose the type of violation."),
-        ({"deadline": date(2026, 3, 5)}, "violations-1-type", "Row 2: Choose the type of violation."),
-        ({"type": "debris"}, "violations-1-description", "Row 2: Describe what was found."),
+        ({"deduction": "50"}, "violations-1-type", "Line 2, Violation: Choose the type of violation."),
+        ({"deadline": date(2026, 3, 5)}, "violations-1-type", "Line 2, Violation: Choose the type of violation."),
+        ({"type": "debris"}, "violations-1-description", "Line 2, Description: Describe what was found."),
         ({"type": "debris", "description": "垃圾", "deduction": "1.005"}, "violations-1-deduction",
-         "Row 2: Enter at most two decimal places."),
+         "Line 2, Deduction: Enter at most two decimal places."),
         ({"type": "debris", "description": "垃圾", "deduction": "-1"}, "violations-1-deduction",
-         "Row 2: The amount cannot be negative."),
+         "Line 2, Deduction: The amount cannot be negative."),
         ({"type": "debris", "description": "垃圾", "deadline": date(2026, 3, 1)}, "violations-1-deadline",
-         "Row 2: The deadline to rectify cannot be before the patrol."),
+         "Line 2, Rectify by: The deadline to rectify cannot be before the patrol."),
     ]
     for row, field, message in cases:
         with pytest.raises(DomainError) as refused:
@@ -819,7 +819,7 @@ def test_amounts_with_more_than_two_decimals_are_refused_not_rounded(w):
     with pytest.raises(DomainError) as refused:
         r.record_final_inspection(staff(w, "supervisor"), passed=False, items=[("墙面污损", "10.555")])
     assert (refused.value.field, refused.value.message) == ("items-0-deduction",
-                                                            "Row 1: Enter at most two decimal places.")
+                                                            "Line 1, Deduction: Enter at most two decimal places.")
     with pytest.raises(DomainError) as refused:
         r.record_final_inspection(staff(w, "supervisor"), passed=False, items=[("墙面污损", "1"), ("", "10")])
     assert refused.value.field == "items-1-description" and "Describe what each deduction is for." in \
@@ -836,4 +836,5 @@ def test_submission_lists_missing_documents_as_one_list(w, app):
     with force_locale("zh_Hans_CN"):
         with pytest.raises(DomainError) as refused:
             r.submit(staff(w, "clerk"))
-    assert refused.value.message == "暂不能提交，缺少：资料（营业执照复印件、资质证书和施工人员身份证复印件）。"
+    assert refused.value.message == ("暂不能提交，缺少：资料（营业执照复印件、资质证书和"
+                                     "施工人员身份证复印件）。")

@@ -169,12 +169,13 @@ def test_on_a_phone_the_file_and_the_patrol_form_keep_to_the_screen(page, portal
     phone.click("#step-buttons .step-log_patrol")
     phone.wait_for_url("**/step/log_patrol/**")
     assert _page_width(phone) <= 390
-    assert phone.locator("#violations-1-deduction").bounding_box()["width"] > 250   # one field per line
+    assert phone.locator("#violations-1-deduction").bounding_box()["width"] > 140   # two fields a row at most
     phone.fill("#findings", "楼道有垃圾")
     phone.fill("#violations-1-deduction", "50")
     phone.click("#step-submit")
     phone.wait_for_load_state()
-    assert "第 2 行：请选择违规类型。" in phone.locator("#violations-1").inner_text()
+    line = phone.locator("#violations .step-list-row").nth(1)
+    assert "第 2 行，违规类型：请选择违规类型。" in line.inner_text()
     assert phone.input_value("#violations-1-deduction") == "50"
     screenshot(phone, "renovation-patrol-phone")
     phone.context.close()
