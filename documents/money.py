@@ -17,11 +17,9 @@ ZERO = Decimal("0.00")
 MAX_AMOUNT = Decimal("10000000")
 
 
-def to_money(value) -> Decimal | None:
-    """An exact amount with two decimals, or None for no value; floats and nonsense are refused.
-
-    Takes a Decimal, an int, a Decimal128 (as read from the store) or a text such as "¥1,234.5".
-    """
+def exact_decimal(value) -> Decimal | None:
+    """An exact decimal from a number or a text such as "¥1,234.5"; None for no value or not a
+    number. A float is refused: it is not exact."""
     if value is None or value == "":
         return None
     if isinstance(value, float):
@@ -29,10 +27,21 @@ def to_money(value) -> Decimal | None:
     if hasattr(value, "to_decimal"):
         value = value.to_decimal()
     try:
-        amount = Decimal(str(value).strip().replace(",", "").replace("¥", ""))
+        number = Decimal(str(value).strip().replace(",", "").replace("¥", ""))
     except InvalidOperation:
-        raise DomainError(gettext("Not an amount: %(value)s", value=value))
-    if not amount.is_finite():
+        return None
+    return number if number.is_finite() else None
+
+
+def to_money(value) -> Decimal | None:
+    """An exact amount with two decimals, or None for no value; floats and nonsense are refused.
+
+    Takes a Decimal, an int, a Decimal128 (as read from the store) or a text such as "¥1,234.5".
+    """
+    if value is None or value == "":
+        return None
+    amount = exact_decimal(value)
+    if amount is None:
         raise DomainError(gettext("Not an amount: %(value)s", value=value))
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 

@@ -6,7 +6,7 @@ reported -> dispatched -> arrived (late if over 15 min after the appointment)
 Return visit due: urgent 24 h after completion, ordinary 7 days, leak on the first rain after it.
 """
 from datetime import timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask_babel import gettext, lazy_gettext as _l
 from mongoengine import (BooleanField, DateField, DateTimeField, EmbeddedDocument,
@@ -19,7 +19,7 @@ from app import clock
 from documents import audit, timeline
 from documents.base import CommunityOwned, DomainError
 from documents.files import GIF, JPEG, MB, PNG, WEBP, UploadRule, store
-from documents.money import ZERO, MoneyField, to_money
+from documents.money import ZERO, MoneyField, exact_decimal, to_money
 from documents.deadlines import add_local_days, end_of_local_day, local_date, zone_of
 from documents.services import (ServiceRequest, closing_steps, not_before_text, to_the_minute,
                                 validate_satisfaction)
@@ -279,7 +279,7 @@ def material_line(line, number: int = 1) -> MaterialLine:
     if not (line.name or "").strip():
         raise DomainError(gettext("Material line %(n)d: enter the name of the material.", n=number),
                           field="materials")
-    quantity, price = _decimal(line.quantity), _decimal(line.unit_price)
+    quantity, price = exact_decimal(line.quantity), exact_decimal(line.unit_price)
     if quantity is None or quantity <= 0:
         raise DomainError(gettext("Material line %(n)d: the quantity must be greater than 0.", n=number),
                           field="materials")
@@ -290,19 +290,6 @@ def material_line(line, number: int = 1) -> MaterialLine:
     return line
 
 
-def _decimal(value):
-    """An exact decimal from a form's number or text; None when it is missing or not a number."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, float):
-        raise DomainError(gettext("Amounts must be given exactly, not as a floating-point number."))
-    if hasattr(value, "to_decimal"):
-        value = value.to_decimal()
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        return None
-    return number if number.is_finite() else None
 
 
 declare(Repair, Workflow("repairs", [
