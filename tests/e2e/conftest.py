@@ -90,14 +90,23 @@ def page(browser, portal):
 
 
 @pytest.fixture
-def login(page, portal):
-    """login("clerk") logs the page in as that demo account and returns the page."""
-    def do(username, password=PASSWORD):
+def login(page, portal, request):
+    """login("clerk") logs the page in as that demo account and returns the page. A test module
+    that asserts texts of one language sets LOGIN_LANGUAGE (e.g. "zh_Hans_CN")."""
+    default_lang = getattr(request.module, "LOGIN_LANGUAGE", None)
+
+    def do(username, password=PASSWORD, lang=default_lang):
+        """lang="zh_Hans_CN" or "en": also choose that language (an account remembers the last one,
+        which another test may have changed)."""
         page.goto(portal + "/auth/login")
         page.fill("input[name=username]", username)
         page.fill("input[name=password]", password)
         page.click("#login-button")
         page.wait_for_url("**/admin/**")
+        select = page.locator("#language-select")
+        if lang and select.input_value() != lang:
+            with page.expect_navigation():
+                select.select_option(lang)
         return page
     return do
 

@@ -3,6 +3,9 @@ import re
 
 from tests.e2e.conftest import PASSWORD, screenshot
 
+#: the texts asserted here are Chinese: every login chooses it (another test may switch an account)
+LOGIN_LANGUAGE = "zh_Hans_CN"
+
 
 def _start_of(page, portal, title) -> str:
     """The day an event of the demo takes place (the seed places it relative to the day it ran)."""

@@ -7,6 +7,9 @@ import re
 
 from tests.e2e.conftest import screenshot
 
+#: the texts asserted here are Chinese: every login chooses it (another test may switch an account)
+LOGIN_LANGUAGE = "zh_Hans_CN"
+
 
 def open_first_with_step(page, portal, state_label, step):
     """The details page of the first file in the given state that offers the step."""
@@ -119,7 +122,7 @@ def _page_width(page) -> int:
 
 
 def test_the_inspection_result_is_a_pair_of_radios_and_a_typed_load_stays(page, portal, login):
-    login("supervisor")
+    login("supervisor", lang="zh_Hans_CN")
     open_first_with_step(page, portal, "已提交", "flat_inspection")
     page.click("#step-buttons .step-flat_inspection")
     page.wait_for_url("**/step/flat_inspection/**")
@@ -130,7 +133,7 @@ def test_the_inspection_result_is_a_pair_of_radios_and_a_typed_load_stays(page, 
     screenshot(page, "renovation-flat-inspection-radios")
     # a clerk issues temporary power (no hot-work button for a clerk); a wrong load stays where it was typed
     page.context.clear_cookies()
-    login("clerk")
+    login("clerk", lang="zh_Hans_CN")
     page.goto(portal + "/admin/renovations/")
     page.locator("table.model-list tbody tr", has_text="施工中").first.locator("a[href*='/details/']").first.click()
     page.wait_for_url("**/details/**")
