@@ -71,3 +71,15 @@ def test_engine_writes_on_the_embedded_store(tmp_path):
     # the crashed step left its entry in the record; delivery copied it once; the stale copy was
     # refused; numbers continue from the adopted counter
     assert result.stdout.strip().splitlines()[-1] == "[0, 1] 1 yes 2 0 dd [1, 2, 42]"
+
+
+def test_the_old_plain_index_on_counters_gives_way_to_the_unique_one(app):
+    """Stores made by an older release have a non-unique `key_1` index on `counters`."""
+    from documents.sequences import Sequence
+    raw = Sequence._get_db()["counters"]
+    raw.drop_indexes()
+    raw.create_index("key")
+    Sequence._collection = None              # as in a fresh process: indexes not made yet
+    Sequence.adopt("renovation_counters")
+    assert Sequence.next("X:test") == 1
+    assert raw.index_information()["key_1"].get("unique") is True
