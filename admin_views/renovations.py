@@ -9,7 +9,6 @@ from bson import ObjectId
 from flask import abort, flash, redirect, request
 from flask_admin import expose
 from flask_admin.contrib.mongoengine.filters import BaseMongoEngineFilter, FilterEqual, FilterLike
-from flask_admin.helpers import get_redirect_target
 from flask_admin.model.template import EditRowAction
 from flask_babel import force_locale, gettext as _, lazy_gettext as _l
 from flask_login import current_user
@@ -30,7 +29,6 @@ from admin_views.steps import ConfirmStepForm, StepForm, StepPageMixin
 from app import clock
 from app.permissions import can
 from documents import audit
-from documents.base import DomainError
 from documents.money import money_text, rmb_upper, to_money
 from documents.places import parse_room_code
 from documents.renovations import (AREA, ATTACHMENT_KINDS, INSPECTION_KINDS, PAYMENT_METHODS, PERMIT_FIELDS,
@@ -591,29 +589,6 @@ class RenovationView(StepPageMixin, EstateModelView):
     def step_buttons(self, record, return_url=None):
         """The workflow's buttons (permits have theirs, one per kind, in the permits section)."""
         return [button for button in super().step_buttons(record, return_url) if button[0] in self.row_steps]
-
-    @expose("/do/<step>/", methods=("POST",))
-    def row_step_view(self, step):
-        """A step taken from a row of the details page: its small form, then back to the file."""
-        spec, form_class = self.model.workflow.by_name.get(step), self.row_step_forms.get(step)
-        if spec is None or form_class is None:
-            abort(404)
-        if not can(spec.area or self.model.workflow.area, spec.right):
-            abort(403)
-        record = scoped_or_404(self.model, request.args.get("id"))
-        form = form_class()
-        if not form.validate():
-            for field in form:
-                for error in field.errors:
-                    flash(f"{field.label.text}: {error}", "error")
-        else:
-            try:
-                outcome = record.perform(step, current_user._get_current_object(), **form.arguments(record))
-            except DomainError as err:
-                flash(err.message, "error")
-            else:
-                flash(form.done_message(record, outcome) or self.step_done(step, record), "success")
-        return redirect(get_redirect_target() or self.get_url(".details_view", id=str(record.pk)))
 
     # ---- details ----
     def details_extra(self, model):

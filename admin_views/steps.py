@@ -103,16 +103,13 @@ class StepPageMixin:
     row_steps: tuple | None = None
     #: confirm-only steps offered as bulk actions on the list: step -> confirmation question
     bulk_steps: dict = {}
+    #: steps posted from a row of the details page (`/do/<step>/`): step -> StepForm subclass
+    row_step_forms: dict = {}
 
     # --- the page ---
     @expose("/step/<step>/", methods=("GET", "POST"))
     def step_view(self, step):
-        workflow = self.model.workflow
-        spec = workflow.by_name.get(step)
-        if spec is None or not spec.page:
-            abort(404)
-        if not can(spec.area or workflow.area, spec.right):
-            abort(403)
+        spec = self._allowed_spec(step, pages=True)
         record = scoped_or_404(self.model, request.args.get("id"))
         user = current_user._get_current_object()
         return_url = get_redirect_target() or self.get_url(".details_view", id=str(record.pk))
@@ -125,18 +122,54 @@ class StepPageMixin:
         elif refusal is not None:
             flash(refusal, "error")
         elif form.validate():
-            try:
-                outcome = record.perform(step, user, **form.arguments(record))
-            except DomainError as err:
-                show_refusal(form, err)
-            else:
-                flash(form.done_message(record, outcome) or self.step_done(step, record), "success")
-                for note in form.warnings_after(record, outcome):
-                    flash(note, "warning")
+            err = self._take(spec.name, record, form, user)
+            if err is None:
                 return redirect(return_url)
+            show_refusal(form, err)
         return self.render(self.step_template, form=form, record=record, model=None, step=step,
                            step_title=record.step_label(step), refusal=refusal, return_url=return_url,
                            summary=self.step_summary(record), intro=form.intro_template)
+
+    @expose("/do/<step>/", methods=("POST",))
+    def row_step_view(self, step):
+        """A step posted from a row of a details page (revoke this permit, remove that file): its
+        small form in `row_step_forms`, the outcome flashed, then back to the page."""
+        if step not in self.row_step_forms:
+            abort(404)
+        self._allowed_spec(step, pages=False)
+        record = scoped_or_404(self.model, request.args.get("id"))
+        form = self.row_step_forms[step]()
+        if not form.validate():
+            for field in form:
+                for error in field.errors:
+                    flash(_("%(field)s: %(message)s", field=field.label.text, message=error), "error")
+        else:
+            err = self._take(step, record, form, current_user._get_current_object())
+            if err is not None:
+                flash(err.message, "error")
+        return redirect(get_redirect_target() or self.get_url(".details_view", id=str(record.pk)))
+
+    def _allowed_spec(self, step, pages: bool):
+        """The declared step (404 if none, or if it has no page where one is asked) the user's role
+        may take at all (else 403); the record's own checks follow in the document."""
+        workflow = self.model.workflow
+        spec = workflow.by_name.get(step)
+        if spec is None or (pages and not spec.page):
+            abort(404)
+        if not can(spec.area or workflow.area, spec.right):
+            abort(403)
+        return spec
+
+    def _take(self, step, record, form, user):
+        """Take the step with the form's arguments and say how it went; the refusal, if any."""
+        try:
+            outcome = record.perform(step, user, **form.arguments(record))
+        except DomainError as err:
+            return err
+        flash(form.done_message(record, outcome) or self.step_done(step, record), "success")
+        for note in form.warnings_after(record, outcome):
+            flash(note, "warning")
+        return None
 
     def step_done(self, step, record) -> str:
         return _("%(step)s: %(record)s is now “%(state)s”.", step=record.step_label(step),

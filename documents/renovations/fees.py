@@ -14,7 +14,7 @@ from documents.deadlines import local_date, zone_of
 from documents.money import MoneyField, money_text, to_money
 from documents.renovations.common import PAYMENT_METHODS
 from documents.renovations.parts import OtherFee
-from documents.renovations.receipts import issue_receipt
+from documents.renovations.receipts import confirm_amount, issue_receipt, pay_once
 from documents.residents import Household
 
 
@@ -58,26 +58,17 @@ class FeeSteps:
         """The cashier records the deposit, the management fee and the other fees as paid, once."""
         self.check("pay_fees", user)
         total = self.total_fees()
-        if expected_total is not None and to_money(expected_total) != total:
-            raise DomainError(gettext(
-                "The amount changed since you opened the page (now %(amount)s). Check it and confirm again.",
-                amount=money_text(total)))
+        confirm_amount(expected_total, total)
         if method not in dict(PAYMENT_METHODS):
             raise DomainError(gettext("Choose how the fees are paid."), field="method")
         paid_by = (paid_by or "").strip()
         if not paid_by:
             raise DomainError(gettext("Enter who pays the fees."), field="paid_by")
         now = clock.now()
-        try:
-            self.transition("pay_fees", user, values={
-                "fees_paid_at": now, "fees_method": method, "fees_paid_by": paid_by[:60], "fees_received_by": user,
-                "fees_received_by_name": user.display_name,
-                "deposit_received_on": local_date(now, zone_of(self.community))},
-                note=money_text(total), check_version=True, checked=False)
-        except DomainError:
-            if self.fees_paid_at:          # the engine has re-read the file: a double click
-                raise DomainError(self.already_done("pay_fees")) from None
-            raise
+        pay_once(self, "pay_fees", user, {
+            "fees_paid_at": now, "fees_method": method, "fees_paid_by": paid_by[:60], "fees_received_by": user,
+            "fees_received_by_name": user.display_name,
+            "deposit_received_on": local_date(now, zone_of(self.community))}, note=money_text(total))
         return self.fee_payment()
 
     def fee_payment(self):

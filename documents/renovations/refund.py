@@ -16,7 +16,7 @@ from documents.base import CommunityOwned, DomainError
 from documents.money import MoneyField, money_text, to_money
 from documents.places import DEFAULT_REFUND_APPROVAL_LIMIT
 from documents.renovations.common import REFUND_METHODS, as_date
-from documents.renovations.receipts import issue_receipt
+from documents.renovations.receipts import confirm_amount, issue_receipt, pay_once
 from documents.residents import Household
 from documents.workflow import NotApplicable
 
@@ -132,26 +132,16 @@ class DepositSteps:
                 "refunded. Settle the difference with the resident first.",
                 d=money_text(deductions), p=money_text(deposit)))
         amount = deposit - deductions
-        if expected_amount is not None and to_money(expected_amount) != amount:
-            raise DomainError(gettext(
-                "The amount changed since you opened the page (now %(amount)s). Check it and confirm again.",
-                amount=money_text(amount)))
+        confirm_amount(expected_amount, amount)
         if method not in dict(REFUND_METHODS):
             raise DomainError(gettext("Choose how the deposit is paid back."), field="method")
         paid_to = (paid_to or "").strip()
         if not paid_to:
             raise DomainError(gettext("Enter who receives the refund."), field="paid_to")
-        try:
-            self.transition("refund", user, values={
-                "refund_amount": amount, "refund_deductions": deductions, "refund_method": method,
-                "refund_paid_to": paid_to[:60], "refund_by": user, "refund_by_name": user.display_name,
-                "refund_at": clock.now()},
-                note=f"{money_text(deposit)} - {money_text(deductions)} = {money_text(amount)}",
-                check_version=True, checked=False)
-        except DomainError:
-            if self.refund_at:             # the engine has re-read the file: someone refunded it
-                raise DomainError(self.already_done("refund")) from None
-            raise
+        pay_once(self, "refund", user, {
+            "refund_amount": amount, "refund_deductions": deductions, "refund_method": method,
+            "refund_paid_to": paid_to[:60], "refund_by": user, "refund_by_name": user.display_name,
+            "refund_at": clock.now()}, note=f"{money_text(deposit)} - {money_text(deductions)} = {money_text(amount)}")
         return self.deposit_refund()
 
     def deposit_refund(self):
