@@ -9,7 +9,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from admin_views.base import choice_label, masked_phone
 from admin_views.filters import CommunityFilter, LocalDateBetweenFilter, ReferenceFilter
 from admin_views.services import (CloseForm, DueFilter, ServiceRequestView, due_badge, handler_options,
-                                  local_cell, reason_choices, room_loader, state_badge)
+                                  reason_choices, room_loader, service_state_badge, without_badges)
 from admin_views.steps import StepForm
 from documents.complaints import (CHANNELS, CLASS_SHORT, CLASSES, DEPARTMENTS, ESCALATION_LEVELS, KINDS, STATES,
                                   Complaint, escalate)
@@ -124,7 +124,7 @@ class ComplaintView(ServiceRequestView):
     # labels by default (EstateModelView)
     column_formatters = {
         "complaint_class": lambda v, c, m, n: _class_label(m),
-        "state": lambda v, c, m, n: state_badge(m),
+        "state": lambda v, c, m, n: service_state_badge(m),
         "handler": lambda v, c, m, n: m.handler.display_name if m.handler else "",
         "due_at": lambda v, c, m, n: due_badge(m),
         "escalation_level": lambda v, c, m, n: escalation_badge(m),
@@ -135,9 +135,7 @@ class ComplaintView(ServiceRequestView):
         "registered_by": lambda v, c, m, n: m.registered_by.display_name if m.registered_by else "",
         "handled_by": lambda v, c, m, n: m.handled_by.display_name if m.handled_by else "",
     })
-    column_formatters_export = dict(column_formatters_detail, **{
-        "state": lambda v, c, m, n: m.state_label,
-        "due_at": lambda v, c, m, n: local_cell(m.due_at, m.community),
+    column_formatters_export = dict(without_badges(column_formatters_detail), **{
         "escalation_level": lambda v, c, m, n: choice_label(ESCALATION_LEVELS, m.escalation_level),
         "complaint_class": lambda v, c, m, n: m.complaint_class or "",
     })

@@ -25,7 +25,7 @@ from admin_views.base import (EstateModelView, ScopedAjaxLoader, SecurePage, htm
                               masked_phone, scoped_or_404)
 from admin_views.files import read_upload, send_stored_file
 from admin_views.filters import CommunityFilter, DateBetweenFilter, LocalDateBetweenFilter
-from admin_views.steps import ConfirmStepForm, StepForm, StepPageMixin
+from admin_views.steps import ConfirmStepForm, StepForm, StepPageMixin, state_badge
 from app import clock
 from app.permissions import can
 from documents import audit
@@ -53,16 +53,12 @@ STATE_BADGES = {
 }
 
 
-def state_badge(record, element_id=None) -> Markup:
-    """The state of a file as its badge (STATE_BADGES)."""
-    colour = STATE_BADGES.get(record.state, "secondary")
-    id_attr = Markup(' id="{}"').format(element_id) if element_id else ""
-    return Markup('<span class="badge badge-{} state-{}"{}>{}</span>').format(
-        colour, record.state, id_attr, record.state_label)
+def file_state_badge(record, element_id=None) -> Markup:
+    return state_badge(record, STATE_BADGES, "secondary", element_id)
 
 
 def _state_badge(v, c, m, n):
-    return state_badge(m)
+    return file_state_badge(m)
 
 
 def _patrol_due(v, c, m, n):
@@ -528,7 +524,7 @@ class RenovationView(StepPageMixin, EstateModelView):
     def render(self, template, **kwargs):
         kwargs.setdefault("money", money_text)
         kwargs.setdefault("fmt_date", _date)
-        kwargs.setdefault("state_badge", state_badge)
+        kwargs.setdefault("state_badge", file_state_badge)
         return super().render(template, **kwargs)
 
     def get_list_row_actions(self):

@@ -15,8 +15,8 @@ from admin_views.base import choice_label, html_table, masked_phone, scoped_or_4
 from admin_views.files import read_upload, send_stored_file
 from admin_views.filters import CommunityFilter, LocalDateBetweenFilter, TrueFilter
 from admin_views.services import (SATISFACTION, Above, AtLeast, CloseForm, DueFilter, LocalTimeStepForm,
-                                  Needed, ServiceRequestView, due_badge, local_cell, mobile_phone,
-                                  room_loader, state_badge)
+                                  Needed, ServiceRequestView, due_badge, mobile_phone,
+                                  room_loader, service_state_badge, without_badges)
 from admin_views.steps import StepForm
 from app import clock
 from app.permissions import can
@@ -216,7 +216,7 @@ class RepairView(ServiceRequestView):
     # times are shown in the community's zone and choices by their labels by default (EstateModelView)
     column_formatters = {
         "location": lambda v, c, m, n: _location(m),
-        "state": lambda v, c, m, n: state_badge(m),
+        "state": lambda v, c, m, n: service_state_badge(m),
         "due_at": lambda v, c, m, n: due_badge(m),
     }
     column_formatters_detail = dict(column_formatters, **{
@@ -227,9 +227,7 @@ class RepairView(ServiceRequestView):
         "arrival_late": lambda v, c, m, n: _("Yes") if m.arrival_late else "",
         "review_late": lambda v, c, m, n: _("Yes") if m.review_late else "",
     })
-    column_formatters_export = dict(column_formatters_detail, **{
-        "state": lambda v, c, m, n: m.state_label,
-        "due_at": lambda v, c, m, n: local_cell(m.due_at, m.community),
+    column_formatters_export = dict(without_badges(column_formatters_detail), **{
         "materials": lambda v, c, m, n: "; ".join(f"{x.name} {x.quantity}×{x.unit_price}" for x in m.materials),
         "arrival_late": lambda v, c, m, n: "1" if m.arrival_late else "0",
     })

@@ -14,7 +14,7 @@ from wtforms import DateTimeLocalField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation, ValidationError
 
 from admin_views.base import CommunityFormMixin, EstateModelView, ScopedAjaxLoader, user_communities
-from admin_views.steps import StepForm, StepPageMixin
+from admin_views.steps import StepForm, StepPageMixin, state_badge
 from app import clock
 from app.permissions import can
 from documents.base import DomainError
@@ -65,14 +65,17 @@ def due_badge(record, now=None) -> Markup:
         BADGES[kind], kind, local_text(record.due_at, record.community), text)
 
 
-def local_cell(value, community) -> str:
-    return local_text(value, community)
+def without_badges(formatters: dict) -> dict:
+    """Export formatters: the state and the deadline as plain text (the field defaults), not badges."""
+    return {name: formatter for name, formatter in formatters.items() if name not in ("state", "due_at")}
 
 
-def state_badge(record) -> Markup:
-    colour = "secondary" if record.state in ("closed", "cancelled") else "info"
-    return Markup('<span class="badge badge-{} state-{}">{}</span>').format(
-        colour, record.state, record.state_label)
+#: finished records grey, open ones blue
+STATE_COLOURS = {"closed": "secondary", "cancelled": "secondary"}
+
+
+def service_state_badge(record) -> Markup:
+    return state_badge(record, STATE_COLOURS)
 
 
 # --- row buttons ---

@@ -74,6 +74,14 @@ class ConfirmStepForm(StepForm):
     """A step that needs nothing but a confirmation (submit, approve, archive…)."""
 
 
+def state_badge(record, colours: dict, default: str = "info", element_id=None) -> Markup:
+    """A record's state as a badge: `colours` maps a state to its Bootstrap colour, so one state
+    looks the same on the list, the details table and the page header."""
+    id_attr = Markup(' id="{}"').format(element_id) if element_id else ""
+    return Markup('<span class="badge badge-{} state-{}"{}>{}</span>').format(
+        colours.get(record.state, default), record.state, id_attr, record.state_label)
+
+
 def step_url(view, step, record, return_url=None):
     return view.get_url(".step_view", step=step, id=str(record.pk), url=return_url)
 
