@@ -39,8 +39,6 @@ class StepForm(FlaskForm):
     """
 
     intro_template: str | None = None
-    #: a one-time key (the form's submission id) passed to steps that are idempotent by key
-    submission_key = None
 
     def for_record(self, record, user):
         """Called on GET and POST, before validation: what depends on the record (e.g. choices)."""

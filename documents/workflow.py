@@ -22,7 +22,7 @@ waits in the record and is delivered by the next step on that record, by its det
 leaves an unconfirmed entry whose change may or may not have happened; deciding which needs a
 marker in the record anyway, so the outbox is the simpler of the two.
 """
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 from flask_babel import gettext
@@ -87,8 +87,6 @@ class NotApplicable(DomainError):
 class Workflow:
     area: str
     steps: list
-    #: what a record is called in messages ("the file", "the work order") - optional
-    labels: dict = field(default_factory=dict)
 
     def __post_init__(self):
         self.by_name = {step.name: step for step in self.steps}
@@ -315,10 +313,6 @@ class Workflowed(Document):
         for key in self._fields:
             setattr(self, key, getattr(other, key))
         self._clear_changed_fields()
-
-    def reload_fresh(self):
-        self._take(type(self).objects(pk=self.pk).first())
-        return self
 
 
 def _new_id():
