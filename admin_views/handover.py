@@ -12,7 +12,6 @@ from admin_views.services import due_badge
 from app import clock
 from app.permissions import can
 from documents.base import DomainError
-from documents.complaints import escalate
 from documents.deadlines import local_text, to_local, zone_of
 from documents.handover import SHIFTS, Handover, open_items, write_handover
 
@@ -54,7 +53,6 @@ class HandoverView(SecurePage):
         elif communities:
             form.community.data = str(communities[0].pk)
             form.shift.data = default_shift(communities[0])
-        escalate(community_ids=ids)
         items = open_items(ids)
         logs = list(Handover.objects(community__in=ids).order_by("-written_at").limit(20))
         return self.render("handover/index.html", form=form, items=items, logs=logs, due_badge=due_badge,

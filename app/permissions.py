@@ -106,6 +106,8 @@ PERMISSIONS: dict[str, dict[str, set]] = {
                                "action:close"},
         "clerk": WRITE | {"export", "action:handle", "action:handle_any"},
         "housekeeper": READ | {"action:handle"},
+        # senior management reads every community's complaints (level-2 escalations reach them)
+        "executive": READ | {"export"},
     },
     "visits": {
         "manager": READ | {"create", "export"},
