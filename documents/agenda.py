@@ -279,7 +279,8 @@ def take_lease(name: str, holder: str, now: datetime, seconds: int = LEASE_SECON
 
 
 def free_lease(name: str, holder: str, now: datetime):
-    Lease.objects(name=name, holder=holder).update_one(set__until=now)
+    """Give the lease back: it reads as expired from `now` on."""
+    Lease.objects(name=name, holder=holder).update_one(set__until=now - timedelta(seconds=1))
 
 
 @dataclass

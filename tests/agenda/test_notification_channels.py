@@ -1,5 +1,7 @@
 """E-mail (a local SMTP server) and the group robot (a local HTTP server): one message per event and
 channel, failures retried with a growing pause and shown as failed after the last try."""
+import email
+import email.policy
 import json
 import socket
 import threading
@@ -78,9 +80,12 @@ def test_an_escalation_is_mailed_once_in_the_recipients_language(world, app, smt
     assert len(smtp.messages) == 1
     to, content = smtp.messages[0]
     assert to == ["supervisor@example.com"]
-    assert complaint.number in content
-    mail = Notification.objects(channel=EMAIL).get()
-    assert mail.state == SENT and mail.attempts == 1
+    mail = email.message_from_string(content, policy=email.policy.default)
+    body = mail.get_content()
+    assert complaint.number in body and "已上报给您" in body and "2026-11-23 13:00" in body
+    assert mail["Subject"].startswith("物业客服台")
+    sent = Notification.objects(channel=EMAIL).get()
+    assert sent.state == SENT and sent.attempts == 1
 
 
 def test_the_group_robot_gets_a_text_message_and_a_failure_is_retried(world, app, robot):
