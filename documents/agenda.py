@@ -131,6 +131,7 @@ class Clock(Document):
     round = IntField(default=0)          # 0 the first time, +1 each time the clock starts again
     record_label = StringField(max_length=120, verbose_name=_l("Record"))
     community = ReferenceField("Community", required=True, verbose_name=_l("Community"))
+    building_no = StringField(max_length=10, verbose_name=_l("Building no."))   # a housekeeper's scope
     due_at = DateTimeField(required=True, verbose_name=_l("Due"))
     responsible = ReferenceField("Staff", verbose_name=_l("Responsible"))
     responsible_role = StringField(verbose_name=_l("Responsible role"))
@@ -153,7 +154,8 @@ class Clock(Document):
             {"fields": ["record_id", "kind", "round"], "unique": True},
             ("open", "next_at"), ("collection", "open", "due_at"), ("community", "open", "due_at"),
             ("responsible", "open", "due_at"), ("responsible_role", "community", "open", "due_at"),
-            ("community", "open", "level"),
+            ("community", "open", "level"), ("kind", "open", "community", "due_at"),
+            ("kind", "open", "community", "building_no", "due_at"),
         ],
         "ordering": ["due_at"],
     }
@@ -203,7 +205,8 @@ def _start(kind: ClockKind, record, now):
     responsible = kind.responsible_of(record)
     round_ = Clock.objects(record_id=record.pk, kind=kind.name).count()
     clock_ = Clock(kind=kind.name, collection=record._get_collection_name(), record_id=record.pk,
-                   round=round_, record_label=str(record)[:120], community=record.community, due_at=due,
+                   round=round_, record_label=str(record)[:120], community=record.community,
+                   building_no=getattr(record, "building_no", None), due_at=due,
                    responsible=responsible, responsible_role=kind.role, started_at=now, next_at=due)
     try:
         clock_.save(force_insert=True)
@@ -308,6 +311,7 @@ def sweep(now: datetime | None = None, holder: str | None = None) -> SweepReport
         return report
     report.ran = True
     try:
+        adopt_open_records(now)
         for clock_ in Clock.objects(pending__0__exists=True):   # left by a sweeper that died
             report.notified += _carry_out(clock_)
         while True:
@@ -326,6 +330,29 @@ def sweep(now: datetime | None = None, holder: str | None = None) -> SweepReport
     finally:
         free_lease("sweep", holder, now)
     return report
+
+
+ADOPTED = "clocks-adopted"
+
+
+def adopt_open_records(now: datetime) -> int:
+    """Once per store: records that were open before the agenda existed get their clocks (a store
+    made by an older release). A marker document says it is done; runs under the sweep's lease."""
+    if Lease.objects(name=ADOPTED).first() is not None:
+        return 0
+    adopted = 0
+    for name, kinds in KINDS_OF.items():
+        model = kinds[0].model
+        states = sorted({state for kind in kinds for state in kind.states})
+        for record in model.objects(state__in=states):
+            if not Clock.objects(record_id=record.pk).first():
+                sync(record, now)
+                adopted += 1
+    try:
+        Lease(name=ADOPTED, holder="agenda", until=now).save(force_insert=True)
+    except NotUniqueError:
+        pass
+    return adopted
 
 
 def _advance(clock_: Clock) -> dict | None:

@@ -198,3 +198,16 @@ def test_renovation_patrols_are_a_recurring_clock(world):
     renovation.log_patrol(world["staff"]["housekeeper"], findings="正常")
     rounds = list(Clock.objects(record_id=renovation.pk, kind="renovation_patrol").order_by("round"))
     assert [c.state for c in rounds] == [MET, RUNNING]
+
+
+def test_records_open_before_the_agenda_existed_get_their_clocks_on_the_first_sweep(world):
+    freeze_shanghai(2026, 11, 23, 9, 0)
+    complaint = make_complaint(world, complaint_class=1)
+    Clock.objects.delete()                                         # as in a store of an older release
+    clock.freeze(shanghai(2026, 11, 23, 14, 0))
+    report = sweep()
+    assert report.escalated == 1 and complaint.reload().escalation_level == 1
+    assert Clock.objects(record_id=complaint.pk).count() == 1
+    Clock.objects.delete()
+    sweep()                                                        # only once per store
+    assert Clock.objects.count() == 0
