@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext, lazy_gettext as _l
+from mongoengine import Q
 from mongoengine import (BooleanField, DateTimeField, EmbeddedDocument, EmbeddedDocumentListField, IntField,
                          ReferenceField, StringField)
 
@@ -108,6 +109,11 @@ def open_kinds() -> dict:
     return {"repair": Repair, "complaint": Complaint}
 
 
+#: what the list and the snapshot show of each kind (the community for its time zone)
+LISTED_FIELDS = {
+    "repair": ("number", "community", "room_code", "public_area", "description", "state", "due_at"),
+    "complaint": ("number", "community", "room_code", "kind", "content", "state", "due_at", "escalation_level"),
+}
 #: a written handover keeps at most this many open items (the late and soonest due first) and the counts
 SNAPSHOT_LIMIT = 100
 
@@ -124,11 +130,15 @@ def open_counts(community_ids, now=None) -> list[OpenCounts]:
     now = now or clock.now()
     counts = []
     for kind, model in open_kinds().items():
-        ids = list(community_ids)
-        counts.append(OpenCounts(kind, model.objects(community__in=ids, state__in=list(model.OPEN_STATES)).count(),
-                                 model.objects(community__in=ids, state__in=list(model.OPEN_STATES),
-                                               due_at__lt=now).count()))
+        base = model.objects(_in_communities(community_ids), state__in=list(model.OPEN_STATES))
+        counts.append(OpenCounts(kind, base.count(), base.filter(due_at__lt=now).count()))
     return counts
+
+
+def _in_communities(community_ids) -> Q:
+    """One community (the usual case) as an equality, which every store answers from its index."""
+    ids = list(community_ids)
+    return Q(community=ids[0]) if len(ids) == 1 else Q(community__in=ids)
 
 
 def open_items(community_ids, kind: str = "repair", offset: int = 0, limit: int = 20, late_only: bool = False,
@@ -140,7 +150,8 @@ def open_items(community_ids, kind: str = "repair", offset: int = 0, limit: int 
     """
     now = now or clock.now()
     model = open_kinds()[kind]
-    base = model.objects(community__in=list(community_ids), state__in=list(model.OPEN_STATES))
+    base = model.objects(_in_communities(community_ids), state__in=list(model.OPEN_STATES)) \
+        .only(*LISTED_FIELDS[kind])
     dated = base.filter(due_at__lt=now) if late_only else base.filter(due_at__ne=None)
     records = list(dated.order_by("due_at", "number").skip(offset).limit(limit).select_related(max_depth=1))
     if len(records) < limit and not late_only:
