@@ -224,9 +224,7 @@ def _follow(kind: ClockKind, current: Clock, record):
     if (responsible.pk if responsible else None) != (current.responsible.pk if current.responsible else None):
         changes["responsible"] = responsible
     if changes:
-        Clock.objects(pk=current.pk, version=current.version).update_one(
-            inc__version=1, **{f"set__{k}" if v is not None else f"unset__{k}": (v if v is not None else True)
-                               for k, v in changes.items()})
+        _update(current, changes)
 
 
 def _stop(kind: ClockKind, current: Clock, record, now):
@@ -240,9 +238,14 @@ def _stop(kind: ClockKind, current: Clock, record, now):
             values.update(state=MET, met_at=done_at)
         else:
             values.update(state=BREACHED, breached_at=current.due_at)
-    Clock.objects(pk=current.pk, version=current.version).update_one(
+    _update(current, values)
+
+
+def _update(current: Clock, values: dict) -> bool:
+    """Set (None: unset) `values` on the clock as it was read: a clock moved on meanwhile is left."""
+    return bool(Clock.objects(pk=current.pk, version=current.version).update_one(
         inc__version=1, **{f"set__{k}" if v is not None else f"unset__{k}": (v if v is not None else True)
-                           for k, v in values.items()})
+                           for k, v in values.items()}))
 
 
 def cancel_clocks(record, now=None):
