@@ -73,14 +73,18 @@ def _record_url(endpoint: str, record_id) -> str | None:
 # --- My work ---
 
 class WaitingRow:
-    """One line of "waiting for your step": N records of a workflow in a state, and the link."""
+    """One workflow's line of "waiting for your step": per state, N records and the list link."""
 
-    def __init__(self, waiting, count: int, url: str, area_name: str):
-        self.waiting, self.count, self.url, self.area_name = waiting, count, url, area_name
+    def __init__(self, name: str):
+        self.name, self.states = name, []     # states: (WaitingState, count, url)
+
+    @property
+    def count(self) -> int:
+        return sum(count for _w, count, _u in self.states)
 
 
 def waiting_rows(user) -> list[WaitingRow]:
-    rows = []
+    rows = {}
     for waiting in my_work.waiting_states(user, offered):
         view = list_view_of(waiting.model)
         if view is not None:
@@ -97,8 +101,8 @@ def waiting_rows(user) -> list[WaitingRow]:
             count = sum(1 for record in shown if any(record.offers(s.name, user) for s in waiting.steps))
             url, name = _area_page(waiting.workflow.area)
         if count and url:
-            rows.append(WaitingRow(waiting, count, url, name))
-    return rows
+            rows.setdefault(name, WaitingRow(name)).states.append((waiting, count, url))
+    return list(rows.values())
 
 
 def _time_field(model) -> str:
