@@ -7,7 +7,7 @@ which list shows a workflow's records (with its state filter), which list has a 
 """
 from datetime import date
 
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import abort, current_app, flash, g, redirect, request, url_for
 from flask_admin import expose
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
@@ -166,8 +166,9 @@ class MyWorkView(SecureIndexView):
         groups = [
             (my_work.overdue(user, now), _("Overdue"), deadline_lists(user, communities, "overdue")),
             (my_work.due_today(user, communities, now), _("Due today"), deadline_lists(user, communities, "today")),
-            (my_work.escalated(user), _("Escalated to you"), []),
         ]
+        if my_work.escalation_rungs(user):          # only roles a ladder reaches have escalations
+            groups.append((my_work.escalated(user), _("Escalated to you"), deadline_lists(user, communities, "overdue")))
         patrols = my_work.patrols_due(user, communities, now) if can("renovations", "patrols_due") else 0
         return self.render("agenda/my_work.html", now=now, communities=communities,
                            groups=[(g, title, [clock_item(c, now) for c in g.items], lists)
@@ -394,7 +395,11 @@ def register(admin):
 
     @admin.app.context_processor
     def bell():
-        """`unread_notifications()` for the top bar: one count, only when the bar shows it."""
+        """`unread_notifications()` for the top bar: one count per request, only when the bar shows it."""
         def count():
-            return unread_count(current_user._get_current_object()) if current_user.is_authenticated else 0
+            if not current_user.is_authenticated:
+                return 0
+            if "unread_notifications" not in g:
+                g.unread_notifications = unread_count(current_user._get_current_object())
+            return g.unread_notifications
         return {"unread_notifications": count}

@@ -64,6 +64,7 @@ def test_clerk_sees_overdue_and_due_today_with_links_and_list_counts(app, world,
     today = group(html, "today")
     assert today_repair.number in today and late_repair.number not in today
     assert group_count(html, "today") == 1
+    assert 'id="group-escalated"' not in html                  # no ladder reaches the front desk
     # "all (N)": the list with the Deadline filter shows exactly N records
     deadline = filter_arg(app, "repairs", "due_at")
     for name, which in (("overdue", "overdue"), ("today", "today")):
@@ -222,3 +223,15 @@ def test_notifications_are_paginated_newest_first(app, world, client_as):
     second = client.get("/admin/notifications/?page=1").data.decode()
     assert "R04" in second and "R24" not in second
     assert 'id="bell-count">25<' in first
+
+
+def test_the_bell_costs_one_count_per_page_and_only_when_logged_in(app, world, client_as, monkeypatch):
+    import admin_views.agenda as agenda_views
+    overdue_world(world)
+    calls = []
+    monkeypatch.setattr(agenda_views, "unread_count", lambda user: calls.append(user.pk) or 2)
+    html = client_as("supervisor").get("/admin/").data.decode()
+    assert calls == [world["staff"]["supervisor"].pk]           # the top bar and the phone's bell share it
+    assert 'id="bell-count">2<' in html and 'id="bell-phone"' in html
+    calls.clear()
+    assert app.test_client().get("/auth/login").status_code == 200 and calls == []
