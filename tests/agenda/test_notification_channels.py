@@ -1,5 +1,7 @@
 """E-mail (a local SMTP server) and the group robot (a local HTTP server): one message per event and
 channel, failures retried with a growing pause and shown as failed after the last try."""
+import email
+import email.policy
 import json
 import socket
 import threading
@@ -78,7 +80,10 @@ def test_an_escalation_is_mailed_once_in_the_recipients_language(world, app, smt
     assert len(smtp.messages) == 1
     to, content = smtp.messages[0]
     assert to == ["supervisor@example.com"]
-    assert complaint.number in content
+    message = email.message_from_string(content, policy=email.policy.default)
+    body = message.get_body().get_content()
+    assert complaint.number in body and "已升级至您" in body         # the supervisor reads Chinese
+    assert message["Subject"].startswith("物业客服台：")
     mail = Notification.objects(channel=EMAIL).get()
     assert mail.state == SENT and mail.attempts == 1
 
