@@ -117,6 +117,10 @@ PERMISSIONS: dict[str, dict[str, set]] = {
     },
     "handover": {role: {"list", "details", "create", "action:acknowledge"}
                  for role in ("manager", "supervisor", "clerk", "housekeeper")},
+    # the agenda: a community's service calendar (office hours, closed days, deadline policy per
+    # clock kind), and the e-mail / group-robot deliveries that wait or failed
+    "calendar": {"manager": {"list", "edit"}, "admin": {"list", "edit"}},
+    "deliveries": {"manager": {"list", "action:retry"}, "admin": {"list", "action:retry"}},
 }
 
 
