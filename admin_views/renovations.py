@@ -35,7 +35,7 @@ from documents.places import parse_room_code
 from documents.renovations import (AREA, ATTACHMENT_KINDS, INSPECTION_KINDS, PAYMENT_METHODS, PERMIT_FIELDS,
                                    PERMIT_KINDS, PERMIT_STATUSES, PHASES, PHOTO_UPLOAD, REFUND_METHODS, STATES,
                                    VIOLATION_TYPES, Renovation, RenovationAttachment, amount_problem, as_date,
-                                   due_patrols, load_problem, new_key, permit_step,
+                                   due_patrols, load_problem, new_key, patrol_buildings, permit_step,
                                    upload_rule)
 from documents.residents import Household
 
@@ -683,9 +683,8 @@ class PatrolsDueView(SecurePage):
 
     @expose("/")
     def index(self):
-        own_only = current_user.has_role("housekeeper") and not any(
-            current_user.has_role(r) for r in ("manager", "supervisor"))
-        buildings = list(current_user.buildings or []) if own_only else None
+        buildings = patrol_buildings(current_user)
+        own_only = buildings is not None
         chosen = request.args.get("building", "").strip()[:10]
         if chosen:
             buildings = [b for b in (buildings if buildings is not None else [chosen]) if b == chosen]

@@ -26,7 +26,6 @@ from documents.workflow import ANY, REGISTRY, Step
 
 #: items shown per group (the rest behind the group's "all" link)
 LIMIT = 5
-PATROL_KIND = "renovation_patrol"
 
 
 @dataclass
@@ -95,9 +94,10 @@ def escalated(user) -> ClockGroup:
 
 
 def patrols_due(user, communities, now: datetime) -> int:
-    """Renovation patrols the user answers for, due today or overdue (the patrols-due page's rows)."""
-    return Clock.objects(Q(open=True, kind=PATROL_KIND, responsible=user.pk)
-                         & (Q(due_at__lt=now) | _today(communities, now))).count()
+    """Renovation patrols due today or overdue: the patrols-due page's count (a housekeeper's own
+    buildings)."""
+    from documents.renovations import count_due_patrols, patrol_buildings
+    return count_due_patrols(user, patrol_buildings(user), now)
 
 
 # --- waiting for the user's step ---
