@@ -5,7 +5,8 @@
   `role` answers "when no one person does");
 - escalated to them: open clocks whose escalation ladder has reached a rung of one of their roles
   (company-wide roles such as senior management: every community);
-- patrols due: the renovation patrol clocks a housekeeper answers for, due by the end of today;
+- patrols due: the open renovation patrol clocks due by the end of today (a housekeeper: in their
+  own buildings), counted as the patrols-due page lists them;
 - waiting for their step: per declared workflow (documents/workflow.py REGISTRY), the states from
   which a step they may take moves a record on (not a step that keeps the state, such as attaching
   a file, nor one that cancels or rejects): the views count the records in each of those states.
