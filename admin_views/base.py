@@ -34,7 +34,7 @@ from wtforms.fields import FieldList, FormField
 from app.i18n import datetime_local
 from app.permissions import can
 from documents import audit
-from documents.base import DomainError, PermissionDenied, StaleEditError, sees_community
+from documents.base import DomainError, PermissionDenied, StaleEditError, sees_community, stale_message
 from documents.deadlines import local_text, to_local, to_utc, zone_of
 from documents.money import MoneyField, money_text
 from documents.places import Community
@@ -506,6 +506,8 @@ class EstateModelView(AccessMixin, ModelView):
             self._on_model_change(form, model, False)
             self.check_community(model)
             if hasattr(model, "save_versioned"):
+                if expected is None:   # no version sent, or not a number: it cannot prove it is fresh
+                    raise StaleEditError(stale_message())
                 model.save_versioned(expected)
             else:
                 model.save()
@@ -533,12 +535,10 @@ class EstateModelView(AccessMixin, ModelView):
         field = form._fields.get("record_version")
         if field is None:
             return None
-        value = field.data
+        # what the browser sent: the field falls back to the record's own version when it is left out
+        value = request.form.get("record_version", "").strip()
         del form["record_version"]
-        try:
-            return int(value)
-        except (TypeError, ValueError):
-            return None
+        return int(value) if value.isascii() and value.isdigit() else None
 
     def _refuse(self, form, ex, create):
         leftovers = []
