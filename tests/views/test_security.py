@@ -225,5 +225,5 @@ def test_security_headers_and_cookie_flags(app, world):
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
     page = client.get("/admin/")
-    assert page.headers["X-Frame-Options"] == "SAMEORIGIN"
+    assert page.headers["X-Frame-Options"] == "DENY"
     assert page.headers["Cache-Control"] == "no-store"
