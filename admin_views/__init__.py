@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from admin_views import (audit, complaints, events, handover, lookup, notices, places, renovations, repairs,
                          residents, staff, visits)
-from admin_views.base import SecureIndexView
+from admin_views.base import SecureIndexView, can_open
 from app.headers import csp_nonce
 
 #: our Chinese for the few Flask-Admin strings its own catalog leaves out (admin.po)
@@ -26,4 +26,5 @@ def init_admin(app):
     for area in AREAS:
         area.register(admin)
     app.extensions["estate_admin"] = admin
+    app.jinja_env.globals["can_open"] = can_open
     return admin

@@ -11,7 +11,7 @@ It enforces, server side and for every view and action:
 from datetime import datetime
 
 from bson import ObjectId
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_admin import AdminIndexView, BaseView, expose
 from flask_admin.contrib.mongoengine import ModelView
 from flask_admin.contrib.mongoengine.ajax import QueryAjaxModelLoader
@@ -58,6 +58,20 @@ def add_row_actions(endpoint: str, provider):
     providers = EXTRA_ROW_ACTIONS.setdefault(endpoint, [])
     if provider not in providers:
         providers.append(provider)
+
+
+def can_open(endpoint: str) -> bool:
+    """May the logged-in user open the admin page of `endpoint` ("events.details_view")? Templates
+    show a link only then (a Jinja global), so no role is offered a page that answers 403."""
+    blueprint, _dot, method = endpoint.partition(".")
+    admin = current_app.extensions.get("estate_admin")
+    view = next((v for v in getattr(admin, "_views", []) if v.endpoint == blueprint), None)
+    if view is None:
+        return True                       # not an admin page (login, password, static)
+    if not current_user.is_authenticated or not view.is_accessible():
+        return False
+    perm = VIEW_PERMISSIONS.get(method)
+    return perm != "never" and (not perm or view.allowed(perm))
 
 
 def user_communities(user=None) -> list:
