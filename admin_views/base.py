@@ -279,6 +279,47 @@ def _child(node, key):
     return None
 
 
+def translate_store_errors(error, document_class):
+    """mongoengine's own messages ("String value is too long") in the user's language, naming the
+    limit from the field they concern; walks the error tree as `attach_errors` does."""
+    nested = error if isinstance(error, dict) else getattr(error, "errors", None)
+    if nested:
+        for key, sub in nested.items():
+            field = getattr(document_class, "_fields", {}).get(key) if document_class else None
+            inner = getattr(getattr(field, "field", None), "document_type", None) or \
+                getattr(field, "document_type", None)
+            if isinstance(sub, dict) or getattr(sub, "errors", None):
+                translate_store_errors(sub, inner or (document_class if str(key).isdigit() else None))
+            elif isinstance(sub, ValidationError):
+                sub.message = store_message(sub.message, field)
+        return
+    if isinstance(error, ValidationError):
+        error.message = store_message(error.message, None)
+
+
+def store_message(message, field) -> str:
+    """One of mongoengine's English validation messages, translated (others are ours already)."""
+    text = str(message or "")
+    limit = lambda name: getattr(field, name, None)  # noqa: E731
+    if text == "String value is too long":
+        return _("At most %(n)d characters.", n=limit("max_length")) if limit("max_length") \
+            else _("The text is too long.")
+    if text == "String value is too short":
+        return _("At least %(n)d characters.", n=limit("min_length")) if limit("min_length") \
+            else _("The text is too short.")
+    if text.endswith("value is too small") and limit("min_value") is not None:
+        return _("Must be at least %(min)s.", min=limit("min_value"))
+    if text.endswith("value is too large") and limit("max_value") is not None:
+        return _("Must be at most %(max)s.", max=limit("max_value"))
+    if text == "Field is required":
+        return _("This field is required.")
+    if text.startswith("Value must be one of"):
+        return _("Please choose one of the offered entries.")
+    if text == "String value did not match validation regex":
+        return _("This value does not have the expected form.")
+    return message
+
+
 def _message(error) -> str:
     if isinstance(error, dict):
         return "; ".join(_message(e) for e in error.values())
@@ -566,6 +607,7 @@ class EstateModelView(AccessMixin, ModelView):
             else:
                 leftovers.append(ex.message)
         elif isinstance(ex, ValidationError):
+            translate_store_errors(ex, self.model)
             attach_errors(form, ex, leftovers)
             if not leftovers:
                 leftovers.append(_("Please correct the marked fields."))

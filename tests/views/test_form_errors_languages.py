@@ -139,3 +139,19 @@ def test_every_form_answers_errors_in_the_users_language(demo, language):
                 problems.append(f"{url.split('?')[0]} {sorted(data)[:3]}…: {message[:160]}")
     assert len(tried) > 40, sorted(tried)
     assert not problems, "\n".join(sorted(set(problems)))
+
+
+@pytest.mark.parametrize("language,expected", [("en", "At most 60 characters."), ("zh", "最多 60 个字符。")])
+def test_the_stores_own_messages_are_translated_and_give_the_limit(app, world, language, expected):
+    """mongoengine says "String value is too long" (English, no limit) for a value a form let through."""
+    from mongoengine import ValidationError
+
+    from admin_views.base import _message, translate_store_errors
+    from documents.residents import Household, Person
+    household = Household(community=world["A"], room=world["rooms"]["A"]["1-1-102"], name="x",
+                          owners=[Person(name="y" * 61, relation="owner")])
+    with app.test_request_context("/", headers={"Accept-Language": language}):
+        with pytest.raises(ValidationError) as err:
+            household.validate()
+        translate_store_errors(err.value, Household)
+        assert _message(err.value) == expected
