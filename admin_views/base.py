@@ -164,13 +164,21 @@ OFFERED_ONLY = {ModelSelectField: OfferedModelSelectField, ModelSelectMultipleFi
 
 class EstateModelConverter(CustomModelConverter):
     """Flask-Admin drops EmbeddedDocumentListField and LongField from forms; convert them. Record
-    selects refuse values they did not offer (OfferedChoiceMixin)."""
+    selects refuse values they did not offer (OfferedChoiceMixin). Long texts are multi-line."""
 
     def __init__(self, view):
         super().__init__(view)
         self.converters["EmbeddedDocumentListField"] = self.conv_List
         self.converters["LongField"] = self.conv_Int
         self.converters["Decimal128Field"] = self.conv_Decimal
+
+    #: a text that may be this long is typed in a multi-line box (descriptions, notes)
+    MULTI_LINE_FROM = 500
+
+    def conv_String(self, model, field, kwargs):
+        if (field.max_length or 0) >= self.MULTI_LINE_FROM and not getattr(field, "regex", None):
+            kwargs.setdefault("textarea", True)
+        return super().conv_String(model, field, kwargs)
 
     def conv_Reference(self, model, field, kwargs):
         return _offered_only(super().conv_Reference(model, field, kwargs))

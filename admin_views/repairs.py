@@ -333,7 +333,7 @@ class RepairView(ServiceRequestView):
                            source=bilingual(SOURCES, record.source),
                            state=bilingual(STATES, record.state),
                            printed_at=local_text(clock.now(), record.community),
-                           phone=masked_phone("residents", record.resident_phone or ""))
+                           phone=masked_phone("residents", record.contact_phone()))
 
 
 PRINT_LABELS = {
