@@ -13,6 +13,25 @@
     return node && node.closest ? node.closest(selector) : null;
   }
 
+  // Flask-Admin's inline handlers move to a data attribute before anyone clicks (the browser would
+  // only report them as refused); the click handler below carries them out.
+  function adoptInlineHandlers(root) {
+    Array.prototype.forEach.call(root.querySelectorAll("[onclick]"), function (element) {
+      element.setAttribute("data-fa-onclick", element.getAttribute("onclick"));
+      element.removeAttribute("onclick");
+    });
+  }
+  adoptInlineHandlers(document);
+  new MutationObserver(function (changes) {
+    changes.forEach(function (change) {
+      Array.prototype.forEach.call(change.addedNodes, function (node) {
+        if (node.nodeType === 1) {
+          if (node.hasAttribute("onclick")) { adoptInlineHandlers(node.parentNode || node); } else { adoptInlineHandlers(node); }
+        }
+      });
+    });
+  }).observe(document.documentElement, {childList: true, subtree: true});
+
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (form.hasAttribute && form.hasAttribute("data-confirm") && !window.confirm(form.getAttribute("data-confirm"))) {
@@ -42,8 +61,8 @@
       window.print();
       return;
     }
-    var handled = closest(node, "[onclick]");
-    var code = handled ? handled.getAttribute("onclick") : "";
+    var handled = closest(node, "[data-fa-onclick]");
+    var code = handled ? handled.getAttribute("data-fa-onclick") : "";
     var match;
     if ((match = /^return faHelpers\.safeConfirm\('(.*)'\);?$/.exec(code))) {          // delete row
       if (!window.confirm(match[1])) { event.preventDefault(); }
@@ -53,8 +72,12 @@
     } else if ((match = /^faForm\.addInlineField\(this, '([\w-]+)'\);?$/.exec(code))) { // add sub-form
       event.preventDefault();
       if (window.faForm) { window.faForm.addInlineField(handled, match[1]); }
-    } else if (closest(node, 'a[href^="javascript:"]')) {
-      event.preventDefault();   // Flask-Admin's "javascript:void(0)" links; their own scripts act
     }
   });
+
+  // Flask-Admin's "javascript:void(0)" links (dropdown toggles, filters): the CSP refuses to run
+  // the URL; their scripts act on the click, the link itself goes nowhere.
+  document.addEventListener("click", function (event) {
+    if (closest(event.target, 'a[href^="javascript:"]')) { event.preventDefault(); }
+  }, true);
 }());
