@@ -16,7 +16,7 @@ from flask_wtf.file import FileRequired
 from markupsafe import Markup, escape
 from mongoengine import Q
 from wtforms import (BooleanField, DateField, DateTimeLocalField, DecimalField, FieldList, FileField,
-                     Form, FormField, HiddenField, MultipleFileField, RadioField, SelectField,
+                     FormField, HiddenField, MultipleFileField, RadioField, SelectField,
                      StringField, TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import TextInput
@@ -27,6 +27,7 @@ from admin_views.files import read_upload, send_stored_file
 from admin_views.filters import CommunityFilter, DateBetweenFilter, LocalDateBetweenFilter
 from admin_views.steps import ConfirmStepForm, StepForm, StepPageMixin, state_badge
 from app import clock
+from app.i18n import TranslatedForm
 from app.permissions import can
 from documents import agenda, audit
 from documents.deadlines import zone_of
@@ -216,7 +217,7 @@ class InitialInspectionForm(StepForm):
         return {"items": _lines(self.items.data), "notes": self.notes.data, "on": self.on.data}
 
 
-class ItemForm(Form):
+class ItemForm(TranslatedForm):
     description = StringField(_l("Item"), validators=[Length(max=300)])
     deduction = AmountField(_l("Deduction"), validators=[Optional()])
 
@@ -277,7 +278,7 @@ class ApproveRefundForm(ConfirmStepForm):
     intro_template = "renovations/_refund_intro.html"
 
 
-class ViolationForm(Form):
+class ViolationForm(TranslatedForm):
     type = SelectField(_l("Violation"), choices=[("", "—")] + VIOLATION_TYPES, validators=[Optional()])
     description = StringField(_l("Description"), validators=[Length(max=500)])
     deduction = AmountField(_l("Deduction"), validators=[Optional()])

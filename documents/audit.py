@@ -30,6 +30,11 @@ ACTION_LABELS = {
     "create": _l("Created"), "edit": _l("Edited"), "delete": _l("Deleted"), "login": _l("Logged in"),
     "logout": _l("Logged out"), "change_password": _l("Changed password"), "move_out": _l("Moved out"),
     "generate_rooms": _l("Generated rooms"), "activate": _l("Activated"), "deactivate": _l("Deactivated"),
+    "login_failed": _l("Failed login: wrong password"),
+    "login_failed_unknown": _l("Failed login: no such account"),
+    "login_failed_disabled": _l("Failed login: account disabled"),
+    "login_locked_account": _l("Logins of this account from this address paused"),
+    "login_locked_address": _l("Logins from this address paused"),
 }
 
 

@@ -127,6 +127,13 @@ class Household(CommunityOwned, Versioned):
     def people(self):
         return list(self.owners or []) + list(self.members or []) + list(self.tenants or [])
 
+    def contact_phone(self) -> str:
+        """The first phone of the household (owners first), normalised; "" if none is recorded."""
+        for person in self.people():
+            if person.phone:
+                return normalise_phone(person.phone)
+        return ""
+
     def clean(self):
         self._check_rooms()
         if self.move_in_date and self.move_out_date and self.move_out_date < self.move_in_date:

@@ -143,3 +143,24 @@ def test_moved_out_archive_is_kept_and_room_freed(client_as, world):
     assert hh.status == "moved_out" and hh.move_out_date is not None
     assert hh.room.reload().status == "vacant"
     assert Household.objects(pk=hh.pk).count() == 1
+
+
+def test_an_edit_without_a_readable_version_is_refused_like_a_stale_one(client_as, world):
+    """The lost-update guard cannot be dropped by leaving `record_version` out or garbling it."""
+    hh = world["hh_a"]
+    client = client_as("clerk")
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    for version in (None, "", "abc", "1.0", "１"):
+        payload = edit_payload(hh, notes=f"overwrite {version!r}")
+        if version is None:
+            del payload["record_version"]
+        else:
+            payload["record_version"] = version
+        page = client.post(f"/admin/households/edit/?id={hh.pk}", data=payload,
+                           follow_redirects=True).get_data(as_text=True)
+        assert "Someone else saved this record" in page, version
+        hh.reload()
+        assert hh.notes != f"overwrite {version!r}" and hh.version == 1, version
+    assert client.post(f"/admin/households/edit/?id={hh.pk}",
+                       data=edit_payload(hh, notes="fresh")).status_code == 302
+    assert hh.reload().notes == "fresh"
