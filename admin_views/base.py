@@ -563,6 +563,14 @@ class EstateModelView(AccessMixin, ModelView):
             flash(message, "error")
         return False
 
+    # --- export: one safe, typed, streamed and audited path for every list (admin_views/exports.py) ---
+    @expose("/export/<export_type>/")
+    def export(self, export_type):
+        if not self.can_export or export_type not in self.export_types:
+            abort(403)
+        from admin_views.exports import export_response
+        return export_response(self, export_type)
+
     # --- inline list editing: same checks as the edit form (Flask-Admin #2129) ---
     @expose("/ajax/update/", methods=("POST",))
     def ajax_update(self):
