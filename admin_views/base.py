@@ -79,6 +79,27 @@ def scoped_or_404(model, raw_id, user=None):
     return record
 
 
+def preset_references(form):
+    """A new-record form opened as `/new/?room=<id>` (or `household=`…) starts with that record
+    chosen, if the user may see it (the household page's buttons use this)."""
+    if request.method != "GET":
+        return form
+    for name, raw in request.args.items():
+        field = form._fields.get(name)
+        if field is None or field.data or not ObjectId.is_valid(str(raw)):
+            continue
+        loader = getattr(field, "loader", None)
+        if isinstance(loader, ScopedAjaxLoader):
+            found = loader.get_one(raw)
+        elif isinstance(field, ModelSelectField):
+            found = field.queryset.filter(pk=raw).first()
+        else:
+            continue
+        if found is not None:
+            field.data = found
+    return form
+
+
 class AccessMixin:
     """Login and role checks for any admin view (model views and custom pages)."""
 
@@ -461,7 +482,7 @@ class EstateModelView(AccessMixin, ModelView):
         return form
 
     def create_form(self, obj=None):
-        return self._scope_form(super().create_form(obj))
+        return preset_references(self._scope_form(super().create_form(obj)))
 
     def edit_form(self, obj=None):
         return self._scope_form(super().edit_form(obj))
