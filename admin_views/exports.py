@@ -129,7 +129,7 @@ def export_response(view, export_type):
     if export_type == "csv":
         return Response(stream_with_context(_csv_lines(view, columns, titles, records)),
                         headers={"Content-Disposition": disposition}, mimetype="text/csv; charset=utf-8")
-    return Response(_xlsx_chunks(view, columns, titles, records),
+    return Response(stream_with_context(_xlsx_chunks(view, columns, titles, records)),
                     headers={"Content-Disposition": disposition}, mimetype=XLSX_TYPE)
 
 
