@@ -5,7 +5,7 @@ from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 
-from admin_views import (archive_access, audit, complaints, events, handover, lookup, notices, places, renovations, repairs,
+from admin_views import (archive_access, archive_import, audit, complaints, events, handover, lookup, notices, places, renovations, repairs,
                          residents, staff, visits)
 from admin_views.base import SecureIndexView
 
@@ -13,7 +13,7 @@ from admin_views.base import SecureIndexView
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 
 # Areas in menu order; a new area adds its module here.
-AREAS = [lookup, residents, archive_access, repairs, complaints, visits, handover, renovations, events, notices, places,
+AREAS = [lookup, residents, archive_import, archive_access, repairs, complaints, visits, handover, renovations, events, notices, places,
          staff, audit]
 
 

@@ -153,7 +153,7 @@ class Household(CommunityOwned, Versioned):
         if any(self.community and other.community.pk != self.community.pk for other in self.other_rooms or []):
             raise ValidationError(errors={"other_rooms": ValidationError(
                 gettext("The room belongs to another community."))})
-        if self.room is not None and self.status == "current":
+        if self.room is not None and self.status == "current" and not getattr(self, "room_checked", False):
             clash = Household.objects(room=self.room, status="current", pk__ne=self.pk).first()
             if clash:
                 raise ValidationError(errors={"room": ValidationError(gettext(
