@@ -34,6 +34,7 @@ MAX_ROWS = 60000
 HOUSEHOLDS_SHEET = _l("Households")
 ROOMS_SHEET = _l("Rooms")
 LISTED_AS = [("owner", _l("Owner")), ("member", _l("Household member")), ("tenant", _l("Tenant"))]
+FREE_OR_LIVED_IN = ("unsold", "vacant", "occupied", "rented")
 PEOPLE_FIELD = {"owner": "owners", "member": "members", "tenant": "tenants"}
 
 #: (key, header, required) of the households sheet
@@ -126,11 +127,18 @@ class Plan:
 
 # --- reading cells ---
 
+_NAMES: dict[int, set] = {}
+
+
 def _both(label) -> set[str]:
-    names = set()
-    for locale in ("en", "zh_Hans_CN"):
-        with force_locale(locale):
-            names.add(str(label).strip().lower())
+    """A label's text in English and in Chinese, lower-case (labels are module constants: cached)."""
+    names = _NAMES.get(id(label))
+    if names is None:
+        names = set()
+        for locale in ("en", "zh_Hans_CN"):
+            with force_locale(locale):
+                names.add(str(label).strip().lower())
+        _NAMES[id(label)] = names
     return names
 
 
@@ -207,7 +215,7 @@ def read_plan(data: bytes, community) -> Plan:
     book = open_workbook(data)
     plan = Plan(community=community)
     people = _sheet(book, HOUSEHOLDS_SHEET) or book[book.sheetnames[0]]
-    rooms = {room.code: room for room in Room.objects(community=community)}
+    rooms = {room.code: room for room in Room.objects(community=community).select_related(max_depth=1)}
     rooms_sheet = _sheet(book, ROOMS_SHEET)
     if rooms_sheet is not None and rooms_sheet.title != people.title:
         _read_rooms(plan, rooms_sheet, rooms)
@@ -384,7 +392,7 @@ def apply_plan(plan: Plan, user, job: ArchiveImport) -> ArchiveImport:
     if plan.errors:
         raise DomainError(gettext("The file has errors; nothing was imported."))
     _create_rooms(plan)
-    entries, occupied, rented, created = [], [], [], []
+    entries, created = [], []
     for planned in plan.households:
         household, before = _filled(plan, planned)
         if planned.existing is not None:
@@ -394,17 +402,28 @@ def apply_plan(plan: Plan, user, job: ArchiveImport) -> ArchiveImport:
         else:
             household.validate()
             created.append(household)
-        (rented if household.tenants else occupied).append(planned.room.pk)
     if created:
         Household.objects.insert(created, load_bulk=False)     # sets each one's id
-        entries += [audit.entry_for("import", household, audit.diff({}, audit.snapshot(household)),
-                                    note=job.filename, actor=user) for household in created]
-    for status, ids in (("occupied", occupied), ("rented", rented)):
-        if ids:
-            Room.objects(pk__in=ids, status__in=["unsold", "vacant", "occupied", "rented"]).update(set__status=status)
+        # a new archive's entry names the file, which the import keeps (ArchiveImport.file)
+        entries += [audit.entry_for("import", household, note=job.filename, actor=user) for household in created]
+    _set_room_statuses(plan)
     if entries:
         audit.AuditEntry.objects.insert(entries, load_bulk=False)
     return _finish(plan, user, job)
+
+
+def _set_room_statuses(plan):
+    """A room with a current archive is occupied (rented with tenants), unless it is being renovated.
+
+    One update per room whose status changes, by id: an `$in` of thousands of ids is checked against
+    every candidate one by one on the embedded stores (quadratic), and mongomock has no bulk_write
+    for today's pymongo.
+    """
+    for planned in plan.households:
+        room = planned.room
+        target = "rented" if planned.people["tenants"] else "occupied"
+        if room.status != target and room.status in FREE_OR_LIVED_IN:
+            Room.objects(pk=room.pk, status__in=list(FREE_OR_LIVED_IN)).update_one(set__status=target)
 
 
 def _filled(plan, planned):
