@@ -41,7 +41,8 @@ class AccessRequest(CommunityOwned, Versioned, Workflowed):
     decision_note = StringField(max_length=500, verbose_name=_l("Decision note"))
 
     meta = {"collection": "archive_access_requests",
-            "indexes": [("requested_by", "state", "ends_at"), ("community", "state"), "household"],
+            "indexes": [("requested_by", "state", "ends_at"), ("community", "state"), ("community", "-starts_at"),
+                        "household"],
             "ordering": ["-starts_at"]}
 
     def __str__(self):
@@ -178,7 +179,8 @@ class AccessRecord(CommunityOwned):
     request = ReferenceField(AccessRequest, verbose_name=_l("Access request"))
     ip = StringField(verbose_name=_l("IP address"))
 
-    meta = {"collection": "archive_access_register", "indexes": [("community", "-at"), "household", "staff"],
+    meta = {"collection": "archive_access_register",
+            "indexes": [("community", "-at"), "household", "staff", ("community", "staff_name"), ("community", "room_code")],
             "ordering": ["-at"]}
 
 

@@ -2,7 +2,7 @@
 import os
 import secrets
 
-from seed import events, places, renovations, residents, services, staff
+from seed import archive_access, events, places, renovations, residents, services, staff
 
 
 def demo_password() -> tuple[str, bool]:
@@ -23,6 +23,7 @@ def run(households_per_community=(200, 100)) -> str:
     lines = [f"Communities: {len(communities)}; new households: {created_households}; "
              f"new staff accounts: {len(created_staff)}; new service records: {created_services}"]
     lines.append(f"New renovation files: {renovations.seed_renovations(communities)}")
+    lines.append(f"New archive access requests: {archive_access.seed_access(communities)}")
     if created_staff:
         lines.append("Demo accounts: " + ", ".join(created_staff))
         if generated:

@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 from app import clock
 from documents.archive_access import AccessRecord, AccessRequest
 from documents.audit import AuditEntry
+from documents.places import Room
 from documents.residents import Household, Person
 from tests.conftest import csrf_token_of
 
@@ -181,3 +182,21 @@ def test_merge_keeps_both_archives_and_histories(client_as, world):
     assert hh.room.reload().status == "occupied"
     page = client_as("manager").get(f"/admin/households/details/?id={hh.pk}").get_data(as_text=True)
     assert "张伟(重复)" in page
+
+
+def test_lists_and_exports_in_paper_file_order(client_as, world):
+    """Building 2 before building 10, floor 2 before floor 10, room 201 before 1001."""
+    from documents.places import Building
+    for number in ("10", "2"):
+        building = Building(community=world["A"], number=number, floors=10).save()
+        building.generate_units_and_rooms(1, 10, 1)
+    rooms = {r.code: r for r in Room.objects(community=world["A"])}
+    for code in ("10-1-101", "2-1-1001", "2-1-201"):
+        Household(community=world["A"], room=rooms[code], name=f"户{code}").save_versioned(None)
+    client = client_as("clerk")
+    listing = client.get("/admin/households/?page_size=50").get_data(as_text=True)
+    order = [listing.index(f"户{code}") for code in ("2-1-201", "2-1-1001", "10-1-101")]
+    assert order == sorted(order)
+    export = client.get("/admin/households/export/csv/").get_data(as_text=True)
+    codes = [line.split(",")[0] for line in export.splitlines()[1:]]
+    assert codes.index("1-1-201") < codes.index("2-1-201") < codes.index("2-1-1001") < codes.index("10-1-101")
