@@ -81,11 +81,7 @@ def household_actions(household, return_url) -> list[tuple[str, str, str]]:
 
 class HouseholdView(EstateModelView):
     area = AREA
-    details_template = "admin_ext/household_details.html"
     column_list = ["room_code", "name", "owners", "phones", "status", "tags", "move_in_date"]
-    column_details_list = ["community", "room_code", "other_rooms", "name", "status", "move_in_date",
-                           "move_out_date", "owners", "members", "tenants", "vehicles", "pets", "tags",
-                           "notes", "extra_fields"]
     column_export_list = ["room_code", "name", "owners", "phones", "status", "tags", "move_in_date",
                           "move_out_date", "vehicles"]
     column_sortable_list = [("room_code", "sort_key"), "name", "move_in_date", "status"]
