@@ -2,6 +2,7 @@
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
+from flask_admin.babel import gettext as admin_gettext
 from flask_admin.contrib.mongoengine.filters import FilterEqual
 from flask_admin.form import Select2TagsField
 from flask_babel import gettext as _, lazy_gettext as _l
@@ -147,7 +148,10 @@ class HouseholdView(EstateModelView):
     # --- the household page (一户一档) ---
     @expose("/details/")
     def details_view(self):
-        household = scoped_or_404(Household, request.args.get("id"))
+        household = self.get_one(request.args.get("id"))     # scoped by get_query()
+        if household is None:
+            flash(admin_gettext("Record does not exist."), "error")
+            return redirect(self.get_url(".index_view"))
         user = current_user._get_current_object()
         level = level_for(user, household)
         shown = "contact" if level_at_least(level, "contact") else "summary"

@@ -140,17 +140,26 @@ def level_for(user, household) -> str:
     level = archive_standing_level(user)
     if household is None or level == "full":
         return level
-    community_id = getattr(household.community, "pk", household.community)
-    for household_id, grant_community, grant_level in _grants(user):
+    grants = _grants(user)
+    if not grants:
+        return level
+    community_id = _community_id(household)
+    for household_id, grant_community, grant_level in grants:
         if grant_community == community_id and household_id in (None, household.pk) \
                 and level_at_least(grant_level, level):
             level = grant_level
     return level
 
 
+def _community_id(household):
+    """The id of the household's community without loading the community (a list asks per row)."""
+    raw = household._data.get("community")
+    return getattr(raw, "pk", None) or getattr(raw, "id", None) or raw
+
+
 def approved_request(user, household):
     """The approved request that gives `user` full level on `household` now (None: standing right)."""
-    community_id = getattr(household.community, "pk", household.community)
+    community_id = _community_id(household)
     return AccessRequest.objects(Q(household=household) | Q(household=None), requested_by=user,
                                  state="approved", community=community_id, level="full",
                                  starts_at__lte=clock.now(), ends_at__gte=clock.now()).first()
