@@ -12,6 +12,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from admin_views.base import EstateModelView, scoped_or_404, show_refusal, user_communities
 from admin_views.steps import StepForm, StepPageMixin, state_badge
 from app import clock
+from app.i18n import current_language
 from app.permissions import can
 from documents.archive_access import LEVEL_CHOICES, AccessRecord, AccessRequest
 from documents.base import DomainError
@@ -68,7 +69,7 @@ class AccessRequestView(StepPageMixin, EstateModelView):
             if request.args.get("household") else None
         form = AskForm(request.form if request.method == "POST" else None)
         communities = user_communities()
-        form.community.choices = [(str(c.pk), c.display_name(None)) for c in communities]
+        form.community.choices = [(str(c.pk), c.display_name(current_language())) for c in communities]
         if request.method == "GET":
             today = to_local(clock.now(), zone_of(household.community if household else
                                                    (communities[0] if communities else None))).date()

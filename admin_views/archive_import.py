@@ -12,6 +12,7 @@ from wtforms.validators import DataRequired
 
 from admin_views.base import SecurePage, scoped_or_404, user_communities
 from admin_views.exports import XLSX_TYPE
+from app.i18n import current_language
 from app.permissions import can
 from documents.archive_import import MAX_BYTES, ArchiveImport, apply_plan, read_plan, start, template_workbook
 from documents.base import DomainError
@@ -39,7 +40,7 @@ class ArchiveImportView(SecurePage):
 
     def _form(self):
         form = UploadForm(request.form if request.method == "POST" else None)
-        form.community.choices = [(str(c.pk), c.display_name(None)) for c in user_communities()]
+        form.community.choices = [(str(c.pk), c.display_name(current_language())) for c in user_communities()]
         return form
 
     @expose("/")

@@ -7,7 +7,6 @@ from flask_admin.contrib.mongoengine.filters import FilterEqual
 from flask_admin.form import Select2TagsField
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 
 from admin_views.base import EstateModelView, ScopedAjaxLoader, choice_label, scoped_or_404
@@ -174,7 +173,7 @@ class HouseholdView(EstateModelView):
             history_level=shown, field_label=self.field_label, field_value=self.field_value,
             merged=household.merged_archives(), status=choice_label(ARCHIVE_STATUSES, household.status),
             can_edit_archive=self.can_edit and household.status != "merged", return_url=return_url,
-            can_request=can("archive_access", "action:request"), csrf_form=FlaskForm())
+            can_request=can("archive_access", "action:request"))
 
     @expose("/file/", methods=("POST",))
     def attach_file(self):

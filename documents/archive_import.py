@@ -14,6 +14,7 @@ building, unit, floor, room number) for places that do not exist yet. Headers ar
 or Chinese, in any order.
 """
 import io
+import re
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -30,6 +31,7 @@ from documents.residents import ID_TYPES, RELATIONS, Household, Person, Tenant, 
 from documents.workflow import flatten_errors
 
 MAX_BYTES = 10 * MB
+PLACE_NUMBER = re.compile(NUMBER_RE)
 MAX_ROWS = 60000
 HOUSEHOLDS_SHEET = _l("Households")
 ROOMS_SHEET = _l("Rooms")
@@ -246,7 +248,7 @@ def _read_rooms(plan, sheet, rooms):
     labels = {key: label for key, label, _r in ROOM_COLUMNS}
     for number, row in _rows(sheet, ROOM_COLUMNS, plan) or []:
         parts = {key: cell_text(row.get(key)).upper() for key in ("building", "unit", "number")}
-        bad = next((key for key, value in parts.items() if not NUMBER_RE_COMPILED.match(value)), None)
+        bad = next((key for key, value in parts.items() if not PLACE_NUMBER.match(value)), None)
         if bad:
             plan.error(sheet.title, number, labels[bad], gettext("Letters and digits only, e.g. 3 or 12A."))
             continue
@@ -263,18 +265,6 @@ def _read_rooms(plan, sheet, rooms):
                     sort_key=room_sort_key(parts["building"], parts["unit"], parts["number"]))
         rooms[code] = room
         plan.new_rooms.append(room)
-
-
-class _Compiled:
-    def __init__(self, pattern):
-        import re
-        self.re = re.compile(pattern)
-
-    def match(self, text):
-        return bool(text) and self.re.match(text) is not None
-
-
-NUMBER_RE_COMPILED = _Compiled(NUMBER_RE)
 
 
 def _read_people(plan, sheet, rooms):
