@@ -9,7 +9,7 @@ from documents.audit import action_label, display_value
 
 def _changes(v, c, m, n):
     return html_table([_l("Field"), _l("Old value"), _l("New value")],
-                      [[ch.field, personal_data(display_value(ch.old)), personal_data(display_value(ch.new))]
+                      [[ch.field, personal_data(display_value(ch.old), ch.field), personal_data(display_value(ch.new), ch.field)]
                        for ch in m.changes])
 
 

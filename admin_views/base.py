@@ -93,6 +93,27 @@ def scoped_or_404(model, raw_id, user=None):
     return record
 
 
+def preset_references(form):
+    """A new-record form opened as `/new/?room=<id>` (or `household=`…) starts with that record
+    chosen, if the user may see it (the household page's buttons use this)."""
+    if request.method != "GET":
+        return form
+    for name, raw in request.args.items():
+        field = form._fields.get(name)
+        if field is None or field.data or not ObjectId.is_valid(str(raw)):
+            continue
+        loader = getattr(field, "loader", None)
+        if isinstance(loader, ScopedAjaxLoader):
+            found = loader.get_one(raw)
+        elif isinstance(field, ModelSelectField):
+            found = field.queryset.filter(pk=raw).first()
+        else:
+            continue
+        if found is not None:
+            field.data = found
+    return form
+
+
 class AccessMixin:
     """Login and role checks for any admin view (model views and custom pages)."""
 
@@ -522,7 +543,7 @@ class EstateModelView(AccessMixin, ModelView):
         return form
 
     def create_form(self, obj=None):
-        return self._scope_form(super().create_form(obj))
+        return preset_references(self._scope_form(super().create_form(obj)))
 
     def edit_form(self, obj=None):
         return self._scope_form(super().edit_form(obj))
@@ -624,6 +645,14 @@ class EstateModelView(AccessMixin, ModelView):
         for message in leftovers:
             flash(message, "error")
         return False
+
+    # --- export: one safe, typed, streamed and audited path for every list (admin_views/exports.py) ---
+    @expose("/export/<export_type>/")
+    def export(self, export_type):
+        if not self.can_export or export_type not in self.export_types:
+            abort(403)
+        from admin_views.exports import export_response
+        return export_response(self, export_type)
 
     # --- inline list editing: same checks as the edit form (Flask-Admin #2129) ---
     @expose("/ajax/update/", methods=("POST",))

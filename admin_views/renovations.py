@@ -509,7 +509,7 @@ class RenovationView(StepPageMixin, EstateModelView):
         "applicant_phone": lambda v, c, m, n: masked_phone(AREA, m.applicant_phone or ""),
     })
     column_formatters_export = {
-        "deductions": lambda v, c, m, n: money_text(m.total_deductions()),
+        "deductions": lambda v, c, m, n: to_money(m.total_deductions()),
     }
     # list_select_related (base default): the community of each row (time zone, scoping checks of the
     # row buttons) is fetched in one query per page, not one per row

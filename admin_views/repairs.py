@@ -230,7 +230,7 @@ class RepairView(ServiceRequestView):
     })
     column_formatters_export = dict(without_badges(column_formatters_detail), **{
         "materials": lambda v, c, m, n: "; ".join(f"{x.name} {x.quantity}×{x.unit_price}" for x in m.materials),
-        "arrival_late": lambda v, c, m, n: "1" if m.arrival_late else "0",
+        "arrival_late": lambda v, c, m, n: _("Yes") if m.arrival_late else _("No"),
     })
 
     # --- registration ---

@@ -61,12 +61,20 @@ def datetime_local(value, fmt="yyyy-MM-dd HH:mm"):
     return format_datetime(value, fmt)
 
 
-def personal_data(text):
-    """Audit values and free text: ID and phone numbers masked unless the role may see them."""
-    from app.permissions import can
-    from documents.validators import mask_text
-    return mask_text(text, ids=not can("residents", "view_id_numbers"),
-                     phones=not can("residents", "view_phones"))
+def personal_data(text, field=None, level=None):
+    """Audit values and free text: ID and phone numbers masked unless the reader's archive level
+    (`level`, default the role's standing level) shows them. A value of an ID-number or phone field
+    (`field`, e.g. "owners.0.id_number") is masked whatever its format (passports, permits)."""
+    from app.permissions import archive_standing_level, level_at_least
+    from documents.validators import mask_id, mask_phone, mask_text
+    level = level or archive_standing_level()
+    ids_ok, phones_ok = level == "full", level_at_least(level, "contact")
+    last = str(field or "").rsplit(".", 1)[-1]
+    if last == "id_number" and not ids_ok:
+        return mask_id(text)
+    if last.endswith("phone") and not phones_ok:
+        return mask_phone(text)
+    return mask_text(text, ids=not ids_ok, phones=not phones_ok)
 
 
 #: messages WTForms or Flask-Admin raise that WTForms' Chinese catalog lacks (translated in ours)

@@ -227,5 +227,17 @@ def entry_for(action: str, doc, changes=None, note: str | None = None, actor=Non
     return entry
 
 
+def record_event(action: str, collection: str, record_id: str, label: str, note: str | None = None,
+                 community=None, household=None, actor=None) -> "AuditEntry":
+    """An entry for something done to a list or a register rather than one record (an export, an
+    import, a reveal): the list is named instead."""
+    provider_actor, ip = _actor_provider()
+    actor = actor or provider_actor
+    return AuditEntry(at=clock.now(), actor=actor, actor_name=getattr(actor, "username", None) or "system",
+                      ip=ip, action=action, collection=collection, record_id=record_id,
+                      record_label=str(label)[:200], community=community if _is_doc(community) else None,
+                      household=household if _is_doc(household) else None, note=note).save()
+
+
 def _is_doc(value):
     return value is not None and hasattr(value, "pk") and value.pk is not None

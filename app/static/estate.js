@@ -4,6 +4,7 @@
  *   data-autosubmit          a select submits its form when changed
  *   data-clear="a b"         ... after emptying the form's fields a and b
  *   data-print               a button prints the page
+ *   data-busy="id"           a form shows the element `id` and disables its buttons once sent
  * Flask-Admin 2.2.1 writes a few inline handlers into its own templates; the CSP blocks them, so
  * they are carried out here from the same attribute (the handler text is read, never run). */
 (function () {
@@ -36,6 +37,14 @@
     var form = event.target;
     if (form.hasAttribute && form.hasAttribute("data-confirm") && !window.confirm(form.getAttribute("data-confirm"))) {
       event.preventDefault();
+      return;
+    }
+    if (form.hasAttribute && form.hasAttribute("data-busy")) {
+      var busy = document.getElementById(form.getAttribute("data-busy"));
+      if (busy) { busy.classList.remove("d-none"); }
+      window.setTimeout(function () {          // after the browser has taken the form's data
+        Array.prototype.forEach.call(form.querySelectorAll("button"), function (b) { b.disabled = true; });
+      }, 0);
     }
   }, true);
 

@@ -15,8 +15,8 @@ def _form_group(html: str, field_id: str) -> str:
 
 def test_owner_phone_error_is_on_the_owner_phone_field(client_as, world):
     hh = world["hh_a"]
-    response = client_as("clerk").post(f"/admin/households/edit/?id={hh.pk}",
-                                       data=edit_payload(hh, **{"owners-0-phone": "12345"}))
+    response = client_as("manager").post(f"/admin/households/edit/?id={hh.pk}",
+                                         data=edit_payload(hh, **{"owners-0-phone": "12345"}))
     html = response.data.decode()
     group = _form_group(html, "owners-0-phone")
     assert re.search(r'class="form-control is-invalid" id="owners-0-phone"', group)
@@ -29,7 +29,7 @@ def test_member_id_error_is_on_the_member_id_field(client_as, world):
     data = edit_payload(hh, **{"members-0-name": "张小伟", "members-0-relation": "child",
                                "members-0-id_type": "id_card",
                                "members-0-id_number": "110105194912310021"})
-    html = client_as("clerk").post(f"/admin/households/edit/?id={hh.pk}", data=data).data.decode()
+    html = client_as("manager").post(f"/admin/households/edit/?id={hh.pk}", data=data).data.decode()
     group = _form_group(html, "members-0-id_number")
     assert "is-invalid" in group and "check digit is wrong" in group
     assert "is-invalid" not in _form_group(html, "owners-0-id_number")
