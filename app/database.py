@@ -50,3 +50,28 @@ def connect_db(uri: str, db_name: str):
         Path(uri).mkdir(parents=True, exist_ok=True)
         conn = mongoengine.connect(db_name, host=uri, mongo_client_class=_LiteMongoClient)
     return conn[db_name]
+
+
+def backup(uri: str, path: str) -> str:
+    """`flask backup PATH`: a consistent copy of the store (embedded store only)."""
+    kind = storage_kind(uri)
+    if kind == "mongodb":
+        raise ValueError("For MongoDB use mongodump: mongodump --uri=\"$MONGODB_URI\" --out=PATH "
+                         "(and mongorestore --drop --uri=\"$MONGODB_URI\" PATH to bring it back).")
+    if kind != "embedded":
+        raise ValueError("The in-memory store (mongomock) has nothing to back up.")
+    from app import embedded_store
+
+    return f"{embedded_store.backup(uri, path)} collection files copied to {path}."
+
+
+def restore(uri: str, path: str) -> str:
+    """`flask restore PATH`: bring a backup made by `flask backup` back into the store."""
+    kind = storage_kind(uri)
+    if kind == "mongodb":
+        raise ValueError("For MongoDB use mongorestore: mongorestore --drop --uri=\"$MONGODB_URI\" PATH.")
+    if kind != "embedded":
+        raise ValueError("The in-memory store (mongomock) cannot be restored.")
+    from app import embedded_store
+
+    return f"{embedded_store.restore(path, uri)} collection files restored from {path}."

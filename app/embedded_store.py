@@ -711,3 +711,122 @@ def _patch_reads(collection):
 
     cursor_class._compute_results = _compute_results
     collection_class.count_documents = count_documents
+
+
+# --- consistency check, backup and restore (the files of a store directory) ---
+
+_SIDECARS = ("-wal", "-shm", "-journal")
+
+
+def collection_files(store_dir):
+    """{(database, collection): path} of a store directory (litemongo's layout)."""
+    from pathlib import Path
+
+    files = {}
+    for database in sorted(p for p in Path(store_dir).iterdir() if p.is_dir()):
+        for path in sorted(database.iterdir()):
+            if path.is_file() and not path.name.endswith(_SIDECARS):
+                files[database.name, path.name] = path
+    return files
+
+
+def check(store_dir):
+    """Problems of a store's index tables (an empty list when every entry matches its document)."""
+    problems = []
+    for (database, name), path in collection_files(store_dir).items():
+        conn = sqlite3.connect(str(path))
+        try:
+            if not conn.execute("SELECT 1 FROM sqlite_master WHERE name='ix_paths'").fetchone():
+                continue
+            paths = dict(conn.execute("SELECT path, n FROM ix_paths"))
+            wanted = {path_: ({}, {}) for path_ in paths}
+            for rid, blob in conn.execute("SELECT rowid, doc FROM documents"):
+                doc = bson.decode(blob)
+                for path_, (keys, sorts) in wanted.items():
+                    keys[rid] = sorted(doc_keys(doc, path_))
+                    sorts[rid] = sort_value(doc, path_)
+            for path_, n in paths.items():
+                keys, sorts = wanted[path_]
+                found_keys = {}
+                for k, rid in conn.execute(f"SELECT k, rid FROM ix_{n}"):
+                    found_keys.setdefault(rid, []).append(k)
+                found_keys = {rid: sorted(ks) for rid, ks in found_keys.items()}
+                expected_keys = {rid: ks for rid, ks in keys.items() if ks}
+                if found_keys != expected_keys:
+                    problems.append(f"{database}.{name}: index of {path_} differs from the documents")
+                found_sorts = {rid: (t, v) for rid, t, v in conn.execute(f"SELECT rid, t, v FROM sv_{n}")}
+                if found_sorts != sorts:
+                    problems.append(f"{database}.{name}: sort values of {path_} differ from the documents")
+        finally:
+            conn.close()
+    return problems
+
+
+def backup(store_dir, target_dir):
+    """A consistent copy of every collection file while the store is in use.
+
+    Writers (of any process) are held for the moment it takes to open a read transaction on
+    every file - SQLite's write lock on each, taken in one order - so the copy is one moment of
+    the whole store; the pages are then copied with SQLite's online backup from those snapshots
+    while writers go on. Returns the number of files."""
+    from pathlib import Path
+
+    files = collection_files(store_dir)
+    target = Path(target_dir)
+    if target.exists() and any(target.iterdir()):
+        raise ValueError(f"{target} is not empty")
+    locks, readers = [], []
+    try:
+        for path in files.values():
+            lock = sqlite3.connect(str(path), timeout=60, isolation_level=None)
+            lock.execute("BEGIN IMMEDIATE")
+            locks.append(lock)
+        for path in files.values():
+            reader = sqlite3.connect(str(path), isolation_level=None)
+            reader.execute("BEGIN")
+            reader.execute("SELECT count(*) FROM sqlite_master").fetchone()   # the snapshot
+            readers.append(reader)
+        for lock in locks:
+            lock.execute("ROLLBACK")
+        for ((database, name), _path), reader in zip(files.items(), readers):
+            (target / database).mkdir(parents=True, exist_ok=True)
+            copy = sqlite3.connect(str(target / database / name))
+            try:
+                reader.backup(copy)
+            finally:
+                copy.close()
+    finally:
+        for conn in locks + readers:
+            conn.close()
+    return len(files)
+
+
+def restore(source_dir, store_dir):
+    """Bring a backup back into a store directory (the portal may keep running: each file is
+    replaced in one step, and collections the backup does not have are emptied)."""
+    from pathlib import Path
+
+    source = collection_files(source_dir)
+    if not source:
+        raise ValueError(f"{source_dir} holds no backup")
+    ServerStore = _store_classes()[0]
+    live = collection_files(store_dir) if Path(store_dir).exists() else {}
+    for (database, name), path in source.items():
+        (Path(store_dir) / database).mkdir(parents=True, exist_ok=True)
+        src = sqlite3.connect(str(path))
+        dst = sqlite3.connect(str(Path(store_dir) / database / name), timeout=60)
+        try:
+            dst.execute("PRAGMA journal_mode=WAL")
+            src.backup(dst)
+        finally:
+            src.close()
+            dst.close()
+    extra = set(live) - set(source)
+    if extra:
+        server = ServerStore(store_dir)
+        try:
+            for database, name in sorted(extra):
+                server[database][name].drop()
+        finally:
+            server.close()
+    return len(source)
