@@ -60,7 +60,8 @@ ENABLED = True                     # False: the exact paths are off (tests compa
 UNKEYED = "!"                      # index key of a value the hash keys cannot stand for
 EXACT_KINDS = ("s", "o")           # index keys that stand for exactly one value (str, ObjectId)
 SORT_TYPES = "dnos"                # sortable type letters: datetime, number, ObjectId, string
-WALK_INDEX_ABOVE = 2000            # candidates above which a page walks the sort index
+WALK_INDEX_ABOVE = 2000            # matches above which a page walks the sort index...
+WALK_PAGE_END = 2000               # ...when the page ends before this row
 _MAX_PARAMS = 500
 _installed = False
 _install_lock = threading.Lock()
@@ -457,13 +458,23 @@ class _NoLock:
 
 
 class Planner:
-    """SQL over a collection's index tables for the filter shapes they answer."""
+    """SQL over a collection's index tables for the filter shapes they answer.
+
+    A filter becomes a tree of nodes: ``("leaf", n, keys)`` (the documents with one of these keys
+    in ``ix_n``), ``("and", nodes)``, ``("or", nodes)``, ``("all",)``. Its rows are read from the
+    most selective part (``drive``), the other parts being checked per row by primary-key probes
+    (``member``): an audit history of one record reads that record's entries, not every entry of
+    its collection. A sorted page over many matches walks the sort index and probes each row.
+    """
+
+    ESTIMATE_CAP = 5000
 
     def __init__(self, store):
         self.store = store
         self.paths = store.paths()
         self.conn = store.conn()
         self._unkeyed = {}
+        self._estimates = {}
 
     def has_unkeyed(self, n):
         if n not in self._unkeyed:
@@ -472,16 +483,15 @@ class Planner:
         return self._unkeyed[n]
 
     def _leaf(self, field, condition, exact):
-        """SQL for the ROWIDs matching one field's condition (None: not plannable)."""
+        """The leaf node of one field's condition (None: not plannable)."""
         from litemongo._vendor.mongomock import indexing
 
         n = self.paths.get(field)
         if n is None or field.startswith("$"):
             return None
-        if isinstance(condition, dict) and (len(condition) != 1 or
-                                            next(iter(condition)) not in ("$eq", "$in")):
-            if exact:
-                return None
+        if exact and isinstance(condition, dict) and (
+                len(condition) != 1 or next(iter(condition)) not in ("$eq", "$in")):
+            return None
         keys = indexing.query_keys(condition)
         if keys is None:
             return None
@@ -490,15 +500,10 @@ class Planner:
         values = sorted({_sql_key(key) for key in keys})
         if not exact:
             values.append(UNKEYED)
-        if not values:
-            return f"SELECT rid FROM ix_{n} WHERE 0", []
-        marks = ",".join("?" * len(values))
-        distinct = "DISTINCT " if len(values) > 1 else ""
-        return f"SELECT {distinct}rid FROM ix_{n} WHERE k IN ({marks})", values
+        return ("leaf", n, tuple(values))
 
     def plan(self, filter, exact):  # noqa: A002, C901 - mongomock's name; one branch per operator
-        """(sql, params) selecting the ROWIDs of the matches - exactly them when `exact`, else
-        a superset - or None."""
+        """The node selecting the matches - exactly them when `exact`, else a superset - or None."""
         if not isinstance(filter, dict):
             return None
         parts = []
@@ -515,9 +520,7 @@ class Planner:
                     subs = [sub for sub in subs if sub is not None]
                     if not subs:
                         continue
-                glue = " INTERSECT " if field == "$and" else " UNION "
-                parts.append((glue.join(f"SELECT rid FROM ({sql})" for sql, _ in subs),
-                              [p for _, params in subs for p in params]))
+                parts.append(subs[0] if len(subs) == 1 else (field[1:], tuple(subs)))
             else:
                 leaf = self._leaf(field, condition, exact)
                 if leaf is None:
@@ -526,26 +529,79 @@ class Planner:
                     continue
                 parts.append(leaf)
         if not parts:
-            if exact and not filter:
-                return f"SELECT rid FROM sv_{self.paths['_id']}", []
-            return None
-        if len(parts) == 1:
-            return parts[0]
-        return (" INTERSECT ".join(f"SELECT rid FROM ({sql})" for sql, _ in parts),
-                [p for _, params in parts for p in params])
+            return ("all",) if exact and not filter else None
+        return parts[0] if len(parts) == 1 else ("and", tuple(parts))
 
     def candidates(self, filter):  # noqa: A002
         if not isinstance(filter, dict) or not filter:
             return None
-        return self.plan(filter, exact=False)
+        node = self.plan(filter, exact=False)
+        return None if node is None else self.rows(node)
 
-    def count(self, plan):
-        sql, params = plan
+    # SQL of a node
+
+    def estimate(self, node):
+        """How many rows a node selects, counted up to ESTIMATE_CAP."""
+        kind = node[0]
+        if kind == "all":
+            return math.inf
+        if kind == "and":
+            return min(map(self.estimate, node[1]))
+        if kind == "or":
+            return sum(map(self.estimate, node[1]))
+        if node not in self._estimates:
+            _, n, values = node
+            marks = ",".join("?" * len(values))
+            self._estimates[node] = self.conn.execute(
+                f"SELECT count(*) FROM (SELECT 1 FROM ix_{n} WHERE k IN ({marks}) LIMIT ?)",
+                (*values, self.ESTIMATE_CAP)).fetchone()[0] if values else 0
+        return self._estimates[node]
+
+    def rows(self, node):
+        """(sql, params) selecting the distinct ROWIDs of a node."""
+        kind = node[0]
+        if kind == "all":
+            return f"SELECT rid FROM sv_{self.paths['_id']}", []
+        if kind == "leaf":
+            _, n, values = node
+            if not values:
+                return f"SELECT rid FROM ix_{n} WHERE 0", []
+            marks = ",".join("?" * len(values))
+            distinct = "DISTINCT " if len(values) > 1 else ""
+            return f"SELECT {distinct}rid FROM ix_{n} WHERE k IN ({marks})", list(values)
+        if kind == "or":
+            parts = [self.rows(sub) for sub in node[1]]
+            return (" UNION ".join(f"SELECT rid FROM ({sql})" for sql, _ in parts),
+                    [p for _, params in parts for p in params])
+        subs = sorted(node[1], key=self.estimate)
+        sql, params = self.rows(subs[0])
+        tests = [self.member(sub, "d.rid") for sub in subs[1:]]
+        where = " AND ".join(test for test, _ in tests)
+        return (f"SELECT d.rid AS rid FROM ({sql}) d WHERE {where}",
+                params + [p for _, ps in tests for p in ps])
+
+    def member(self, node, rid):
+        """(sql, params): a condition true when the row `rid` is selected by the node."""
+        kind = node[0]
+        if kind == "all":
+            return "1", []
+        if kind == "leaf":
+            _, n, values = node
+            if not values:
+                return "0", []
+            marks = ",".join("?" * len(values))
+            return f"EXISTS (SELECT 1 FROM ix_{n} WHERE k IN ({marks}) AND rid = {rid})", list(values)
+        tests = [self.member(sub, rid) for sub in node[1]]
+        glue = " AND " if kind == "and" else " OR "
+        return "(" + glue.join(test for test, _ in tests) + ")", [p for _, ps in tests for p in ps]
+
+    def count(self, node):
+        sql, params = self.rows(node)
         return self.conn.execute(f"SELECT count(*) FROM ({sql})", params).fetchone()[0]
 
-    def ordered(self, plan, sort, skip, limit):
+    def ordered(self, node, sort, skip, limit):
         """ROWIDs of the page in the order the normal path gives, or None if the tables can't say."""
-        sql, params = plan
+        sql, params = self.rows(node)
         items = list(sort.items() if isinstance(sort, dict) else sort) if sort else []
         window = " LIMIT ? OFFSET ?"
         paging = [limit if limit else -1, skip]
@@ -558,23 +614,25 @@ class Planner:
             n = self.paths.get(field)
             if n is None or field.startswith("$") or direction not in (1, -1):
                 return None
-            if not self._one_type(n, plan):
+            if not self._one_type(n, sql, params):
                 return None
             way = "DESC" if direction < 0 else "ASC"
             tables.append(f"JOIN sv_{n} s{i} ON s{i}.rid = c.rid")
             order += [f"s{i}.t {way}", f"s{i}.v {way}"]
         order.append("c.rid ASC")
-        if len(items) == 1 and limit and self.count(plan) > WALK_INDEX_ABOVE:
-            # walk the sort index and keep the candidates: stops after the page
+        if len(items) == 1 and limit and skip + limit <= WALK_PAGE_END \
+                and self.estimate(node) > WALK_INDEX_ABOVE:
+            # many matches, a page near the start: walk the sort index, probe each row
             n = self.paths[items[0][0]]
             way = "DESC" if items[0][1] < 0 else "ASC"
-            return self._rids(f"SELECT s.rid FROM sv_{n} s INDEXED BY sv_{n}_tv "
-                              f"WHERE s.rid IN ({sql}) ORDER BY s.t {way}, s.v {way}, s.rid ASC"
-                              f"{window}", params + paging)
+            test, test_params = self.member(node, "s.rid")
+            return self._rids(f"SELECT s.rid FROM sv_{n} s INDEXED BY sv_{n}_tv WHERE {test} "
+                              f"ORDER BY s.t {way}, s.v {way}, s.rid ASC{window}",
+                              test_params + paging)
         return self._rids(f"SELECT c.rid FROM ({sql}) c {' '.join(tables)} ORDER BY "
                           f"{', '.join(order)}{window}", params + paging)
 
-    def _one_type(self, n, plan):
+    def _one_type(self, n, sql, params):
         """True when the values on this path are of at most one sortable type (and None)."""
         found, last = [], ""
         while True:
@@ -586,7 +644,6 @@ class Planner:
         types = set(found) - {"N"}
         if "X" not in types and len(types) <= 1:
             return True
-        sql, params = plan
         types = {t for (t,) in self.conn.execute(
             f"SELECT DISTINCT t FROM sv_{n} WHERE rid IN ({sql})", params)} - {"N"}
         return "X" not in types and len(types) <= 1
@@ -603,8 +660,8 @@ def exact_plan(collection, filter):  # noqa: A002
     if not hasattr(store, "paths"):
         return None
     planner = Planner(store)
-    plan = planner.plan(filter, exact=True)
-    return None if plan is None else (store, planner, plan)
+    node = planner.plan(filter, exact=True)
+    return None if node is None else (store, planner, node)
 
 
 # --- the mongomock layer: writes in one transaction, exact counts and pages ---

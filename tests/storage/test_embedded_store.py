@@ -82,9 +82,17 @@ SORTS = [None, [("sort_key", 1)], [("sort_key", -1)], [("status", 1), ("sort_key
          [("when", -1)], [("n", 1)], [("maybe", 1)], [("maybe", -1)], [("$natural", -1)]]
 
 
+@pytest.fixture(params=["join", "walk"])
+def plan_kind(request, monkeypatch):
+    """Both ways to order a page: sort the matches, or walk the sort index probing each row."""
+    if request.param == "walk":
+        monkeypatch.setattr(embedded_store, "WALK_INDEX_ABOVE", -1)
+    return request.param
+
+
 @pytest.mark.parametrize("query", EXACT)
 @pytest.mark.parametrize("sort", SORTS)
-def test_exact_pages_match_the_normal_path_and_read_only_the_page(coll, reads, query, sort):
+def test_exact_pages_match_the_normal_path_and_read_only_the_page(coll, reads, query, sort, plan_kind):
     for skip in (0, 7, 150):
         def page():
             cursor = coll.find(query).skip(skip).limit(20)

@@ -178,7 +178,10 @@ def test_the_visit_reaches_every_kind_of_page(recorded):
             "events", "visits", "notices"} <= collections, collections
 
 
-def test_every_recorded_query_answers_as_on_mongomock(recorded):
+@pytest.mark.parametrize("walk_above", [embedded_store.WALK_INDEX_ABOVE, -1])
+def test_every_recorded_query_answers_as_on_mongomock(recorded, walk_above, monkeypatch):
+    """(-1: every sorted page walks the sort index instead of sorting the matches)"""
+    monkeypatch.setattr(embedded_store, "WALK_INDEX_ABOVE", walk_above)
     mongomock_db, embedded_db, queries, _ = recorded
     mismatches, exact = [], 0
     for query in queries.values():
