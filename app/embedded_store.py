@@ -172,7 +172,7 @@ def _store_classes():
                                        check_same_thread=False, factory=_Connection)
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("PRAGMA synchronous=NORMAL")
-                conn.execute("PRAGMA cache_size=-4000")
+                conn.execute("PRAGMA cache_size=-2000")   # 2 MB a connection (SQLite's default)
                 self._local.conn = conn
                 self._local.depth = 0
                 self._all.add(conn)

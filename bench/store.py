@@ -66,6 +66,7 @@ def fill(store, quick):
     with app.app_context():
         world = data.load(data.QUICK if quick else data.FULL)
         timings = office.load(world, office.QUICK if quick else office.FULL, password=password)
+        timings["count households"] = sum(world.households)
     from mongoengine.connection import disconnect_all
     disconnect_all()
     return password, time.perf_counter() - started, timings
@@ -313,7 +314,8 @@ def main(argv=None) -> int:  # noqa: C901, PLR0915 - one measurement after the o
         f"Machine: {machine()}; server: waitress, {THREADS} threads, embedded store",
         f"Store: {timings.get('count repairs', '?'):,} work orders, {timings.get('count complaints', '?'):,} "
         f"complaints, {timings.get('count renovations', '?'):,} renovation files, "
-        f"{timings.get('count audit_entries', '?'):,} audit entries, 9,000 households"
+        f"{timings.get('count audit_entries', '?'):,} audit entries, "
+        f"{timings.get('count households', '?'):,} households in 3 communities"
         if timings else f"Store: {store} (reused)",
         (f"Loaded in {load_seconds:.0f} s; files {size:,.0f} MB" if load_seconds else f"Files {size:,.0f} MB"),
         "",
