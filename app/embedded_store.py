@@ -135,9 +135,6 @@ def _store_classes():
     from litemongo._vendor.mongomock import indexing
     from litemongo._vendor.mongomock import store as mm_store
 
-    class IndexSpecs(dict):
-        """The declared indexes (litemongo's ``indexes`` table), read per thread when changed."""
-
     class CollectionStore(mm_store.CollectionStore):
         def __init__(self, path, codec_options=None):  # noqa: D107 - no super(): no in-memory dict
             self._path = path.absolute()
@@ -215,7 +212,7 @@ def _store_classes():
             version = conn.execute("PRAGMA data_version").fetchone()[0]
             meta = getattr(self._local, "meta", None)
             if meta is None or meta[0] != version or self._local.depth:
-                specs = IndexSpecs()
+                specs = {}
                 for name, blob in conn.execute("SELECT _id, doc FROM indexes ORDER BY ROWID"):
                     spec = bson.decode(blob, codec_options=self._codec_options)
                     spec["key"] = list(map(tuple, spec["key"]))
