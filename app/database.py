@@ -1,4 +1,6 @@
 """The one connection function: MONGODB_URI picks real MongoDB, the embedded store, or mongomock."""
+import sys
+
 import mongoengine
 from mongoengine.connection import disconnect_all
 
@@ -46,6 +48,10 @@ def connect_db(uri: str, db_name: str):
         from app import embedded_store
 
         lite_gridfs.enable_gridfs_integration()
+        # Each SQLite call lets go of the GIL; getting it back waits up to the switch interval
+        # while another thread computes (an export): 1 ms instead of 5 keeps the others' pages
+        # quick (measured in bench.store, item 4).
+        sys.setswitchinterval(min(sys.getswitchinterval(), 0.001))
         embedded_store.install()  # indexes on disk, a connection per thread (app/embedded_store.py)
         Path(uri).mkdir(parents=True, exist_ok=True)
         conn = mongoengine.connect(db_name, host=uri, mongo_client_class=_LiteMongoClient)
