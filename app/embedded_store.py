@@ -454,6 +454,9 @@ class _NoLock:
     writer = reader
 
 
+_UNPLANNABLE = object()
+
+
 class Planner:
     """SQL over a collection's index tables for the filter shapes they answer.
 
@@ -499,35 +502,39 @@ class Planner:
             values.append(UNKEYED)
         return ("leaf", n, tuple(values))
 
-    def plan(self, filter, exact):  # noqa: A002, C901 - mongomock's name; one branch per operator
+    def plan(self, filter, exact):  # noqa: A002 - mongomock's name
         """The node selecting the matches - exactly them when `exact`, else a superset - or None."""
         if not isinstance(filter, dict):
             return None
         parts = []
         for field, condition in filter.items():
             if field in ("$and", "$or"):
-                if not isinstance(condition, (list, tuple)) or not condition:
-                    return None
-                subs = [self.plan(sub, exact) for sub in condition]
-                if any(sub is None for sub in subs):
-                    if exact:
-                        return None
-                    if field == "$or":
-                        continue
-                    subs = [sub for sub in subs if sub is not None]
-                    if not subs:
-                        continue
-                parts.append(subs[0] if len(subs) == 1 else (field[1:], tuple(subs)))
+                part = self._logical(field, condition, exact)
             else:
-                leaf = self._leaf(field, condition, exact)
-                if leaf is None:
-                    if exact:
-                        return None
-                    continue
-                parts.append(leaf)
+                part = self._leaf(field, condition, exact)
+            if part is _UNPLANNABLE:
+                return None
+            if part is None:
+                if exact:
+                    return None
+                continue                      # a superset may leave a condition out
+            parts.append(part)
         if not parts:
             return ("all",) if exact and not filter else None
         return parts[0] if len(parts) == 1 else ("and", tuple(parts))
+
+    def _logical(self, field, condition, exact):
+        """The node of an $and / $or (None: it narrows nothing)."""
+        if not isinstance(condition, (list, tuple)) or not condition:
+            return _UNPLANNABLE
+        subs = [self.plan(sub, exact) for sub in condition]
+        if any(sub is None for sub in subs):
+            if exact or field == "$or":
+                return None
+            subs = [sub for sub in subs if sub is not None]   # $and: the parts that narrow
+            if not subs:
+                return None
+        return subs[0] if len(subs) == 1 else (field[1:], tuple(subs))
 
     def candidates(self, filter):  # noqa: A002
         if not isinstance(filter, dict) or not filter:

@@ -9,8 +9,8 @@ building, name, phone), and all its times moved to a moment of the last `years` 
 entries come along, moved the same way). Documents go straight into the store (`insert_raw`: the
 embedded store's `load_many`, else `insert_many`), not through the app's save paths.
 
-The handover page case of the lead reuses `service_records()` (e.g. 50,000 repairs and 10,000
-complaints in one community).
+A case on top of it (the handover page: 50,000 repairs and 10,000 complaints in one community)
+calls `add_service_records(community, {"repairs": 50_000, "complaints": 10_000}, rng)`.
 """
 import copy
 import random
@@ -149,6 +149,38 @@ def _place(doc, household):
         doc["sort_key"] = household.get("sort_key")
 
 
+def community_households(community_id):
+    """The raw household documents `service_records()` places records in."""
+    from documents.residents import Household
+
+    return list(Household._get_collection().find(
+        {"community": community_id},
+        {"room": 1, "room_code": 1, "building_no": 1, "name": 1, "owners": 1, "sort_key": 1}))
+
+
+def add_service_records(community, counts, rng, templates=None, audit_budget=0) -> dict:
+    """Store `counts` ({"repairs": 50_000, "complaints": 10_000, ...}) records in one community.
+
+    The store must hold templates (the demo seed's records, e.g. after `load()` or `flask seed`).
+    Returns {collection: number stored}, audit entries included."""
+    from documents.audit import AuditEntry
+    from documents.complaints import Complaint
+    from documents.renovations import Renovation
+    from documents.repairs import Repair
+
+    templates = templates or Templates.read()
+    records, audit = service_records(community.pk, community_households(community.pk), templates,
+                                     counts, rng, audit_budget=audit_budget)
+    stored = {}
+    for model in (Repair, Complaint, Renovation):
+        name = model._get_collection_name()
+        if records.get(name):
+            stored[name] = insert_raw(model, records[name])
+    if audit:
+        stored["audit_entries"] = insert_raw(AuditEntry, audit)
+    return stored
+
+
 def household_audit(community_id, households, templates, count, rng, now=None, years=YEARS):
     """`count` more audit entries: changes to archives over the years (cloned from the seed's)."""
     now = now or datetime.utcnow()
@@ -172,7 +204,6 @@ def load(world, sizes=FULL, seed: int = 2026, password: str | None = None) -> di
     from documents.complaints import Complaint
     from documents.renovations import Renovation
     from documents.repairs import Repair
-    from documents.residents import Household
     from seed import renovations as seed_renovations
     from seed import services as seed_services
     from seed import staff as seed_staff
@@ -191,9 +222,7 @@ def load(world, sizes=FULL, seed: int = 2026, password: str | None = None) -> di
     totals = defaultdict(int)
     for community, weight in zip(world.communities, weights):
         started = time.perf_counter()
-        households = list(Household._get_collection().find(
-            {"community": community.pk},
-            {"room": 1, "room_code": 1, "building_no": 1, "name": 1, "owners": 1, "sort_key": 1}))
+        households = community_households(community.pk)
         counts = {name: round(sizes[name] * weight) for name in ("repairs", "complaints", "renovations")}
         budget = round(sizes["audit"] * weight)
         records, audit = service_records(community.pk, households, templates, counts, rng,

@@ -72,6 +72,19 @@ def fill(store, quick):
     return password, time.perf_counter() - started, timings
 
 
+def counted(store):
+    """The documents of a reused store, as `fill` reports them."""
+    import sqlite3
+
+    counts = {}
+    for name in ("repairs", "complaints", "renovations", "audit_entries", "households"):
+        path = Path(store) / "estate_desk" / name
+        conn = sqlite3.connect(str(path))
+        counts[f"count {name}"] = conn.execute("SELECT count(*) FROM documents").fetchone()[0]
+        conn.close()
+    return counts
+
+
 # --- the server ---
 
 def free_port():
@@ -256,7 +269,7 @@ def main(argv=None) -> int:  # noqa: C901, PLR0915 - one measurement after the o
     store = args.store
     password_file = Path(store) / "bench-password" if store else None
     if store and password_file.exists():
-        password, load_seconds, timings = password_file.read_text().strip(), None, {}
+        password, load_seconds, timings = password_file.read_text().strip(), None, counted(store)
     else:
         if not store:
             tmp = tempfile.mkdtemp(prefix="estate-store-bench-")
@@ -316,8 +329,9 @@ def main(argv=None) -> int:  # noqa: C901, PLR0915 - one measurement after the o
         f"complaints, {timings.get('count renovations', '?'):,} renovation files, "
         f"{timings.get('count audit_entries', '?'):,} audit entries, "
         f"{timings.get('count households', '?'):,} households in 3 communities"
-        if timings else f"Store: {store} (reused)",
-        (f"Loaded in {load_seconds:.0f} s; files {size:,.0f} MB" if load_seconds else f"Files {size:,.0f} MB"),
+        + ("" if load_seconds else " (a store filled by an earlier run)"),
+        (f"Loaded in {load_seconds:.0f} s; " if load_seconds else "") + f"files {size:,.0f} MB; "
+        f"machine load average (1 min) {os.getloadavg()[0]:.1f} at the end",
         "",
         f"1. Cold start: server accepting connections {server.ready * 1000:.0f} ms after the start; "
         f"first page of each kind after a restart, max {cold_max:.0f} ms (target <= {TARGETS['cold']:.0f})",
