@@ -204,3 +204,33 @@ def test_a_backup_taken_during_writes_is_consistent(tmp_path):
     copy = client_of(tmp_path / "backup")
     assert copy["db"]["things"].count_documents({}) == len(list(copy["db"]["things"].find())) > 0
     copy.close()
+
+
+COUNTER = """
+import sys
+sys.path.insert(0, {root!r})
+import litemongo
+from app import embedded_store
+things = litemongo.MongoClient(embedded_store.new_server_store({path!r}))["db"]["things"]
+for _ in range(150):
+    things.update_one({{"_id": "counter"}}, {{"$inc": {{"n": 1}}}})
+    doc = things.find_one_and_update({{"_id": "ticket", "state": "open"}}, {{"$set": {{"state": "taken"}}}})
+    if doc is not None:
+        print("took the ticket")
+"""
+
+
+def test_two_processes_writing_at_once_lose_nothing(tmp_path):
+    """Read-modify-write operations run under SQLite's write lock: safe between processes too."""
+    path = tmp_path / "store"
+    client = client_of(path)
+    things = client["db"]["things"]
+    things.insert_many([{"_id": "counter", "n": 0}, {"_id": "ticket", "state": "open"}])
+    code = COUNTER.format(root=str(ROOT), path=str(path))
+    workers = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+               for _ in range(2)]
+    outputs = [worker.communicate(timeout=300)[0] for worker in workers]
+    assert all(worker.returncode == 0 for worker in workers)
+    assert things.find_one({"_id": "counter"})["n"] == 300
+    assert sum(out.count("took the ticket") for out in outputs) == 1
+    client.close()
