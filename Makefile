@@ -4,6 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 PORT   ?= 5000
+THREADS ?= 8
 export FLASK_APP := wsgi:app
 
 .PHONY: run test install translations extract bench clean
@@ -25,13 +26,14 @@ run: install
 	@echo "Estate Desk: open http://127.0.0.1:$(PORT) and log in as admin, manager, supervisor, clerk,"
 	@echo "housekeeper, cashier or culture (manager2, clerk2: second community) with the demo password"
 	@echo "printed at first seeding, or the value of DEMO_PASSWORD."
-	RUN_SCHEDULER=1 $(VENV)/bin/flask run --without-threads --host 127.0.0.1 --port $(PORT)
+	RUN_SCHEDULER=1 $(VENV)/bin/waitress-serve --threads=$(THREADS) --listen=127.0.0.1:$(PORT) wsgi:app
 
 test: install
 	$(PY) -m pytest -q
 
 bench: install
 	$(PY) -m bench.run
+	$(PY) -m bench.store
 
 # Extract new strings and merge them into the catalogs (translate, then `make translations`).
 extract: $(VENV)/.installed

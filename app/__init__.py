@@ -34,13 +34,11 @@ def register_extensions(app):
 
 
 def register_database(app):
-    from app.database import OneRequestAtATime, connect_db, storage_kind
+    from app.database import connect_db
 
     app.extensions["estate_db"] = connect_db(app.config["MONGODB_URI"], app.config["MONGODB_DB"])
     from documents.sequences import Sequence
     Sequence.adopt("renovation_counters")   # permit and receipt numbers of earlier releases go on
-    if storage_kind(app.config["MONGODB_URI"]) == "embedded":
-        app.wsgi_app = OneRequestAtATime(app.wsgi_app)
 
 
 def register_auth(app):

@@ -4,6 +4,8 @@ from flask.cli import with_appcontext
 
 
 def init_app(app):
+    register_storage_commands(app)
+
     @app.cli.command("seed")
     @click.option("--if-empty", is_flag=True, help="Only seed when there are no staff accounts yet.")
     @with_appcontext
@@ -47,3 +49,36 @@ def init_app(app):
         from documents.agenda import sweep
 
         click.echo(str(sweep()))
+
+
+def register_storage_commands(app):
+    """`flask backup PATH` and `flask restore PATH` (app/database.py; MongoDB: mongodump/mongorestore)."""
+
+    @app.cli.command("backup")
+    @click.argument("path", type=click.Path(file_okay=False))
+    @with_appcontext
+    def backup_command(path):
+        """Copy the embedded store to PATH (a new directory) while the portal serves."""
+        from flask import current_app
+
+        from app.database import backup
+
+        try:
+            click.echo(backup(current_app.config["MONGODB_URI"], path))
+        except ValueError as error:
+            raise click.ClickException(str(error)) from None
+
+    @app.cli.command("restore")
+    @click.argument("path", type=click.Path(exists=True, file_okay=False))
+    @click.confirmation_option(prompt="Replace the store's contents with the backup?")
+    @with_appcontext
+    def restore_command(path):
+        """Bring back a backup made by `flask backup` (replaces the store's contents)."""
+        from flask import current_app
+
+        from app.database import restore
+
+        try:
+            click.echo(restore(current_app.config["MONGODB_URI"], path))
+        except ValueError as error:
+            raise click.ClickException(str(error)) from None

@@ -1,47 +1,8 @@
 """The one connection function: MONGODB_URI picks real MongoDB, the embedded store, or mongomock."""
-import sqlite3
-import threading
+import sys
 
 import mongoengine
 from mongoengine.connection import disconnect_all
-
-
-class _CrossThreadSqlite:
-    """The sqlite3 module as litemongo sees it: connections usable from any request thread.
-
-    litemongo opens one SQLite connection per collection, lazily, in whichever thread first
-    touches it; a threaded server (``flask run``) then fails in every other thread. Access is
-    serialised by ``OneRequestAtATime`` below, so sharing the connections is safe.
-    """
-
-    def __getattr__(self, name):
-        return getattr(sqlite3, name)
-
-    @staticmethod
-    def connect(*args, **kwargs):
-        kwargs["check_same_thread"] = False
-        return sqlite3.connect(*args, **kwargs)
-
-
-class OneRequestAtATime:
-    """WSGI middleware for the embedded store: one request (including its response body) at a time.
-
-    litemongo shares a cursor per collection, so two threads interleaving queries could read each
-    other's rows; the embedded store is meant for one process of a small office anyway.
-    """
-
-    def __init__(self, wsgi_app):
-        self.wsgi_app = wsgi_app
-        self.lock = threading.Lock()
-
-    def __call__(self, environ, start_response):
-        with self.lock:
-            result = self.wsgi_app(environ, start_response)
-            try:
-                return [b"".join(result)]
-            finally:
-                if hasattr(result, "close"):
-                    result.close()
 
 
 class _LiteMongoClient:
@@ -49,13 +10,13 @@ class _LiteMongoClient:
 
     def __new__(cls, host=None, port=None, **kwargs):
         import litemongo
-        import litemongo.sqlite_store
 
-        litemongo.sqlite_store.sqlite3 = _CrossThreadSqlite()
+        from app import embedded_store
+
         path = host[0] if isinstance(host, (list, tuple)) else host
         kwargs.pop("read_preference", None)
         kwargs = {k: v for k, v in kwargs.items() if k in ("document_class", "tz_aware")}
-        return litemongo.MongoClient(str(path), **kwargs)
+        return litemongo.MongoClient(embedded_store.new_server_store(str(path)), **kwargs)
 
 
 def storage_kind(uri: str) -> str:
@@ -87,7 +48,36 @@ def connect_db(uri: str, db_name: str):
         from app import embedded_store
 
         lite_gridfs.enable_gridfs_integration()
-        embedded_store.install()  # index-only counts and pages (app/embedded_store.py)
+        # Each SQLite call lets go of the GIL; getting it back waits up to the switch interval
+        # while another thread computes (an export): 1 ms instead of 5 keeps the others' pages
+        # quick (measured in bench.store, item 4).
+        sys.setswitchinterval(min(sys.getswitchinterval(), 0.001))
+        embedded_store.install()  # indexes on disk, a connection per thread (app/embedded_store.py)
         Path(uri).mkdir(parents=True, exist_ok=True)
         conn = mongoengine.connect(db_name, host=uri, mongo_client_class=_LiteMongoClient)
     return conn[db_name]
+
+
+def backup(uri: str, path: str) -> str:
+    """`flask backup PATH`: a consistent copy of the store (embedded store only)."""
+    kind = storage_kind(uri)
+    if kind == "mongodb":
+        raise ValueError("For MongoDB use mongodump: mongodump --uri=\"$MONGODB_URI\" --out=PATH "
+                         "(and mongorestore --drop --uri=\"$MONGODB_URI\" PATH to bring it back).")
+    if kind != "embedded":
+        raise ValueError("The in-memory store (mongomock) has nothing to back up.")
+    from app import embedded_store
+
+    return f"{embedded_store.backup(uri, path)} collection files copied to {path}."
+
+
+def restore(uri: str, path: str) -> str:
+    """`flask restore PATH`: bring a backup made by `flask backup` back into the store."""
+    kind = storage_kind(uri)
+    if kind == "mongodb":
+        raise ValueError("For MongoDB use mongorestore: mongorestore --drop --uri=\"$MONGODB_URI\" PATH.")
+    if kind != "embedded":
+        raise ValueError("The in-memory store (mongomock) cannot be restored.")
+    from app import embedded_store
+
+    return f"{embedded_store.restore(path, uri)} collection files restored from {path}."

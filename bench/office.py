@@ -1,0 +1,238 @@
+"""Five years of a small office, generated fast: work orders, complaints, renovations, audit history.
+
+`bench.data` loads the households (as the app saves them). On top of it the demo seed walks a
+few dozen repairs, complaints and renovation files through the real workflow steps
+(`seed.services`, `seed.renovations`): they are the templates, each a realistic document with its
+audit entries. `service_records()` then makes any number of records from them in one community:
+a copy of a template gets a new id and number, a household of the community (room, room code,
+building, name, phone), and all its times moved to a moment of the last `years` years (its audit
+entries come along, moved the same way). Documents go straight into the store (`insert_raw`: the
+embedded store's `load_many`, else `insert_many`), not through the app's save paths.
+
+A case on top of it (the handover page: 50,000 repairs and 10,000 complaints in one community)
+calls `add_service_records(community, {"repairs": 50_000, "complaints": 10_000}, rng)`.
+"""
+import copy
+import random
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from bson import ObjectId
+
+FULL = {"repairs": 100_000, "complaints": 20_000, "renovations": 2_000, "audit": 500_000}
+QUICK = {"repairs": 5_000, "complaints": 1_000, "renovations": 200, "audit": 25_000}
+YEARS = 5
+FINISHED = ("closed", "cancelled", "archived", "refunded", "rejected")
+BATCH = 5_000
+
+
+def insert_raw(document_class, docs) -> int:
+    """Store raw documents (dicts with the database's field names) without the app's save path."""
+    document_class.ensure_indexes()
+    collection = document_class._get_collection()
+    store = getattr(collection, "_store", None)
+    for start in range(0, len(docs), BATCH):
+        chunk = docs[start:start + BATCH]
+        if hasattr(store, "load_many"):
+            store.load_many(chunk)
+        else:
+            collection.insert_many(chunk)
+    return len(docs)
+
+
+def _shift(value, delta):
+    """Every date and time in a document moved by `delta` (embedded documents and lists too)."""
+    if isinstance(value, datetime):
+        return value + delta
+    if isinstance(value, dict):
+        return {key: _shift(item, delta) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_shift(item, delta) for item in value]
+    return value
+
+
+@dataclass
+class Templates:
+    """Records walked through the real steps, and their audit entries, per collection."""
+    docs: dict = field(default_factory=lambda: defaultdict(list))        # collection -> docs
+    audit: dict = field(default_factory=lambda: defaultdict(list))       # record id -> entries
+
+    @classmethod
+    def read(cls):
+        from documents.audit import AuditEntry
+        from documents.complaints import Complaint
+        from documents.renovations import Renovation
+        from documents.repairs import Repair
+
+        templates = cls()
+        for model in (Repair, Complaint, Renovation):
+            name = model._get_collection_name()
+            templates.docs[name] = [doc for doc in model._get_collection().find()
+                                    if not doc.get("audit_outbox")]
+        for entry in AuditEntry._get_collection().find():
+            templates.audit[entry["record_id"]].append(entry)
+        return templates
+
+
+#: (collection, the time that places a record in its year, the number's prefix or None)
+KINDS = {"repairs": ("reported_at", "BX"), "complaints": ("received_at", "TS"),
+         "renovations": ("created_at", None)}
+
+
+def service_records(community_id, households, templates, counts, rng, now=None, years=YEARS,
+                    audit_budget=None):
+    """Documents for `counts` ({collection: n}) records of one community over the last `years`.
+
+    `households`: raw household documents of the community (room, room_code, building_no, name,
+    owners). Returns ({collection: [documents]}, [audit entries]); the audit entries stop at
+    `audit_budget` if given. Records in open states keep their recent times (they are the work
+    in hand: each open template once); the finished ones are spread evenly over the years.
+    """
+    now = now or datetime.utcnow()
+    out, audit = defaultdict(list), []
+    numbers = defaultdict(int)
+    for name, count in counts.items():
+        time_field, prefix = KINDS[name]
+        sources = [doc for doc in templates.docs[name] if doc.get(time_field)]
+        finished = [doc for doc in sources if doc.get("state") in FINISHED] or sources
+        if not sources or not households:
+            continue
+        for index in range(count):
+            # the work in hand: each open template once, recent; five years of finished work
+            recent = index < len(sources) and sources[index].get("state") not in FINISHED
+            template = sources[index] if recent else finished[index % len(finished)]
+            when = now - timedelta(hours=rng.uniform(1, 72)) if recent else \
+                now - timedelta(days=rng.uniform(3, 365 * years))
+            delta = when - template[time_field]
+            doc = _shift(copy.deepcopy(template), delta)
+            household = households[rng.randrange(len(households))]
+            doc["_id"] = ObjectId()
+            doc["community"] = community_id
+            _place(doc, household)
+            if prefix:
+                day = doc[time_field].strftime("%Y%m%d")
+                numbers[day, prefix] += 1
+                # from 501 on: the day's own sequence (the seeded records, new ones) starts at 001
+                doc["number"] = f"{prefix}{day}-{500 + numbers[day, prefix]:03d}"
+            elif doc.get("permit_no"):
+                numbers["permit"] += 1
+                doc["permit_no"] = f"P-ZX{doc[time_field]:%Y}-{numbers['permit']:05d}"
+            out[name].append(doc)
+            for entry in templates.audit.get(str(template["_id"]), ()):
+                if audit_budget is not None and len(audit) >= audit_budget:
+                    break
+                moved = _shift(copy.deepcopy(entry), delta)
+                moved["_id"] = ObjectId()
+                moved.update(record_id=str(doc["_id"]), community=community_id,
+                             record_label=doc.get("number") or doc.get("room_code") or "")
+                if moved.get("household") is not None:
+                    moved["household"] = household["_id"]
+                audit.append(moved)
+    return out, audit
+
+
+def _place(doc, household):
+    """The record belongs to this household's room (public-area repairs stay public)."""
+    if doc.get("location") == "public":
+        return
+    owners = household.get("owners") or [{}]
+    doc.update(room=household["room"], household=household["_id"],
+               room_code=household.get("room_code"), building_no=household.get("building_no"))
+    if "resident_name" in doc or "resident_phone" in doc:
+        doc["resident_name"] = household.get("name")
+        if owners[0].get("phone"):
+            doc["resident_phone"] = owners[0]["phone"]
+    if "applicant" in doc:
+        doc["applicant"] = household.get("name")
+        doc["sort_key"] = household.get("sort_key")
+
+
+def community_households(community_id):
+    """The raw household documents `service_records()` places records in."""
+    from documents.residents import Household
+
+    return list(Household._get_collection().find(
+        {"community": community_id},
+        {"room": 1, "room_code": 1, "building_no": 1, "name": 1, "owners": 1, "sort_key": 1}))
+
+
+def add_service_records(community, counts, rng, templates=None, audit_budget=0) -> dict:
+    """Store `counts` ({"repairs": 50_000, "complaints": 10_000, ...}) records in one community.
+
+    The store must hold templates (the demo seed's records, e.g. after `load()` or `flask seed`).
+    Returns {collection: number stored}, audit entries included."""
+    from documents.audit import AuditEntry
+    from documents.complaints import Complaint
+    from documents.renovations import Renovation
+    from documents.repairs import Repair
+
+    templates = templates or Templates.read()
+    records, audit = service_records(community.pk, community_households(community.pk), templates,
+                                     counts, rng, audit_budget=audit_budget)
+    stored = {}
+    for model in (Repair, Complaint, Renovation):
+        name = model._get_collection_name()
+        if records.get(name):
+            stored[name] = insert_raw(model, records[name])
+    if audit:
+        stored["audit_entries"] = insert_raw(AuditEntry, audit)
+    return stored
+
+
+def household_audit(community_id, households, templates, count, rng, now=None, years=YEARS):
+    """`count` more audit entries: changes to archives over the years (cloned from the seed's)."""
+    now = now or datetime.utcnow()
+    sources = [entry for entries in templates.audit.values() for entry in entries
+               if entry.get("collection") == "households"] or \
+        [entry for entries in templates.audit.values() for entry in entries]
+    entries = []
+    for index in range(count):
+        entry = copy.deepcopy(sources[index % len(sources)])
+        household = households[rng.randrange(len(households))]
+        entry.update(_id=ObjectId(), at=now - timedelta(days=rng.uniform(0, 365 * years)),
+                     community=community_id, household=household["_id"],
+                     record_id=str(household["_id"]), record_label=household.get("room_code") or "")
+        entries.append(entry)
+    return entries
+
+
+def load(world, sizes=FULL, seed: int = 2026, password: str | None = None) -> dict:
+    """Seed templates through the real steps, then fill five years. Returns timings (seconds)."""
+    from documents.audit import AuditEntry
+    from documents.complaints import Complaint
+    from documents.renovations import Renovation
+    from documents.repairs import Repair
+    from seed import renovations as seed_renovations
+    from seed import services as seed_services
+    from seed import staff as seed_staff
+
+    seconds = {}
+    started = time.perf_counter()
+    seed_staff.seed_staff(world.communities, password or "bench-" + str(seed))
+    seed_services.seed_services(world.communities)
+    seed_renovations.seed_renovations(world.communities)
+    seconds["templates (seed through the steps)"] = time.perf_counter() - started
+    templates = Templates.read()
+
+    rng = random.Random(seed)
+    weights = [n / sum(world.households) for n in world.households]
+    audit_left = sizes["audit"]
+    totals = defaultdict(int)
+    for community, weight in zip(world.communities, weights):
+        started = time.perf_counter()
+        households = community_households(community.pk)
+        counts = {name: round(sizes[name] * weight) for name in ("repairs", "complaints", "renovations")}
+        budget = round(sizes["audit"] * weight)
+        records, audit = service_records(community.pk, households, templates, counts, rng,
+                                         audit_budget=budget)
+        audit += household_audit(community.pk, households, templates, max(0, budget - len(audit)), rng)
+        for model in (Repair, Complaint, Renovation):
+            totals[model._get_collection_name()] += insert_raw(model, records[model._get_collection_name()])
+        audit = audit[:audit_left]
+        audit_left -= len(audit)
+        totals["audit_entries"] += insert_raw(AuditEntry, audit)
+        seconds[f"{community.code} five years"] = time.perf_counter() - started
+    seconds.update({f"count {name}": n for name, n in totals.items()})
+    return seconds
