@@ -114,6 +114,7 @@ LISTED_FIELDS = {
     "repair": ("number", "community", "room_code", "public_area", "description", "state", "due_at"),
     "complaint": ("number", "community", "room_code", "kind", "content", "state", "due_at", "escalation_level"),
 }
+EARLIEST = datetime(2000, 1, 1)
 #: a written handover keeps at most this many open items (the late and soonest due first) and the counts
 SNAPSHOT_LIMIT = 100
 
@@ -152,8 +153,9 @@ def open_items(community_ids, kind: str = "repair", offset: int = 0, limit: int 
     model = open_kinds()[kind]
     base = model.objects(_in_communities(community_ids), state__in=list(model.OPEN_STATES)) \
         .only(*LISTED_FIELDS[kind])
-    dated = base.filter(due_at__lt=now) if late_only else base.filter(due_at__ne=None)
-    records = list(dated.order_by("due_at", "number").skip(offset).limit(limit).select_related(max_depth=1))
+    # a range (not "$ne: null") and one sort key: every store walks its (community, state, due_at) index
+    dated = base.filter(due_at__lt=now) if late_only else base.filter(due_at__gt=EARLIEST)
+    records = list(dated.order_by("due_at").skip(offset).limit(limit).select_related(max_depth=1))
     if len(records) < limit and not late_only:
         skipped = max(0, offset - dated.count()) if offset else 0
         records += list(base.filter(due_at=None).order_by("number").skip(skipped).limit(limit - len(records))
