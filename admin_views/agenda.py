@@ -22,7 +22,7 @@ from admin_views.services import DueFilter
 from app import clock
 from app.permissions import can
 from documents import audit, my_work
-from documents.agenda import KINDS
+from documents.agenda import KINDS, OPEN
 from documents.base import DomainError
 from documents.bilingual import current_language
 from documents.deadlines import due_status, local_text, zone_of
@@ -131,13 +131,13 @@ def deadline_lists(user, communities, which: str) -> list[tuple[str, int, str]]:
             continue
         collection = view.model._get_collection_name()
         if which == "overdue":
-            count = Clock.objects(collection=collection, open=True, due_at__lt=now,
+            count = Clock.objects(collection=collection, phase=OPEN, due_at__lt=now,
                                   community__in=[c.pk for c in communities]).count()
         else:
             count = 0
             for community in communities:
                 start, end = today_bounds(now, zone_of(community))
-                count += Clock.objects(collection=collection, open=True, community=community.pk,
+                count += Clock.objects(collection=collection, phase=OPEN, community=community.pk,
                                        due_at__gte=start, due_at__lt=end).count()
         found.append((str(view.name), count, url_for(f"{view.endpoint}.index_view", **{arg: which})))
     return found

@@ -2,14 +2,17 @@
 
 Documents are built as the app builds them (`Repair` / `Complaint` objects turned into what the
 store keeps with `to_mongo()`), with the derived fields the steps would have written (state,
-deadlines, the open clocks' `due_at`), but without running each save path: 60,000 records through
+deadlines) and the open clock of each open record with a deadline, but without running each save path: 60,000 records through
 `save()` would take the benchmark longer than the measurement. About a tenth are open, spread over
 the open states; some of those are late. Deterministic for a given seed.
 """
 import random
 from datetime import timedelta
 
+from bson import ObjectId
+
 from app import clock
+from documents.agenda import BREACHED, KINDS_OF, RUNNING, Clock
 from documents.complaints import Complaint
 from documents.places import Room
 from documents.repairs import ARRIVAL_GRACE, Repair
@@ -25,25 +28,36 @@ def load(community, repairs: int, complaints: int, seed: int = 2026) -> dict:
     rooms = list(Room.objects(community=community).only("id", "code", "building_no"))
     now = clock.now()
     made = {"open_repairs": 0, "late_repairs": 0, "open_complaints": 0}
-    batch = []
+    repair_docs, complaint_docs, clocks = [], [], []
     for n in range(repairs):
         repair, is_open, late = _repair(community, rng.choice(rooms), n, rng, now)
         made["open_repairs"] += is_open
         made["late_repairs"] += late
-        batch.append(repair.to_mongo())
-        if len(batch) == BATCH:
-            Repair._get_collection().insert_many(batch)
-            batch = []
-    if batch:
-        Repair._get_collection().insert_many(batch)
-    batch = []
+        repair_docs.append(repair.to_mongo())
+        clocks += _clock_of(repair, now)
     for n in range(complaints):
         complaint, is_open = _complaint(community, rng.choice(rooms), n, rng, now)
         made["open_complaints"] += is_open
-        batch.append(complaint.to_mongo())
-    for start in range(0, len(batch), BATCH):
-        Complaint._get_collection().insert_many(batch[start:start + BATCH])
+        complaint_docs.append(complaint.to_mongo())
+        clocks += _clock_of(complaint, now)
+    for model, docs in ((Repair, repair_docs), (Complaint, complaint_docs), (Clock, clocks)):
+        for start in range(0, len(docs), BATCH):
+            model._get_collection().insert_many(docs[start:start + BATCH])
     return made
+
+
+def _clock_of(record, now) -> list:
+    """The open clock the record's state runs (as `agenda.sync` would have started it), if any."""
+    for kind in KINDS_OF[type(record).__name__]:
+        if kind.wants(record):
+            due = kind.due_of(record)
+            late = due < now
+            return [Clock(kind=kind.name, collection=record._get_collection_name(), record_id=record.pk,
+                          record_label=record.number, community=record.community, due_at=due,
+                          responsible_role=kind.role, started_at=due - timedelta(hours=1),
+                          state=BREACHED if late else RUNNING, breached_at=due if late else None,
+                          next_at=None if late else due).to_mongo()]
+    return []
 
 
 def _repair(community, room, n, rng, now):
@@ -51,7 +65,7 @@ def _repair(community, room, n, rng, now):
     reported = now - (timedelta(hours=rng.uniform(0, 240)) if is_open else timedelta(days=rng.uniform(10, 730)))
     state = rng.choice(OPEN_REPAIR_STATES) if is_open else "closed"
     appointment = reported + timedelta(hours=rng.uniform(1, 30))
-    repair = Repair(community=community, room=room, room_code=room.code, building_no=room.building_no,
+    repair = Repair(id=ObjectId(), community=community, room=room, room_code=room.code, building_no=room.building_no,
                     number=f"BX{reported:%Y%m%d}-{n:06d}", location="room", source="phone",
                     category=rng.choice(CATEGORIES), description="厨房水龙头漏水", urgency="ordinary",
                     appointment_at=appointment, reported_at=reported, state=state, version=1)
@@ -69,11 +83,14 @@ def _complaint(community, room, n, rng, now):
     is_open = rng.random() < OPEN_SHARE
     received = now - (timedelta(hours=rng.uniform(0, 240)) if is_open else timedelta(days=rng.uniform(10, 730)))
     state = rng.choice(("received", "assigned", "handled")) if is_open else "closed"
-    complaint = Complaint(community=community, room=room, room_code=room.code, building_no=room.building_no,
+    complaint = Complaint(id=ObjectId(), community=community, room=room, room_code=room.code, building_no=room.building_no,
                           number=f"TS{received:%Y%m%d}-{n:06d}", kind="complaint", channel="phone",
                           complaint_class=rng.choice((1, 2, 3)), content="楼道灯坏了三天没人修",
                           received_at=received, state=state, version=1)
     complaint.handle_due_at = received + timedelta(hours=4)
+    if state == "handled":
+        complaint.handled_at = received + timedelta(hours=2)
+        complaint.visit_due_at = received + timedelta(days=3)
     complaint.due_at = complaint.handle_due_at if state in ("received", "assigned") else \
         (received + timedelta(days=3) if state == "handled" else None)
     return complaint, is_open

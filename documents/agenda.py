@@ -27,7 +27,7 @@ from typing import Callable
 
 from bson import ObjectId
 from flask_babel import gettext, lazy_gettext as _l
-from mongoengine import (BooleanField, DateTimeField, Document, IntField, ListField, DictField,
+from mongoengine import (DateTimeField, Document, IntField, ListField, DictField,
                          ObjectIdField, ReferenceField, StringField)
 from mongoengine.errors import NotUniqueError
 
@@ -39,6 +39,8 @@ from documents.service_calendar import CALENDAR, ServiceCalendar, Span
 log = logging.getLogger(__name__)
 
 RUNNING, MET, BREACHED, CANCELLED = "running", "met", "breached", "cancelled"
+OPEN, DONE = "open", "done"
+PHASES = [(OPEN, _l("Open")), (DONE, _l("Done"))]
 CLOCK_STATES = [(RUNNING, _l("Running")), (MET, _l("Met")), (BREACHED, _l("Breached")),
                 (CANCELLED, _l("Cancelled"))]
 #: a record moved into one of these states stops its clocks as cancelled, neither met nor breached
@@ -136,7 +138,9 @@ class Clock(Document):
     responsible = ReferenceField("Staff", verbose_name=_l("Responsible"))
     responsible_role = StringField(verbose_name=_l("Responsible role"))
     state = StringField(choices=CLOCK_STATES, default=RUNNING, verbose_name=_l("State"))
-    open = BooleanField(default=True)   # running, or breached and the fact still not there
+    #: OPEN while running, or breached with the fact still not there; a string (not a boolean) so
+    #: that every store answers "open clocks of …" from its index exactly
+    phase = StringField(choices=PHASES, default=OPEN)
     started_at = DateTimeField(verbose_name=_l("Started on"))
     met_at = DateTimeField(verbose_name=_l("Met on"))
     breached_at = DateTimeField(verbose_name=_l("Breached on"))
@@ -152,10 +156,11 @@ class Clock(Document):
         "queryset_class": OwnedQuerySet,
         "indexes": [
             {"fields": ["record_id", "kind", "round"], "unique": True},
-            ("open", "next_at"), ("collection", "open", "due_at"), ("community", "open", "due_at"),
-            ("responsible", "open", "due_at"), ("responsible_role", "community", "open", "due_at"),
-            ("community", "open", "level"), ("kind", "open", "community", "due_at"),
-            ("kind", "open", "community", "building_no", "due_at"),
+            ("phase", "next_at"), ("collection", "phase", "due_at"), ("community", "phase", "due_at"),
+            ("responsible", "phase", "due_at"), ("responsible_role", "community", "phase", "due_at"),
+            ("community", "phase", "level"), ("kind", "phase", "community", "due_at"),
+            ("kind", "phase", "community", "building_no", "due_at"),
+            ("collection", "community", "phase", "state", "due_at"),
         ],
         "ordering": ["due_at"],
     }
@@ -185,7 +190,7 @@ def sync(record, now: datetime | None = None) -> None:
     if not kinds or record.pk is None:
         return
     now = now or clock.now()
-    open_clocks = {c.kind: c for c in Clock.objects(record_id=record.pk, open=True)}
+    open_clocks = {c.kind: c for c in Clock.objects(record_id=record.pk, phase=OPEN)}
     for kind in kinds:
         current = open_clocks.get(kind.name)
         if kind.wants(record):
@@ -230,7 +235,7 @@ def _follow(kind: ClockKind, current: Clock, record):
 def _stop(kind: ClockKind, current: Clock, record, now):
     done_at = getattr(record, kind.done_field, None) if kind.done_field else None
     done_at = done_at or now
-    values = {"open": False, "stopped_at": done_at, "next_at": None}
+    values = {"phase": DONE, "stopped_at": done_at, "next_at": None}
     if current.state == RUNNING:
         if record.state in CANCELLING_STATES or (record.state in kind.states and not kind.recurring):
             values.update(state=CANCELLED)          # the deadline was taken away, or the record
@@ -251,8 +256,8 @@ def _update(current: Clock, values: dict) -> bool:
 def cancel_clocks(record, now=None):
     """A record that is cancelled or deleted: its open clocks stop, neither met nor breached."""
     now = now or clock.now()
-    Clock.objects(record_id=record.pk, open=True, state=RUNNING).update(
-        set__state=CANCELLED, set__open=False, set__stopped_at=now, unset__next_at=True, inc__version=1)
+    Clock.objects(record_id=record.pk, phase=OPEN, state=RUNNING).update(
+        set__state=CANCELLED, set__phase=DONE, set__stopped_at=now, unset__next_at=True, inc__version=1)
 
 
 # --- the sweeper ---
@@ -318,7 +323,7 @@ def sweep(now: datetime | None = None, holder: str | None = None) -> SweepReport
         for clock_ in Clock.objects(pending__0__exists=True):   # left by a sweeper that died
             report.notified += _carry_out(clock_)
         while True:
-            due = list(Clock.objects(open=True, next_at__lt=now).order_by("next_at").limit(SWEEP_BATCH))
+            due = list(Clock.objects(phase=OPEN, next_at__lt=now).order_by("next_at").limit(SWEEP_BATCH))
             if not due:
                 break
             for clock_ in due:
@@ -429,7 +434,7 @@ def event_entry_id(key: str) -> ObjectId:
 
 def open_clocks(user=None, **filters):
     """Open clocks, scoped to what `user` may see."""
-    query = Clock.objects(open=True, **filters)
+    query = Clock.objects(phase=OPEN, **filters)
     return query.for_user(user) if user is not None else query
 
 
@@ -438,12 +443,12 @@ def record_ids(collection: str, which: str, communities, now: datetime, zone_of)
     from documents.deadlines import today_bounds, week_bounds
     ids = set()
     if which == "overdue":
-        query = Clock.objects(collection=collection, open=True, due_at__lt=now,
+        query = Clock.objects(collection=collection, phase=OPEN, due_at__lt=now,
                               community__in=[c.pk for c in communities])
         return list({c.record_id for c in query.only("record_id")})
     for community in communities:
         start, end = (today_bounds if which == "today" else week_bounds)(now, zone_of(community))
-        query = Clock.objects(collection=collection, open=True, community=community.pk,
+        query = Clock.objects(collection=collection, phase=OPEN, community=community.pk,
                               due_at__gte=start, due_at__lt=end).only("record_id", "due_at")
         ids |= {c.record_id for c in query}
     return list(ids)

@@ -114,7 +114,6 @@ LISTED_FIELDS = {
     "repair": ("number", "community", "room_code", "public_area", "description", "state", "due_at"),
     "complaint": ("number", "community", "room_code", "kind", "content", "state", "due_at", "escalation_level"),
 }
-EARLIEST = datetime(2000, 1, 1)
 #: a written handover keeps at most this many open items (the late and soonest due first) and the counts
 SNAPSHOT_LIMIT = 100
 
@@ -127,12 +126,13 @@ class OpenCounts:
 
 
 def open_counts(community_ids, now=None) -> list[OpenCounts]:
-    """Per kind: how many records are open and how many of them are late (indexed counts)."""
-    now = now or clock.now()
+    """Per kind: how many records are open, and how many of their clocks the agenda has found late."""
+    from documents.agenda import BREACHED, OPEN, Clock
     counts = []
     for kind, model in open_kinds().items():
-        base = model.objects(_in_communities(community_ids), state__in=list(model.OPEN_STATES))
-        counts.append(OpenCounts(kind, base.count(), base.filter(due_at__lt=now).count()))
+        late = Clock.objects(_in_communities(community_ids), collection=model._get_collection_name(),
+                             phase=OPEN, state=BREACHED)
+        counts.append(OpenCounts(kind, _open_records(model, community_ids).count(), late.count()))
     return counts
 
 
@@ -142,24 +142,36 @@ def _in_communities(community_ids) -> Q:
     return Q(community=ids[0]) if len(ids) == 1 else Q(community__in=ids)
 
 
+def _open_records(model, community_ids):
+    return model.objects(_in_communities(community_ids), state__in=list(model.OPEN_STATES))
+
+
 def open_items(community_ids, kind: str = "repair", offset: int = 0, limit: int = 20, late_only: bool = False,
                now=None) -> list[OpenItem]:
-    """One page of a kind's open records: those with a deadline soonest (late) first, then the rest.
+    """One page of a kind's open records: those with a deadline, soonest (late) first, then the rest.
 
-    Two indexed range reads (community, state, due_at) of at most `limit` records each; the page's
-    cost does not grow with the number of open records.
+    Every query is an equality on indexed fields, sorted by an indexed one, so every store answers
+    it from its indexes and reads only the page: the open records sorted by deadline (a record with
+    none sorts first in MongoDB's order, so the dated ones start after as many records as have no
+    open clock), and the late ones from the agenda's breached clocks.
     """
+    from documents.agenda import BREACHED, OPEN, Clock
     now = now or clock.now()
     model = open_kinds()[kind]
-    base = model.objects(_in_communities(community_ids), state__in=list(model.OPEN_STATES)) \
-        .only(*LISTED_FIELDS[kind])
-    # a range (not "$ne: null") and one sort key: every store walks its (community, state, due_at) index
-    dated = base.filter(due_at__lt=now) if late_only else base.filter(due_at__gt=EARLIEST)
-    records = list(dated.order_by("due_at").skip(offset).limit(limit).select_related(max_depth=1))
-    if len(records) < limit and not late_only:
-        skipped = max(0, offset - dated.count()) if offset else 0
-        records += list(base.filter(due_at=None).order_by("number").skip(skipped).limit(limit - len(records))
-                        .select_related(max_depth=1))
+    clocks = Clock.objects(_in_communities(community_ids), collection=model._get_collection_name(), phase=OPEN)
+    if late_only:
+        ids = [c.record_id for c in clocks.filter(state=BREACHED).order_by("due_at").skip(offset).limit(limit)
+               .only("record_id")]
+        found = {r.pk: r for r in model.objects(pk__in=ids).only(*LISTED_FIELDS[kind]).select_related(max_depth=1)}
+        records = [found[i] for i in ids if i in found]
+    else:
+        base = _open_records(model, community_ids).only(*LISTED_FIELDS[kind])
+        undated = max(0, base.count() - clocks.count())
+        records = list(base.order_by("due_at").skip(undated + offset).limit(limit).select_related(max_depth=1))
+        if len(records) < limit:
+            start = max(0, offset - (base.count() - undated))
+            records += list(base.order_by("due_at").skip(start).limit(min(limit - len(records), undated - start))
+                            .select_related(max_depth=1)) if undated > start else []
     return [OpenItem(kind, r, r.due_at, bool(r.due_at and r.due_at < now)) for r in records]
 
 

@@ -20,7 +20,7 @@ from datetime import datetime
 from mongoengine import Q
 
 from app.permissions import can
-from documents.agenda import CANCELLING_STATES, KINDS, Clock
+from documents.agenda import CANCELLING_STATES, KINDS, OPEN, Clock
 from documents.base import community_ids_of, sees_all
 from documents.deadlines import today_bounds, zone_of
 from documents.workflow import ANY, REGISTRY, Step
@@ -64,7 +64,7 @@ def _today(communities, now: datetime) -> Q:
 
 
 def _group(name: str, query: Q, limit: int = LIMIT) -> ClockGroup:
-    clocks = Clock.objects(Q(open=True) & query)
+    clocks = Clock.objects(Q(phase=OPEN) & query)
     return ClockGroup(name, clocks.count(), list(clocks.order_by("due_at").limit(limit).select_related(max_depth=1)))
 
 

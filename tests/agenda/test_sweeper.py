@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from app import clock
 from documents import agenda
-from documents.agenda import BREACHED, CANCELLED, MET, RUNNING, Clock, sweep, take_lease
+from documents.agenda import BREACHED, CANCELLED, DONE, MET, OPEN, RUNNING, Clock, sweep, take_lease
 from documents.notifications import APP, Notification, unread_count
 from tests.services_support import (freeze_shanghai, make_complaint, make_repair,  # noqa: F401
                                     request_context, shanghai)
@@ -20,13 +20,13 @@ def test_steps_start_and_stop_clocks(world):
     freeze_shanghai(2026, 11, 23, 9, 0)
     complaint = make_complaint(world, complaint_class=1)
     handling = clocks_of(complaint)["complaint_handling"]
-    assert handling.state == RUNNING and handling.due_at == shanghai(2026, 11, 23, 13, 0) and handling.open
+    assert handling.state == RUNNING and handling.due_at == shanghai(2026, 11, 23, 13, 0) and handling.phase == OPEN
     complaint.assign(supervisor, "engineering", world["staff"]["housekeeper"])
     assert clocks_of(complaint)["complaint_handling"].responsible.pk == world["staff"]["housekeeper"].pk
     clock.freeze(shanghai(2026, 11, 23, 11, 0))
     complaint.handle(clerk, "已修好")
     clocks = clocks_of(complaint)
-    assert clocks["complaint_handling"].state == MET and not clocks["complaint_handling"].open
+    assert clocks["complaint_handling"].state == MET and clocks["complaint_handling"].phase == DONE
     assert clocks["complaint_handling"].met_at == shanghai(2026, 11, 23, 11, 0)
     assert clocks["complaint_visit"].state == RUNNING
     assert clocks["complaint_visit"].due_at == shanghai(2026, 11, 26, 11, 0)

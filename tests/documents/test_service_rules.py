@@ -4,6 +4,7 @@ from decimal import Decimal
 import pytest
 
 from app import clock
+from documents.agenda import sweep
 from documents.audit import AuditEntry
 from documents.base import DomainError, PermissionDenied
 from documents.handover import Handover, open_counts, open_items, write_handover
@@ -258,6 +259,7 @@ def test_handover_lists_open_work_and_is_acknowledged_once_by_the_next_shift(wor
     closed = completed_repair(world, room="1-1-102")
     closed.close(staff(world, "supervisor"), "unreachable")
     complaint = make_complaint(world, complaint_class=3)
+    sweep()                                                       # the agenda finds the late arrival
     repairs, complaints = open_items([world["A"].pk], "repair"), open_items([world["A"].pk], "complaint")
     assert [i.record.number for i in repairs] == [late.number] and repairs[0].late is True
     assert [i.record.number for i in complaints] == [complaint.number] and complaints[0].late is False
@@ -293,6 +295,7 @@ def test_the_open_list_pages_through_dated_then_undated_items(world):
     assert pages == [[dated[0].number, dated[1].number], [dated[2].number, undated[0].number],
                      [undated[1].number]]
     clock.freeze(shanghai(2026, 3, 11, 11, 30))
+    sweep()
     assert [i.record.number for i in open_items(ids, "repair", late_only=True)] == [dated[0].number, dated[1].number]
 
 

@@ -4,7 +4,7 @@ import re
 from html import unescape
 
 from app import clock
-from documents.agenda import Clock, sweep
+from documents.agenda import OPEN, Clock, sweep
 from documents.notifications import APP, Notification, unread_count
 from tests.conftest import csrf_token_of
 from tests.services_support import (freeze_shanghai, make_complaint, make_repair,  # noqa: F401
@@ -128,7 +128,7 @@ def test_patrols_due_for_the_housekeeper_match_the_patrols_page(app, world, clie
     from tests.renovations_support import file_in_state
     freeze_shanghai(2026, 11, 23, 9, 0)
     renovation = file_in_state(world, "in_progress")
-    clock_ = Clock.objects(record_id=renovation.pk, kind="renovation_patrol", open=True).first()
+    clock_ = Clock.objects(record_id=renovation.pk, kind="renovation_patrol", phase=OPEN).first()
     assert clock_ is not None and clock_.responsible.pk == world["staff"]["housekeeper"].pk
     clock.freeze(clock_.due_at)                                     # the patrol is due today
     client = client_as("housekeeper")
