@@ -31,6 +31,7 @@ from wtforms import Form, HiddenField
 from wtforms.validators import ValidationError as FieldError
 from wtforms.fields import FieldList, FormField
 
+from admin_views.datetimes import TypedDateField, TypedDateTimeField
 from app.i18n import datetime_local
 from app.permissions import can
 from documents import audit
@@ -150,13 +151,20 @@ OFFERED_ONLY = {ModelSelectField: OfferedModelSelectField, ModelSelectMultipleFi
 
 class EstateModelConverter(CustomModelConverter):
     """Flask-Admin drops EmbeddedDocumentListField and LongField from forms; convert them. Record
-    selects refuse values they did not offer (OfferedChoiceMixin)."""
+    selects refuse values they did not offer (OfferedChoiceMixin). Dates and date-times are typed
+    text with a calendar (admin_views/datetimes.py)."""
 
     def __init__(self, view):
         super().__init__(view)
         self.converters["EmbeddedDocumentListField"] = self.conv_List
         self.converters["LongField"] = self.conv_Int
         self.converters["Decimal128Field"] = self.conv_Decimal
+
+    def conv_DateTime(self, model, field, kwargs):
+        return TypedDateTimeField(**kwargs)
+
+    def conv_Date(self, model, field, kwargs):
+        return TypedDateField(**kwargs)
 
     def conv_Reference(self, model, field, kwargs):
         return _offered_only(super().conv_Reference(model, field, kwargs))

@@ -1,6 +1,4 @@
 """Repair work orders: register, dispatch, arrival, review, completion, sign-off; photos; print."""
-from datetime import date
-
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.contrib.mongoengine.filters import FilterEqual
@@ -8,10 +6,10 @@ from flask_babel import force_locale, gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from wtforms import (DecimalField, FieldList, Form, FormField, MultipleFileField, SelectField,
                      StringField, TextAreaField)
-from wtforms.fields import DateTimeLocalField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, StopValidation, ValidationError
 
 from admin_views.base import choice_label, html_table, masked_phone, scoped_or_404, user_communities
+from admin_views.datetimes import TypedDateTimeField, parse_date
 from admin_views.files import read_upload, send_stored_file
 from admin_views.filters import CommunityFilter, LocalDateBetweenFilter, TrueFilter
 from admin_views.services import (SATISFACTION, Above, AtLeast, CloseForm, DueFilter, LocalTimeStepForm,
@@ -26,7 +24,6 @@ from documents.repairs import (CATEGORIES, LOCATIONS, PHOTO_UPLOAD, SATISFACTION
                                STATES, URGENCIES, RainDay, Repair, RepairPhoto, add_photo)
 
 AREA = "repairs"
-DT_FORMAT = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
 
 
 # --- step forms ---
@@ -34,7 +31,7 @@ DT_FORMAT = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
 class DispatchForm(LocalTimeStepForm):
     technician = StringField(_l("Technician"), validators=[DataRequired(), Length(max=60)])
     technician_phone = StringField(_l("Technician phone"), validators=[Optional(), Length(max=20), mobile_phone])
-    appointment_at = DateTimeLocalField(_l("Appointment"), format=DT_FORMAT, validators=[InputRequired()])
+    appointment_at = TypedDateTimeField(_l("Appointment"), validators=[InputRequired()])
 
     def prefill(self, record, user):
         """The appointment agreed at registration, in the community's local time."""
@@ -45,7 +42,7 @@ class DispatchForm(LocalTimeStepForm):
 
 
 class TimeForm(LocalTimeStepForm):
-    at = DateTimeLocalField(_l("Time"), format=DT_FORMAT, validators=[InputRequired()])
+    at = TypedDateTimeField(_l("Time"), validators=[InputRequired()])
 
 
 class ReviewForm(StepForm):
@@ -281,9 +278,8 @@ class RepairView(ServiceRequestView):
         community = communities.get(community_id)
         if community is None:
             abort(404)
-        try:
-            day = date.fromisoformat(request.form.get("day", ""))
-        except ValueError:
+        day = parse_date(request.form.get("day", ""))
+        if day is None:
             flash(_("Enter the date of the first rain."), "error")
             return redirect(url_for(".index_view"))
         try:

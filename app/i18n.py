@@ -1,6 +1,6 @@
 """Locale selection: the account's language, else the session's choice, else the browser's."""
 from flask import has_request_context, request, session
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext
 from flask_login import current_user
 
 SUPPORTED = ("zh_Hans_CN", "en")
@@ -57,12 +57,32 @@ def personal_data(text):
                      phones=not can("residents", "view_phones"))
 
 
+def picker_config() -> dict:
+    """What the calendar shows, in the user's language: month and weekday names, its buttons, the
+    first day of the week (Monday) and the words between the two days of a range."""
+    from babel.dates import get_day_names, get_month_names
+    locale = get_locale()
+    months = get_month_names("abbreviated", locale=locale)
+    days = get_day_names("narrow" if str(locale).startswith("zh") else "short", locale=locale)
+    return {
+        "monthNames": [months[m] for m in range(1, 13)],
+        # daterangepicker counts from Sunday; Babel from Monday (0)
+        "daysOfWeek": [days[6]] + [days[d] for d in range(6)],
+        "firstDay": 1,
+        "applyLabel": gettext("Apply"), "cancelLabel": gettext("Cancel"),
+        "fromLabel": gettext("From"), "toLabel": gettext("To"), "weekLabel": gettext("Wk"),
+        "customRangeLabel": gettext("Custom range"),
+        "separator": " to ",
+    }
+
+
 def init_app(app):
     from documents.audit import action_label, display_value
     app.jinja_env.filters["datetime_local"] = datetime_local
     app.jinja_env.filters["personal_data"] = personal_data
     app.jinja_env.filters["action_label"] = action_label
     app.jinja_env.filters["audit_value"] = display_value
+    app.jinja_env.globals["picker_config"] = picker_config
 
     @app.context_processor
     def _languages():
