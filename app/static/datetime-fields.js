@@ -107,6 +107,7 @@
     follow();
     $el.on('show.daterangepicker', function () { if (!parseField($el.val(), spec)) { start(); } follow(); });
     $el.on('input paste', function () { setTimeout(follow, 0); });
+    $el.on('keydown', function (e) { if (e.key === 'Escape') { picker.hide(); } });
     $el.on('apply.daterangepicker', function () {
       var text = spec.range ? picker.startDate.format(format) + SEPARATOR + picker.endDate.format(format)
                             : picker.startDate.format(format);

@@ -52,7 +52,7 @@ def test_register_dispatch_complete_and_log_visit(page, portal, login):
 
     # 2. dispatch from the row button; the agreed appointment is already filled in
     row.locator("a.step-dispatch").click()
-    assert page.input_value("#appointment_at") == appointment.strftime("%Y-%m-%dT%H:%M")
+    assert page.input_value("#appointment_at") == appointment.strftime("%Y-%m-%d %H:%M")
     page.fill("#technician", "王师傅")
     page.click("#step-submit")
     row = open_row(page, portal)
