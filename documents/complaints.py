@@ -15,8 +15,8 @@ from app import clock
 from app.permissions import can
 from documents import audit, timeline
 from documents.base import DomainError, PermissionDenied
-from documents.deadlines import add_hours, add_local_days, end_of_local_day, local_date, zone_of
-from documents.services import ServiceRequest, closing_steps
+from documents.deadlines import add_hours, add_local_days, end_of_local_day, local_date, local_text, zone_of
+from documents.services import CLOCK_SKEW, ServiceRequest, closing_steps
 from documents.workflow import Step, Workflow, declare
 
 KINDS = [("complaint", _l("Complaint")), ("suggestion", _l("Suggestion"))]
@@ -98,6 +98,10 @@ class Complaint(ServiceRequest):
     def clean(self):
         if not self.received_at:
             self.received_at = clock.now()
+        elif self.received_at > clock.now() + CLOCK_SKEW:
+            raise ValidationError(errors={"received_at": ValidationError(gettext(
+                "The complaint cannot be received in the future: at the latest %(time)s.",
+                time=local_text(clock.now() + CLOCK_SKEW, self.community)))})
         if self.kind == "complaint" and self.complaint_class is None:
             raise ValidationError(errors={"complaint_class": ValidationError(
                 gettext("Classify the complaint: class 1, 2 or 3."))})

@@ -71,7 +71,7 @@ def test_dispatch_step_applies_once_and_refuses_illegal_steps(app, client_as, wo
         repair = make_repair(world)
     client = client_as("clerk")
     form = client.get(f"/admin/repairs/step/dispatch/?id={repair.pk}").data.decode()
-    assert 'name="technician"' in form and 'value="2026-03-11T09:00"' in form    # appointment pre-filled, local
+    assert 'name="technician"' in form and 'value="2026-03-11 09:00"' in form    # appointment pre-filled, local
     payload = {"technician": "王师傅", "technician_phone": "13500000000", "appointment_at": "2026-03-11T10:00"}
     assert client.post(f"/admin/repairs/step/dispatch/?id={repair.pk}", data=payload).status_code == 302
     repair.reload()
@@ -280,7 +280,7 @@ def test_step_times_are_typed_in_local_time_and_stored_in_utc(app, client_as, wo
     clock.freeze(shanghai(2026, 3, 11, 10, 30))
     client = client_as("clerk")
     form = client.get(f"/admin/repairs/step/arrive/?id={repair.pk}").data.decode()
-    assert 'value="2026-03-11T10:30"' in form                               # "now", local
+    assert 'value="2026-03-11 10:30"' in form                               # "now", local
     response = client.post(f"/admin/repairs/step/arrive/?id={repair.pk}", data={"at": "2026-03-11T10:20"})
     assert response.status_code == 302
     assert repair.reload().arrived_at == shanghai(2026, 3, 11, 10, 20) and repair.state == "arrived"
