@@ -127,7 +127,7 @@ class SignOffForm(StepForm):
     rates; a public-area repair is confirmed and rated by its building's housekeeper."""
     intro_template = "services/_signature.html"
     signature = HiddenField()
-    paper_order_no = StringField(_l("Signed on paper work order no."), validators=[Optional(), Length(max=30)],
+    paper_order_no = StringField(_l("Signed on paper work order no."), validators=[Length(max=30)],
                                  description=_l("Only when the resident signed the paper work order instead"))
     signed_by = StringField(_l("Resident who signs"), validators=[Optional(), Length(max=60)],
                             description=_l("Only when it is not the resident named on the order"))

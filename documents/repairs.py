@@ -447,6 +447,8 @@ class RepairSignature(CommunityOwned):
     through the repair view."""
     repair = ReferenceField(Repair, required=True)
     file = FileField()
+    filename = StringField(max_length=120)
+    content_type = StringField(max_length=40)
     signer = StringField(max_length=60)
     recorded_by = ReferenceField("Staff")
     recorded_at = DateTimeField()
@@ -459,7 +461,7 @@ class RepairSignature(CommunityOwned):
     def capture(cls, repair, data: bytes, signer: str, actor) -> "RepairSignature":
         name, kind = SIGNATURE_UPLOAD.check("signature.png", data)
         signature = cls(community=repair.community, repair=repair, signer=signer, recorded_by=actor,
-                        recorded_at=clock.now())
+                        recorded_at=clock.now(), filename=name, content_type=kind)
         store(signature.file, data, kind, name)
         signature.save()
         return signature
