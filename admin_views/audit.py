@@ -2,9 +2,23 @@
 from flask_admin.contrib.mongoengine.filters import FilterEqual
 from flask_babel import lazy_gettext as _l
 
-from admin_views.base import EstateModelView, html_table
-from app.i18n import datetime_local, personal_data
+from flask import g
+
+from admin_views.base import EstateModelView, html_table, raw_id, user_communities
+from app.i18n import personal_data
 from documents.audit import action_label, display_value
+from documents.deadlines import local_text
+from documents.places import Community
+
+
+def entry_time(entry) -> str:
+    """When it happened, on the clock of the entry's community (staff actions: the reader's)."""
+    community_id = raw_id(entry._data.get("community"))
+    zones = g.setdefault("audit_zones", {})
+    if community_id not in zones:
+        zones[community_id] = Community.objects(pk=community_id).only("timezone").first() if community_id else None
+    community = zones[community_id] or (user_communities() or [None])[0]
+    return local_text(entry.at, community, "%Y-%m-%d %H:%M:%S")
 
 
 def _changes(v, c, m, n):
@@ -28,7 +42,7 @@ class AuditView(EstateModelView):
     column_labels = {
                      "record_id": _l("Record ID"), }
     column_formatters = {"changes": _changes,
-                         "at": lambda v, c, m, n: datetime_local(m.at, "yyyy-MM-dd HH:mm:ss"),
+                         "at": lambda v, c, m, n: entry_time(m),
                          "action": lambda v, c, m, n: action_label(m)}
     list_select_related = False
 

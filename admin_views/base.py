@@ -8,7 +8,9 @@ It enforces, server side and for every view and action:
 - document validation errors shown on the form field they concern, nothing lost;
 - lists without a query per row (references resolved in one query per collection).
 """
+import json
 from datetime import datetime
+from decimal import Decimal
 
 from bson import ObjectId
 from flask import abort, flash, redirect, request, url_for
@@ -32,7 +34,7 @@ from wtforms.validators import ValidationError as FieldError
 from wtforms.fields import FieldList, FormField
 
 from admin_views.datetimes import TypedDateField, TypedDateTimeField
-from app.i18n import datetime_local
+from app import clock
 from app.permissions import can
 from documents import audit
 from documents.base import DomainError, PermissionDenied, StaleEditError, sees_community
@@ -377,6 +379,12 @@ class EstateModelView(AccessMixin, ModelView):
         return groups
 
     # --- defaults: labels from the documents, values formatted by field type ---
+    def get_export_name(self, export_type: str = "csv") -> str:
+        """`Repairs_2026-11-28_10-00-00.csv`: the moment on the clock of the user's community."""
+        communities = user_communities()
+        stamp = local_text(clock.now(), communities[0] if communities else None, "%Y-%m-%d_%H-%M-%S")
+        return f"{self.name}_{stamp}.{export_type}"
+
     def get_column_name(self, field):
         """The column's label: `column_labels` if the view says so, else the field's verbose_name."""
         if self.column_labels and field in self.column_labels:
@@ -584,10 +592,25 @@ class EstateModelView(AccessMixin, ModelView):
 
     # --- helpers for area views ---
     def render_history(self, model):
+        """The record's change history as people read it: each entry's time in the record's
+        community, the staff member by name ("System" for automatic steps)."""
         if getattr(model, "audit_outbox", None):   # entries left by a process that died mid-step
             from documents.workflow import deliver_audit
             deliver_audit(type(model), model.pk)
-        return audit.AuditEntry.for_record(model)
+        entries = list(audit.AuditEntry.for_record(model))
+        names = actor_names(entries)
+        for entry in entries:
+            entry.at_text = local_text(entry.at, record_community(model))
+            entry.actor_text = names.get(raw_id(entry._data.get("actor"))) or (
+                _("System") if entry.actor_name in (None, "", "system") else entry.actor_name)
+        return entries
+
+    def shown_change(self, path: str) -> bool:
+        """A change people read: a field with a name of its own (counters and markers the software
+        keeps for itself have none and are left out)."""
+        top = path.split(".")[0]
+        field = self.model._fields.get(top)
+        return bool((self.column_labels or {}).get(top)) or getattr(field, "verbose_name", None) is not None
 
     def search_placeholder(self):
         """Flask-Admin's default is None, shown as the text "None" in the search box."""
@@ -626,24 +649,21 @@ class EstateModelView(AccessMixin, ModelView):
         """`owners.0.phone` -> "Owners #1 · Phone", in the user's language (for change lists)."""
         return " · ".join(self._walk(path)[1])
 
-    def field_value(self, path: str, text: str) -> str:
-        """A stored old/new value as the user reads it: choice labels, local times."""
+    def field_value(self, path: str, text: str, record=None) -> str:
+        """A stored old/new value as the user reads it: choice labels, times in the record's
+        community, money as 1,234.50, yes/no, records by their names (a list item by item)."""
         field, _words = self._walk(path)
         if not text or field is None:
             return text or ""
-        choices = getattr(field, "choices", None) or getattr(getattr(field, "field", None), "choices", None)
-        if choices and text in dict(choices):
-            return choice_label(choices, text)
-        if isinstance(field, DateField):
-            return text[:10]
-        if isinstance(field, DateTimeField):
+        inner = getattr(field, "field", None)
+        if isinstance(field, ListField) and not isinstance(field, EmbeddedDocumentListField) and inner is not None:
             try:
-                return datetime_local(datetime.fromisoformat(text))
+                items = json.loads(text) if text.startswith("[") else [text]
             except ValueError:
-                return text
-        if isinstance(field, ReferenceField) and ObjectId.is_valid(text):
-            return referenced_name(field, text)
-        return text
+                items = [text]
+            if isinstance(items, list) and all(not isinstance(item, (dict, list)) for item in items):
+                return ", ".join(stored_value(inner, str(item), record) for item in items)
+        return stored_value(field, text, record)
 
     def details_extra(self, model) -> dict:
         """What an area's details page shows besides the fields (workflow buttons, files, ...)."""
@@ -655,14 +675,65 @@ class EstateModelView(AccessMixin, ModelView):
             kwargs.setdefault("history", self.render_history(kwargs["model"]))
             kwargs.setdefault("field_labels", self.field_labels())
             kwargs.setdefault("field_label", self.field_label)
-            kwargs.setdefault("field_value", self.field_value)
+            kwargs.setdefault("field_value", lambda path, text, record=kwargs["model"]:
+                              self.field_value(path, text, record))
+            kwargs.setdefault("shown_change", self.shown_change)
         return super().render(template, **kwargs)
 
 
 # --- formatting helpers shared by area views ---
 
+def raw_id(value):
+    """The id a reference holds, whether it was loaded or not (DBRef, ObjectId or the record)."""
+    return getattr(value, "id", value)
+
+
+def actor_names(entries) -> dict:
+    """Staff id -> display name for the actors of these audit entries (one query)."""
+    from documents.staff import Staff
+    ids = {raw_id(entry._data.get("actor")) for entry in entries} - {None}
+    return {staff.pk: staff.display_name for staff in Staff.objects(pk__in=list(ids)).only("display_name")} \
+        if ids else {}
+
+
+def record_community(record):
+    """The community whose clock a record's times are read on (a staff member: their first)."""
+    community = getattr(record, "community", None)
+    if community is None:
+        communities = getattr(record, "communities", None) or []
+        community = communities[0] if communities else None
+    return community
+
+
+def stored_value(field, text: str, record=None) -> str:
+    """One stored value (as the audit keeps it: text) as people read it, by the field's type."""
+    choices = getattr(field, "choices", None)
+    if choices:
+        labels = {str(key): label for key, label in choices}
+        if text in labels:
+            return str(labels[text])
+    if isinstance(field, DateField):
+        return text[:10]
+    if isinstance(field, DateTimeField):
+        try:
+            return local_text(datetime.fromisoformat(text), record_community(record))
+        except ValueError:
+            return text
+    if isinstance(field, MoneyField):
+        try:
+            return money_text(Decimal(text))
+        except ArithmeticError:
+            return text
+    if isinstance(field, BooleanField):
+        return _("Yes") if text == "True" else _("No") if text == "False" else text
+    if isinstance(field, ReferenceField) and ObjectId.is_valid(text):
+        name = referenced_name(field, text)
+        return _("(a deleted record)") if name == text else name
+    return text
+
+
 def _local_time(model, value):
-    return local_text(value, getattr(model, "community", None)) if value else ""
+    return local_text(value, record_community(model)) if value else ""
 
 
 def _date(model, value):

@@ -34,7 +34,16 @@ def select_locale():
 
 
 def select_timezone():
-    return "Asia/Shanghai"
+    """The zone of the user's first community (Asia/Shanghai without one): times formatted for
+    the page are read on that community's clock."""
+    from documents.deadlines import DEFAULT_ZONE
+    if not has_request_context() or not getattr(current_user, "is_authenticated", False):
+        return DEFAULT_ZONE
+    from documents.deadlines import zone_of
+    from documents.places import Community
+    ids = list(getattr(current_user, "community_ids", None) or [])
+    community = Community.objects(pk__in=ids).only("timezone").first() if ids else None
+    return zone_of(community).key
 
 
 def current_language() -> str:

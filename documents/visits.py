@@ -15,7 +15,7 @@ from app import clock
 from app.permissions import can
 from documents import audit, timeline
 from documents.base import CommunityOwned, DomainError, PermissionDenied
-from documents.deadlines import start_of_local_day, zone_of
+from documents.deadlines import local_text, start_of_local_day, zone_of
 from documents.services import CLOCK_SKEW, not_before_text, to_the_minute, validate_satisfaction
 from documents.workflow import authorize_area, domain_error_from
 
@@ -65,7 +65,7 @@ class Visit(CommunityOwned):
     }
 
     def __str__(self):
-        return f"{self.record_number or self.room_code or ''} {self.visited_at:%Y-%m-%d}".strip() \
+        return f"{self.record_number or self.room_code or ''} {local_text(self.visited_at, self.community, '%Y-%m-%d')}".strip() \
             if self.visited_at else (self.record_number or "")
 
     def method_label(self) -> str:
