@@ -608,9 +608,7 @@ class EstateModelView(AccessMixin, ModelView):
     def shown_change(self, path: str) -> bool:
         """A change people read: a field with a name of its own (counters and markers the software
         keeps for itself have none and are left out)."""
-        top = path.split(".")[0]
-        field = self.model._fields.get(top)
-        return bool((self.column_labels or {}).get(top)) or getattr(field, "verbose_name", None) is not None
+        return bool((self.column_labels or {}).get(path.split(".")[0])) or named_field(self.model, path)
 
     def search_placeholder(self):
         """Flask-Admin's default is None, shown as the text "None" in the search box."""
@@ -631,19 +629,7 @@ class EstateModelView(AccessMixin, ModelView):
 
     def _walk(self, path: str):
         """The schema field at `owners.0.phone` (or None), and its label words."""
-        labels = self.field_labels()
-        parts = path.split(".")
-        words = [labels.get(parts[0], parts[0])]
-        field = self.model._fields.get(parts[0])
-        for part in parts[1:]:
-            if part.isdigit():
-                words[-1] += f" #{int(part) + 1}"
-                continue
-            inner = getattr(getattr(field, "field", None), "document_type", None) or \
-                getattr(field, "document_type", None)
-            field = inner._fields.get(part) if inner is not None and hasattr(inner, "_fields") else None
-            words.append(str(getattr(field, "verbose_name", None) or part))
-        return field, words
+        return walk_field(self.model, path, self.field_labels())
 
     def field_label(self, path: str) -> str:
         """`owners.0.phone` -> "Owners #1 · Phone", in the user's language (for change lists)."""
@@ -652,18 +638,7 @@ class EstateModelView(AccessMixin, ModelView):
     def field_value(self, path: str, text: str, record=None) -> str:
         """A stored old/new value as the user reads it: choice labels, times in the record's
         community, money as 1,234.50, yes/no, records by their names (a list item by item)."""
-        field, _words = self._walk(path)
-        if not text or field is None:
-            return text or ""
-        inner = getattr(field, "field", None)
-        if isinstance(field, ListField) and not isinstance(field, EmbeddedDocumentListField) and inner is not None:
-            try:
-                items = json.loads(text) if text.startswith("[") else [text]
-            except ValueError:
-                items = [text]
-            if isinstance(items, list) and all(not isinstance(item, (dict, list)) for item in items):
-                return ", ".join(stored_value(inner, str(item), record) for item in items)
-        return stored_value(field, text, record)
+        return change_value(self._walk(path)[0], text, record)
 
     def details_extra(self, model) -> dict:
         """What an area's details page shows besides the fields (workflow buttons, files, ...)."""
@@ -703,6 +678,45 @@ def record_community(record):
         communities = getattr(record, "communities", None) or []
         community = communities[0] if communities else None
     return community
+
+
+def walk_field(model, path: str, labels: dict | None = None):
+    """The schema field of `model` at `owners.0.phone` (or None), and its label words
+    ("Owners #1", "Phone") in the user's language."""
+    labels = labels if labels is not None else {
+        name: str(getattr(field, "verbose_name", None) or name) for name, field in model._fields.items()}
+    parts = path.split(".")
+    words = [labels.get(parts[0], parts[0])]
+    field = model._fields.get(parts[0])
+    for part in parts[1:]:
+        if part.isdigit():
+            words[-1] += f" #{int(part) + 1}"
+            continue
+        inner = getattr(getattr(field, "field", None), "document_type", None) or \
+            getattr(field, "document_type", None)
+        field = inner._fields.get(part) if inner is not None and hasattr(inner, "_fields") else None
+        words.append(str(getattr(field, "verbose_name", None) or part))
+    return field, words
+
+
+def named_field(model, path: str) -> bool:
+    """Has the field a name people read (counters and markers of the software have none)?"""
+    return getattr(model._fields.get(path.split(".")[0]), "verbose_name", None) is not None
+
+
+def change_value(field, text: str, record=None) -> str:
+    """An old or new value of a change (stored as text) as people read it; a list item by item."""
+    if not text or field is None:
+        return text or ""
+    inner = getattr(field, "field", None)
+    if isinstance(field, ListField) and not isinstance(field, EmbeddedDocumentListField) and inner is not None:
+        try:
+            items = json.loads(text) if text.startswith("[") else [text]
+        except ValueError:
+            items = [text]
+        if isinstance(items, list) and all(not isinstance(item, (dict, list)) for item in items):
+            return ", ".join(stored_value(inner, str(item), record) for item in items)
+    return stored_value(field, text, record)
 
 
 def stored_value(field, text: str, record=None) -> str:

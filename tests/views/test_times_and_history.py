@@ -89,3 +89,18 @@ def test_times_are_on_the_clock_of_the_community(app, client_as, world):
     assert "_2026-03-11_10-00-00.csv" in export.headers["Content-Disposition"]
     printed = manager.get(f"/admin/repairs/print/?id={repair.pk}").data.decode()
     assert "2026-03-11 10:00" in printed
+
+
+def test_the_audit_list_reads_like_the_records_history(app, client_as, world):
+    freeze_shanghai(2026, 3, 11, 9, 0)
+    with english_request(app):
+        complaint = make_complaint(world, complaint_class=1)
+        clock.freeze(shanghai(2026, 3, 11, 19, 0))
+        assert escalate() == 1
+    page = client_as("manager").get("/admin/audit/").data.decode()
+    text = visible(page[page.index("model-list"):page.index("window.ESTATE_PICKER")])
+    entry = text[text.index("Escalated to the supervisor") - 60:text.index("Escalated to the supervisor") + 200]
+    assert "2026-03-11 19:00:00 System Escalated to the supervisor Complaints" in entry, entry
+    assert "Escalation None Supervisor" in entry and "escalation_level" not in entry     # names and words
+    assert "Escalated on 2026-03-11 19:00" in entry and "2026-03-11 11:00" not in entry  # local, not UTC
+    assert not OBJECT_ID.search(text)
