@@ -62,7 +62,6 @@
     if ($el.data('estate-picker')) { return true; }
     $el.attr('autocomplete', 'off');
     var format = $el.attr('data-date-format') || spec.format;
-    if (role === 'datetimepicker') { format = 'YYYY-MM-DD HH:mm'; }
     $el.daterangepicker({
       singleDatePicker: !spec.range, timePicker: spec.time, timePicker12Hour: false,
       timePickerIncrement: 1, showDropdowns: true, format: format, separator: SEPARATOR,
