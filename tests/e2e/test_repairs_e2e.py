@@ -95,6 +95,8 @@ def test_register_dispatch_complete_and_log_visit(page, portal, login):
     row = open_row(page, portal)
     assert row.locator("a.log-visit").count() == 0
     row.locator("a.step-sign_off").click()
+    page.wait_for_load_state()
+    page.locator("#signature-pad").scroll_into_view_if_needed()
     pad = page.locator("#signature-pad").bounding_box()
     page.mouse.move(pad["x"] + 30, pad["y"] + 100)
     page.mouse.down()
