@@ -25,7 +25,7 @@ run: install
 	@echo "Estate Desk: open http://127.0.0.1:$(PORT) and log in as admin, manager, supervisor, clerk,"
 	@echo "housekeeper, cashier or culture (manager2, clerk2: second community) with the demo password"
 	@echo "printed at first seeding, or the value of DEMO_PASSWORD."
-	$(VENV)/bin/flask run --without-threads --host 127.0.0.1 --port $(PORT)
+	RUN_SCHEDULER=1 $(VENV)/bin/flask run --without-threads --host 127.0.0.1 --port $(PORT)
 
 test: install
 	$(PY) -m pytest -q

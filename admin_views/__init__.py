@@ -5,21 +5,20 @@ from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 
-from admin_views import (audit, complaints, events, handover, lookup, notices, places, renovations, repairs,
+from admin_views import (agenda, audit, complaints, events, handover, lookup, notices, places, renovations, repairs,
                          residents, staff, visits)
-from admin_views.base import SecureIndexView
 
 #: our Chinese for the few Flask-Admin strings its own catalog leaves out (admin.po)
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 
 # Areas in menu order; a new area adds its module here.
 AREAS = [lookup, residents, repairs, complaints, visits, handover, renovations, events, notices, places,
-         staff, audit]
+         staff, agenda, audit]
 
 
 def init_admin(app):
     admin = Admin(app, name=_l("Estate Desk"), url="/admin", translations_path=str(TRANSLATIONS),
-                  index_view=SecureIndexView(name=_l("Home"), url="/admin"),
+                  index_view=agenda.MyWorkView(name=_l("Home"), url="/admin"),
                   theme=Bootstrap4Theme(base_template="estate_master.html", fluid=True))
     for area in AREAS:
         area.register(admin)

@@ -113,12 +113,10 @@ class SecurePage(AccessMixin, BaseView):
 
 
 class SecureIndexView(AccessMixin, AdminIndexView):
+    """The home page's base (the page itself: "My work", admin_views/agenda.py)."""
+
     def is_accessible(self):
         return current_user.is_authenticated
-
-    @expose("/")
-    def index(self):
-        return self.render("admin_ext/index.html")
 
 
 class OfferedChoiceMixin:

@@ -1,7 +1,6 @@
 """Complaints and suggestions: register, assign, record handling, close; deadlines and escalation."""
 from flask_admin.contrib.mongoengine.filters import FilterEqual
 from flask_babel import gettext as _, lazy_gettext as _l
-from flask_login import current_user
 from markupsafe import Markup
 from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
@@ -12,7 +11,7 @@ from admin_views.services import (CloseForm, DueFilter, ServiceRequestView, due_
                                   reason_choices, room_loader, service_state_badge, without_badges)
 from admin_views.steps import StepForm
 from documents.complaints import (CHANNELS, CLASS_SHORT, CLASSES, DEPARTMENTS, ESCALATION_LEVELS, KINDS, STATES,
-                                  Complaint, escalate)
+                                  Complaint)
 from documents.deadlines import local_text
 from documents.staff import Staff
 
@@ -139,18 +138,6 @@ class ComplaintView(ServiceRequestView):
         "escalation_level": lambda v, c, m, n: choice_label(ESCALATION_LEVELS, m.escalation_level),
         "complaint_class": lambda v, c, m, n: m.complaint_class or "",
     })
-
-    def _refresh_escalations(self):
-        """Escalation is time-driven; bring levels up to date before showing complaints."""
-        escalate(community_ids=None if current_user.sees_all_communities else current_user.community_ids)
-
-    def get_list(self, *args, **kwargs):
-        self._refresh_escalations()
-        return super().get_list(*args, **kwargs)
-
-    def get_one(self, id):
-        self._refresh_escalations()
-        return super().get_one(id)
 
     def scaffold_form(self):
         """The class select needs an empty choice (a suggestion has no class)."""

@@ -12,11 +12,13 @@ from admin_views.services import due_badge
 from app import clock
 from app.permissions import can
 from documents.base import DomainError
-from documents.complaints import escalate
 from documents.deadlines import local_text, to_local, zone_of
-from documents.handover import SHIFTS, Handover, open_items, write_handover
+from documents.handover import SHIFTS, SNAPSHOT_LIMIT, Handover, open_counts, open_items, open_kinds, write_handover
 
 AREA = "handover"
+PAGE_SIZE = 20
+RECENT_HANDOVERS = 10
+KIND_LABELS = {"repair": _l("Work orders"), "complaint": _l("Complaints")}
 
 
 class HandoverForm(FlaskForm):
@@ -54,12 +56,27 @@ class HandoverView(SecurePage):
         elif communities:
             form.community.data = str(communities[0].pk)
             form.shift.data = default_shift(communities[0])
-        escalate(community_ids=ids)
-        items = open_items(ids)
-        logs = list(Handover.objects(community__in=ids).order_by("-written_at").limit(20))
-        return self.render("handover/index.html", form=form, items=items, logs=logs, due_badge=due_badge,
-                           local_text=local_text, can_write=can(AREA, "create"),
-                           late=sum(1 for i in items if i.late))
+        return self.render("handover/index.html", form=form, logs=self._recent(ids), due_badge=due_badge,
+                           local_text=local_text, can_write=can(AREA, "create"), snapshot_limit=SNAPSHOT_LIMIT,
+                           **self._open_work(ids))
+
+    def _open_work(self, ids) -> dict:
+        """Counts per kind and one page of the chosen kind's open items (?kind=, ?late=1, ?page=)."""
+        counts = open_counts(ids)
+        kind = request.args.get("kind", "repair")
+        kind = kind if kind in open_kinds() else "repair"
+        late_only = request.args.get("late") == "1"
+        page = max(0, request.args.get("page", 0, type=int) or 0)
+        chosen = next(c for c in counts if c.kind == kind)
+        total = chosen.late if late_only else chosen.open
+        pages = max(1, -(-total // PAGE_SIZE))
+        page = min(page, pages - 1)
+        items = open_items(ids, kind, offset=page * PAGE_SIZE, limit=PAGE_SIZE, late_only=late_only)
+        return {"counts": counts, "kind": kind, "late_only": late_only, "page": page, "pages": pages,
+                "items": items, "kind_labels": KIND_LABELS}
+
+    def _recent(self, ids):
+        return list(Handover.objects(community__in=ids).order_by("-written_at").limit(RECENT_HANDOVERS))
 
     @expose("/acknowledge/", methods=("POST",))
     def acknowledge(self):

@@ -15,7 +15,10 @@ class CommunityView(EstateModelView):
     area = "communities"
     column_list = ["code", "name_zh", "name_en", "address", "timezone", "refund_approval_limit"]
     column_searchable_list = ["code", "name_zh", "name_en"]
-    form_columns = ["code", "name_zh", "name_en", "address", "timezone", "refund_approval_limit"]
+    form_columns = ["code", "name_zh", "name_en", "address", "timezone", "refund_approval_limit", "robot_webhook"]
+    form_args = {"robot_webhook": {"description": _l(
+        "The URL of the community's WeCom or DingTalk group robot: overdue and escalated work is posted "
+        "there. Leave empty for none.")}}
     can_delete = False
 
 

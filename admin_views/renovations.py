@@ -22,20 +22,21 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from wtforms.widgets import TextInput
 
 from admin_views.base import (EstateModelView, ScopedAjaxLoader, SecurePage, html_table, masked_id,
-                              masked_phone, scoped_or_404)
+                              masked_phone, scoped_or_404, user_communities)
 from admin_views.datetimes import TypedDateField, TypedDateTimeField
 from admin_views.files import read_upload, send_stored_file
 from admin_views.filters import CommunityFilter, DateBetweenFilter, LocalDateBetweenFilter
 from admin_views.steps import ConfirmStepForm, StepForm, StepPageMixin, state_badge
 from app import clock
 from app.permissions import can
-from documents import audit
+from documents import agenda, audit
+from documents.deadlines import zone_of
 from documents.money import money_text, rmb_upper, to_money
 from documents.places import parse_room_code
 from documents.renovations import (AREA, ATTACHMENT_KINDS, INSPECTION_KINDS, PAYMENT_METHODS, PERMIT_FIELDS,
                                    PERMIT_KINDS, PERMIT_STATUSES, PHASES, PHOTO_UPLOAD, REFUND_METHODS, STATES,
                                    VIOLATION_TYPES, Renovation, RenovationAttachment, amount_problem, as_date,
-                                   due_patrols, load_problem, local_today, new_key, overdue_patrols, permit_step,
+                                   due_patrols, load_problem, new_key, patrol_buildings, permit_step,
                                    upload_rule)
 from documents.residents import Household
 
@@ -107,14 +108,13 @@ def _fees_table(v, c, m, n):
 
 
 class OverduePatrolFilter(BaseMongoEngineFilter):
-    """Files in progress whose next patrol date has passed (today in each community's zone)."""
+    """Files in progress whose patrol clock on the agenda has run out (each community's day)."""
 
     def apply(self, query, value):
         if value != "1":
             return query
-        today = local_today(getattr(current_user, "communities", [None])[0] if
-                            getattr(current_user, "communities", None) else None)
-        return overdue_patrols(query, today)
+        return query.filter(pk__in=agenda.record_ids("renovations", "overdue", user_communities(),
+                                                      clock.now(), zone_of))
 
     def operation(self):
         return _l("is")
@@ -684,15 +684,13 @@ class PatrolsDueView(SecurePage):
 
     @expose("/")
     def index(self):
-        query = Renovation.objects.for_user(current_user)
-        own_only = current_user.has_role("housekeeper") and not any(
-            current_user.has_role(r) for r in ("manager", "supervisor"))
-        buildings = list(current_user.buildings or []) if own_only else None
+        buildings = patrol_buildings(current_user)
+        own_only = buildings is not None
         chosen = request.args.get("building", "").strip()[:10]
         if chosen:
             buildings = [b for b in (buildings if buildings is not None else [chosen]) if b == chosen]
-        rows = due_patrols(query, buildings=buildings)
-        return self.render("renovations/patrols_due.html", rows=rows, own_only=own_only,
+        rows, total = due_patrols(current_user, buildings=buildings)
+        return self.render("renovations/patrols_due.html", rows=rows, total=total, own_only=own_only,
                            buildings=current_user.buildings or [], chosen=chosen, fmt_date=_date,
                            can_log=can(AREA, "action:log_patrol"))
 

@@ -18,7 +18,8 @@ from admin_views.steps import StepForm, StepPageMixin, state_badge
 from app import clock
 from app.permissions import can
 from documents.base import DomainError
-from documents.deadlines import DUE_FILTERS, due_query, due_status, local_text, to_utc, zone_of
+from documents import agenda
+from documents.deadlines import DUE_FILTERS, due_status, local_text, to_utc, zone_of
 from documents.places import Room
 from documents.validators import validate_mobile
 from documents.services import CLOSE_REASONS
@@ -33,7 +34,8 @@ SATISFACTION = [("", "—")] + [(str(n), f"{n} ★") for n in range(5, 0, -1)]
 # --- filters ---
 
 class DueFilter(BaseMongoEngineFilter):
-    """Overdue / due today / due this week, each community's day and week in its own zone."""
+    """Overdue / due today / due this week, each community's day and week in its own zone: the
+    records whose open clock on the agenda is due then (documents/agenda.py), read by index."""
 
     def __init__(self, column="due_at", name=_l("Deadline")):
         super().__init__(column, name, options=DUE_OPTIONS)
@@ -42,7 +44,9 @@ class DueFilter(BaseMongoEngineFilter):
         return value in DUE_FILTERS
 
     def apply(self, query, value):
-        return query.filter(due_query(self.column, value, user_communities(), clock.now()))
+        collection = query._document._get_collection_name()
+        ids = agenda.record_ids(collection, value, user_communities(), clock.now(), zone_of)
+        return query.filter(pk__in=ids)
 
     def operation(self):
         return _l("is")

@@ -18,12 +18,14 @@ class StaffView(EstateModelView):
     column_list = ["username", "display_name", "roles", "communities", "language", "active", "last_login"]
     column_searchable_list = ["username", "display_name"]
     column_filters = ["active", FilterEqual("roles", _l("Role"), options=ROLES)]
-    column_details_list = column_list + ["buildings"]
+    column_details_list = column_list + ["email", "buildings"]
     column_export_list = column_list
-    form_columns = ["username", "display_name", "roles", "communities", "buildings", "language", "active",
+    form_columns = ["username", "display_name", "email", "roles", "communities", "buildings", "language", "active",
                     "new_password"]
     form_overrides = {"roles": SelectMultipleField}
-    form_args = {"roles": {"choices": ROLES}, "communities": {"allow_blank": True}}
+    form_args = {"roles": {"choices": ROLES}, "communities": {"allow_blank": True},
+                 "email": {"description": _l("Deadline notifications are sent here when the portal has a mail "
+                                             "server; leave empty for none.")}}
     form_extra_fields = {"new_password": PasswordField(
         _l("New password"), validators=[Optional()],
         description=_l("Leave empty to keep the current password. At least 10 characters."))}

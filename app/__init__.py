@@ -13,6 +13,9 @@ def create_app(config=None) -> Flask:
     register_admin(app)
     register_commands(app)
     register_security_headers(app)
+    if app.config.get("RUN_SCHEDULER"):
+        from app.scheduler import start_scheduler
+        start_scheduler(app)
     return app
 
 

@@ -39,3 +39,11 @@ def init_app(app):
         from documents.workflow import deliver_all_audit
 
         click.echo(f"{deliver_all_audit()} waiting audit entries delivered.")
+
+    @app.cli.command("sweep")
+    @with_appcontext
+    def sweep_command():
+        """Breach and escalate the agenda's due clocks and send notifications (run it from cron)."""
+        from documents.agenda import sweep
+
+        click.echo(str(sweep()))

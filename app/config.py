@@ -43,6 +43,17 @@ class Config:
     LOGIN_BASE_DELAY_SECONDS = 30
     PAGE_SIZE = 20
     TESTING = False
+    # The agenda's sweeper in this process, every SWEEP_SECONDS (`make run` turns it on; with
+    # several workers, run `flask sweep` from cron instead or as well: a lease keeps sweeps apart).
+    RUN_SCHEDULER = os.environ.get("RUN_SCHEDULER", "0") == "1"
+    SWEEP_SECONDS = int(os.environ.get("SWEEP_SECONDS", "60"))
+    # Notifications by e-mail (off unless MAIL_SERVER is set); the group robot's URL is per community.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "0") == "1"
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_FROM = os.environ.get("MAIL_FROM", "")
 
     def __init__(self):
         self.SECRET_KEY = _secret_key(self.INSTANCE_DIR)
@@ -56,6 +67,8 @@ class TestConfig(Config):
     RATELIMIT_ENABLED = True
     LOGIN_RATE_LIMIT = "1000 per minute"
     PASSWORD_HASHER = "fast"  # argon2 with small cost; production keeps the strong default
+    RUN_SCHEDULER = False
+    MAIL_SERVER = ""
 
     def __init__(self):
         self.SECRET_KEY = "test-secret-key"

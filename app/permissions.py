@@ -106,6 +106,8 @@ PERMISSIONS: dict[str, dict[str, set]] = {
                                "action:close"},
         "clerk": WRITE | {"export", "action:handle", "action:handle_any"},
         "housekeeper": READ | {"action:handle"},
+        # senior management reads every community's complaints (level-2 escalations reach them)
+        "executive": READ | {"export"},
     },
     "visits": {
         "manager": READ | {"create", "export"},
@@ -115,6 +117,10 @@ PERMISSIONS: dict[str, dict[str, set]] = {
     },
     "handover": {role: {"list", "details", "create", "action:acknowledge"}
                  for role in ("manager", "supervisor", "clerk", "housekeeper")},
+    # the agenda: a community's service calendar (office hours, closed days, deadline policy per
+    # clock kind), and the e-mail / group-robot deliveries that wait or failed
+    "calendar": {"manager": {"list", "edit"}, "admin": {"list", "edit"}},
+    "deliveries": {"manager": {"list", "action:retry"}, "admin": {"list", "action:retry"}},
 }
 
 

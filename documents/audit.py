@@ -201,17 +201,19 @@ def record(action: str, doc, changes=None, note: str | None = None, actor=None):
     return entry
 
 
-def entry_for(action: str, doc, changes=None, note: str | None = None, actor=None) -> "AuditEntry":
+def entry_for(action: str, doc, changes=None, note: str | None = None, actor=None, at=None,
+              system: bool = False) -> "AuditEntry":
     """The audit entry of an action on `doc`, not yet saved (the workflow engine stores it with
-    the change itself, see documents/workflow.py)."""
-    provider_actor, ip = _actor_provider()
-    actor = actor or provider_actor
+    the change itself, see documents/workflow.py). `system`: done by the portal itself (the
+    sweeper), never credited to whoever's request happens to be running; `at`: when it happened."""
+    provider_actor, ip = (None, None) if system else _actor_provider()
+    actor = None if system else (actor or provider_actor)
     community = getattr(doc, "community", None)
     if doc.__class__.__name__ == "Community":
         community = doc
     household = doc if doc.__class__.__name__ == "Household" else getattr(doc, "household", None)
     entry = AuditEntry(
-        at=clock.now(), actor=actor, actor_name=getattr(actor, "username", None) or "system", ip=ip,
+        at=at or clock.now(), actor=actor, actor_name=getattr(actor, "username", None) or "system", ip=ip,
         action=action, collection=doc._get_collection_name(), record_id=str(doc.pk),
         record_label=str(doc)[:200], community=community if _is_doc(community) else None,
         household=household if _is_doc(household) else None,

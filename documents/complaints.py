@@ -2,9 +2,11 @@
 
 received -> assigned (department, handler) -> handled (result, measures) -> return visit -> closed.
 Handle within: class 1 (the company's own service) 4 h, class 2 (building quality) by the end of
-the local day of receipt, class 3 (outside the property line) 3 days. Past the deadline a
-complaint is flagged to the supervisor (level 1); not handled 2 days after receipt it goes to the
-manager (level 2). Suggestions are recorded alike, answered within 24 h, and never escalate.
+the local day of receipt, class 3 (outside the property line) 3 days. The deadlines are clocks on
+the agenda (documents/agenda.py): when one passes unhandled the sweeper escalates the complaint to
+the supervisor (level 1), and 2 days later, still unhandled, to senior management (level 2) —
+never before the class's own deadline. Suggestions are recorded alike, answered within 24 h, and
+never escalate.
 """
 from datetime import timedelta
 
@@ -15,7 +17,9 @@ from app import clock
 from app.permissions import can
 from documents import audit, timeline
 from documents.base import DomainError, PermissionDenied
-from documents.deadlines import add_hours, add_local_days, end_of_local_day, local_date, local_text, zone_of
+from documents.agenda import ClockKind, Rung, declare_clocks
+from documents.deadlines import local_text
+from documents.service_calendar import Span
 from documents.services import CLOCK_SKEW, ServiceRequest, closing_steps
 from documents.workflow import Step, Workflow, declare
 
@@ -32,26 +36,22 @@ DEPARTMENTS = [("customer_service", _l("Customer service")), ("engineering", _l(
                ("developer", _l("Developer")), ("other", _l("Other"))]
 STATES = [("received", _l("Received")), ("assigned", _l("Assigned")), ("handled", _l("Handled")),
           ("closed", _l("Closed"))]
-ESCALATION_LEVELS = [(0, _l("None")), (1, _l("Supervisor")), (2, _l("Manager"))]
+ESCALATION_LEVELS = [(0, _l("None")), (1, _l("Supervisor")), (2, _l("Senior management"))]
 CLASS_1_HOURS = 4
 CLASS_3_DAYS = 3
 SUGGESTION_REPLY_HOURS = 24
-MANAGER_AFTER = timedelta(days=2)
+#: still no reply this long after the supervisor was told: senior management is (seed 003 §4.2.4)
+SENIOR_AFTER = timedelta(days=2)
 VISIT_WITHIN_DAYS = 3
 HANDLING_STATES = ("received", "assigned")
+CLASS_SPANS = {1: Span(hours=CLASS_1_HOURS), 2: Span(end_of_day=True), 3: Span(days=CLASS_3_DAYS)}
 
 
-def handle_deadline(kind: str, complaint_class, received_at, zone):
-    """When a complaint of this class, received then, must be handled (naive UTC)."""
-    if kind == "suggestion":
-        return add_hours(received_at, SUGGESTION_REPLY_HOURS)
-    if complaint_class == 1:
-        return add_hours(received_at, CLASS_1_HOURS)
-    if complaint_class == 2:
-        return end_of_local_day(local_date(received_at, zone), zone)
-    if complaint_class == 3:
-        return add_local_days(received_at, CLASS_3_DAYS, zone)
-    return None
+def handling_span(complaint) -> Span | None:
+    """How long a complaint of its class (or a suggestion) has to be handled."""
+    if complaint.kind == "suggestion":
+        return Span(hours=SUGGESTION_REPLY_HOURS)
+    return CLASS_SPANS.get(complaint.complaint_class)
 
 
 class Complaint(ServiceRequest):
@@ -112,10 +112,10 @@ class Complaint(ServiceRequest):
             raise ValidationError(errors={"case_analysis": ValidationError(
                 gettext("Only class 1 complaints carry a case analysis."))})
         self.link_room()
-        zone = zone_of(self.community)
-        self.handle_due_at = handle_deadline(self.kind, self.complaint_class, self.received_at, zone)
-        self.visit_due_at = add_local_days(self.handled_at, VISIT_WITHIN_DAYS, zone) \
-            if self.handled_at else None
+        span = handling_span(self)
+        kind = HANDLING_CLOCK if self.kind == "complaint" else SUGGESTION_CLOCK
+        self.handle_due_at = kind.deadline(self, self.received_at, span) if span else None
+        self.visit_due_at = VISIT_CLOCK.deadline(self, self.handled_at, Span(days=VISIT_WITHIN_DAYS))
         self.handled_late = int(bool(self.handled_at and self.handle_due_at
                                      and self.handled_at > self.handle_due_at))
         self.due_at = self.current_due()
@@ -167,6 +167,23 @@ class Complaint(ServiceRequest):
             "handled_at": clock.now(), "handled_by": user}, validate=True, checked=False)
 
 
+def _escalation_values(complaint, rung, at) -> dict:
+    return {"escalation_level": rung.level, "escalated_at": at}
+
+
+HANDLING_CLOCK, SUGGESTION_CLOCK, VISIT_CLOCK = declare_clocks(Complaint, [
+    ClockKind("complaint_handling", _l("Complaint handling"), HANDLING_STATES, "handle_due_at",
+              done_field="handled_at", role="supervisor", responsible=lambda c: c.handler,
+              applies=lambda c: c.kind == "complaint", on_rung=_escalation_values,
+              ladder=(Rung(1, timedelta(0), "supervisor", _l("Supervisor")),
+                      Rung(2, SENIOR_AFTER, "executive", _l("Senior management")))),
+    ClockKind("suggestion_reply", _l("Reply to a suggestion"), HANDLING_STATES, "handle_due_at",
+              done_field="handled_at", role="clerk", responsible=lambda c: c.handler,
+              applies=lambda c: c.kind == "suggestion"),
+    ClockKind("complaint_visit", _l("Complaint return visit"), Complaint.VISIT_STATES, "visit_due_at",
+              done_field="visited_at", role="clerk"),
+], area="complaints", endpoint="complaints.details_view")
+
 declare(Complaint, Workflow("complaints", [
     Step("assign", HANDLING_STATES, "assigned", label=_l("Assign"),
          needs=_l("A handled or closed complaint is not assigned again.")),
@@ -174,32 +191,10 @@ declare(Complaint, Workflow("complaints", [
          needs=_l("Assign the complaint first.")),
     *closing_steps(Complaint.VISIT_STATES, needs=_l("Record the handling first.")),
 ]))
-audit.register_action_labels({
+audit.register_action_labels({   # entries of the escalations recorded before the agenda
     "escalate_supervisor": _l("Escalated to the supervisor"),
     "escalate_manager": _l("Escalated to the manager"),
 }, area="complaints", collections=["complaints"])
-
-
-def escalate(now=None, community_ids=None) -> int:
-    """Raise the escalation level of complaints past their deadline (1) or 2 days unhandled (2).
-
-    Safe to run any time and from many places at once: each raise is a conditional update on
-    the current level, so a level is raised (and audit-logged) exactly once.
-    """
-    now = now or clock.now()
-    base = Complaint.objects(kind="complaint", state__in=list(HANDLING_STATES))
-    if community_ids is not None:
-        base = base.filter(community__in=list(community_ids))
-    raised = 0
-    rules = ((2, "escalate_manager", {"received_at__lt": now - MANAGER_AFTER}),
-             (1, "escalate_supervisor", {"handle_due_at__lt": now}))
-    for level, action, condition in rules:
-        for complaint in base.filter(escalation_level__lt=level, **condition):
-            raised += complaint.record_change(
-                action, None, {"escalation_level": level, "escalated_at": now},
-                {"escalation_level__lt": level, "state__in": list(HANDLING_STATES)},
-                note=gettext("Automatic escalation"))
-    return raised
 
 
 @timeline.register

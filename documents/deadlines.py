@@ -81,21 +81,6 @@ def local_date_range(start: date, end_inclusive: date, zone: ZoneInfo) -> tuple[
 DUE_FILTERS = ("overdue", "today", "week")
 
 
-def due_query(field: str, which: str, communities, now_utc: datetime) -> Q:
-    """Q for records whose `field` is overdue / due today / due this week, each community in its zone.
-
-    "Due today" and "due this week" include what is already late within that day or week.
-    """
-    if which == "overdue":
-        return Q(**{f"{field}__lt": now_utc})
-    clauses = Q(pk=None)  # matches nothing; OR-ed with one clause per community
-    for community in communities:
-        zone = zone_of(community)
-        start, end = today_bounds(now_utc, zone) if which == "today" else week_bounds(now_utc, zone)
-        clauses |= Q(community=community.pk, **{f"{field}__gte": start, f"{field}__lt": end})
-    return clauses
-
-
 def local_range_query(field: str, communities, start: date, end_inclusive: date) -> Q:
     clauses = Q(pk=None)
     for community in communities:

@@ -1,6 +1,7 @@
-"""Shift handover log (交接班记录): the outgoing shift's notes plus every open work order and complaint.
+"""Shift handover log (交接班记录): the outgoing shift's notes plus the open work orders and complaints.
 
-The open items are listed live on the page and copied into the log when it is written, so the
+The page shows counts per kind and a paginated list of open items, the late and soonest due first;
+when the log is written, the counts and the first `SNAPSHOT_LIMIT` items are copied into it, so the
 log shows what was handed over even after those records move on. Acknowledging is the one step of
 a handover (written -> acknowledged, documents/workflow.py): the incoming shift acknowledges once
 (the engine's conditional write), and the writer cannot acknowledge their own handover.
@@ -9,7 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext, lazy_gettext as _l
-from mongoengine import (BooleanField, DateTimeField, EmbeddedDocument, EmbeddedDocumentListField,
+from mongoengine import Q
+from mongoengine import (BooleanField, DateTimeField, EmbeddedDocument, EmbeddedDocumentListField, IntField,
                          ReferenceField, StringField)
 
 from app import clock
@@ -41,6 +43,8 @@ class Handover(CommunityOwned, Versioned, Workflowed):
     written_by = ReferenceField("Staff", verbose_name=_l("Written by"))
     written_by_name = StringField(max_length=60, verbose_name=_l("Written by"))
     items = EmbeddedDocumentListField(HandoverItem, verbose_name=_l("Open items"))
+    open_total = IntField(verbose_name=_l("Open items"))      # all of them; `items` keeps the first ones
+    late_total = IntField(verbose_name=_l("Late items"))
     acknowledged_at = DateTimeField(verbose_name=_l("Acknowledged on"))
     acknowledged_by = ReferenceField("Staff", verbose_name=_l("Acknowledged by"))
     acknowledged_by_name = StringField(max_length=60, verbose_name=_l("Acknowledged by"))
@@ -99,18 +103,63 @@ class OpenItem:
     late: bool
 
 
-def open_items(community_ids, now=None) -> list[OpenItem]:
-    """Every open work order and complaint of these communities, the late and soonest due first."""
+#: the kinds of open work a shift hands over: name -> the document (repairs, complaints)
+def open_kinds() -> dict:
     from documents.complaints import Complaint
     from documents.repairs import Repair
+    return {"repair": Repair, "complaint": Complaint}
+
+
+#: what the list and the snapshot show of each kind (the community for its time zone)
+LISTED_FIELDS = {
+    "repair": ("number", "community", "room_code", "public_area", "description", "state", "due_at"),
+    "complaint": ("number", "community", "room_code", "kind", "content", "state", "due_at", "escalation_level"),
+}
+#: a written handover keeps at most this many open items (the late and soonest due first) and the counts
+SNAPSHOT_LIMIT = 100
+
+
+@dataclass
+class OpenCounts:
+    kind: str
+    open: int
+    late: int
+
+
+def open_counts(community_ids, now=None) -> list[OpenCounts]:
+    """Per kind: how many records are open and how many of them are late (indexed counts)."""
     now = now or clock.now()
-    items = []
-    for kind, model in (("repair", Repair), ("complaint", Complaint)):
-        for record in model.objects(community__in=list(community_ids), state__in=list(model.OPEN_STATES)) \
-                .select_related(max_depth=1):
-            items.append(OpenItem(kind, record, record.due_at, bool(record.due_at and record.due_at < now)))
-    items.sort(key=lambda i: (i.due_at is None, i.due_at or datetime.max))
-    return items
+    counts = []
+    for kind, model in open_kinds().items():
+        base = model.objects(_in_communities(community_ids), state__in=list(model.OPEN_STATES))
+        counts.append(OpenCounts(kind, base.count(), base.filter(due_at__lt=now).count()))
+    return counts
+
+
+def _in_communities(community_ids) -> Q:
+    """One community (the usual case) as an equality, which every store answers from its index."""
+    ids = list(community_ids)
+    return Q(community=ids[0]) if len(ids) == 1 else Q(community__in=ids)
+
+
+def open_items(community_ids, kind: str = "repair", offset: int = 0, limit: int = 20, late_only: bool = False,
+               now=None) -> list[OpenItem]:
+    """One page of a kind's open records: those with a deadline soonest (late) first, then the rest.
+
+    Two indexed range reads (community, state, due_at) of at most `limit` records each; the page's
+    cost does not grow with the number of open records.
+    """
+    now = now or clock.now()
+    model = open_kinds()[kind]
+    base = model.objects(_in_communities(community_ids), state__in=list(model.OPEN_STATES)) \
+        .only(*LISTED_FIELDS[kind])
+    dated = base.filter(due_at__lt=now) if late_only else base.filter(due_at__ne=None)
+    records = list(dated.order_by("due_at", "number").skip(offset).limit(limit).select_related(max_depth=1))
+    if len(records) < limit and not late_only:
+        skipped = max(0, offset - dated.count()) if offset else 0
+        records += list(base.filter(due_at=None).order_by("number").skip(skipped).limit(limit - len(records))
+                        .select_related(max_depth=1))
+    return [OpenItem(kind, r, r.due_at, bool(r.due_at and r.due_at < now)) for r in records]
 
 
 def write_handover(community, actor, shift: str, notes: str) -> Handover:
@@ -119,7 +168,10 @@ def write_handover(community, actor, shift: str, notes: str) -> Handover:
         raise DomainError(gettext("Choose the shift."), field="shift")
     now = clock.now()
     snapshot = []
-    for item in open_items([community.pk], now):
+    items = [item for kind in open_kinds() for item in open_items([community.pk], kind, limit=SNAPSHOT_LIMIT, now=now)]
+    items.sort(key=lambda i: (i.due_at is None, i.due_at or datetime.max))
+    counts = open_counts([community.pk], now)
+    for item in items[:SNAPSHOT_LIMIT]:
         record = item.record
         summary = getattr(record, "description", None) or getattr(record, "content", None) or ""
         snapshot.append(HandoverItem(
@@ -127,6 +179,7 @@ def write_handover(community, actor, shift: str, notes: str) -> Handover:
             getattr(record, "public_area", None) or "", summary=summary[:120],
             state=record.state_label, due_at=item.due_at, late=item.late))
     handover = Handover(community=community, shift=shift, notes=(notes or "").strip() or None,
+                        open_total=sum(c.open for c in counts), late_total=sum(c.late for c in counts),
                         written_at=now, written_by=actor,
                         written_by_name=getattr(actor, "display_name", None), items=snapshot)
     handover.save()

@@ -3,7 +3,7 @@ import re
 from decimal import Decimal
 
 from flask_babel import gettext, lazy_gettext as _l
-from mongoengine import (DecimalField, IntField, ReferenceField, StringField,
+from mongoengine import (DecimalField, IntField, ReferenceField, StringField, URLField,
                          ValidationError)
 
 from documents.base import CommunityOwned, DomainError, OwnedQuerySet, Versioned
@@ -45,6 +45,7 @@ class Community(Versioned):
     timezone = StringField(default="Asia/Shanghai", max_length=40, verbose_name=_l("Time zone"))
     refund_approval_limit = MoneyField(default=DEFAULT_REFUND_APPROVAL_LIMIT,
                                        verbose_name=_l("Refund approval limit"))
+    robot_webhook = URLField(max_length=500, verbose_name=_l("Group robot webhook (WeCom / DingTalk)"))
 
     meta = {"collection": "communities", "indexes": ["code", "name_zh", "name_en"], "ordering": ["code"],
             "queryset_class": OwnedQuerySet}

@@ -22,7 +22,9 @@ from documents import audit, timeline
 from documents.base import CommunityOwned, DomainError, PermissionDenied
 from documents.files import GIF, JPEG, MB, PNG, WEBP, UploadRule, store
 from documents.money import ZERO, MoneyField, exact_decimal, to_money
-from documents.deadlines import add_local_days, end_of_local_day, local_date, zone_of
+from documents.agenda import ClockKind, Rung, declare_clocks
+from documents.deadlines import end_of_local_day, local_date, zone_of
+from documents.service_calendar import Span
 from documents.services import (CLOCK_SKEW, ServiceRequest, closing_steps, not_before_text, to_the_minute,
                                 validate_satisfaction)
 from documents.validators import normalise_phone, validate_mobile
@@ -157,11 +159,11 @@ class Repair(ServiceRequest):
         self.link_room()
         if self.location == "public" and self.public_building is not None:
             self.building_no = self.public_building.number
-        self.arrival_due_at = self.appointment_at + ARRIVAL_GRACE if self.appointment_at else None
+        self.arrival_due_at = ARRIVAL_CLOCK.deadline(self, self.appointment_at, Span.of(ARRIVAL_GRACE))
         # a late arrival stays recorded when the appointment is edited afterwards
         self.arrival_late = bool(self.arrival_late or (
             self.arrived_at and self.arrival_due_at and self.arrived_at > self.arrival_due_at))
-        self.review_due_at = self.review_started_at + REVIEW_RETURN if self.review_started_at else None
+        self.review_due_at = REVIEW_CLOCK.deadline(self, self.review_started_at, Span.of(REVIEW_RETURN))
         self.review_late = bool(self.review_late or (
             self.back_on_site_at and self.review_due_at and self.back_on_site_at > self.review_due_at))
         self.compute_totals()
@@ -208,9 +210,9 @@ class Repair(ServiceRequest):
     def visit_due_after(self, completed_at):
         """Urgent: 24 h; ordinary: 7 local days; leak: None (due on the next first-rain day)."""
         if self.urgency == "urgent":
-            return completed_at + URGENT_VISIT
+            return VISIT_CLOCK.deadline(self, completed_at, Span.of(URGENT_VISIT))
         if self.urgency == "ordinary":
-            return add_local_days(completed_at, ORDINARY_VISIT_DAYS, zone_of(self.community))
+            return VISIT_CLOCK.deadline(self, completed_at, Span(days=ORDINARY_VISIT_DAYS))
         return None
 
     def current_due(self):
@@ -365,6 +367,17 @@ def material_line(line, number: int = 1) -> MaterialLine:
 
 
 
+
+ARRIVAL_CLOCK, REVIEW_CLOCK, VISIT_CLOCK = declare_clocks(Repair, [
+    ClockKind("repair_arrival", _l("Technician's arrival"), ("reported", "dispatched"), "arrival_due_at",
+              done_field="arrived_at", role="clerk",
+              ladder=(Rung(1, timedelta(0), "supervisor", _l("Supervisor")),)),
+    ClockKind("repair_review", _l("Back on site after a technical review"), ("review",), "review_due_at",
+              done_field="back_on_site_at", role="clerk",
+              ladder=(Rung(1, timedelta(0), "supervisor", _l("Supervisor")),)),
+    ClockKind("repair_visit", _l("Repair return visit"), Repair.VISIT_STATES, "visit_due_at",
+              done_field="visited_at", role="clerk"),
+], area="repairs", endpoint="repairs.details_view")
 
 declare(Repair, Workflow("repairs", [
     Step("dispatch", ("reported",), "dispatched", label=_l("Dispatch"),

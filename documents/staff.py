@@ -5,7 +5,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import gettext, lazy_gettext as _l
 from flask_login import UserMixin
-from mongoengine import (BooleanField, DateTimeField, Document, IntField, ListField, ReferenceField,
+from mongoengine import (BooleanField, DateTimeField, Document, EmailField, IntField, ListField, ReferenceField,
                          StringField)
 
 from app import clock
@@ -19,6 +19,7 @@ ROLES = [
     ("cashier", _l("Cashier")),
     ("culture", _l("Culture officer")),
     ("admin", _l("Administrator")),
+    ("executive", _l("Senior management")),
 ]
 LANGUAGES = [("zh_Hans_CN", "简体中文"), ("en", "English")]
 MIN_PASSWORD_LENGTH = 10
@@ -40,6 +41,7 @@ class Staff(UserMixin, Document):
     roles = ListField(StringField(choices=ROLES), verbose_name=_l("Roles"))
     communities = ListField(ReferenceField("Community"), verbose_name=_l("Communities"))
     buildings = ListField(StringField(max_length=10), verbose_name=_l("Buildings looked after"))
+    email = EmailField(max_length=120, verbose_name=_l("E-mail"))
     language = StringField(choices=LANGUAGES, default="zh_Hans_CN", verbose_name=_l("Language"))
     active = BooleanField(default=True, verbose_name=_l("Active"))
     last_login = DateTimeField(verbose_name=_l("Last login"))
@@ -96,7 +98,7 @@ class Staff(UserMixin, Document):
 
     @property
     def sees_all_communities(self) -> bool:
-        return self.has_role("admin")
+        return self.has_role("admin", "executive")
 
     @property
     def community_ids(self) -> list:

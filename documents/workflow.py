@@ -30,7 +30,7 @@ from mongoengine import Document, DictField, ListField, ValidationError
 from mongoengine.errors import NotUniqueError
 
 from app.permissions import PERMISSIONS, can
-from documents import audit
+from documents import agenda, audit
 from documents.base import DomainError, PermissionDenied, sees_community
 
 #: every declared workflow, by area and model name (the catalogue tests walk it)
@@ -253,17 +253,21 @@ class Workflowed(Document):
         conditions.update(extra_query or {})
         return self._write(step.name, user, values, ops, note, conditions, validate)
 
-    def record_change(self, action: str, user, values: dict, conditions: dict, note: str | None = None):
+    def record_change(self, action: str, user, values: dict, conditions: dict, note: str | None = None,
+                      at=None, system: bool = False, entry_id=None):
         """A change that is not a person's step (an escalation, a deadline moved by a rain day):
         the same conditional write with its audit entry. Returns False when `conditions` no
-        longer hold (someone or something else got there first); nothing is written then."""
+        longer hold (someone or something else got there first); nothing is written then.
+        `system`/`at`/`entry_id`: the agenda's sweeper records its effects as the system, at the
+        moment they became due, under an id made from the event (documents/agenda.py)."""
         try:
-            self._write(action, user, dict(values), None, note, dict(conditions), False)
+            self._write(action, user, dict(values), None, note, dict(conditions), False,
+                        entry={"at": at, "system": system, "id": entry_id})
         except DomainError:
             return False
         return True
 
-    def _write(self, action, user, values, ops, note, conditions, validate):
+    def _write(self, action, user, values, ops, note, conditions, validate, entry=None):
         """Set `values` (diffed into the audit entry) and apply `ops`, only while the stored record
         meets `conditions`; the entry rides in the same write (module docstring)."""
         read_state = self.state
@@ -277,9 +281,10 @@ class Workflowed(Document):
                 self._restore(read_state)
                 raise domain_error_from(err) from None
             values.update({key: getattr(self, key) for key in self.DERIVED_FIELDS})
+        entry_options = entry or {}
         entry = audit.entry_for(action, self, audit.diff(before, audit.snapshot(self)), note=note,
-                                actor=user)
-        entry.id = entry.id or _new_id()
+                                actor=user, at=entry_options.get("at"), system=entry_options.get("system", False))
+        entry.id = entry_options.get("id") or entry.id or _new_id()
         update = {(f"unset__{key}" if value is None else f"set__{key}"): (True if value is None else value)
                   for key, value in values.items()}
         update.update(ops or {})
@@ -291,7 +296,18 @@ class Workflowed(Document):
             raise self._lost_race(read_state)
         self._take(fresh)
         deliver_audit(type(self), self.pk)
+        agenda.sync(self)
         return self
+
+    def save(self, *args, **kwargs):
+        """A record created or edited through a form: its clocks follow (documents/agenda.py)."""
+        result = super().save(*args, **kwargs)
+        agenda.sync(self)
+        return result
+
+    def delete(self, *args, **kwargs):
+        agenda.cancel_clocks(self)
+        return super().delete(*args, **kwargs)
 
     def _lost_race(self, read_state):
         current = type(self).objects(pk=self.pk).only("state").first()

@@ -2,6 +2,7 @@
 import os
 import secrets
 
+from documents.agenda import sweep
 from seed import events, places, renovations, residents, services, staff
 
 
@@ -23,6 +24,9 @@ def run(households_per_community=(200, 100)) -> str:
     lines = [f"Communities: {len(communities)}; new households: {created_households}; "
              f"new staff accounts: {len(created_staff)}; new service records: {created_services}"]
     lines.append(f"New renovation files: {renovations.seed_renovations(communities)}")
+    # the demo's deadlines that passed "before" the seed: breached and escalated at their moment,
+    # as the scheduler of `make run` would within a minute
+    lines.append(f"Agenda: {sweep()}")
     if created_staff:
         lines.append("Demo accounts: " + ", ".join(created_staff))
         if generated:

@@ -1,4 +1,5 @@
-"""One demo account per role for the first community; manager2 and clerk2 for the second."""
+"""One demo account per role for the first community; manager2 and clerk2 for the second; senior
+management (`executive`, 公司领导) for the whole company. Demo accounts have no e-mail address."""
 from documents.staff import Staff
 
 ACCOUNTS = [
@@ -11,6 +12,7 @@ ACCOUNTS = [
     ("culture", "赵专员", ["culture"], 0),
     ("manager2", "周经理", ["manager"], 1),
     ("clerk2", "吴前台", ["clerk"], 1),
+    ("executive", "孙总", ["executive"], None),      # company level: sees every community
 ]
 
 
@@ -20,7 +22,7 @@ def seed_staff(communities, password: str) -> list[str]:
         if Staff.objects(username=username).first() is not None:
             continue
         staff = Staff(username=username, display_name=display_name, roles=roles,
-                      communities=[communities[community_index]],
+                      communities=[] if community_index is None else [communities[community_index]],
                       buildings=["1", "2", "3"] if "housekeeper" in roles else [])
         staff.set_password(password)
         staff.save()

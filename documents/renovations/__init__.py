@@ -21,7 +21,7 @@ from documents.renovations.fees import FeePayment
 from documents.renovations.file import PERMIT_STATES, Renovation
 from documents.renovations.parts import Contractor, Inspection, InspectionItem, OtherFee, Worker
 from documents.renovations.patrols import (VIOLATION_TYPES, Patrol, Violation, due_patrols, next_patrol_due,
-                                           overdue_patrols, patrol_status)
+                                           count_due_patrols, patrol_buildings, patrol_status)
 from documents.renovations.permits import (MAX_HOT_WORK_HOURS, PERMIT_CODES, PERMIT_FIELDS, PERMIT_KINDS,
                                            PERMIT_STATUSES, Permit, load_problem, permit_step)
 from documents.renovations.refund import DepositRefund
@@ -32,6 +32,6 @@ __all__ = [
     "PERMIT_STATUSES", "PHASES", "PHOTO_UPLOAD", "REFUND_METHODS", "REQUIRED_DOCUMENTS", "STATES",
     "VIOLATION_TYPES", "Contractor", "DepositRefund", "FeePayment", "Inspection", "InspectionItem", "OtherFee",
     "Patrol", "Permit", "Renovation", "RenovationAttachment", "Violation", "Worker", "amount_problem", "as_date",
-    "due_patrols", "licence_problem", "load_problem", "local_today", "new_key", "next_patrol_due", "overdue_patrols",
+    "due_patrols", "licence_problem", "load_problem", "local_today", "new_key", "next_patrol_due", "count_due_patrols", "patrol_buildings",
     "patrol_status", "permit_step", "phase_label", "upload_rule", "uscc_check_char",
 ]

@@ -13,6 +13,7 @@ one conditional write with its audit entry). Each step method keeps only the che
 Permits, patrols, fees, the deposit's refund and attachments live in their own modules and are
 mixed into the Renovation document.
 """
+from datetime import timedelta
 from decimal import Decimal
 
 from flask_babel import gettext, lazy_gettext as _l
@@ -37,6 +38,8 @@ from documents.residents import Household
 from documents.sequences import Sequence
 from documents.validators import normalise_phone, validate_mobile
 from documents.workflow import ANY, Step, Workflow, Workflowed, declare
+from documents.agenda import ClockKind, Rung, declare_clocks
+from documents.deadlines import end_of_local_day, zone_of
 
 #: the fields that may still be edited, by state (the edit form obeys this)
 ALL_DATA_FIELDS = frozenset({"household", "applicant", "applicant_phone", "contractor", "workers", "scope",
@@ -500,6 +503,29 @@ WORKFLOW = declare(Renovation, Workflow(AREA, [
          label=_l("Remove file"), audit_label=_l("File removed"), page=False,
          needs=_l("Once the file is approved, its documents are kept.")),
 ]))
+
+
+def _patrol_due(renovation):
+    """A patrol due on a date is late after that local day."""
+    if renovation.next_patrol_due is None:
+        return None
+    return end_of_local_day(as_date(renovation.next_patrol_due), zone_of(renovation.community))
+
+
+def housekeeper_of(renovation):
+    """The housekeeper who looks after the file's building (the first, if several do)."""
+    from documents.staff import Staff
+    if not renovation.building_no:
+        return None
+    return Staff.objects(active=True, roles="housekeeper", communities=renovation.community.pk,
+                         buildings=renovation.building_no).first()
+
+
+PATROL_CLOCK, = declare_clocks(Renovation, [
+    ClockKind("renovation_patrol", _l("Renovation patrol"), ("in_progress",), "next_patrol_due",
+              due=_patrol_due, role="housekeeper", responsible=housekeeper_of, recurring=True,
+              ladder=(Rung(1, timedelta(days=1), "supervisor", _l("Supervisor")),)),
+], area=AREA, endpoint="renovations.details_view")
 
 
 @timeline.register

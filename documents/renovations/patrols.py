@@ -89,21 +89,49 @@ def patrol_status(due, today) -> str | None:
     return None
 
 
-def due_patrols(queryset, today_of=local_today, buildings=None):
-    """Files in progress whose patrol is due today or overdue (by each community's today)."""
+#: the patrols-due page shows at most this many files (the most overdue first) and says how many more
+DUE_PATROLS_LIMIT = 100
+
+
+def _due_patrol_clocks(user, buildings, now):
+    """Per community the user sees: its open patrol clocks due by the end of its local today."""
+    from documents.agenda import open_clocks
+    from documents.deadlines import today_bounds, zone_of
+    from documents.places import Community
+    for community in Community.objects.for_user(user):
+        _start, end = today_bounds(now, zone_of(community))
+        clocks = open_clocks(user, kind="renovation_patrol", community=community.pk, due_at__lt=end)
+        yield clocks.filter(building_no__in=list(buildings)) if buildings is not None else clocks
+
+
+def patrol_buildings(user):
+    """A housekeeper (who is not also a supervisor or manager) patrols their own buildings only."""
+    own_only = user.has_role("housekeeper") and not user.has_role("manager", "supervisor")
+    return list(user.buildings or []) if own_only else None
+
+
+def count_due_patrols(user, buildings=None, now=None) -> int:
+    return sum(clocks.count() for clocks in _due_patrol_clocks(user, buildings, now or clock.now()))
+
+
+def due_patrols(user, buildings=None, now=None, limit=DUE_PATROLS_LIMIT):
+    """Files in progress whose patrol is due today or overdue, from the agenda's open patrol clocks
+    (each community's today). Returns (rows of (file, status), how many there are in all)."""
+    from documents.renovations.file import Renovation
+    now = now or clock.now()
+    found, total = [], 0
+    for clocks in _due_patrol_clocks(user, buildings, now):
+        total += clocks.count()
+        found += list(clocks.order_by("due_at").limit(limit).only("record_id", "due_at"))
+    found = sorted(found, key=lambda c: c.due_at)[:limit]
+    files = {r.pk: r for r in Renovation.objects(pk__in=[c.record_id for c in found])}
     rows = []
-    for renovation in queryset.filter(state="in_progress", next_patrol_due__ne=None).order_by("next_patrol_due"):
-        if buildings is not None and renovation.building_no not in buildings:
-            continue
-        status = renovation.patrol_status(today_of(renovation.community))
+    for due in found:
+        renovation = files.get(due.record_id)
+        status = renovation.patrol_status(local_today(renovation.community)) if renovation else None
         if status:
             rows.append((renovation, status))
-    return rows
-
-
-def overdue_patrols(queryset, today):
-    """Files in progress whose next patrol was due before `today`."""
-    return queryset.filter(state="in_progress", next_patrol_due__lt=today)
+    return rows, total
 
 
 VIOLATION_FIELDS = ("type", "description", "deduction", "deadline")

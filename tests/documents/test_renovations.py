@@ -391,7 +391,7 @@ def test_carpentry_patrols_every_three_days_through_the_list_of_the_housekeeper(
     keeper = staff(w, "housekeeper")
     r = file_in_state(w, "fees_paid")
     r.start(staff(w, "clerk"), "carpentry_painting")
-    mine = lambda: [(x.pk, s) for x, s in due_patrols(Renovation.objects, buildings=keeper.buildings)]  # noqa: E731
+    mine = lambda: [(x.pk, s) for x, s in due_patrols(keeper, buildings=keeper.buildings)[0]]  # noqa: E731
     assert mine() == [(r.pk, "due_today")]
     r.log_patrol(keeper, findings="正常")
     assert r.next_patrol_due == date(2026, 3, 5) and mine() == []
@@ -401,7 +401,8 @@ def test_carpentry_patrols_every_three_days_through_the_list_of_the_housekeeper(
     assert mine() == [(r.pk, "due_today")]
     clock.freeze(datetime(2026, 3, 5, 16, 0))    # 6 March
     assert mine() == [(r.pk, "overdue")]
-    assert due_patrols(Renovation.objects, buildings=["7"]) == []  # another housekeeper's buildings
+    assert due_patrols(keeper, buildings=["7"]) == ([], 0)  # another housekeeper's buildings
+    assert due_patrols(staff(w, "clerk_b"))[1] == 0               # another community's staff
     r.log_patrol(keeper, findings="补巡")
     assert r.next_patrol_due == date(2026, 3, 9) and mine() == []
     r.change_phase(keeper, "tiling_flooring")

@@ -4,8 +4,10 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from app import clock
-from documents.complaints import Complaint, escalate, handle_deadline
-from documents.deadlines import due_query, due_status, week_bounds, zone_of
+from documents import agenda
+from documents.agenda import sweep
+from documents.complaints import Complaint
+from documents.deadlines import due_status, week_bounds, zone_of
 from documents.repairs import RainDay, Repair
 from tests.services_support import (completed_repair, freeze_shanghai, make_complaint, make_repair,  # noqa: F401
                               request_context, shanghai)
@@ -54,10 +56,13 @@ def test_suggestion_has_no_class_and_a_24_hour_reply(world):
 def test_end_of_day_follows_the_communitys_own_zone(world):
     from zoneinfo import ZoneInfo
     berlin = ZoneInfo("Europe/Berlin")
+    world["A"].timezone = "Europe/Berlin"
+    world["A"].save()
     received = datetime(2026, 3, 28, 23, 30, tzinfo=berlin).astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
-    assert handle_deadline("complaint", 2, received, berlin) == datetime(2026, 3, 28, 22, 59, 59)
+    clock.freeze(received)
+    assert make_complaint(world, complaint_class=2).handle_due_at == datetime(2026, 3, 28, 22, 59, 59)
     # 3 days across the switch to summer time (29 March): same wall-clock time, one hour less in UTC
-    assert handle_deadline("complaint", 3, received, berlin) == datetime(2026, 3, 31, 21, 30)
+    assert make_complaint(world, complaint_class=3).handle_due_at == datetime(2026, 3, 31, 21, 30)
     world["A"].timezone = "Not/AZone"
     assert str(zone_of(world["A"])) == "Asia/Shanghai"
 
@@ -75,24 +80,45 @@ def test_return_visit_due_three_days_after_handling(world):
 
 # --- escalation ---
 
-def test_escalation_to_supervisor_after_the_deadline_and_manager_after_two_days(world):
+def test_escalation_to_supervisor_at_the_deadline_and_senior_management_two_days_later(world):
+    """Seed 003 §4.2.4: past the class time -> superior; still no reply 2 days after that -> senior
+    management. Each is recorded at the moment it became due, by the system, once."""
     from documents.audit import AuditEntry
     freeze_shanghai(2026, 3, 11, 9, 0)
     complaint = make_complaint(world, complaint_class=1)
     clock.freeze(shanghai(2026, 3, 11, 13, 0))        # exactly at the deadline: not yet late
-    assert escalate() == 0
-    clock.freeze(shanghai(2026, 3, 11, 13, 1))
-    assert escalate() == 1 and escalate() == 0          # raised once however often it runs
+    assert sweep().escalated == 0
+    clock.freeze(shanghai(2026, 3, 11, 13, 7))
+    report = sweep()
+    assert report.breached == 1 and report.escalated == 1
+    assert sweep().escalated == 0                       # raised once however often it runs
     complaint.reload()
-    assert complaint.escalation_level == 1 and complaint.escalated_at == shanghai(2026, 3, 11, 13, 1)
-    clock.freeze(shanghai(2026, 3, 13, 9, 0))          # exactly 2 days after receipt
-    assert escalate() == 0
-    clock.freeze(shanghai(2026, 3, 13, 9, 1))
-    assert escalate() == 1
+    assert complaint.escalation_level == 1 and complaint.escalated_at == shanghai(2026, 3, 11, 13, 0)
+    clock.freeze(shanghai(2026, 3, 13, 13, 0))          # exactly 2 days after the supervisor was told
+    assert sweep().escalated == 0
+    clock.freeze(shanghai(2026, 3, 13, 13, 1))
+    assert sweep().escalated == 1
     complaint.reload()
-    assert complaint.escalation_level == 2
-    actions = sorted(AuditEntry.objects(record_id=str(complaint.pk)).scalar("action"))
-    assert actions.count("escalate_supervisor") == 1 and actions.count("escalate_manager") == 1
+    assert complaint.escalation_level == 2 and complaint.escalated_at == shanghai(2026, 3, 13, 13, 0)
+    entries = list(AuditEntry.objects(record_id=str(complaint.pk), action__in=["clock_breach", "clock_escalate"]))
+    assert sorted(e.action for e in entries) == ["clock_breach", "clock_escalate", "clock_escalate"]
+    assert {e.actor_name for e in entries} == {"system"} and all(e.actor is None for e in entries)
+    assert sorted(e.at for e in entries) == [shanghai(2026, 3, 11, 13, 0), shanghai(2026, 3, 11, 13, 0),
+                                             shanghai(2026, 3, 13, 13, 0)]
+
+
+def test_a_class_3_complaint_never_reaches_senior_management_before_its_own_deadline(world):
+    freeze_shanghai(2026, 3, 11, 9, 0)
+    complaint = make_complaint(world, complaint_class=3)       # due 14th 09:00
+    clock.freeze(shanghai(2026, 3, 13, 9, 1))                   # 2 days after receipt
+    sweep()
+    assert complaint.reload().escalation_level == 0
+    clock.freeze(shanghai(2026, 3, 14, 9, 1))
+    sweep()
+    assert complaint.reload().escalation_level == 1
+    clock.freeze(shanghai(2026, 3, 16, 9, 1))
+    sweep()
+    assert complaint.reload().escalation_level == 2
 
 
 def test_handled_complaints_and_suggestions_never_escalate(world):
@@ -102,7 +128,7 @@ def test_handled_complaints_and_suggestions_never_escalate(world):
     handled.handle(world["staff"]["clerk"], "已清理")
     make_complaint(world, kind="suggestion", complaint_class=None)
     clock.freeze(shanghai(2026, 3, 20, 9, 0))
-    assert escalate() == 0
+    assert sweep().escalated == 0
     assert set(Complaint.objects.scalar("escalation_level")) == {0}
 
 
@@ -110,9 +136,9 @@ def test_class_2_escalates_one_minute_after_local_midnight(world):
     freeze_shanghai(2026, 3, 11, 23, 50)
     complaint = make_complaint(world, complaint_class=2)
     clock.freeze(shanghai(2026, 3, 11, 23, 59, 59))
-    assert escalate() == 0
+    assert sweep().escalated == 0
     clock.freeze(shanghai(2026, 3, 12, 0, 0, 1))
-    assert escalate() == 1
+    assert sweep().escalated == 1
     assert complaint.reload().escalation_level == 1
 
 
@@ -213,7 +239,8 @@ def test_due_filters_use_local_days(world):
     communities = [world["A"]]
 
     def numbers(which):
-        return set(Complaint.objects(due_query("due_at", which, communities, now)).scalar("number"))
+        ids = agenda.record_ids("complaints", which, communities, now, zone_of)
+        return set(Complaint.objects(pk__in=ids).scalar("number"))
     assert numbers("overdue") == {c1.number}
     assert numbers("today") == {c2.number}       # Saturday in Shanghai, though Friday in UTC
     assert numbers("week") == {c1.number, c2.number, c3.number}   # late ones of this week included

@@ -6,8 +6,8 @@ import pytest
 from app import clock
 from documents.audit import AuditEntry
 from documents.base import DomainError, PermissionDenied
-from documents.handover import Handover, open_items, write_handover
 from documents.files import read_stored
+from documents.handover import Handover, open_counts, open_items, write_handover
 from documents.places import Building
 from documents.repairs import Repair, RepairSignature, add_photo
 from documents.visits import Visit, log_visit
@@ -293,11 +293,13 @@ def test_handover_lists_open_work_and_is_acknowledged_once_by_the_next_shift(wor
     closed = completed_repair(world, room="1-1-102")
     closed.close(staff(world, "supervisor"), "unreachable")
     complaint = make_complaint(world, complaint_class=3)
-    items = open_items([world["A"].pk])
-    assert [i.record.number for i in items] == [late.number, complaint.number]
-    assert items[0].late is True and items[1].late is False
+    repairs, complaints = open_items([world["A"].pk], "repair"), open_items([world["A"].pk], "complaint")
+    assert [i.record.number for i in repairs] == [late.number] and repairs[0].late is True
+    assert [i.record.number for i in complaints] == [complaint.number] and complaints[0].late is False
+    assert [(c.kind, c.open, c.late) for c in open_counts([world["A"].pk])] == [("repair", 1, 1), ("complaint", 1, 0)]
     handover = write_handover(world["A"], staff(world, "clerk"), "day", "3栋电梯维保，下午复查")
     assert [i.number for i in handover.items] == [late.number, complaint.number]
+    assert (handover.open_total, handover.late_total) == (2, 1)
     with pytest.raises(DomainError):
         handover.acknowledge(staff(world, "clerk"))               # not the writer
     handover.acknowledge(staff(world, "supervisor"))
@@ -307,6 +309,26 @@ def test_handover_lists_open_work_and_is_acknowledged_once_by_the_next_shift(wor
     assert handover.acknowledged_by.pk == staff(world, "supervisor").pk
     with pytest.raises(PermissionDenied):
         write_handover(world["A"], staff(world, "cashier"), "day", "x")
+
+
+def test_the_open_list_pages_through_dated_then_undated_items(world):
+    """A page reads at most one page of records; items with a deadline (soonest first) come before
+    those without one, across the page boundary."""
+    freeze_shanghai(2026, 3, 11, 9, 0)
+    clerk = staff(world, "clerk")
+    dated = [make_repair(world, appointment_at=shanghai(2026, 3, 11, 10 + n, 0)) for n in range(3)]
+    undated = []
+    for _ in range(2):
+        repair = make_repair(world, appointment_at=shanghai(2026, 3, 11, 8, 0))
+        repair.dispatch(clerk, "王师傅")
+        repair.arrive(clerk, shanghai(2026, 3, 11, 9, 0))         # on site: no deadline until done
+        undated.append(repair)
+    ids = [world["A"].pk]
+    pages = [[i.record.number for i in open_items(ids, "repair", offset=o, limit=2)] for o in (0, 2, 4)]
+    assert pages == [[dated[0].number, dated[1].number], [dated[2].number, undated[0].number],
+                     [undated[1].number]]
+    clock.freeze(shanghai(2026, 3, 11, 11, 30))
+    assert [i.record.number for i in open_items(ids, "repair", late_only=True)] == [dated[0].number, dated[1].number]
 
 
 def test_times_are_checked_to_the_minute(world):

@@ -3,6 +3,7 @@ import re
 
 from app import clock
 from documents.audit import AuditEntry
+from documents.agenda import sweep
 from documents.complaints import Complaint
 from documents.handover import Handover
 from documents.repairs import Repair
@@ -74,20 +75,23 @@ def test_escalation_shows_in_lists_and_can_be_filtered(app, client_as, world):
     freeze_shanghai(2026, 3, 11, 9, 0)
     with english_request(app):
         late = make_complaint(world, complaint_class=1)
-        old = make_complaint(world, complaint_class=3)
         fresh = make_complaint(world, complaint_class=3)
-    Complaint.objects(pk=old.pk).update_one(set__received_at=shanghai(2026, 3, 9, 8, 0))
+        freeze_shanghai(2026, 3, 6, 9, 0)
+        old = make_complaint(world, complaint_class=3)           # due 9 March, senior management 11th
     clock.freeze(shanghai(2026, 3, 11, 14, 0))
     client = client_as("supervisor")
-    page = client.get("/admin/complaints/").data.decode()      # escalation is brought up to date on viewing
+    page = client.get("/admin/complaints/").data.decode()
+    assert "Escalated" not in page                               # looking at a list escalates nothing
+    sweep()                                                      # the agenda does, at the due moments
+    page = client.get("/admin/complaints/").data.decode()
     assert "Escalated: Supervisor" in row_of(page, late.number)
-    assert "Escalated: Manager" in row_of(page, old.number)
+    assert "Escalated: Senior management" in row_of(page, old.number)
     assert "Escalated" not in row_of(page, fresh.number)
     escalation = filter_arg(app, "complaints", name="Escalation")
     to_manager = client.get(f"/admin/complaints/?{escalation}=2").data.decode()
     assert old.number in to_manager and late.number not in to_manager
     details = client.get(f"/admin/complaints/details/?id={late.pk}").data.decode()
-    assert "Escalated to the supervisor" in details          # in the record's history
+    assert "Escalated" in details and "Deadline passed" in details   # in the record's history
 
 
 def test_log_visit_from_the_complaint_row_closes_it(app, client_as, world):
@@ -188,8 +192,12 @@ def test_handover_page_lists_open_items_and_is_acknowledged(app, client_as, worl
     clerk = client_as("clerk")
     page = clerk.get("/admin/handover/").data.decode()
     open_table = page[page.index('id="open-items"'):page.index("</table>", page.index('id="open-items"'))]
-    assert late.number in open_table and complaint.number in open_table and closed.number not in open_table
+    assert late.number in open_table and closed.number not in open_table
     assert "table-danger" in row_of(open_table, late.number)
+    assert ">1 late<" in page                               # the tab of late work orders
+    complaints = clerk.get("/admin/handover/?kind=complaint").data.decode()
+    complaints = complaints[complaints.index('id="open-items"'):]
+    assert complaint.number in complaints and late.number not in complaints[:complaints.index("</table>")]
     response = clerk.post("/admin/handover/", data={"community": str(world["A"].pk), "shift": "day",
                                                      "notes": "2栋电梯维保，明早复查"})
     assert response.status_code == 302
@@ -338,6 +346,6 @@ def test_the_handover_hint_is_true_on_a_phone_too(app, client_as, world):
     with english_request(app):
         make_repair(world)
     page = client_as("clerk").get("/admin/handover/").data.decode()
-    assert "The open items listed on this page are copied into the handover." in page
+    assert "The counts and the first 100 open items, the late ones first, are copied into the handover." in page
     assert "on the left" not in page
     assert 'class="item-summary"' in page                 # the summary goes under the item on a phone

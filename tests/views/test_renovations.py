@@ -309,6 +309,10 @@ def test_overdue_patrol_filter_and_the_housekeepers_list(app, world, client_as):
     assert "1-1-101" in due and "Overdue since 2026-03-02" in due
     overdue = keeper.get(f"/admin/renovations/?{filter_arg(app, 'renovations', 'next_patrol_due')}=1").data.decode()
     assert "1-1-101" in overdue
+    in_ctx(app, r.log_patrol, world["staff"]["housekeeper"], findings="补巡")      # due again tomorrow
+    overdue = keeper.get(f"/admin/renovations/?{filter_arg(app, 'renovations', 'next_patrol_due')}=1").data.decode()
+    assert "1-1-101" not in overdue
+    clock.freeze(NOW.replace(day=6))
     from documents.staff import Staff
     Staff.objects(username="housekeeper").update_one(set__buildings=["2"])
     assert "1-1-101" not in client_as("housekeeper").get("/admin/renovation-patrols/").data.decode()

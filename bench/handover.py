@@ -1,0 +1,102 @@
+"""`python -m bench.handover [--quick]`: the shift-handover page of a busy community, embedded store.
+
+A fresh litemongo store gets one community with 50,000 work orders and 10,000 complaints (quick:
+5,000 and 1,000) spread over two years, about a tenth of them still open and some of those late,
+inserted straight into the collections as the app stores them (`work_orders`). A clerk logs in and
+the handover page is timed — its first tab, the complaints tab, the late work orders, a later page
+— with warm-up requests first, reporting p50 / p95 / max against the 150 ms target. Each response is
+checked (20 rows in the open-items table, the counts in the tabs) so a fast error page cannot pass.
+Exit status 1 when a check fails or a p95 misses the target.
+"""
+import argparse
+import os
+import re
+import secrets
+import shutil
+import sys
+import tempfile
+import time
+
+from bench.run import TARGET_MS, Case, login, make_app, measure, pad
+
+FULL = (50_000, 10_000)
+QUICK = (5_000, 1_000)
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m bench.handover", description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="5,000 work orders and 1,000 complaints")
+    parser.add_argument("--repeat", type=int, default=30, help="timed requests per page (default 30)")
+    parser.add_argument("--warmup", type=int, default=3, help="untimed requests first (default 3)")
+    return parser.parse_args(argv)
+
+
+def open_rows(html: str) -> int:
+    table = html.split('id="open-items"', 1)[-1].split("</table>", 1)[0]
+    return table.split("<tbody>", 1)[-1].count("<tr")
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    repairs, complaints = QUICK if args.quick else FULL
+    store = os.path.join(tempfile.mkdtemp(prefix="estate-bench-handover-"), "data")
+    app = make_app(store)
+    from bench import data, work_orders
+    from documents.places import Community
+    from documents.staff import Staff
+
+    started = time.perf_counter()
+    with app.app_context():
+        community = Community(code="BENCH-H", name_zh="碧桂华庭", name_en="Bigui Court").save()
+        data.make_places(community, 2000)
+        made = work_orders.load(community, repairs, complaints)
+        password = secrets.token_urlsafe(12)
+        clerk = Staff(username="bench_clerk", display_name="基准前台", roles=["clerk"],
+                      communities=[community], language="zh_Hans_CN")
+        clerk.set_password(password)
+        clerk.save()
+    load_seconds = time.perf_counter() - started
+
+    client = app.test_client()
+    login(client, "bench_clerk", password)
+    cases = [
+        Case("work", "handover: open work orders, page 1", "/admin/handover/", []),
+        Case("complaints", "handover: open complaints, page 1", "/admin/handover/?kind=complaint", []),
+        Case("late", "handover: late work orders, page 1", "/admin/handover/?kind=repair&late=1", []),
+        Case("page10", "handover: open work orders, page 10", "/admin/handover/?kind=repair&page=9", []),
+    ]
+    failures = []
+    for case in cases:
+        problem = measure(client, case, args.warmup, args.repeat)
+        html = client.get(case.url).data.decode()
+        if problem:
+            failures.append(f"{case.label}: {problem}")
+        elif open_rows(html) != 20:
+            failures.append(f"{case.label}: {open_rows(html)} rows instead of 20")
+        if f">{made['open_repairs']}<" not in re.sub(r"\s+", "", html):
+            failures.append(f"{case.label}: the work-order tab does not count {made['open_repairs']} open")
+    print(f"Estate Desk handover benchmark ({'quick' if args.quick else 'full'}), "
+          f"{time.strftime('%Y-%m-%d %H:%M')}")
+    print(f"Store: embedded (litemongo), fresh; one community, {repairs:,} work orders "
+          f"({made['open_repairs']:,} open, {made['late_repairs']:,} late) and {complaints:,} complaints "
+          f"({made['open_complaints']:,} open); loaded in {load_seconds:.0f} s")
+    print(f"{args.warmup} warm-up + {args.repeat} timed requests per page; target p95 <= {TARGET_MS:.0f} ms\n")
+    print(f"| {pad('page', 40)} | {'p50 ms':>6} | {'p95 ms':>6} | {'max ms':>6} | {'queries':>7} | target |")
+    print(f"|{'-' * 42}|{'-' * 7}:|{'-' * 7}:|{'-' * 7}:|{'-' * 8}:|{'-' * 8}|")
+    for case in cases:
+        if not case.times:
+            continue
+        ok = "met" if case.p(95) <= TARGET_MS else "MISSED"
+        print(f"| {pad(case.label, 40)} | {case.p(50):6.1f} | {case.p(95):6.1f} | {max(case.times):6.1f} "
+              f"| {case.queries.total:7d} | {ok:<6} |")
+    slow = [c.label for c in cases if c.times and c.p(95) > TARGET_MS]
+    if slow:
+        failures.append("p95 over target: " + "; ".join(slow))
+    for failure in failures:
+        print("FAILED:", failure)
+    shutil.rmtree(os.path.dirname(store), ignore_errors=True)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
