@@ -4,7 +4,7 @@ import re
 import pytest
 
 from app import clock
-from documents.complaints import escalate
+from documents.agenda import sweep
 from documents.staff import Staff
 from tests.services_support import completed_repair, freeze_shanghai, make_complaint, shanghai  # noqa: F401
 from tests.support import english_request
@@ -37,9 +37,9 @@ def test_the_change_history_reads_in_words_names_and_local_times(app, client_as,
         complaint.assign(world["staff"]["supervisor"], "engineering", world["staff"]["housekeeper"])
         clock.freeze(shanghai(2026, 3, 11, 14, 0))                   # past the 4 hours
         complaint.handle(world["staff"]["housekeeper"], "已修好灯")
-        escalate(now=shanghai(2026, 3, 11, 14, 0))                   # nothing left to escalate
-        other = make_complaint(world, complaint_class=1, room="1-1-102")
-        assert escalate(now=shanghai(2026, 3, 11, 19, 0)) == 1       # the sweep: no person acted
+        other = make_complaint(world, complaint_class=1, room="1-1-102")     # due 18:00
+        clock.freeze(shanghai(2026, 3, 11, 19, 0))
+        assert sweep().escalated == 1                                # the sweeper: no person acted
     Staff.objects(username="manager").update_one(set__language=lang)
     client = client_as("manager")
     words = {"en": {"late": "Handled late", "yes": "Yes", "no": "No", "system": "System",
@@ -94,13 +94,13 @@ def test_times_are_on_the_clock_of_the_community(app, client_as, world):
 def test_the_audit_list_reads_like_the_records_history(app, client_as, world):
     freeze_shanghai(2026, 3, 11, 9, 0)
     with english_request(app):
-        complaint = make_complaint(world, complaint_class=1)
+        make_complaint(world, complaint_class=1)                    # due 13:00
         clock.freeze(shanghai(2026, 3, 11, 19, 0))
-        assert escalate() == 1
+        assert sweep().escalated == 1
     page = client_as("manager").get("/admin/audit/").data.decode()
     text = visible(page[page.index("model-list"):page.index("window.ESTATE_PICKER")])
-    entry = text[text.index("Escalated to the supervisor") - 60:text.index("Escalated to the supervisor") + 200]
-    assert "2026-03-11 19:00:00 System Escalated to the supervisor Complaints" in entry, entry
+    entry = text[text.index("System Escalated") - 30:text.index("System Escalated") + 200]
+    assert "2026-03-11 13:00:00 System Escalated Complaints and suggestions" in entry, entry
     assert "Escalation None Supervisor" in entry and "escalation_level" not in entry     # names and words
-    assert "Escalated on 2026-03-11 19:00" in entry and "2026-03-11 11:00" not in entry  # local, not UTC
+    assert "Escalated on 2026-03-11 13:00" in entry and "2026-03-11 05:00" not in entry  # local, not UTC
     assert not OBJECT_ID.search(text)
