@@ -5,22 +5,26 @@ from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 
-from admin_views import (agenda, audit, complaints, events, handover, lookup, notices, places, renovations, repairs,
-                         residents, staff, visits)
+from admin_views import (agenda, archive_access, archive_import, audit, complaints, events, handover, lookup,
+                         notices, places, renovations, repairs, residents, staff, visits)
+from admin_views.base import can_open
+from app.headers import csp_nonce
 
 #: our Chinese for the few Flask-Admin strings its own catalog leaves out (admin.po)
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 
 # Areas in menu order; a new area adds its module here.
-AREAS = [lookup, residents, repairs, complaints, visits, handover, renovations, events, notices, places,
-         staff, agenda, audit]
+AREAS = [lookup, residents, archive_import, archive_access, repairs, complaints, visits, handover, renovations,
+         events, notices, places, staff, agenda, audit]
 
 
 def init_admin(app):
     admin = Admin(app, name=_l("Estate Desk"), url="/admin", translations_path=str(TRANSLATIONS),
                   index_view=agenda.MyWorkView(name=_l("Home"), url="/admin"),
-                  theme=Bootstrap4Theme(base_template="estate_master.html", fluid=True))
+                  theme=Bootstrap4Theme(base_template="estate_master.html", fluid=True),
+                  csp_nonce_generator=csp_nonce)
     for area in AREAS:
         area.register(admin)
     app.extensions["estate_admin"] = admin
+    app.jinja_env.globals["can_open"] = can_open
     return admin

@@ -44,13 +44,14 @@ def _changes(v, c, m, n):
     rows = []
     for ch in m.changes:
         if model is None:
-            rows.append([ch.field, ch.old, ch.new])
+            rows.append([ch.field, ch.old, ch.new, ch.field])
         elif named_field(model, ch.field):
             field, words = walk_field(model, ch.field)
-            rows.append([" · ".join(words), change_value(field, ch.old, where), change_value(field, ch.new, where)])
+            rows.append([" · ".join(words), change_value(field, ch.old, where), change_value(field, ch.new, where),
+                         ch.field])
     return html_table([_l("Field"), _l("Old value"), _l("New value")],
-                      [[label, personal_data(display_value(old)), personal_data(display_value(new))]
-                       for label, old, new in rows])
+                      [[label, personal_data(display_value(old), name), personal_data(display_value(new), name)]
+                       for label, old, new, name in rows])
 
 
 def record_type(view, entry) -> str:

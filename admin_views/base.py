@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from bson import ObjectId
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_admin import AdminIndexView, BaseView, expose
 from flask_admin.contrib.mongoengine import ModelView
 from flask_admin.contrib.mongoengine.ajax import QueryAjaxModelLoader
@@ -37,7 +37,7 @@ from admin_views.datetimes import TypedDateField, TypedDateTimeField
 from app import clock
 from app.permissions import can
 from documents import audit
-from documents.base import DomainError, PermissionDenied, StaleEditError, sees_community
+from documents.base import DomainError, PermissionDenied, StaleEditError, sees_community, stale_message
 from documents.deadlines import local_text, to_local, to_utc, zone_of
 from documents.money import MoneyField, money_text
 from documents.places import Community
@@ -63,6 +63,20 @@ def add_row_actions(endpoint: str, provider):
         providers.append(provider)
 
 
+def can_open(endpoint: str) -> bool:
+    """May the logged-in user open the admin page of `endpoint` ("events.details_view")? Templates
+    show a link only then (a Jinja global), so no role is offered a page that answers 403."""
+    blueprint, _dot, method = endpoint.partition(".")
+    admin = current_app.extensions.get("estate_admin")
+    view = next((v for v in getattr(admin, "_views", []) if v.endpoint == blueprint), None)
+    if view is None:
+        return True                       # not an admin page (login, password, static)
+    if not current_user.is_authenticated or not view.is_accessible():
+        return False
+    perm = VIEW_PERMISSIONS.get(method)
+    return perm != "never" and (not perm or view.allowed(perm))
+
+
 def user_communities(user=None) -> list:
     """The communities the user works in (all of them for an administrator)."""
     return list(Community.objects.for_user(user or current_user))
@@ -80,6 +94,27 @@ def scoped_or_404(model, raw_id, user=None):
     if record is None:
         abort(404)
     return record
+
+
+def preset_references(form):
+    """A new-record form opened as `/new/?room=<id>` (or `household=`…) starts with that record
+    chosen, if the user may see it (the household page's buttons use this)."""
+    if request.method != "GET":
+        return form
+    for name, raw in request.args.items():
+        field = form._fields.get(name)
+        if field is None or field.data or not ObjectId.is_valid(str(raw)):
+            continue
+        loader = getattr(field, "loader", None)
+        if isinstance(loader, ScopedAjaxLoader):
+            found = loader.get_one(raw)
+        elif isinstance(field, ModelSelectField):
+            found = field.queryset.filter(pk=raw).first()
+        else:
+            continue
+        if found is not None:
+            field.data = found
+    return form
 
 
 class AccessMixin:
@@ -151,8 +186,8 @@ OFFERED_ONLY = {ModelSelectField: OfferedModelSelectField, ModelSelectMultipleFi
 
 class EstateModelConverter(CustomModelConverter):
     """Flask-Admin drops EmbeddedDocumentListField and LongField from forms; convert them. Record
-    selects refuse values they did not offer (OfferedChoiceMixin). Dates and date-times are typed
-    text with a calendar (admin_views/datetimes.py)."""
+    selects refuse values they did not offer (OfferedChoiceMixin). Long texts are multi-line. Dates
+    and date-times are typed text with a calendar (admin_views/datetimes.py)."""
 
     def __init__(self, view):
         super().__init__(view)
@@ -165,6 +200,14 @@ class EstateModelConverter(CustomModelConverter):
 
     def conv_Date(self, model, field, kwargs):
         return TypedDateField(**kwargs)
+
+    #: a text that may be this long is typed in a multi-line box (descriptions, notes)
+    MULTI_LINE_FROM = 500
+
+    def conv_String(self, model, field, kwargs):
+        if (field.max_length or 0) >= self.MULTI_LINE_FROM and not getattr(field, "regex", None):
+            kwargs.setdefault("textarea", True)
+        return super().conv_String(model, field, kwargs)
 
     def conv_Reference(self, model, field, kwargs):
         return _offered_only(super().conv_Reference(model, field, kwargs))
@@ -271,6 +314,47 @@ def _child(node, key):
         except (ValueError, IndexError):
             return None
     return None
+
+
+def translate_store_errors(error, document_class):
+    """mongoengine's own messages ("String value is too long") in the user's language, naming the
+    limit from the field they concern; walks the error tree as `attach_errors` does."""
+    nested = error if isinstance(error, dict) else getattr(error, "errors", None)
+    if nested:
+        for key, sub in nested.items():
+            field = getattr(document_class, "_fields", {}).get(key) if document_class else None
+            inner = getattr(getattr(field, "field", None), "document_type", None) or \
+                getattr(field, "document_type", None)
+            if isinstance(sub, dict) or getattr(sub, "errors", None):
+                translate_store_errors(sub, inner or (document_class if str(key).isdigit() else None))
+            elif isinstance(sub, ValidationError):
+                sub.message = store_message(sub.message, field)
+        return
+    if isinstance(error, ValidationError):
+        error.message = store_message(error.message, None)
+
+
+def store_message(message, field) -> str:
+    """One of mongoengine's English validation messages, translated (others are ours already)."""
+    text = str(message or "")
+    limit = lambda name: getattr(field, name, None)  # noqa: E731
+    if text == "String value is too long":
+        return _("At most %(n)d characters.", n=limit("max_length")) if limit("max_length") \
+            else _("The text is too long.")
+    if text == "String value is too short":
+        return _("At least %(n)d characters.", n=limit("min_length")) if limit("min_length") \
+            else _("The text is too short.")
+    if text.endswith("value is too small") and limit("min_value") is not None:
+        return _("Must be at least %(min)s.", min=limit("min_value"))
+    if text.endswith("value is too large") and limit("max_value") is not None:
+        return _("Must be at most %(max)s.", max=limit("max_value"))
+    if text == "Field is required":
+        return _("This field is required.")
+    if text.startswith("Value must be one of"):
+        return _("Please choose one of the offered entries.")
+    if text == "String value did not match validation regex":
+        return _("This value does not have the expected form.")
+    return message
 
 
 def _message(error) -> str:
@@ -475,7 +559,7 @@ class EstateModelView(AccessMixin, ModelView):
         return form
 
     def create_form(self, obj=None):
-        return self._scope_form(super().create_form(obj))
+        return preset_references(self._scope_form(super().create_form(obj)))
 
     def edit_form(self, obj=None):
         return self._scope_form(super().edit_form(obj))
@@ -520,6 +604,8 @@ class EstateModelView(AccessMixin, ModelView):
             self._on_model_change(form, model, False)
             self.check_community(model)
             if hasattr(model, "save_versioned"):
+                if expected is None:   # no version sent, or not a number: it cannot prove it is fresh
+                    raise StaleEditError(stale_message())
                 model.save_versioned(expected)
             else:
                 model.save()
@@ -547,12 +633,10 @@ class EstateModelView(AccessMixin, ModelView):
         field = form._fields.get("record_version")
         if field is None:
             return None
-        value = field.data
+        # what the browser sent: the field falls back to the record's own version when it is left out
+        value = request.form.get("record_version", "").strip()
         del form["record_version"]
-        try:
-            return int(value)
-        except (TypeError, ValueError):
-            return None
+        return int(value) if value.isascii() and value.isdigit() else None
 
     def _refuse(self, form, ex, create):
         leftovers = []
@@ -566,6 +650,7 @@ class EstateModelView(AccessMixin, ModelView):
             else:
                 leftovers.append(ex.message)
         elif isinstance(ex, ValidationError):
+            translate_store_errors(ex, self.model)
             attach_errors(form, ex, leftovers)
             if not leftovers:
                 leftovers.append(_("Please correct the marked fields."))
@@ -576,6 +661,14 @@ class EstateModelView(AccessMixin, ModelView):
         for message in leftovers:
             flash(message, "error")
         return False
+
+    # --- export: one safe, typed, streamed and audited path for every list (admin_views/exports.py) ---
+    @expose("/export/<export_type>/")
+    def export(self, export_type):
+        if not self.can_export or export_type not in self.export_types:
+            abort(403)
+        from admin_views.exports import export_response
+        return export_response(self, export_type)
 
     # --- inline list editing: same checks as the edit form (Flask-Admin #2129) ---
     @expose("/ajax/update/", methods=("POST",))

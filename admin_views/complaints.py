@@ -136,7 +136,6 @@ class ComplaintView(ServiceRequestView):
     })
     column_formatters_export = dict(without_badges(column_formatters_detail), **{
         "escalation_level": lambda v, c, m, n: choice_label(ESCALATION_LEVELS, m.escalation_level),
-        "complaint_class": lambda v, c, m, n: m.complaint_class or "",
     })
 
     def scaffold_form(self):

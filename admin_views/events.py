@@ -21,6 +21,7 @@ from wtforms.validators import InputRequired, Length
 
 from admin_views.base import (CommunityFormMixin, EstateModelView, ScopedAjaxLoader, SecurePage, masked_phone,
                               scoped_or_404)
+from admin_views.exports import safe_cell
 from admin_views.files import read_upload, send_stored_file
 from admin_views.filters import CommunityFilter, LocalDateBetweenFilter, ReferenceFilter
 from admin_views.steps import ConfirmStepForm, StepForm, StepPageMixin
@@ -193,7 +194,7 @@ class EventView(StepPageMixin, CommunityFormMixin, EventsAreaView):
     column_formatters_detail = dict(column_formatters, **{
         "target_buildings": lambda v, c, m, n: ", ".join(b.number for b in m.target_buildings),
     })
-    column_formatters_export = dict(column_formatters, budget=lambda v, c, m, n: str(m.budget or ""))
+    column_formatters_export = column_formatters
 
     def on_model_change(self, form, model, is_created):
         self.store_local_times(model)
@@ -460,10 +461,10 @@ def signups_workbook(event, signups) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = _("Sign-ups")[:31]
-    sheet.append([event.title])
+    sheet.append([safe_cell(event.title)])
     sheet["A1"].font = Font(bold=True, size=14)
     sheet.append([f"{local_text(event.start, event.community)} – {local_text(event.end, event.community, '%H:%M')}",
-                  event.where])
+                  safe_cell(event.where)])
     sheet.append([_("Places (taken / capacity)"), f"{event.taken or 0} / {event.capacity}"])
     sheet.append([])
     headers = [_("No."), _("Room"), _("Household"), _("Number of people"), _("Contact phone"), _("State"),
@@ -477,14 +478,14 @@ def signups_workbook(event, signups) -> bytes:
     for index, signup in enumerate(signups, start=1):
         if signup.state == "waiting":
             waiting_no += 1
-        sheet.append([
+        sheet.append([safe_cell(value) for value in (
             index, signup.household.room_code if signup.household else "",
             signup.household.name if signup.household else "", signup.people,
             masked_phone(AREA, signup.contact_phone or ""), signup.state_label,
             waiting_no if signup.state == "waiting" else None,
-            _("Yes") if signup.attended else "",
-            to_local(signup.created_at, event.community),
-        ])
+            _("Yes") if signup.attended else _("No"),
+            to_local(signup.created_at, event.community).replace(tzinfo=None),
+        )])
         sheet.cell(row=sheet.max_row, column=9).number_format = "yyyy-mm-dd hh:mm"
     for column, width in enumerate([6, 12, 18, 10, 16, 12, 10, 8, 18], start=1):
         sheet.column_dimensions[get_column_letter(column)].width = width

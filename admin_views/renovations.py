@@ -16,7 +16,7 @@ from flask_wtf.file import FileRequired
 from markupsafe import Markup, escape
 from mongoengine import Q
 from wtforms import (BooleanField, DecimalField, FieldList, FileField,
-                     Form, FormField, HiddenField, MultipleFileField, RadioField, SelectField,
+                     FormField, HiddenField, MultipleFileField, RadioField, SelectField,
                      StringField, TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import TextInput
@@ -28,6 +28,7 @@ from admin_views.files import read_upload, send_stored_file
 from admin_views.filters import CommunityFilter, DateBetweenFilter, LocalDateBetweenFilter
 from admin_views.steps import ConfirmStepForm, StepForm, StepPageMixin, state_badge
 from app import clock
+from app.i18n import TranslatedForm
 from app.permissions import can
 from documents import agenda, audit
 from documents.deadlines import zone_of
@@ -217,7 +218,7 @@ class InitialInspectionForm(StepForm):
         return {"items": _lines(self.items.data), "notes": self.notes.data, "on": self.on.data}
 
 
-class ItemForm(Form):
+class ItemForm(TranslatedForm):
     description = StringField(_l("Item"), validators=[Length(max=300)])
     deduction = AmountField(_l("Deduction"), validators=[Optional()])
 
@@ -278,7 +279,7 @@ class ApproveRefundForm(ConfirmStepForm):
     intro_template = "renovations/_refund_intro.html"
 
 
-class ViolationForm(Form):
+class ViolationForm(TranslatedForm):
     type = SelectField(_l("Violation"), choices=[("", "—")] + VIOLATION_TYPES, validators=[Optional()])
     description = StringField(_l("Description"), validators=[Length(max=500)])
     deduction = AmountField(_l("Deduction"), validators=[Optional()])
@@ -509,7 +510,7 @@ class RenovationView(StepPageMixin, EstateModelView):
         "applicant_phone": lambda v, c, m, n: masked_phone(AREA, m.applicant_phone or ""),
     })
     column_formatters_export = {
-        "deductions": lambda v, c, m, n: money_text(m.total_deductions()),
+        "deductions": lambda v, c, m, n: to_money(m.total_deductions()),
     }
     # list_select_related (base default): the community of each row (time zone, scoping checks of the
     # row buttons) is fetched in one query per page, not one per row

@@ -7,7 +7,7 @@ from flask_admin.contrib.mongoengine.filters import FilterEqual
 from flask_babel import force_locale, gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
-from wtforms import (DecimalField, FieldList, Form, FormField, HiddenField, MultipleFileField, SelectField,
+from wtforms import (DecimalField, FieldList, FormField, HiddenField, MultipleFileField, SelectField,
                      StringField, TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, StopValidation, ValidationError
 
@@ -20,6 +20,7 @@ from admin_views.services import (SATISFACTION, Above, AtLeast, CloseForm, DueFi
                                   room_loader, service_state_badge, without_badges)
 from admin_views.steps import StepForm
 from app import clock
+from app.i18n import TranslatedForm
 from app.permissions import can
 from documents.base import DomainError
 from documents.deadlines import local_text, to_local, zone_of
@@ -70,7 +71,7 @@ class LineNeeds:
             raise StopValidation(str(self.message) if not form.is_blank() else "")
 
 
-class MaterialForm(Form):
+class MaterialForm(TranslatedForm):
     """One line of materials: a line with any value needs a name, a quantity above 0 and a unit
     price of at least 0 (the same rule as documents.repairs.material_line)."""
     name = StringField(_l("Material"), validators=[LineNeeds(_l("Enter the name of the material.")),
@@ -267,7 +268,7 @@ class RepairView(ServiceRequestView):
     })
     column_formatters_export = dict(without_badges(column_formatters_detail), **{
         "materials": lambda v, c, m, n: "; ".join(f"{x.name} {x.quantity}×{x.unit_price}" for x in m.materials),
-        "arrival_late": lambda v, c, m, n: "1" if m.arrival_late else "0",
+        "arrival_late": lambda v, c, m, n: _("Yes") if m.arrival_late else _("No"),
     })
 
     # --- registration ---
@@ -379,7 +380,7 @@ class RepairView(ServiceRequestView):
                            source=bilingual(SOURCES, record.source),
                            state=bilingual(STATES, record.state),
                            printed_at=local_text(clock.now(), record.community),
-                           phone=masked_phone("residents", record.resident_phone or ""))
+                           phone=masked_phone("residents", record.contact_phone()))
 
 
 PRINT_LABELS = {

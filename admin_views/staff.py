@@ -28,7 +28,8 @@ class StaffView(EstateModelView):
                                              "server; leave empty for none.")}}
     form_extra_fields = {"new_password": PasswordField(
         _l("New password"), validators=[Optional()],
-        description=_l("Leave empty to keep the current password. At least 10 characters."))}
+        description=_l("Leave empty to keep the current password. At least 10 characters, not the username, "
+                        "not a common or guessable password."))}
 
     def check_community(self, model):
         """Staff are not community-owned; only admins reach this view at all."""
@@ -36,7 +37,7 @@ class StaffView(EstateModelView):
     def on_model_change(self, form, model, is_created):
         password = form._fields.get("new_password")
         if password is not None and password.data:
-            model.set_password(password.data)
+            model.set_password(password.data, field="new_password")
             if not is_created:
                 model.session_version = (model.session_version or 0) + 1
         elif is_created:

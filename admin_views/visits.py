@@ -140,7 +140,7 @@ class VisitView(EstateModelView):
     }
     column_formatters_export = dict(column_formatters, **{
         "record_number": lambda v, c, m, n: m.record_number or "",
-        "follow_up_needed": lambda v, c, m, n: "1" if m.follow_up_needed else "0",
+        "follow_up_needed": lambda v, c, m, n: _("Yes") if m.follow_up_needed else _("No"),
     })
 
     def _target_or_404(self, kind, raw_id):

@@ -13,7 +13,8 @@ from wtforms.validators import DataRequired, EqualTo, Length
 from app.extensions import limiter, login_manager
 from documents import audit
 from documents.base import DomainError
-from documents.staff import LANGUAGES, MIN_PASSWORD_LENGTH, LoginThrottle, Staff
+from documents.staff import (LANGUAGES, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, LoginThrottle, Staff,
+                             audit_login_failure)
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -27,7 +28,7 @@ class LoginForm(FlaskForm):
 class PasswordForm(FlaskForm):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
     new_password = PasswordField(_l("New password"),
-                                 validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)])
+                                 validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH)])
     confirm = PasswordField(_l("Repeat new password"),
                             validators=[DataRequired(), EqualTo("new_password",
                                                                 message=_l("The two passwords differ."))])
@@ -64,19 +65,24 @@ def login():
     if form.validate_on_submit():
         cfg = current_app.config
         username = form.username.data.strip().lower()
-        keys = (f"user:{username}", f"ip:{client_ip()}")
-        wait = LoginThrottle.wait_seconds(*keys)
+        pair_key, address_key = LoginThrottle.keys(username, client_ip())
+        wait = LoginThrottle.wait_seconds(pair_key, address_key)
         if wait:
             flash(_("Too many failed logins. Please wait %(s)d seconds and try again.", s=wait), "error")
             return render_template("auth/login.html", form=form), 429
-        staff = Staff.objects(username=username).first()
-        if staff is None or not staff.is_active or not staff.check_password(form.password.data):
-            for key in keys:
-                LoginThrottle.record_failure(key, cfg["LOGIN_FAILURES_BEFORE_DELAY"],
-                                             cfg["LOGIN_BASE_DELAY_SECONDS"])
+        staff = Staff.authenticate(username, form.password.data)
+        if staff is None:
+            waits = {
+                "account": LoginThrottle.record_failure(pair_key, cfg["LOGIN_FAILURES_BEFORE_DELAY"],
+                                                        cfg["LOGIN_BASE_DELAY_SECONDS"]),
+                "address": LoginThrottle.record_failure(address_key,
+                                                        cfg["LOGIN_ADDRESS_FAILURES_BEFORE_DELAY"],
+                                                        cfg["LOGIN_ADDRESS_BASE_DELAY_SECONDS"]),
+            }
+            audit_login_failure(username, Staff.objects(username=username).first(), client_ip(), waits)
             flash(_("Wrong username or password, or the account is disabled."), "error")
             return render_template("auth/login.html", form=form), 401
-        LoginThrottle.clear(keys[0])
+        LoginThrottle.clear(pair_key)
         session.clear()
         login_user(staff)
         session.permanent = True

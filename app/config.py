@@ -38,9 +38,13 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "20 per minute")
-    # After this many failed logins an account waits, doubling each time (seconds).
+    # After this many failed logins of one account from one address, that account waits at that
+    # address, doubling each time (seconds); colleagues and the account elsewhere are not affected.
     LOGIN_FAILURES_BEFORE_DELAY = 5
     LOGIN_BASE_DELAY_SECONDS = 30
+    # An address (an office behind one NAT) waits only after many more failures, whatever the names.
+    LOGIN_ADDRESS_FAILURES_BEFORE_DELAY = 30
+    LOGIN_ADDRESS_BASE_DELAY_SECONDS = 60
     PAGE_SIZE = 20
     TESTING = False
     # The agenda's sweeper in this process, every SWEEP_SECONDS (`make run` turns it on; with

@@ -1,7 +1,19 @@
-"""Locale selection: the account's language, else the session's choice, else the browser's."""
+"""Locale selection: the account's language, else the session's choice, else the browser's.
+
+Form messages: WTForms' own catalog leaves a few of its messages untranslated and Flask-Admin
+raises some of its own through it ("Not a valid choice"); `form_translations` adds our catalog
+behind WTForms' for those (FORM_MESSAGES lists them for extraction), and `TranslatedForm` is the
+base of sub-forms (lines of a list), which WTForms would otherwise leave in English.
+"""
+from pathlib import Path
+
+from babel import support
 from flask import has_request_context, request, session
-from flask_babel import get_locale, gettext
+from flask_babel import get_locale, gettext, lazy_gettext as _l, lazy_ngettext
 from flask_login import current_user
+from flask_wtf.i18n import translations as flask_wtf_translations
+from wtforms import Form
+from wtforms.i18n import messages_path
 
 SUPPORTED = ("zh_Hans_CN", "en")
 
@@ -58,12 +70,54 @@ def datetime_local(value, fmt="yyyy-MM-dd HH:mm"):
     return format_datetime(value, fmt)
 
 
-def personal_data(text):
-    """Audit values and free text: ID and phone numbers masked unless the role may see them."""
-    from app.permissions import can
-    from documents.validators import mask_text
-    return mask_text(text, ids=not can("residents", "view_id_numbers"),
-                     phones=not can("residents", "view_phones"))
+def personal_data(text, field=None, level=None):
+    """Audit values and free text: ID and phone numbers masked unless the reader's archive level
+    (`level`, default the role's standing level) shows them. A value of an ID-number or phone field
+    (`field`, e.g. "owners.0.id_number") is masked whatever its format (passports, permits)."""
+    from app.permissions import archive_standing_level, level_at_least
+    from documents.validators import mask_id, mask_phone, mask_text
+    level = level or archive_standing_level()
+    ids_ok, phones_ok = level == "full", level_at_least(level, "contact")
+    last = str(field or "").rsplit(".", 1)[-1]
+    if last == "id_number" and not ids_ok:
+        return mask_id(text)
+    if last.endswith("phone") and not phones_ok:
+        return mask_phone(text)
+    return mask_text(text, ids=not ids_ok, phones=not phones_ok)
+
+
+#: messages WTForms or Flask-Admin raise that WTForms' Chinese catalog lacks (translated in ours)
+FORM_MESSAGES = (
+    _l("Not a valid choice"), _l("Not a valid week value."),
+    lazy_ngettext("'%(value)s' is not a valid choice for this field.",
+                  "'%(value)s' are not valid choices for this field.", 1),
+    _l("This field cannot be edited."), _l("This field is disabled and cannot have a value."),
+)
+_TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
+_form_catalogs: dict = {}
+
+
+def _form_catalog(locale: str):
+    """WTForms' catalog of `locale`, falling back to ours (loaded once per locale)."""
+    if locale not in _form_catalogs:
+        wtforms_catalog = support.Translations.load(messages_path(), [locale], domain="wtforms")
+        wtforms_catalog.add_fallback(support.Translations.load(str(_TRANSLATIONS_DIR), [locale]))
+        _form_catalogs[locale] = wtforms_catalog
+    return _form_catalogs[locale]
+
+
+def _form_translations_for_request():
+    """Flask-WTF reads the request's form catalog from `request.wtforms_translations`."""
+    if has_request_context():
+        request.wtforms_translations = _form_catalog(str(get_locale()))
+
+
+class TranslatedForm(Form):
+    """Base of sub-forms (FormField, FieldList lines): their messages in the user's language."""
+
+    class Meta:
+        def get_translations(self, form):
+            return flask_wtf_translations
 
 
 def picker_config() -> dict:
@@ -87,6 +141,7 @@ def picker_config() -> dict:
 
 def init_app(app):
     from documents.audit import action_label, display_value
+    app.before_request(_form_translations_for_request)
     app.jinja_env.filters["datetime_local"] = datetime_local
     app.jinja_env.filters["personal_data"] = personal_data
     app.jinja_env.filters["action_label"] = action_label

@@ -20,13 +20,28 @@ PERMISSIONS: dict[str, dict[str, set]] = {
         "clerk": READ | {"edit"},
         "housekeeper": READ,
     },
+    # Archives are kept permanently: no role deletes one (moving out and merging keep them).
+    # Standing levels (ARCHIVE_LEVELS below): "view_phones" is the contact level, "view_id_numbers"
+    # the full level; anything above a role's level needs an approved access request.
     "residents": {
-        "manager": ALL | {"action:move_out", "view_id_numbers", "view_phones"},
-        "supervisor": WRITE | {"export", "action:move_out", "view_id_numbers", "view_phones"},
-        "clerk": WRITE | {"export", "action:move_out", "view_id_numbers", "view_phones"},
+        "manager": ALL - {"delete"} | {"action:move_out", "action:merge", "view_id_numbers", "view_phones",
+                                       "import"},
+        "supervisor": WRITE | {"export", "action:move_out", "view_phones"},
+        "clerk": WRITE | {"export", "action:move_out", "view_phones", "import"},
         "housekeeper": READ | {"view_phones"},
         "cashier": READ,
         "culture": READ,
+    },
+    # Access requests to archives above one's level: anyone who reads archives asks (and sees
+    # their own requests); the office director (manager) approves or rejects and sees them all.
+    "archive_access": {
+        "manager": READ | {"export", "action:request", "action:approve", "action:reject", "review"},
+        **{role: READ | {"action:request"} for role in ("supervisor", "clerk", "housekeeper", "cashier",
+                                                          "culture")},
+    },
+    # The access register (every read at full level): reviewed and exported by the manager.
+    "access_register": {
+        "manager": READ | {"export"},
     },
     "lookup": {role: {"list"} for role in
                ("manager", "supervisor", "clerk", "housekeeper", "cashier", "culture")},
@@ -122,6 +137,24 @@ PERMISSIONS: dict[str, dict[str, set]] = {
     "calendar": {"manager": {"list", "edit"}, "admin": {"list", "edit"}},
     "deliveries": {"manager": {"list", "action:retry"}, "admin": {"list", "action:retry"}},
 }
+
+
+#: What a reader of an archive sees, lowest first: summary (room, names, masked contact),
+#: contact (phone numbers), full (ID numbers and the archive's documents).
+ARCHIVE_LEVELS = ("summary", "contact", "full")
+
+
+def archive_standing_level(user=None) -> str:
+    """The level a user's roles give on every archive of their communities, without a request."""
+    if can("residents", "view_id_numbers", user):
+        return "full"
+    if can("residents", "view_phones", user):
+        return "contact"
+    return "summary"
+
+
+def level_at_least(level: str, wanted: str) -> bool:
+    return ARCHIVE_LEVELS.index(level) >= ARCHIVE_LEVELS.index(wanted)
 
 
 def permissions_of(roles, area: str) -> set:

@@ -30,6 +30,11 @@ ACTION_LABELS = {
     "create": _l("Created"), "edit": _l("Edited"), "delete": _l("Deleted"), "login": _l("Logged in"),
     "logout": _l("Logged out"), "change_password": _l("Changed password"), "move_out": _l("Moved out"),
     "generate_rooms": _l("Generated rooms"), "activate": _l("Activated"), "deactivate": _l("Deactivated"),
+    "login_failed": _l("Failed login: wrong password"),
+    "login_failed_unknown": _l("Failed login: no such account"),
+    "login_failed_disabled": _l("Failed login: account disabled"),
+    "login_locked_account": _l("Logins of this account from this address paused"),
+    "login_locked_address": _l("Logins from this address paused"),
 }
 
 
@@ -220,6 +225,18 @@ def entry_for(action: str, doc, changes=None, note: str | None = None, actor=Non
         changes=changes or [], note=note,
     )
     return entry
+
+
+def record_event(action: str, collection: str, record_id: str, label: str, note: str | None = None,
+                 community=None, household=None, actor=None) -> "AuditEntry":
+    """An entry for something done to a list or a register rather than one record (an export, an
+    import, a reveal): the list is named instead."""
+    provider_actor, ip = _actor_provider()
+    actor = actor or provider_actor
+    return AuditEntry(at=clock.now(), actor=actor, actor_name=getattr(actor, "username", None) or "system",
+                      ip=ip, action=action, collection=collection, record_id=record_id,
+                      record_label=str(label)[:200], community=community if _is_doc(community) else None,
+                      household=household if _is_doc(household) else None, note=note).save()
 
 
 def _is_doc(value):

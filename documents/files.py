@@ -1,13 +1,19 @@
 """Uploaded files of every area: the real type read from the content, a size limit, GridFS.
 
-Neither the file name nor the type the browser claims is trusted: the first bytes decide. Each area
-states what it accepts as an `UploadRule` (content types, size limit, the message naming its types)
-and calls `rule.check(filename, data)` before storing anything. Stored files are served only through
+Neither the file name nor the type the browser claims is trusted: the first bytes decide, and an
+image is decoded whole (Pillow) and stored re-encoded, so a file that only starts like an image
+(`GIF89a` followed by HTML) is refused and nothing but pixels survives (metadata such as a photo's
+GPS position is dropped too). Each area states what it accepts as an `UploadRule` (content types,
+size limit, the message naming its types) and stores what `rule.accept(filename, data)` returns. Stored files are served only through
 the area's own scoped view (admin_views/files.py), never through Flask-Admin's api_file_view.
 """
+import io
 import os
 import re
+import warnings
 from dataclasses import dataclass
+
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from flask_babel import gettext, lazy_gettext as _l
 
@@ -22,6 +28,13 @@ WEBP = "image/webp"
 #: content type -> the file name extensions that go with it
 EXTENSIONS = {PDF: (".pdf",), JPEG: (".jpg", ".jpeg"), PNG: (".png",), GIF: (".gif",), WEBP: (".webp",)}
 MB = 1024 * 1024
+#: Pillow's format name of each image type (what an image is re-encoded as)
+IMAGE_FORMATS = {JPEG: "JPEG", PNG: "PNG", GIF: "GIF", WEBP: "WEBP"}
+#: the largest image decoded (pixels): a phone photo has about 12-50 million
+MAX_PIXELS = 60_000_000
+#: bidirectional controls (LRE RLE PDF LRO RLO, LRI RLI FSI PDI, LRM RLM ALM): `doc\u202egpj.pdf`
+#: would show as "docfdp.jpg"
+BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
 
 
 def sniff(data: bytes) -> str | None:
@@ -41,9 +54,37 @@ def sniff(data: bytes) -> str | None:
 
 
 def safe_filename(filename: str | None, default: str = "file") -> str:
-    """The last part of an uploaded name, without control characters or quotes; at most 120 chars."""
+    """The last part of an uploaded name, without control characters (also the bidirectional ones
+    that make a name read backwards) or quotes; at most 120 chars."""
     name = os.path.basename((filename or "").replace("\\", "/"))
-    return re.sub(r"[\x00-\x1f\x7f\"<>]", "", name).strip()[:120] or default
+    return re.sub(f"[\\x00-\\x1f\\x7f\"<>{BIDI_CONTROLS}]", "", name).strip()[:120] or default
+
+
+def reencoded_image(data: bytes, content_type: str) -> bytes | None:
+    """The image decoded whole and encoded again in its own format, or None if it does not decode
+    (a truncated file, another format behind an image's first bytes, a decompression bomb)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                if image.format != IMAGE_FORMATS[content_type] or \
+                        image.width * image.height > MAX_PIXELS:
+                    return None
+                frames = getattr(image, "n_frames", 1)
+                if content_type == JPEG:
+                    image = ImageOps.exif_transpose(image)   # upright without the EXIF tag
+                image.load()
+                out = io.BytesIO()
+                if frames > 1 and content_type in (GIF, WEBP):
+                    image.save(out, IMAGE_FORMATS[content_type], save_all=True)
+                elif content_type == JPEG:
+                    image.convert("RGB").save(out, "JPEG", quality=90)
+                else:
+                    image.save(out, IMAGE_FORMATS[content_type])
+                return out.getvalue()
+    except (OSError, ValueError, SyntaxError, EOFError, UnidentifiedImageError,
+            Image.DecompressionBombError, Image.DecompressionBombWarning):
+        return None
 
 
 @dataclass(frozen=True)
@@ -63,6 +104,12 @@ class UploadRule:
 
     def check(self, filename: str | None, data: bytes) -> tuple[str, str]:
         """(safe file name, sniffed content type), or a DomainError saying what is wrong."""
+        name, content_type, _data = self.accept(filename, data)
+        return name, content_type
+
+    def accept(self, filename: str | None, data: bytes) -> tuple[str, str, bytes]:
+        """(safe file name, sniffed content type, the bytes to store: an image re-encoded), or a
+        DomainError saying what is wrong."""
         name = safe_filename(filename, self.default_name)
         if not data:
             raise DomainError(str(self.empty) % {"name": name}, field=self.field)
@@ -74,7 +121,12 @@ class UploadRule:
         if content_type not in self.types or (
                 self.same_extension and extension not in EXTENSIONS[content_type]):
             raise DomainError(str(self.refused) % {"name": name}, field=self.field)
-        return name, content_type
+        if content_type in IMAGE_FORMATS:
+            data = reencoded_image(data, content_type)
+            if data is None:
+                raise DomainError(gettext("%(name)s is not a readable image (damaged, or another kind of "
+                                          "file that only starts like one).", name=name), field=self.field)
+        return name, content_type, data
 
 
 def store(proxy, data: bytes, content_type: str, filename: str | None = None):

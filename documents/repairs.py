@@ -490,7 +490,7 @@ PHOTO_UPLOAD = UploadRule(types=frozenset({JPEG, PNG, GIF, WEBP}), max_bytes=5 *
 
 
 def add_photo(repair, data: bytes, filename: str, actor) -> RepairPhoto:
-    name, kind = PHOTO_UPLOAD.check(filename, data)
+    name, kind, data = PHOTO_UPLOAD.accept(filename, data)
     if RepairPhoto.objects(repair=repair).count() >= MAX_PHOTOS:
         raise DomainError(gettext("A work order holds at most %(n)d photos.", n=MAX_PHOTOS))
     photo = RepairPhoto(community=repair.community, repair=repair, filename=name,

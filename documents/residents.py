@@ -25,7 +25,8 @@ ID_TYPES = [
     ("taiwan_permit", _l("Taiwan Compatriot Permit")),
 ]
 NAME_PREFIX_MAX = 12
-ARCHIVE_STATUSES = [("current", _l("Current")), ("moved_out", _l("Moved out"))]
+ARCHIVE_STATUSES = [("current", _l("Current")), ("moved_out", _l("Moved out")),
+                    ("merged", _l("Merged into another archive"))]
 
 
 class Person(EmbeddedDocument):
@@ -99,6 +100,7 @@ class Household(CommunityOwned, Versioned):
     move_in_date = DateField(verbose_name=_l("Move-in date"))
     move_out_date = DateField(verbose_name=_l("Move-out date"))
     status = StringField(choices=ARCHIVE_STATUSES, default="current", verbose_name=_l("Archive status"))
+    merged_into = ReferenceField("Household", verbose_name=_l("Merged into"))
     # Search keys, derived in clean(): the lookup never has to scan text.
     building_no = StringField(verbose_name=_l("Building no."))
     unit_no = StringField(verbose_name=_l("Unit no."))
@@ -127,6 +129,13 @@ class Household(CommunityOwned, Versioned):
     def people(self):
         return list(self.owners or []) + list(self.members or []) + list(self.tenants or [])
 
+    def contact_phone(self) -> str:
+        """The first phone of the household (owners first), normalised; "" if none is recorded."""
+        for person in self.people():
+            if person.phone:
+                return normalise_phone(person.phone)
+        return ""
+
     def clean(self):
         self._check_rooms()
         if self.move_in_date and self.move_out_date and self.move_out_date < self.move_in_date:
@@ -151,7 +160,7 @@ class Household(CommunityOwned, Versioned):
         if any(self.community and other.community.pk != self.community.pk for other in self.other_rooms or []):
             raise ValidationError(errors={"other_rooms": ValidationError(
                 gettext("The room belongs to another community."))})
-        if self.room is not None and self.status == "current":
+        if self.room is not None and self.status == "current" and not getattr(self, "room_checked", False):
             clash = Household.objects(room=self.room, status="current", pk__ne=self.pk).first()
             if clash:
                 raise ValidationError(errors={"room": ValidationError(gettext(
@@ -183,8 +192,32 @@ class Household(CommunityOwned, Versioned):
             target = "rented" if self.tenants else "occupied"
             Room.objects(pk=self.room.pk, status__in=["unsold", "vacant", "occupied", "rented"]) \
                 .update_one(set__status=target)
-        else:
+        elif not Household.objects(room=self.room, status="current", pk__ne=self.pk).first():
             Room.objects(pk=self.room.pk, status__in=["occupied", "rented"]).update_one(set__status="vacant")
+
+    def delete(self, *args, **kwargs):
+        """Archives are kept permanently (004): nobody deletes one, whatever their role."""
+        raise DomainError(gettext("Archives are kept permanently and cannot be deleted; mark the "
+                                  "household as moved out instead."))
+
+    def merge_into(self, keeper, user=None):
+        """This archive is a duplicate of `keeper` (same household): it is kept, marked as merged
+        into `keeper`, and its history shows in the keeper's timeline. Nothing is deleted."""
+        if keeper is None or keeper.pk == self.pk:
+            raise DomainError(gettext("Choose another archive to merge into."), field="keeper")
+        if keeper.community.pk != self.community.pk:
+            raise DomainError(gettext("The room belongs to another community."), field="keeper")
+        if self.status == "merged" or keeper.status == "merged":
+            raise DomainError(gettext("An archive that was merged cannot be merged again."), field="keeper")
+        before = audit.snapshot(self)
+        self.status, self.merged_into = "merged", keeper
+        self.save_versioned(self.version)
+        audit.record("merge", self, audit.diff(before, audit.snapshot(self)), actor=user,
+                     note=str(keeper))
+        audit.record("merge_keep", keeper, note=str(self), actor=user)
+
+    def merged_archives(self) -> list:
+        return list(Household.objects(merged_into=self))
 
     def move_out(self, on_date=None):
         """Mark the household as moved out; the archive is kept (never deleted)."""
@@ -197,6 +230,12 @@ class Household(CommunityOwned, Versioned):
         audit.record("move_out", self, audit.diff(before, audit.snapshot(self)))
 
 
+audit.register_action_labels({
+    "merge": _l("Merged into another archive"), "merge_keep": _l("A duplicate archive was merged in"),
+    "attach": _l("Document added"), "import": _l("Imported from a spreadsheet"),
+})
+
+
 def _field_label(name: str) -> str:
     field = Household._fields.get(name)
     return str(getattr(field, "verbose_name", None) or name)
@@ -206,9 +245,12 @@ def _field_label(name: str) -> str:
 def _archive_edits(household):
     """The archive's own audit history appears in its timeline."""
     labels = {"create": _l("Archive created"), "edit": _l("Archive edited"),
-              "move_out": _l("Moved out"), "delete": _l("Archive deleted")}
+              "move_out": _l("Moved out"), "delete": _l("Archive deleted"), "merge": _l("Merged into another archive"),
+              "merge_keep": _l("A duplicate archive was merged in"), "attach": _l("Document added"),
+              "import": _l("Imported from a spreadsheet")}
     items = []
-    for entry in audit.AuditEntry.objects(collection="households", record_id=str(household.pk)) \
+    ids = [str(household.pk)] + [str(pk) for pk in Household.objects(merged_into=household).scalar("id")]
+    for entry in audit.AuditEntry.objects(collection="households", record_id__in=ids) \
             .order_by("-at").limit(100):
         fields = ", ".join(_field_label(c.field) for c in entry.changes)
         items.append(timeline.TimelineItem(

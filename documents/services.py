@@ -108,6 +108,12 @@ class ServiceRequest(CommunityOwned, Versioned, Workflowed):
         if self.resident_phone:
             self.resident_phone = normalise_phone(self.resident_phone)
 
+    def contact_phone(self) -> str:
+        """The phone to call: the one taken with the request, else the archive's first phone."""
+        if self.resident_phone:
+            return self.resident_phone
+        return self.household.contact_phone() if self.household is not None else ""
+
     def assign_number(self, prefix: str):
         if not self.number and self.community is not None:
             self.number = next_number(self.community, prefix)

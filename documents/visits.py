@@ -6,7 +6,7 @@ new repair or complaint. A visit to a household carries a submission key with a 
 so a double-submitted form is stored once.
 """
 from bson import ObjectId
-from flask_babel import gettext, lazy_gettext as _l
+from flask_babel import gettext, lazy_gettext as _l, lazy_pgettext
 from mongoengine import (BooleanField, DateTimeField, IntField, ReferenceField, StringField,
                          ValidationError)
 from mongoengine.errors import NotUniqueError
@@ -21,7 +21,8 @@ from documents.workflow import authorize_area, domain_error_from
 
 TARGETS = [("repair", _l("Repair")), ("complaint", _l("Complaint")), ("household", _l("Household"))]
 KINDS = [("return", _l("Return visit")), ("proactive", _l("Proactive visit"))]
-METHODS = [("phone", _l("Phone")), ("on_site", _l("On site"))]
+#: "On site" is also a repair's state (已到场); a visit made on site is 上门: one context each
+METHODS = [("phone", _l("Phone")), ("on_site", lazy_pgettext("visit method", "On site"))]
 FOLLOW_UPS = [("repair", _l("New repair")), ("complaint", _l("New complaint"))]
 #: the messages the visit form repeats so that every problem shows at once (the document still checks)
 SATISFACTION_NEEDED = _l("A return visit records the resident's satisfaction (1–5).")

@@ -23,12 +23,13 @@ def test_the_areas_declare_their_workflows(app):
     assert set(AREAS) <= {w.area for w in area_workflows(app)}
 
 
-AREAS = ["renovations", "repairs", "complaints", "events", "notices", "handover"]
+AREAS = ["renovations", "repairs", "complaints", "events", "notices", "handover", "archive_access"]
 #: steps without a step page or a row form of their own view, and where they are taken instead
 TAKEN_ELSEWHERE = {
     ("repairs", "return_visit"): "the visit log (Log visit)",
     ("complaints", "return_visit"): "the visit log (Log visit)",
     ("handover", "acknowledge"): "the shift handover page",
+    ("archive_access", "request"): "the request form (AccessRequestView.ask_view, from the household page)",
     ("events", "promote"): "nobody: the system moves a sign-up up from the waiting list",
 }
 

@@ -30,7 +30,8 @@ def _write(path, catalog):
 
 def update():
     subprocess.run(PYBABEL + ["-q", "extract", "-F", str(ROOT / "babel.cfg"), "-k", "_l",
-                              "-k", "lazy_gettext", "--no-location", "--sort-output", "-o", str(POT),
+                              "-k", "lazy_gettext", "-k", "lazy_pgettext:1c,2", "-k", "lazy_ngettext:1,2",
+                              "--no-location", "--sort-output", "-o", str(POT),
                               str(ROOT)], check=True, cwd=ROOT)
     template = _read(POT)
     for path, fill in ((ZH, False), (EN, True)):

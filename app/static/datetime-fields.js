@@ -5,7 +5,7 @@
  * the person's: what they type or paste stays as typed (the server reads 2026-11-28 10:00,
  * 2026/11/28 10:00 …), the calendar follows what is typed, and it writes into the field only when
  * the person picks a day or presses its Apply button. Its month and weekday names and buttons come
- * from the page (window.ESTATE_PICKER, in the user's language).
+ * from the page (the JSON block #estate-picker-config, in the user's language).
  *
  * Registered as a Flask-Admin field converter (forms and list filters), and applied by itself on
  * pages without Flask-Admin's form script (step pages, the visit form).
@@ -13,7 +13,8 @@
 (function ($) {
   'use strict';
   if (!$) { return; }
-  var config = window.ESTATE_PICKER || {};
+  var source = document.getElementById('estate-picker-config');   // data, not a script (CSP)
+  var config = source ? JSON.parse(source.textContent) : {};
   var SEPARATOR = config.separator || ' to ';
   var ROLES = {
     datepicker: {time: false, range: false, format: 'YYYY-MM-DD'},

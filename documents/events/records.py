@@ -102,7 +102,7 @@ def add_feedback(event, user, rating, comment: str = "", household=None, residen
 def add_photo(event, user, data: bytes, caption: str = "", filename: str = "") -> EventPhoto:
     """Store an uploaded picture and its thumbnail in GridFS (only real images are accepted)."""
     check_records_open(event, user, _l("Upload photo"))
-    name, _sniffed = PHOTO_UPLOAD.check(filename, data)
+    name, _sniffed, data = PHOTO_UPLOAD.accept(filename, data)
     image_type, size, thumbnail = make_thumbnail(data)
     photo = EventPhoto(community=event.community, event=event, caption=(caption or "")[:200],
                        filename=name, content_type=image_type, width=size[0],

@@ -267,10 +267,7 @@ def _checked_phone(contact_phone, household) -> str:
 
 
 def household_phone(household) -> str:
-    for person in household.people():
-        if person.phone:
-            return normalise_phone(person.phone)
-    return ""
+    return household.contact_phone()
 
 
 def _sign_up_again(event, household, people, phone, user):

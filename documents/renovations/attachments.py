@@ -83,12 +83,12 @@ class AttachmentSteps:
         labels = dict(ATTACHMENT_KINDS)
         if kind not in labels:
             raise DomainError(gettext("Choose what kind of document this is."), field="kind")
-        name, content_type = upload_rule(kind).check(filename, data)
-        attachment = RenovationAttachment(
+        name, content_type, stored = upload_rule(kind).accept(filename, data)
+        attachment = RenovationAttachment(   # sha256 of the bytes received: a resent photo is recognised
             community=self.community, renovation=self, kind=kind, filename=name, content_type=content_type,
-            size=len(data), sha256=hashlib.sha256(data).hexdigest(), patrol_key=patrol_key,
+            size=len(stored), sha256=hashlib.sha256(data).hexdigest(), patrol_key=patrol_key,
             uploaded_at=clock.now(), uploaded_by=user, uploaded_by_name=user.display_name)
-        store(attachment.file, data, content_type, name)
+        store(attachment.file, stored, content_type, name)
         attachment.save()
         try:
             self.transition("attach", user, note=f"{labels[kind]}: {name}", checked=False)

@@ -5,7 +5,7 @@ from documents.base import DomainError
 from documents.files import GIF, JPEG, MB, PDF, PNG, WEBP, UploadRule, safe_filename, sniff
 
 PDF_BYTES = b"%PDF-1.4\n%%EOF\n"
-PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+from tests.support import PNG as PNG_BYTES  # a real (decodable) PNG
 RULE = UploadRule(types=frozenset({PDF, PNG}), max_bytes=1 * MB, same_extension=True,
                   refused="%(name)s: only PDF or PNG")
 
@@ -38,3 +38,83 @@ def test_rule_refuses_empty_oversize_wrong_type_and_a_lying_name():
     assert RULE.check("../plan.PDF", PDF_BYTES) == ("plan.PDF", PDF)
     loose = UploadRule(types=frozenset({PNG}), max_bytes=MB, refused="no", field=None)
     assert loose.check("photo.jpg", PNG_BYTES) == ("photo.jpg", PNG)   # names not checked here
+
+
+def _image(kind, size=(40, 30), **save):
+    import io
+
+    from PIL import Image
+    out = io.BytesIO()
+    Image.new("RGB", size, (10, 120, 200)).save(out, kind, **save)
+    return out.getvalue()
+
+
+PHOTOS = UploadRule(types=frozenset({JPEG, PNG, GIF, WEBP}), max_bytes=5 * MB,
+                    refused="%(name)s: only pictures", field="photo")
+
+
+@pytest.mark.parametrize("fake", [
+    b"GIF89a<html><script>alert(document.cookie)</script></html>",     # an image's first bytes + HTML
+    b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(range(60)),   # a PNG header, nothing behind
+    b"\xff\xd8\xff\xe0\x00\x10JFIF\x00<svg onload=alert(1)>",
+    b"RIFF\x10\x00\x00\x00WEBPVP8 <html>",
+])
+def test_a_file_that_only_starts_like_an_image_is_refused(fake):
+    with pytest.raises(DomainError, match="not a readable image") as err:
+        PHOTOS.accept("photo.gif", fake)
+    assert err.value.field == "photo"
+
+
+def test_an_image_with_a_format_behind_another_formats_first_bytes_is_refused():
+    png = _image("PNG")
+    with pytest.raises(DomainError, match="not a readable image"):
+        PHOTOS.accept("x.gif", b"GIF89a" + png[6:])
+
+
+@pytest.mark.parametrize("kind,content_type", [("PNG", PNG), ("JPEG", JPEG), ("GIF", GIF), ("WEBP", WEBP)])
+def test_images_are_decoded_and_stored_re_encoded_without_trailing_payloads(kind, content_type):
+    import io
+
+    from PIL import Image
+    original = _image(kind) + b"<html><script>alert(1)</script></html>"   # a polyglot tail
+    name, sniffed, stored = PHOTOS.accept("p.img", original)
+    assert sniffed == content_type and b"<script>" not in stored
+    with Image.open(io.BytesIO(stored)) as image:
+        assert image.format == kind and image.size == (40, 30)
+
+
+def test_a_photos_exif_metadata_is_dropped():
+    import io
+
+    from PIL import Image
+    exif = Image.Exif()
+    exif[0x010F] = "SecretCam"              # Make
+    exif[0x0112] = 6                        # Orientation: rotate 90
+    tagged = _image("JPEG", exif=exif.tobytes())
+    _name, _type, stored = PHOTOS.accept("p.jpg", tagged)
+    assert b"SecretCam" in tagged and b"SecretCam" not in stored
+    with Image.open(io.BytesIO(stored)) as image:
+        assert image.size == (30, 40)       # turned upright as the camera meant it
+
+
+def test_a_decompression_bomb_is_refused(monkeypatch):
+    import documents.files as files
+    monkeypatch.setattr(files, "MAX_PIXELS", 100)
+    with pytest.raises(DomainError, match="not a readable image"):
+        PHOTOS.accept("big.png", _image("PNG"))
+
+
+def test_pdfs_are_kept_as_sent():
+    assert RULE.accept("plan.pdf", PDF_BYTES) == ("plan.pdf", PDF, PDF_BYTES)
+
+
+@pytest.mark.parametrize("raw,clean", [
+    ("doc\u202egpj.pdf", "docgpj.pdf"),                  # RIGHT-TO-LEFT OVERRIDE: would read "docfdp.jpg"
+    ("\u2067invoice\u2069.pdf", "invoice.pdf"),           # isolates
+    ("a\u200fb\u200e\u061c.pdf", "ab.pdf"),               # marks
+    ("\u202a\u202b\u202cx\u202d.pdf", "x.pdf"),
+    ("平面图\u202e.pdf", "平面图.pdf"),
+])
+def test_bidirectional_controls_are_stripped_from_stored_names(raw, clean):
+    assert safe_filename(raw) == clean
+    assert RULE.accept(raw, PDF_BYTES)[0] == clean

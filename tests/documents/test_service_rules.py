@@ -281,8 +281,11 @@ def test_photos_must_be_pictures(world):
     repair = make_repair(world)
     with pytest.raises(DomainError):
         add_photo(repair, b"<script>alert(1)</script>", "x.png", staff(world, "clerk"))
-    photo = add_photo(repair, b"\x89PNG\r\n\x1a\n" + b"0" * 100, "leak.png", staff(world, "clerk"))
-    assert photo.content_type == "image/png" and photo.file.read().startswith(b"\x89PNG")
+    with pytest.raises(DomainError, match="not a readable image"):   # a PNG's first bytes only
+        add_photo(repair, b"\x89PNG\r\n\x1a\n" + b"0" * 100, "leak.png", staff(world, "clerk"))
+    from tests.support import PNG
+    photo = add_photo(repair, PNG, "leak.png", staff(world, "clerk"))
+    assert photo.content_type == "image/png" and photo.file.read() == PNG
 
 
 # --- handover ---

@@ -22,8 +22,10 @@ def test_create_edit_delete_and_actions_are_audited_with_ip(client_as, world):
     timeline = page[page.index('id="household-timeline"'):page.index('id="record-history"')]
     assert "Moved out" in timeline and "Archive created" in timeline
     assert "192.0.2.7" in page[page.index('id="record-history"'):]
-    client.post("/admin/households/delete/", data={"id": str(hh.pk)})
-    assert AuditEntry.objects(record_id=str(hh.pk), action="delete").count() == 1
+    # archives are kept permanently: even the manager's delete is refused and nothing is removed
+    assert client.post("/admin/households/delete/", data={"id": str(hh.pk)}).status_code == 403
+    assert Household.objects(pk=hh.pk).count() == 1
+    assert AuditEntry.objects(record_id=str(hh.pk), action="delete").count() == 0
 
 
 def test_audit_list_for_managers_only_and_scoped(client_as, world):
@@ -89,7 +91,7 @@ def test_history_masks_personal_data_for_roles_without_the_right(client_as, worl
     from documents.validators import id_card_check_digit
     new_id = "44030519900101123" + id_card_check_digit("44030519900101123")
     hh = world["hh_a"]
-    client_as("clerk").post(f"/admin/households/edit/?id={hh.pk}", data={
+    client_as("manager").post(f"/admin/households/edit/?id={hh.pk}", data={
         "room": str(hh.room.pk), "name": hh.name, "status": "current", "record_version": "1",
         "owners-0-name": "张伟", "owners-0-relation": "owner", "owners-0-phone": "13800138001",
         "owners-0-id_type": "id_card", "owners-0-id_number": new_id})

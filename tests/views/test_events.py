@@ -311,7 +311,7 @@ def test_photos_upload_thumbnails_and_scoped_serving(ew, client_as):
     bad = culture.post("/admin/events/photos/add/", data={
         "id": str(event.pk), "photo": (io.BytesIO(b"GIF89a<script>"), "x.gif")},
         content_type="multipart/form-data", follow_redirects=True)
-    assert "not a picture" in bad.data.decode() and EventPhoto.objects(event=event).count() == 1
+    assert "x.gif is not a readable image" in bad.data.decode() and EventPhoto.objects(event=event).count() == 1
 
 
 def test_feedback_with_average_on_the_event_page(ew, client_as):

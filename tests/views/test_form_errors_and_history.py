@@ -15,8 +15,8 @@ def _form_group(html: str, field_id: str) -> str:
 
 def test_owner_phone_error_is_on_the_owner_phone_field(client_as, world):
     hh = world["hh_a"]
-    response = client_as("clerk").post(f"/admin/households/edit/?id={hh.pk}",
-                                       data=edit_payload(hh, **{"owners-0-phone": "12345"}))
+    response = client_as("manager").post(f"/admin/households/edit/?id={hh.pk}",
+                                         data=edit_payload(hh, **{"owners-0-phone": "12345"}))
     html = response.data.decode()
     group = _form_group(html, "owners-0-phone")
     assert re.search(r'class="form-control is-invalid" id="owners-0-phone"', group)
@@ -29,7 +29,7 @@ def test_member_id_error_is_on_the_member_id_field(client_as, world):
     data = edit_payload(hh, **{"members-0-name": "张小伟", "members-0-relation": "child",
                                "members-0-id_type": "id_card",
                                "members-0-id_number": "110105194912310021"})
-    html = client_as("clerk").post(f"/admin/households/edit/?id={hh.pk}", data=data).data.decode()
+    html = client_as("manager").post(f"/admin/households/edit/?id={hh.pk}", data=data).data.decode()
     group = _form_group(html, "members-0-id_number")
     assert "is-invalid" in group and "check digit is wrong" in group
     assert "is-invalid" not in _form_group(html, "owners-0-id_number")
@@ -64,3 +64,27 @@ def test_list_search_box_has_a_real_placeholder(client_as, world):
     placeholder = re.search(r'name="search"[^>]*placeholder="([^"]*)"', html) or \
         re.search(r'placeholder="([^"]*)"[^>]*name="search"', html)
     assert placeholder and placeholder.group(1) not in ("", "None")
+
+
+def test_long_texts_are_multi_line_fields(client_as):
+    """The event's description (up to 5,000 characters) is typed in a text area, not one line."""
+    page = client_as("culture").get("/admin/events/new/").get_data(as_text=True)
+    for name in ("description_zh", "description_en"):
+        assert re.search(rf'<textarea[^>]*name="{name}"', page), name
+    assert re.search(r'<input[^>]*name="title_zh"', page)   # a title stays one line
+
+
+def required_labels(html: str) -> set[str]:
+    return {re.sub(r"<[^>]+>", "", label).strip() for label in
+            re.findall(r"<(?:label|legend|th)\b[^>]*>([^<]*)<strong class=\"text-danger required-mark\"", html)}
+
+
+def test_required_fields_are_marked_on_step_and_visit_forms(world, client_as):
+    from tests.services_support import make_repair
+    repair = make_repair(world)
+    client = client_as("clerk")
+    dispatch = client.get(f"/admin/repairs/step/dispatch/?id={repair.pk}").get_data(as_text=True)
+    assert required_labels(dispatch) == {"Technician", "Appointment"}
+    visit = client.get(f"/admin/visits/log/?target=household&id={world['hh_a'].pk}").get_data(as_text=True)
+    assert {"Method", "Visited on", "What the resident said"} <= required_labels(visit)
+    assert "Resident" not in required_labels(visit)

@@ -470,3 +470,15 @@ def test_number_limits_are_worded_right_in_chinese(app, client_as, world):
         "materials-0-unit_price": "1"}).data.decode()
     assert "不能小于 0。" in page and "必须大于 0。" in page                  # labour >= 0; a quantity > 0
     assert "数值必须大于" not in page                                       # WTForms' words for "at least"
+
+
+def test_the_printed_work_order_shows_the_archives_phone_masked_per_role(world, client_as):
+    """A repair taken without a phone prints the archive's (the office calls that number); roles
+    that may not see phone numbers get it masked."""
+    repair = make_repair(world, resident_phone=None)
+    assert not repair.resident_phone
+    url = f"/admin/repairs/print/?id={repair.pk}"
+    clerk = client_as("clerk").get(url).get_data(as_text=True)
+    assert "13800138000" in clerk
+    cashier = client_as("cashier").get(url).get_data(as_text=True)
+    assert "13800138000" not in cashier and "138****8000" in cashier

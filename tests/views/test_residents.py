@@ -31,7 +31,7 @@ def test_clerk_edits_archive_and_it_is_audited(client_as, world):
 
 def test_bad_phone_is_refused_on_the_field_and_nothing_saved(client_as, world):
     hh = world["hh_a"]
-    client = client_as("clerk")
+    client = client_as("manager")   # people (with their ID numbers) are edited at full level
     response = client.post(f"/admin/households/edit/?id={hh.pk}",
                            data=edit_payload(hh, **{"owners-0-phone": "12345", "notes": "x"}))
     assert response.status_code == 200
@@ -43,9 +43,9 @@ def test_bad_phone_is_refused_on_the_field_and_nothing_saved(client_as, world):
 
 def test_bad_id_check_digit_refused_in_chinese(client_as, world):
     from documents.staff import Staff
-    Staff.objects(username="clerk").update_one(set__language="zh_Hans_CN")
+    Staff.objects(username="manager").update_one(set__language="zh_Hans_CN")
     hh = world["hh_a"]
-    client = client_as("clerk")
+    client = client_as("manager")
     response = client.post(f"/admin/households/edit/?id={hh.pk}",
                            data=edit_payload(hh, **{"owners-0-id_number": "110105194912310021"}))
     assert "校验码" in response.data.decode()
@@ -97,6 +97,8 @@ def test_housekeeper_sees_masked_id_numbers(client_as, world):
     page = client_as("housekeeper").get(f"/admin/households/details/?id={hh.pk}").data.decode()
     assert "11010519491231002X" not in page and "110***********002X" in page
     page = client_as("clerk").get(f"/admin/households/details/?id={hh.pk}").data.decode()
+    assert "11010519491231002X" not in page and "13800138000" in page   # contact level
+    page = client_as("manager").get(f"/admin/households/details/?id={hh.pk}&full=1").data.decode()
     assert "11010519491231002X" in page
     page = client_as("cashier").get("/admin/households/").data.decode()
     assert "13800138000" not in page and "138****8000" in page
@@ -143,3 +145,24 @@ def test_moved_out_archive_is_kept_and_room_freed(client_as, world):
     assert hh.status == "moved_out" and hh.move_out_date is not None
     assert hh.room.reload().status == "vacant"
     assert Household.objects(pk=hh.pk).count() == 1
+
+
+def test_an_edit_without_a_readable_version_is_refused_like_a_stale_one(client_as, world):
+    """The lost-update guard cannot be dropped by leaving `record_version` out or garbling it."""
+    hh = world["hh_a"]
+    client = client_as("clerk")
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    for version in (None, "", "abc", "1.0", "１"):
+        payload = edit_payload(hh, notes=f"overwrite {version!r}")
+        if version is None:
+            del payload["record_version"]
+        else:
+            payload["record_version"] = version
+        page = client.post(f"/admin/households/edit/?id={hh.pk}", data=payload,
+                           follow_redirects=True).get_data(as_text=True)
+        assert "Someone else saved this record" in page, version
+        hh.reload()
+        assert hh.notes != f"overwrite {version!r}" and hh.version == 1, version
+    assert client.post(f"/admin/households/edit/?id={hh.pk}",
+                       data=edit_payload(hh, notes="fresh")).status_code == 302
+    assert hh.reload().notes == "fresh"

@@ -98,7 +98,7 @@ def test_the_audit_list_reads_like_the_records_history(app, client_as, world):
         clock.freeze(shanghai(2026, 3, 11, 19, 0))
         assert sweep().escalated == 1
     page = client_as("manager").get("/admin/audit/").data.decode()
-    text = visible(page[page.index("model-list"):page.index("window.ESTATE_PICKER")])
+    text = visible(page[page.index("model-list"):page.index('id="estate-picker-config"')])
     entry = text[text.index("System Escalated") - 30:text.index("System Escalated") + 200]
     assert "2026-03-11 13:00:00 System Escalated Complaints and suggestions" in entry, entry
     assert "Escalation None Supervisor" in entry and "escalation_level" not in entry     # names and words
