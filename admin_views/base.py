@@ -462,10 +462,11 @@ class EstateModelView(AccessMixin, ModelView):
 
     # --- defaults: labels from the documents, values formatted by field type ---
     def get_export_name(self, export_type: str = "csv") -> str:
-        """`Repairs_2026-11-28_10-00-00.csv`: the moment on the clock of the user's community."""
+        """`repairs_2026-11-28_10-00-00.csv`: the list's endpoint (plain ASCII for the download
+        header) and the moment on the clock of the user's community (not the server's)."""
         communities = user_communities()
         stamp = local_text(clock.now(), communities[0] if communities else None, "%Y-%m-%d_%H-%M-%S")
-        return f"{self.name}_{stamp}.{export_type}"
+        return f"{self.endpoint}_{stamp}.{export_type}"
 
     def get_column_name(self, field):
         """The column's label: `column_labels` if the view says so, else the field's verbose_name."""
