@@ -6,10 +6,11 @@ from flask_admin import expose
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, TextAreaField
+from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from admin_views.base import EstateModelView, scoped_or_404, show_refusal, user_communities
+from admin_views.datetimes import TypedDateField
 from admin_views.steps import StepForm, StepPageMixin, state_badge
 from app import clock
 from app.i18n import current_language
@@ -27,8 +28,8 @@ class AskForm(FlaskForm):
     level = SelectField(_l("Level asked for"), choices=LEVEL_CHOICES, default="full")
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=500)],
                            description=_l("What you need the archive for, e.g. the case or the owner's request"))
-    starts_on = DateField(_l("From"), validators=[DataRequired()])
-    ends_on = DateField(_l("Until"), validators=[DataRequired()])
+    starts_on = TypedDateField(_l("From"), validators=[DataRequired()])
+    ends_on = TypedDateField(_l("Until"), validators=[DataRequired()])
 
 
 class DecisionForm(StepForm):

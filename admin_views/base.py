@@ -8,7 +8,9 @@ It enforces, server side and for every view and action:
 - document validation errors shown on the form field they concern, nothing lost;
 - lists without a query per row (references resolved in one query per collection).
 """
+import json
 from datetime import datetime
+from decimal import Decimal
 
 from bson import ObjectId
 from flask import abort, current_app, flash, redirect, request, url_for
@@ -31,7 +33,8 @@ from wtforms import Form, HiddenField
 from wtforms.validators import ValidationError as FieldError
 from wtforms.fields import FieldList, FormField
 
-from app.i18n import datetime_local
+from admin_views.datetimes import TypedDateField, TypedDateTimeField
+from app import clock
 from app.permissions import can
 from documents import audit
 from documents.base import DomainError, PermissionDenied, StaleEditError, sees_community, stale_message
@@ -183,13 +186,20 @@ OFFERED_ONLY = {ModelSelectField: OfferedModelSelectField, ModelSelectMultipleFi
 
 class EstateModelConverter(CustomModelConverter):
     """Flask-Admin drops EmbeddedDocumentListField and LongField from forms; convert them. Record
-    selects refuse values they did not offer (OfferedChoiceMixin). Long texts are multi-line."""
+    selects refuse values they did not offer (OfferedChoiceMixin). Long texts are multi-line. Dates
+    and date-times are typed text with a calendar (admin_views/datetimes.py)."""
 
     def __init__(self, view):
         super().__init__(view)
         self.converters["EmbeddedDocumentListField"] = self.conv_List
         self.converters["LongField"] = self.conv_Int
         self.converters["Decimal128Field"] = self.conv_Decimal
+
+    def conv_DateTime(self, model, field, kwargs):
+        return TypedDateTimeField(**kwargs)
+
+    def conv_Date(self, model, field, kwargs):
+        return TypedDateField(**kwargs)
 
     #: a text that may be this long is typed in a multi-line box (descriptions, notes)
     MULTI_LINE_FROM = 500
@@ -451,6 +461,13 @@ class EstateModelView(AccessMixin, ModelView):
         return groups
 
     # --- defaults: labels from the documents, values formatted by field type ---
+    def get_export_name(self, export_type: str = "csv") -> str:
+        """`repairs_2026-11-28_10-00-00.csv`: the list's endpoint (plain ASCII for the download
+        header) and the moment on the clock of the user's community (not the server's)."""
+        communities = user_communities()
+        stamp = local_text(clock.now(), communities[0] if communities else None, "%Y-%m-%d_%H-%M-%S")
+        return f"{self.endpoint}_{stamp}.{export_type}"
+
     def get_column_name(self, field):
         """The column's label: `column_labels` if the view says so, else the field's verbose_name."""
         if self.column_labels and field in self.column_labels:
@@ -667,10 +684,23 @@ class EstateModelView(AccessMixin, ModelView):
 
     # --- helpers for area views ---
     def render_history(self, model):
+        """The record's change history as people read it: each entry's time in the record's
+        community, the staff member by name ("System" for automatic steps)."""
         if getattr(model, "audit_outbox", None):   # entries left by a process that died mid-step
             from documents.workflow import deliver_audit
             deliver_audit(type(model), model.pk)
-        return audit.AuditEntry.for_record(model)
+        entries = list(audit.AuditEntry.for_record(model))
+        names = actor_names(entries)
+        for entry in entries:
+            entry.at_text = local_text(entry.at, record_community(model))
+            entry.actor_text = names.get(raw_id(entry._data.get("actor"))) or (
+                _("System") if entry.actor_name in (None, "", "system") else entry.actor_name)
+        return entries
+
+    def shown_change(self, path: str) -> bool:
+        """A change people read: a field with a name of its own (counters and markers the software
+        keeps for itself have none and are left out)."""
+        return bool((self.column_labels or {}).get(path.split(".")[0])) or named_field(self.model, path)
 
     def search_placeholder(self):
         """Flask-Admin's default is None, shown as the text "None" in the search box."""
@@ -691,42 +721,16 @@ class EstateModelView(AccessMixin, ModelView):
 
     def _walk(self, path: str):
         """The schema field at `owners.0.phone` (or None), and its label words."""
-        labels = self.field_labels()
-        parts = path.split(".")
-        words = [labels.get(parts[0], parts[0])]
-        field = self.model._fields.get(parts[0])
-        for part in parts[1:]:
-            if part.isdigit():
-                words[-1] += f" #{int(part) + 1}"
-                continue
-            inner = getattr(getattr(field, "field", None), "document_type", None) or \
-                getattr(field, "document_type", None)
-            field = inner._fields.get(part) if inner is not None and hasattr(inner, "_fields") else None
-            words.append(str(getattr(field, "verbose_name", None) or part))
-        return field, words
+        return walk_field(self.model, path, self.field_labels())
 
     def field_label(self, path: str) -> str:
         """`owners.0.phone` -> "Owners #1 · Phone", in the user's language (for change lists)."""
         return " · ".join(self._walk(path)[1])
 
-    def field_value(self, path: str, text: str) -> str:
-        """A stored old/new value as the user reads it: choice labels, local times."""
-        field, _words = self._walk(path)
-        if not text or field is None:
-            return text or ""
-        choices = getattr(field, "choices", None) or getattr(getattr(field, "field", None), "choices", None)
-        if choices and text in dict(choices):
-            return choice_label(choices, text)
-        if isinstance(field, DateField):
-            return text[:10]
-        if isinstance(field, DateTimeField):
-            try:
-                return datetime_local(datetime.fromisoformat(text))
-            except ValueError:
-                return text
-        if isinstance(field, ReferenceField) and ObjectId.is_valid(text):
-            return referenced_name(field, text)
-        return text
+    def field_value(self, path: str, text: str, record=None) -> str:
+        """A stored old/new value as the user reads it: choice labels, times in the record's
+        community, money as 1,234.50, yes/no, records by their names (a list item by item)."""
+        return change_value(self._walk(path)[0], text, record)
 
     def details_extra(self, model) -> dict:
         """What an area's details page shows besides the fields (workflow buttons, files, ...)."""
@@ -738,14 +742,104 @@ class EstateModelView(AccessMixin, ModelView):
             kwargs.setdefault("history", self.render_history(kwargs["model"]))
             kwargs.setdefault("field_labels", self.field_labels())
             kwargs.setdefault("field_label", self.field_label)
-            kwargs.setdefault("field_value", self.field_value)
+            kwargs.setdefault("field_value", lambda path, text, record=kwargs["model"]:
+                              self.field_value(path, text, record))
+            kwargs.setdefault("shown_change", self.shown_change)
         return super().render(template, **kwargs)
 
 
 # --- formatting helpers shared by area views ---
 
+def raw_id(value):
+    """The id a reference holds, whether it was loaded or not (DBRef, ObjectId or the record)."""
+    return getattr(value, "id", value)
+
+
+def actor_names(entries) -> dict:
+    """Staff id -> display name for the actors of these audit entries (one query)."""
+    from documents.staff import Staff
+    ids = {raw_id(entry._data.get("actor")) for entry in entries} - {None}
+    return {staff.pk: staff.display_name for staff in Staff.objects(pk__in=list(ids)).only("display_name")} \
+        if ids else {}
+
+
+def record_community(record):
+    """The community whose clock a record's times are read on (a staff member: their first)."""
+    community = getattr(record, "community", None)
+    if community is None:
+        communities = getattr(record, "communities", None) or []
+        community = communities[0] if communities else None
+    return community
+
+
+def walk_field(model, path: str, labels: dict | None = None):
+    """The schema field of `model` at `owners.0.phone` (or None), and its label words
+    ("Owners #1", "Phone") in the user's language."""
+    labels = labels if labels is not None else {
+        name: str(getattr(field, "verbose_name", None) or name) for name, field in model._fields.items()}
+    parts = path.split(".")
+    words = [labels.get(parts[0], parts[0])]
+    field = model._fields.get(parts[0])
+    for part in parts[1:]:
+        if part.isdigit():
+            words[-1] += f" #{int(part) + 1}"
+            continue
+        inner = getattr(getattr(field, "field", None), "document_type", None) or \
+            getattr(field, "document_type", None)
+        field = inner._fields.get(part) if inner is not None and hasattr(inner, "_fields") else None
+        words.append(str(getattr(field, "verbose_name", None) or part))
+    return field, words
+
+
+def named_field(model, path: str) -> bool:
+    """Has the field a name people read (counters and markers of the software have none)?"""
+    return getattr(model._fields.get(path.split(".")[0]), "verbose_name", None) is not None
+
+
+def change_value(field, text: str, record=None) -> str:
+    """An old or new value of a change (stored as text) as people read it; a list item by item."""
+    if not text or field is None:
+        return text or ""
+    inner = getattr(field, "field", None)
+    if isinstance(field, ListField) and not isinstance(field, EmbeddedDocumentListField) and inner is not None:
+        try:
+            items = json.loads(text) if text.startswith("[") else [text]
+        except ValueError:
+            items = [text]
+        if isinstance(items, list) and all(not isinstance(item, (dict, list)) for item in items):
+            return ", ".join(stored_value(inner, str(item), record) for item in items)
+    return stored_value(field, text, record)
+
+
+def stored_value(field, text: str, record=None) -> str:
+    """One stored value (as the audit keeps it: text) as people read it, by the field's type."""
+    choices = getattr(field, "choices", None)
+    if choices:
+        labels = {str(key): label for key, label in choices}
+        if text in labels:
+            return str(labels[text])
+    if isinstance(field, DateField):
+        return text[:10]
+    if isinstance(field, DateTimeField):
+        try:
+            return local_text(datetime.fromisoformat(text), record_community(record))
+        except ValueError:
+            return text
+    if isinstance(field, MoneyField):
+        try:
+            return money_text(Decimal(text))
+        except ArithmeticError:
+            return text
+    if isinstance(field, BooleanField):
+        return _("Yes") if text == "True" else _("No") if text == "False" else text
+    if isinstance(field, ReferenceField) and ObjectId.is_valid(text):
+        name = referenced_name(field, text)
+        return _("(a deleted record)") if name == text else name
+    return text
+
+
 def _local_time(model, value):
-    return local_text(value, getattr(model, "community", None)) if value else ""
+    return local_text(value, record_community(model)) if value else ""
 
 
 def _date(model, value):

@@ -20,6 +20,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from mongoengine import DateField, DateTimeField, DecimalField, FloatField, IntField, LongField
 
+from admin_views.base import record_community
 from documents import audit
 from documents.deadlines import to_local, zone_of
 from documents.money import MoneyField, to_money
@@ -53,7 +54,7 @@ def typed_value(view, model, name):
         if isinstance(field, DateField):
             return raw.date() if isinstance(raw, datetime) else raw
         if isinstance(field, DateTimeField):
-            community = getattr(model, "community", None)
+            community = record_community(model)           # a staff member: their community
             return to_local(raw, zone_of(community)).replace(tzinfo=None) if raw else None
     value = view.get_export_value(model, name)
     if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
@@ -124,7 +125,7 @@ def export_response(view, export_type):
                   describe_filters(view, args.search, args.filters))
     titles = [str(label) for _name, label in columns]
     records = export_rows(view, query)
-    name = f"{view.endpoint}_{datetime.now():%Y-%m-%d_%H-%M-%S}.{export_type}"
+    name = view.get_export_name(export_type)          # the moment on the community's clock
     disposition = f"attachment;filename={name}"
     if export_type == "csv":
         return Response(stream_with_context(_csv_lines(view, columns, titles, records)),

@@ -12,6 +12,7 @@ from flask_admin.model import filters as base_filters
 from flask_babel import lazy_gettext as _l
 
 from admin_views.base import user_communities
+from admin_views.datetimes import parse_date_range
 from documents.bilingual import current_language
 from documents.deadlines import local_range_query
 
@@ -60,7 +61,17 @@ class TrueFilter(BaseMongoEngineFilter):
         return _l("is")
 
 
-class LocalDateBetweenFilter(BaseMongoEngineFilter, base_filters.BaseDateBetweenFilter):
+class TypedDaysMixin:
+    """Two days as people type them: `2026-11-01 to 2026-11-28`, `2026/11/01 - 2026/11/28`, `至`…"""
+
+    def validate(self, value):
+        return parse_date_range(value) is not None
+
+    def clean(self, value):
+        return list(parse_date_range(value))
+
+
+class LocalDateBetweenFilter(TypedDaysMixin, BaseMongoEngineFilter, base_filters.BaseDateBetweenFilter):
     """A range of days for a time field: local calendar days of each community (not UTC days)."""
 
     def __init__(self, column, name):
@@ -71,7 +82,7 @@ class LocalDateBetweenFilter(BaseMongoEngineFilter, base_filters.BaseDateBetween
         return query.filter(local_range_query(self.column, user_communities(), start, end))
 
 
-class DateBetweenFilter(BaseMongoEngineFilter, base_filters.BaseDateBetweenFilter):
+class DateBetweenFilter(TypedDaysMixin, BaseMongoEngineFilter, base_filters.BaseDateBetweenFilter):
     """A range of days for a date field (no time of day, no zone), both days included."""
 
     def __init__(self, column, name):

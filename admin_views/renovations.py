@@ -15,7 +15,7 @@ from flask_login import current_user
 from flask_wtf.file import FileRequired
 from markupsafe import Markup, escape
 from mongoengine import Q
-from wtforms import (BooleanField, DateField, DateTimeLocalField, DecimalField, FieldList, FileField,
+from wtforms import (BooleanField, DecimalField, FieldList, FileField,
                      FormField, HiddenField, MultipleFileField, RadioField, SelectField,
                      StringField, TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
@@ -23,6 +23,7 @@ from wtforms.widgets import TextInput
 
 from admin_views.base import (EstateModelView, ScopedAjaxLoader, SecurePage, html_table, masked_id,
                               masked_phone, scoped_or_404, user_communities)
+from admin_views.datetimes import TypedDateField, TypedDateTimeField
 from admin_views.files import read_upload, send_stored_file
 from admin_views.filters import CommunityFilter, DateBetweenFilter, LocalDateBetweenFilter
 from admin_views.steps import ConfirmStepForm, StepForm, StepPageMixin, state_badge
@@ -175,12 +176,12 @@ class RejectForm(StepForm):
 
 class StartForm(StepForm):
     phase = SelectField(_l("First phase"), choices=[p for p in PHASES if p[0] != "installation"])
-    on = DateField(_l("Start date"), validators=[Optional()])
+    on = TypedDateField(_l("Start date"), validators=[Optional()])
 
 
 class PhaseForm(StepForm):
     phase = SelectField(_l("Phase"), choices=PHASES)
-    installation_on = DateField(_l("Installation day"), validators=[Optional()],
+    installation_on = TypedDateField(_l("Installation day"), validators=[Optional()],
                                 description=_l("Required for the installation phase: the patrol is due that day."))
 
     def prefill(self, record, user):
@@ -200,7 +201,7 @@ class FlatInspectionForm(StepForm):
     items = TextAreaField(_l("Failed items (one per line)"), validators=[Length(max=3000)],
                           description=_l("e.g. 卫生间闭水试验渗漏; they are confirmed repaired by the next inspection."))
     notes = TextAreaField(_l("Notes"), validators=[Length(max=1000)])
-    on = DateField(_l("Inspection date"), validators=[Optional()])
+    on = TypedDateField(_l("Inspection date"), validators=[Optional()])
 
     def arguments(self, record):
         return {"passed": self.passed.data == "yes", "items": _lines(self.items.data), "notes": self.notes.data,
@@ -211,7 +212,7 @@ class InitialInspectionForm(StepForm):
     items = TextAreaField(_l("To put right before the final inspection (one per line)"),
                           validators=[Length(max=3000)])
     notes = TextAreaField(_l("Notes"), validators=[Length(max=1000)])
-    on = DateField(_l("Inspection date"), validators=[Optional()])
+    on = TypedDateField(_l("Inspection date"), validators=[Optional()])
 
     def arguments(self, record):
         return {"items": _lines(self.items.data), "notes": self.notes.data, "on": self.on.data}
@@ -229,7 +230,7 @@ class FinalInspectionForm(StepForm):
     items = FieldList(FormField(ItemForm), min_entries=3, max_entries=20,
                       label=_l("Items to fix and deductions from the deposit"))
     notes = TextAreaField(_l("Notes"), validators=[Length(max=1000)])
-    on = DateField(_l("Inspection date"), validators=[Optional()])
+    on = TypedDateField(_l("Inspection date"), validators=[Optional()])
 
     def arguments(self, record):
         return {"passed": self.passed.data == "yes", "notes": self.notes.data, "on": self.on.data,
@@ -282,12 +283,12 @@ class ViolationForm(TranslatedForm):
     type = SelectField(_l("Violation"), choices=[("", "—")] + VIOLATION_TYPES, validators=[Optional()])
     description = StringField(_l("Description"), validators=[Length(max=500)])
     deduction = AmountField(_l("Deduction"), validators=[Optional()])
-    deadline = DateField(_l("Rectify by"), validators=[Optional()])
+    deadline = TypedDateField(_l("Rectify by"), validators=[Optional()])
 
 
 class PatrolForm(StepForm):
     key = HiddenField()
-    on = DateField(_l("Date"), validators=[Optional()])
+    on = TypedDateField(_l("Date"), validators=[Optional()])
     phase = SelectField(_l("Phase"), choices=PHASES)
     findings = TextAreaField(_l("Findings"), validators=[Length(max=2000)])
     violations = FieldList(FormField(ViolationForm), min_entries=2, max_entries=10, label=_l("Violations"))
@@ -319,12 +320,12 @@ class PermitForm(StepForm):
     intro_template = "renovations/_permit_intro.html"
     key = HiddenField()
     worker_key = SelectField(_l("Worker"), choices=[], validate_choice=False)
-    valid_from = DateField(_l("Valid from"), validators=[Optional()])
-    valid_to = DateField(_l("Valid until"), validators=[Optional()])
+    valid_from = TypedDateField(_l("Valid from"), validators=[Optional()])
+    valid_to = TypedDateField(_l("Valid until"), validators=[Optional()])
     location = StringField(_l("Location"), validators=[Length(max=120)])
     power_load_kw = AmountField(_l("Load (kW)"), validators=[Optional()], check=load_problem)
-    starts_at = DateTimeLocalField(_l("From"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
-    ends_at = DateTimeLocalField(_l("Until"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    starts_at = TypedDateTimeField(_l("From"), validators=[Optional()])
+    ends_at = TypedDateTimeField(_l("Until"), validators=[Optional()])
     fire_precautions = TextAreaField(_l("Fire precautions"), validators=[Length(max=500)])
     fire_watch = StringField(_l("Fire watch"), validators=[Length(max=60)])
     items = TextAreaField(_l("Items and quantities"), validators=[Length(max=500)])

@@ -1,17 +1,18 @@
 """Repair work orders: register, dispatch, arrival, review, completion, sign-off; photos; print."""
-from datetime import date
-
+import base64
+import binascii
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.contrib.mongoengine.filters import FilterEqual
 from flask_babel import force_locale, gettext as _, lazy_gettext as _l
 from flask_login import current_user
-from wtforms import (DecimalField, FieldList, FormField, MultipleFileField, SelectField,
+from markupsafe import Markup
+from wtforms import (DecimalField, FieldList, FormField, HiddenField, MultipleFileField, SelectField,
                      StringField, TextAreaField)
-from wtforms.fields import DateTimeLocalField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, StopValidation, ValidationError
 
 from admin_views.base import choice_label, html_table, masked_phone, scoped_or_404, user_communities
+from admin_views.datetimes import TypedDateTimeField, parse_date
 from admin_views.files import read_upload, send_stored_file
 from admin_views.filters import CommunityFilter, LocalDateBetweenFilter, TrueFilter
 from admin_views.services import (SATISFACTION, Above, AtLeast, CloseForm, DueFilter, LocalTimeStepForm,
@@ -23,11 +24,11 @@ from app.i18n import TranslatedForm
 from app.permissions import can
 from documents.base import DomainError
 from documents.deadlines import local_text, to_local, zone_of
-from documents.repairs import (CATEGORIES, LOCATIONS, PHOTO_UPLOAD, SATISFACTION_NEEDED, SIGNER_NEEDED, SOURCES,
-                               STATES, URGENCIES, RainDay, Repair, RepairPhoto, add_photo)
+from documents.repairs import (CATEGORIES, LOCATIONS, PHOTO_UPLOAD, SATISFACTION_NEEDED, SIGNATURE_NEEDED,
+                               SOURCES, STATES, URGENCIES, RainDay, Repair, RepairPhoto, RepairSignature,
+                               add_photo)
 
 AREA = "repairs"
-DT_FORMAT = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
 
 
 # --- step forms ---
@@ -35,7 +36,7 @@ DT_FORMAT = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
 class DispatchForm(LocalTimeStepForm):
     technician = StringField(_l("Technician"), validators=[DataRequired(), Length(max=60)])
     technician_phone = StringField(_l("Technician phone"), validators=[Optional(), Length(max=20), mobile_phone])
-    appointment_at = DateTimeLocalField(_l("Appointment"), format=DT_FORMAT, validators=[InputRequired()])
+    appointment_at = TypedDateTimeField(_l("Appointment"), validators=[InputRequired()])
 
     def prefill(self, record, user):
         """The appointment agreed at registration, in the community's local time."""
@@ -46,7 +47,7 @@ class DispatchForm(LocalTimeStepForm):
 
 
 class TimeForm(LocalTimeStepForm):
-    at = DateTimeLocalField(_l("Time"), format=DT_FORMAT, validators=[InputRequired()])
+    at = TypedDateTimeField(_l("Time"), validators=[InputRequired()])
 
 
 class ReviewForm(StepForm):
@@ -105,24 +106,50 @@ class CompleteForm(StepForm):
                 "labour": self.labour.data}
 
 
+PNG_DATA_URL = "data:image/png;base64,"
+
+
+def signature_bytes(data_url: str) -> bytes:
+    """The PNG a signature pad posts as a data URL (b"" when nothing was drawn; anything that is
+    not a PNG comes back as bytes the upload rule refuses)."""
+    text = (data_url or "").strip()
+    if not text:
+        return b""
+    if not text.startswith(PNG_DATA_URL):
+        return b"-"
+    try:
+        return base64.b64decode(text[len(PNG_DATA_URL):], validate=True)
+    except (binascii.Error, ValueError):
+        return b"-"
+
+
 class SignOffForm(StepForm):
-    signed_by = StringField(_l("Signed by"), validators=[Length(max=60)])
+    """The resident signs on the screen (the pad above the form) or has signed the paper order, and
+    rates; a public-area repair is confirmed and rated by its building's housekeeper."""
+    intro_template = "services/_signature.html"
+    signature = HiddenField()
+    paper_order_no = StringField(_l("Signed on paper work order no."), validators=[Length(max=30)],
+                                 description=_l("Only when the resident signed the paper work order instead"))
+    signed_by = StringField(_l("Resident who signs"), validators=[Optional(), Length(max=60)],
+                            description=_l("Only when it is not the resident named on the order"))
     satisfaction = SelectField(_l("Satisfaction"), choices=SATISFACTION, validators=[Needed(SATISFACTION_NEEDED)])
     comment = TextAreaField(_l("Resident's comment"), validators=[Optional(), Length(max=500)])
-    location = "room"
 
     def for_record(self, record, user):
-        self.location = record.location
+        if record.location == "public":       # the housekeeper confirms: nobody signs for anyone
+            for name in ("signature", "paper_order_no", "signed_by"):
+                del self[name]
 
-    def validate_signed_by(self, field):
-        """The resident of a room signs (a public area's staff member may leave it to their name)."""
-        if self.location == "room" and not (field.data or "").strip():
-            raise ValidationError(str(SIGNER_NEEDED))
+    def validate_paper_order_no(self, field):
+        if not (self.signature.data or "").strip() and not (field.data or "").strip():
+            raise ValidationError(str(SIGNATURE_NEEDED))
 
-    def prefill(self, record, user):
-        """The resident signs a room's repair; the staff member confirms a public area's."""
-        self.signed_by.data = record.resident_name if record.location == "room" else user.display_name
-        super().prefill(record, user)
+    def arguments(self, record) -> dict:
+        values = {"satisfaction": self.satisfaction.data, "comment": self.comment.data}
+        if "paper_order_no" in self._fields:
+            values.update(signature=signature_bytes(self.signature.data),
+                          paper_order_no=self.paper_order_no.data, signed_by=self.signed_by.data)
+        return values
 
 
 class CancelForm(StepForm):
@@ -143,7 +170,15 @@ def material_lines(form):
 
 
 def _location(m):
-    return m.room_code if m.location == "room" else m.public_area
+    return m.area_text
+
+
+def _signature(view, m):
+    if m.signature is None:
+        return _("On paper work order no. %(no)s", no=m.paper_order_no) if m.paper_order_no else ""
+    url = view.get_url(".signature_view", id=str(m.pk))
+    return Markup('<img src="{}" alt="{}" class="repair-signature border" style="max-height:120px">').format(
+        url, str(m.signature))
 
 
 def _materials_table(m):
@@ -170,7 +205,7 @@ class RepairView(ServiceRequestView):
         "category", "urgency", "description", "charge_note", "reported_at", "registered_by",
         "appointment_at", "technician", "technician_phone", "dispatched_at", "arrived_at", "arrival_late",
         "review_note", "review_started_at", "back_on_site_at", "review_late", "work_done", "materials",
-        "labour", "total", "completed_at", "signed_by", "satisfaction", "sign_comment", "signed_at",
+        "labour", "total", "completed_at", "signed_by", "signature", "satisfaction", "sign_comment", "signed_at",
         "visit_due_at", "visited_at", "visit_satisfaction", "closed_at", "close_reason", "close_note",
         "cancel_reason", "origin_visit"]
     column_export_list = [
@@ -181,14 +216,16 @@ class RepairView(ServiceRequestView):
     column_sortable_list = ["number", "reported_at", "appointment_at", "due_at", "state", "urgency"]
     column_default_sort = ("reported_at", True)
     column_searchable_list = ["number", "resident_name", "room_code"]
-    form_columns = ["community", "source", "location", "room", "public_area", "resident_name",
+    form_columns = ["community", "source", "location", "room", "public_building", "public_place", "resident_name",
                     "resident_phone", "category", "urgency", "description", "charge_note", "appointment_at", "photos"]
     form_extra_fields = {"photos": MultipleFileField(_l("Photos"), description=_l(
         "JPEG, PNG, GIF or WebP, at most 5 MB each"))}
     form_args = {
         "appointment_at": {"description": _l("Local time of the community, e.g. 2026-03-11 14:30"),
                            "format": ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"]},
-        "public_area": {"description": _l("Only for a public area, e.g. Building 3 lobby")},
+        "public_building": {"description": _l("Only for a public area: its building (its housekeeper confirms "
+                                              "the work)")},
+        "public_place": {"description": _l("Only for a public area: the place in the building")},
         "resident_name": {"description": _l("Filled in from the archive when left empty")},
         "charge_note": {"description": _l("What the resident was told it will cost (paid at the office)")},
     }
@@ -227,6 +264,7 @@ class RepairView(ServiceRequestView):
         "registered_by": lambda v, c, m, n: m.registered_by.display_name if m.registered_by else "",
         "arrival_late": lambda v, c, m, n: _("Yes") if m.arrival_late else "",
         "review_late": lambda v, c, m, n: _("Yes") if m.review_late else "",
+        "signature": lambda v, c, m, n: _signature(v, m),
     })
     column_formatters_export = dict(without_badges(column_formatters_detail), **{
         "materials": lambda v, c, m, n: "; ".join(f"{x.name} {x.quantity}×{x.unit_price}" for x in m.materials),
@@ -282,9 +320,8 @@ class RepairView(ServiceRequestView):
         community = communities.get(community_id)
         if community is None:
             abort(404)
-        try:
-            day = date.fromisoformat(request.form.get("day", ""))
-        except ValueError:
+        day = parse_date(request.form.get("day", ""))
+        if day is None:
             flash(_("Enter the date of the first rain."), "error")
             return redirect(url_for(".index_view"))
         try:
@@ -319,6 +356,16 @@ class RepairView(ServiceRequestView):
         if not can(AREA, "details"):
             abort(404)
         return send_stored_file(scoped_or_404(RepairPhoto, photo_id), max_age=600)
+
+    @expose("/signature/")
+    def signature_view(self):
+        """The resident's signature of a work order of the user's communities."""
+        if not can(AREA, "details"):
+            abort(404)
+        record = scoped_or_404(Repair, request.args.get("id"))
+        if record.signature is None:
+            abort(404)
+        return send_stored_file(scoped_or_404(RepairSignature, record.signature.pk), max_age=600)
 
     # --- printable work order ---
     @expose("/print/")

@@ -8,10 +8,10 @@ from flask_admin.helpers import get_redirect_target
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
-from wtforms.fields import DateTimeLocalField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from admin_views.base import EstateModelView, add_row_actions, choice_label, scoped_or_404, show_refusal
+from admin_views.datetimes import TypedDateTimeField
 from admin_views.filters import CommunityFilter, LocalDateBetweenFilter, TrueFilter
 from admin_views.services import SATISFACTION, LocalTimeStepForm, household_row_actions
 from app.permissions import can
@@ -24,7 +24,6 @@ from documents.visits import (FOLLOW_UP_KIND_NEEDED, FOLLOW_UP_NOTE_NEEDED, FOLL
                               SATISFACTION_NEEDED, TARGETS, Visit, log_visit, target_kind, visit_time_problem)
 
 AREA = "visits"
-DT_FORMAT = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
 #: target -> (document, the permission area whose list the target belongs to, endpoint)
 TARGET_MODELS = {"repair": (Repair, "repairs", "repairs"),
                  "complaint": (Complaint, "complaints", "complaints"),
@@ -42,7 +41,7 @@ class VisitForm(LocalTimeStepForm):
     return visit, the follow-up), so every problem shows at once; log_visit still checks it all."""
 
     method = SelectField(_l("Method"), choices=METHODS, validators=[DataRequired()])
-    visited_at = DateTimeLocalField(_l("Visited on"), format=DT_FORMAT, validators=[InputRequired()])
+    visited_at = TypedDateTimeField(_l("Visited on"), validators=[InputRequired()])
     resident_name = StringField(_l("Resident"), validators=[Optional(), Length(max=60)])
     resident_said = TextAreaField(_l("What the resident said"), validators=[DataRequired(), Length(max=2000)])
     satisfaction = SelectField(_l("Satisfaction"), choices=SATISFACTION, validators=[Optional()])

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from babel import support
 from flask import has_request_context, request, session
-from flask_babel import get_locale, lazy_gettext as _l, lazy_ngettext
+from flask_babel import get_locale, gettext, lazy_gettext as _l, lazy_ngettext
 from flask_login import current_user
 from flask_wtf.i18n import translations as flask_wtf_translations
 from wtforms import Form
@@ -46,7 +46,16 @@ def select_locale():
 
 
 def select_timezone():
-    return "Asia/Shanghai"
+    """The zone of the user's first community (Asia/Shanghai without one): times formatted for
+    the page are read on that community's clock."""
+    from documents.deadlines import DEFAULT_ZONE
+    if not has_request_context() or not getattr(current_user, "is_authenticated", False):
+        return DEFAULT_ZONE
+    from documents.deadlines import zone_of
+    from documents.places import Community
+    ids = list(getattr(current_user, "community_ids", None) or [])
+    community = Community.objects(pk__in=ids).only("timezone").first() if ids else None
+    return zone_of(community).key
 
 
 def current_language() -> str:
@@ -111,6 +120,25 @@ class TranslatedForm(Form):
             return flask_wtf_translations
 
 
+def picker_config() -> dict:
+    """What the calendar shows, in the user's language: month and weekday names, its buttons, the
+    first day of the week (Monday) and the words between the two days of a range."""
+    from babel.dates import get_day_names, get_month_names
+    locale = get_locale()
+    months = get_month_names("abbreviated", locale=locale)
+    days = get_day_names("narrow" if str(locale).startswith("zh") else "short", locale=locale)
+    return {
+        "monthNames": [months[m] for m in range(1, 13)],
+        # daterangepicker counts from Sunday; Babel from Monday (0)
+        "daysOfWeek": [days[6]] + [days[d] for d in range(6)],
+        "firstDay": 1,
+        "applyLabel": gettext("Apply"), "cancelLabel": gettext("Cancel"),
+        "fromLabel": gettext("From"), "toLabel": gettext("To"), "weekLabel": gettext("Wk"),
+        "customRangeLabel": gettext("Custom range"),
+        "separator": " to ",
+    }
+
+
 def init_app(app):
     from documents.audit import action_label, display_value
     app.before_request(_form_translations_for_request)
@@ -118,6 +146,7 @@ def init_app(app):
     app.jinja_env.filters["personal_data"] = personal_data
     app.jinja_env.filters["action_label"] = action_label
     app.jinja_env.filters["audit_value"] = display_value
+    app.jinja_env.globals["picker_config"] = picker_config
 
     @app.context_processor
     def _languages():

@@ -18,8 +18,9 @@ from app.permissions import can
 from documents import audit, timeline
 from documents.base import DomainError, PermissionDenied
 from documents.agenda import ClockKind, Rung, declare_clocks
+from documents.deadlines import local_text
 from documents.service_calendar import Span
-from documents.services import ServiceRequest, closing_steps
+from documents.services import CLOCK_SKEW, ServiceRequest, closing_steps
 from documents.workflow import Step, Workflow, declare
 
 KINDS = [("complaint", _l("Complaint")), ("suggestion", _l("Suggestion"))]
@@ -74,7 +75,8 @@ class Complaint(ServiceRequest):
     measures = StringField(max_length=2000, verbose_name=_l("Measures against a repeat"))
     handled_at = DateTimeField(verbose_name=_l("Handled on"))
     handled_by = ReferenceField("Staff", verbose_name=_l("Handled by"))
-    handled_late = IntField(default=0)  # 1 when handled after the deadline (for the monthly analysis)
+    # 1 when handled after the deadline (for the monthly analysis)
+    handled_late = IntField(default=0, choices=[(0, _l("No")), (1, _l("Yes"))], verbose_name=_l("Handled late"))
     visit_due_at = DateTimeField(verbose_name=_l("Return visit due"))
     escalation_level = IntField(choices=ESCALATION_LEVELS, default=0, verbose_name=_l("Escalation"))
     escalated_at = DateTimeField(verbose_name=_l("Escalated on"))
@@ -97,6 +99,10 @@ class Complaint(ServiceRequest):
     def clean(self):
         if not self.received_at:
             self.received_at = clock.now()
+        elif self.received_at > clock.now() + CLOCK_SKEW:
+            raise ValidationError(errors={"received_at": ValidationError(gettext(
+                "The complaint cannot be received in the future: at the latest %(time)s.",
+                time=local_text(clock.now() + CLOCK_SKEW, self.community)))})
         if self.kind == "complaint" and self.complaint_class is None:
             raise ValidationError(errors={"complaint_class": ValidationError(
                 gettext("Classify the complaint: class 1, 2 or 3."))})

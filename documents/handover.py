@@ -17,6 +17,7 @@ from mongoengine import (BooleanField, DateTimeField, EmbeddedDocument, Embedded
 from app import clock
 from documents import audit
 from documents.base import CommunityOwned, DomainError, PermissionDenied, Versioned
+from documents.deadlines import local_text
 from documents.workflow import Step, Workflow, Workflowed, authorize_area, declare
 
 SHIFTS = [("day", _l("Day shift")), ("night", _l("Night shift"))]
@@ -52,7 +53,7 @@ class Handover(CommunityOwned, Versioned, Workflowed):
             "ordering": ["-written_at"]}
 
     def __str__(self):
-        return f"{self.written_at:%Y-%m-%d %H:%M} {self.written_by_name or ''}" if self.written_at else ""
+        return f"{local_text(self.written_at, self.community)} {self.written_by_name or ''}" if self.written_at else ""
 
     def shift_label(self) -> str:
         return str(dict(SHIFTS).get(self.shift, self.shift or ""))

@@ -2,13 +2,15 @@
 
 reported -> dispatched -> arrived (late if over 15 min after the appointment)
   [-> review -> arrived again (back on site; late if over 30 min)] -> completed (materials, labour)
-  -> signed_off (resident; for a public area the area's staff) -> return visit -> closed.
+  -> signed_off (the resident signs on screen or on the paper order and rates; a public area is
+  confirmed by the housekeeper of its building) -> return visit -> closed (or closed by a supervisor
+  with a recorded reason).
 Return visit due: urgent 24 h after completion, ordinary 7 days, leak on the first rain after it.
 """
 from datetime import timedelta
 from decimal import Decimal
 
-from flask_babel import gettext, lazy_gettext as _l
+from flask_babel import force_locale, gettext, lazy_gettext as _l
 from mongoengine import (BooleanField, DateField, DateTimeField, EmbeddedDocument,
                          EmbeddedDocumentListField, FileField, IntField, ReferenceField,
                          StringField, ValidationError)
@@ -17,13 +19,13 @@ from mongoengine.fields import Decimal128Field
 
 from app import clock
 from documents import audit, timeline
-from documents.base import CommunityOwned, DomainError
+from documents.base import CommunityOwned, DomainError, PermissionDenied
 from documents.files import GIF, JPEG, MB, PNG, WEBP, UploadRule, store
 from documents.money import ZERO, MoneyField, exact_decimal, to_money
 from documents.agenda import ClockKind, Rung, declare_clocks
 from documents.deadlines import end_of_local_day, local_date, zone_of
 from documents.service_calendar import Span
-from documents.services import (ServiceRequest, closing_steps, not_before_text, to_the_minute,
+from documents.services import (CLOCK_SKEW, ServiceRequest, closing_steps, not_before_text, to_the_minute,
                                 validate_satisfaction)
 from documents.validators import normalise_phone, validate_mobile
 from documents.workflow import Step, Workflow, authorize_area, declare
@@ -31,6 +33,13 @@ from documents.workflow import Step, Workflow, authorize_area, declare
 SOURCES = [("phone", _l("Phone")), ("walk_in", _l("Walk-in")), ("patrol", _l("Patrol")),
            ("letter", _l("Letter"))]
 LOCATIONS = [("room", _l("In a room")), ("public", _l("Public area"))]
+#: the places of a building's public area (a public-area repair names its building and one of these)
+PUBLIC_PLACES = [
+    ("lobby", _l("Lobby")), ("stairwell", _l("Stairwell")), ("corridor", _l("Corridor")),
+    ("lift", _l("Lift")), ("roof", _l("Roof")), ("basement", _l("Basement and garage")),
+    ("outer_wall", _l("Outer walls")), ("plant_room", _l("Plant room")),
+    ("surroundings", _l("Around the building")), ("other", _l("Other place")),
+]
 CATEGORIES = [
     ("plumbing", _l("Water and drains")), ("electrical", _l("Electrical")),
     ("doors_windows", _l("Doors and windows")), ("walls", _l("Walls, ceilings and floors")),
@@ -49,7 +58,8 @@ REVIEW_RETURN = timedelta(minutes=30)
 URGENT_VISIT = timedelta(hours=24)
 ORDINARY_VISIT_DAYS = 7
 #: the messages a form repeats so that every problem shows at once (the step still checks)
-SIGNER_NEEDED = _l("Enter the name of the resident who signs.")
+SIGNATURE_NEEDED = _l("The resident signs on the screen, or write the number of the paper work order "
+                      "the resident signed.")
 SATISFACTION_NEEDED = _l("Record the satisfaction rating (1–5).")
 
 
@@ -77,6 +87,9 @@ class Repair(ServiceRequest):
     state = StringField(choices=STATES, default="reported", verbose_name=_l("State"))
     source = StringField(choices=SOURCES, default="phone", required=True, verbose_name=_l("Source"))
     location = StringField(choices=LOCATIONS, default="room", required=True, verbose_name=_l("Location"))
+    public_building = ReferenceField("Building", verbose_name=_l("Building"))
+    public_place = StringField(choices=PUBLIC_PLACES, verbose_name=_l("Place"))
+    #: "3栋 大堂", derived from building and place (older records: the text typed then)
     public_area = StringField(max_length=100, verbose_name=_l("Public area"))
     category = StringField(choices=CATEGORIES, required=True, verbose_name=_l("Category"))
     description = StringField(required=True, max_length=1000, verbose_name=_l("Description"))
@@ -107,6 +120,8 @@ class Repair(ServiceRequest):
     completed_at = DateTimeField(verbose_name=_l("Completed on"))
     # sign-off
     signed_by = StringField(max_length=60, verbose_name=_l("Signed by"))
+    signature = ReferenceField("RepairSignature", verbose_name=_l("Resident's signature"))
+    paper_order_no = StringField(max_length=30, verbose_name=_l("Signed on paper work order no."))
     signed_by_staff = ReferenceField("Staff", verbose_name=_l("Confirmed by staff"))
     satisfaction = IntField(validation=validate_satisfaction, verbose_name=_l("Satisfaction"))
     sign_comment = StringField(max_length=500, verbose_name=_l("Resident's comment"))
@@ -139,14 +154,15 @@ class Repair(ServiceRequest):
                     gettext("Choose the room, or set the location to a public area."))})
             self.public_area = None
         else:
-            if not (self.public_area or "").strip():
-                raise ValidationError(errors={"public_area": ValidationError(
-                    gettext("Say which public area, e.g. Building 3 lobby."))})
             self.room = None
+            self.place_public_area()
         self.link_room()
+        if self.location == "public" and self.public_building is not None:
+            self.building_no = self.public_building.number
         self.arrival_due_at = ARRIVAL_CLOCK.deadline(self, self.appointment_at, Span.of(ARRIVAL_GRACE))
-        self.arrival_late = bool(self.arrived_at and self.arrival_due_at
-                                 and self.arrived_at > self.arrival_due_at)
+        # a late arrival stays recorded when the appointment is edited afterwards
+        self.arrival_late = bool(self.arrival_late or (
+            self.arrived_at and self.arrival_due_at and self.arrived_at > self.arrival_due_at))
         self.review_due_at = REVIEW_CLOCK.deadline(self, self.review_started_at, Span.of(REVIEW_RETURN))
         self.review_late = bool(self.review_late or (
             self.back_on_site_at and self.review_due_at and self.back_on_site_at > self.review_due_at))
@@ -156,6 +172,32 @@ class Repair(ServiceRequest):
         elif self.urgency == "leak" and not self.completed_at:
             self.visit_due_at = None
         self.due_at = self.current_due()
+
+    def place_public_area(self):
+        """A public area is a building of the community and a place in it ("3栋 大堂"); a record
+        made before places were chosen keeps the text typed then."""
+        if self.public_building is None and not self.public_place and (self.public_area or "").strip():
+            return
+        if self.public_building is None:
+            raise ValidationError(errors={"public_building": ValidationError(
+                gettext("Choose the building of the public area."))})
+        if self.community and self.public_building.community.pk != self.community.pk:
+            raise ValidationError(errors={"public_building": ValidationError(
+                gettext("The building belongs to another community."))})
+        if self.public_place not in dict(PUBLIC_PLACES):
+            raise ValidationError(errors={"public_place": ValidationError(
+                gettext("Choose the place in the building, e.g. the lobby."))})
+        with force_locale("zh_Hans_CN"):     # the stored text searched and printed (Chinese forms)
+            self.public_area = f"{self.public_building.number}栋 {dict(PUBLIC_PLACES)[self.public_place]}"
+
+    @property
+    def area_text(self) -> str:
+        """Where the work is, in the reader's language: the room, or the building and the place."""
+        if self.location == "room":
+            return self.room_code or ""
+        if self.public_place and self.public_building is not None:
+            return f"{self.public_building} · {dict(PUBLIC_PLACES)[self.public_place]}"
+        return self.public_area or ""
 
     def compute_totals(self):
         if self.completed_at is None and not self.materials and self.labour is None:
@@ -182,6 +224,18 @@ class Repair(ServiceRequest):
         if self.state in self.VISIT_STATES:
             return self.visit_due_at
         return None
+
+    # --- who may take a step on this record ---
+    def authorize_step(self, step, user):
+        """A public-area repair is confirmed by the housekeeper of its building (seed 003)."""
+        if step.name == "sign_off" and self.location == "public" and not self.looks_after_building(user):
+            raise PermissionDenied(gettext(
+                "A public-area repair is confirmed by the housekeeper of building %(no)s.",
+                no=self.building_no or "—"))
+
+    def looks_after_building(self, user) -> bool:
+        return bool(self.building_no) and "housekeeper" in (getattr(user, "roles", None) or []) \
+            and self.building_no in (getattr(user, "buildings", None) or [])
 
     def technician_not_arrived_late(self, now=None) -> bool:
         """Dispatched, and the technician is still not there 15 minutes after the appointment."""
@@ -235,26 +289,46 @@ class Repair(ServiceRequest):
         if not (work_done or "").strip():
             raise DomainError(gettext("Describe the work done."), field="work_done")
         lines = [material_line(line, number) for number, line in enumerate(materials or (), start=1)]
+        now = clock.now()
+        on_site = max((t for t in (self.arrived_at, self.back_on_site_at) if t), default=None)
+        if on_site and now < to_the_minute(on_site):
+            raise DomainError(gettext("The work cannot be completed before the technician was on site "
+                                      "(%(time)s).", time=not_before_text(on_site, self.community)))
         return self.transition("complete", user, values={
             "work_done": work_done.strip(), "materials": lines,
-            "labour": to_money(labour) or ZERO, "completed_at": clock.now()},
+            "labour": to_money(labour) or ZERO, "completed_at": now},
             validate=True, checked=False)
 
-    def sign_off(self, user, signed_by: str = "", satisfaction=None, comment: str = ""):
-        """The resident signs and rates; a public-area repair is confirmed by the area's staff."""
+    def sign_off(self, user, satisfaction=None, comment: str = "", signature: bytes = b"",
+                 paper_order_no: str = "", signed_by: str = ""):
+        """The resident signs and rates. Nobody signs for the resident (seed 001): the resident
+        signs on the screen (`signature`, a PNG) or has signed the paper work order
+        (`paper_order_no`); `signed_by` is the resident's name if not the one on the record.
+        A public-area repair is confirmed and rated by the housekeeper of its building."""
         self.check("sign_off", user)
-        values = {"signed_at": clock.now(), "sign_comment": (comment or "").strip() or None}
-        if self.location == "public":
-            values["signed_by_staff"] = user
-            values["signed_by"] = (signed_by or "").strip() or getattr(user, "display_name", "")
-        else:
-            if not (signed_by or "").strip():
-                raise DomainError(str(SIGNER_NEEDED), field="signed_by")
-            values["signed_by"] = signed_by.strip()
         if satisfaction in (None, ""):
             raise DomainError(str(SATISFACTION_NEEDED), field="satisfaction")
-        values["satisfaction"] = int(satisfaction)
-        return self.transition("sign_off", user, values=values, validate=True, checked=False)
+        values = {"signed_at": clock.now(), "sign_comment": (comment or "").strip() or None,
+                  "satisfaction": int(satisfaction)}
+        captured = None
+        if self.location == "public":
+            values["signed_by_staff"] = user
+            values["signed_by"] = getattr(user, "display_name", "")
+        else:
+            paper = (paper_order_no or "").strip()[:30]
+            if not signature and not paper:
+                raise DomainError(str(SIGNATURE_NEEDED), field="signature")
+            values["signed_by"] = (signed_by or "").strip()[:60] or self.resident_name or ""
+            values["paper_order_no"] = paper or None
+            if signature:
+                captured = RepairSignature.capture(self, signature, values["signed_by"], user)
+                values["signature"] = captured
+        try:
+            return self.transition("sign_off", user, values=values, validate=True, checked=False)
+        except DomainError:
+            if captured is not None:
+                captured.delete()
+            raise
 
     def cancel(self, user, reason: str):
         self.check("cancel", user)
@@ -264,7 +338,7 @@ class Repair(ServiceRequest):
                                validate=True, checked=False)
 
     def _check_time(self, at, not_before, field):
-        if at > clock.now() + timedelta(minutes=5):
+        if at > clock.now() + CLOCK_SKEW:
             raise DomainError(gettext("This time is in the future."), field=field)
         if not_before and at < to_the_minute(not_before):
             raise DomainError(gettext("This time is before the previous step: not before %(time)s.",
@@ -318,7 +392,8 @@ declare(Repair, Workflow("repairs", [
          needs=_l("The technician must be on site (back from any technical review).")),
     Step("sign_off", ("completed",), "signed_off", label=_l("Sign off"),
          needs=_l("Complete the work first.")),
-    *closing_steps(Repair.VISIT_STATES, needs=_l("Complete the work first.")),
+    *closing_steps(Repair.VISIT_STATES, needs=_l("Complete the work first."), visit_from=("signed_off",),
+                   visit_needs=_l("The resident signs off the work first.")),
     Step("cancel", ("reported", "dispatched"), "cancelled", label=_l("Cancel"),
          needs=_l("Only a work order whose technician is not yet on site can be cancelled.")),
 ]))
@@ -380,6 +455,34 @@ class RepairPhoto(CommunityOwned):
         return self.filename or ""
 
 
+class RepairSignature(CommunityOwned):
+    """The resident's signature drawn on the screen at sign-off (a PNG in GridFS), served only
+    through the repair view."""
+    repair = ReferenceField(Repair, required=True)
+    file = FileField()
+    filename = StringField(max_length=120)
+    content_type = StringField(max_length=40)
+    signer = StringField(max_length=60)
+    recorded_by = ReferenceField("Staff")
+    recorded_at = DateTimeField()
+    meta = {"collection": "repair_signatures", "indexes": ["repair"]}
+
+    def __str__(self):
+        return gettext("Signature of %(name)s", name=self.signer or "")
+
+    @classmethod
+    def capture(cls, repair, data: bytes, signer: str, actor) -> "RepairSignature":
+        name, kind = SIGNATURE_UPLOAD.check("signature.png", data)
+        signature = cls(community=repair.community, repair=repair, signer=signer, recorded_by=actor,
+                        recorded_at=clock.now(), filename=name, content_type=kind)
+        store(signature.file, data, kind, name)
+        signature.save()
+        return signature
+
+
+SIGNATURE_UPLOAD = UploadRule(types=frozenset({PNG}), max_bytes=MB, field="signature",
+                              refused=_l("The signature could not be read; please sign again."),
+                              default_name="signature.png")
 MAX_PHOTOS = 10
 PHOTO_UPLOAD = UploadRule(types=frozenset({JPEG, PNG, GIF, WEBP}), max_bytes=5 * MB, field=None,
                           refused=_l("%(name)s is not a JPEG, PNG, GIF or WebP picture."),

@@ -5,6 +5,8 @@ engine checks role, community and state and writes each step once (a conditional
 audit entry). The two ways a record closes are the same for both and declared here:
 `close` (a supervisor, without a visit) and `return_visit` (taken from the visit log).
 """
+from datetime import timedelta
+
 from flask_babel import gettext, lazy_gettext as _l
 from mongoengine import DateTimeField, IntField, ReferenceField, StringField, ValidationError
 
@@ -22,6 +24,8 @@ CLOSE_REASONS = [
     ("other", _l("Other")),
 ]
 CLOSED = "closed"
+#: how far a time a person enters may lie ahead of the server's clock (their watch, a slow form)
+CLOCK_SKEW = timedelta(minutes=5)
 
 
 def next_number(community, prefix: str, now=None) -> str:
@@ -45,12 +49,15 @@ def validate_satisfaction(value):
         raise ValidationError(gettext("Satisfaction is rated from 1 (very unhappy) to 5 (very happy)."))
 
 
-def closing_steps(visit_states: tuple, needs) -> list[Step]:
-    """The two ways a repair or a complaint is closed, from the states where a return visit is due."""
+def closing_steps(visit_states: tuple, needs, visit_from: tuple | None = None, visit_needs=None) -> list[Step]:
+    """The two ways a repair or a complaint is closed: by a supervisor with a reason, from the
+    states where a return visit is due, or by the return visit (from `visit_from`, default the
+    same states: a repair's only once the resident has signed off)."""
     return [
         Step("close", visit_states, CLOSED, label=_l("Close"), needs=needs),
-        Step("return_visit", visit_states, CLOSED, label=_l("Return visit"), needs=needs,
-             area="visits", permission="create", method="close_by_visit", page=False),
+        Step("return_visit", visit_from or visit_states, CLOSED, label=_l("Return visit"),
+             needs=visit_needs or needs, area="visits", permission="create", method="close_by_visit",
+             page=False),
     ]
 
 

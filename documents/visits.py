@@ -5,8 +5,6 @@ or complaint (conditional write on the target's state, so it happens once); a fo
 new repair or complaint. A visit to a household carries a submission key with a unique index,
 so a double-submitted form is stored once.
 """
-from datetime import timedelta
-
 from bson import ObjectId
 from flask_babel import gettext, lazy_gettext as _l, lazy_pgettext
 from mongoengine import (BooleanField, DateTimeField, IntField, ReferenceField, StringField,
@@ -17,8 +15,8 @@ from app import clock
 from app.permissions import can
 from documents import audit, timeline
 from documents.base import CommunityOwned, DomainError, PermissionDenied
-from documents.deadlines import start_of_local_day, zone_of
-from documents.services import not_before_text, to_the_minute, validate_satisfaction
+from documents.deadlines import local_text, start_of_local_day, zone_of
+from documents.services import CLOCK_SKEW, not_before_text, to_the_minute, validate_satisfaction
 from documents.workflow import authorize_area, domain_error_from
 
 TARGETS = [("repair", _l("Repair")), ("complaint", _l("Complaint")), ("household", _l("Household"))]
@@ -26,7 +24,6 @@ KINDS = [("return", _l("Return visit")), ("proactive", _l("Proactive visit"))]
 #: "On site" is also a repair's state (已到场); a visit made on site is 上门: one context each
 METHODS = [("phone", _l("Phone")), ("on_site", lazy_pgettext("visit method", "On site"))]
 FOLLOW_UPS = [("repair", _l("New repair")), ("complaint", _l("New complaint"))]
-_FIVE_MINUTES = timedelta(minutes=5)
 #: the messages the visit form repeats so that every problem shows at once (the document still checks)
 SATISFACTION_NEEDED = _l("A return visit records the resident's satisfaction (1–5).")
 FOLLOW_UP_KIND_NEEDED = _l("Choose whether the follow-up is a repair or a complaint.")
@@ -69,7 +66,7 @@ class Visit(CommunityOwned):
     }
 
     def __str__(self):
-        return f"{self.record_number or self.room_code or ''} {self.visited_at:%Y-%m-%d}".strip() \
+        return f"{self.record_number or self.room_code or ''} {local_text(self.visited_at, self.community, '%Y-%m-%d')}".strip() \
             if self.visited_at else (self.record_number or "")
 
     def method_label(self) -> str:
@@ -85,7 +82,7 @@ class Visit(CommunityOwned):
                 raise ValidationError(errors={"follow_up_note": ValidationError(str(FOLLOW_UP_NOTE_NEEDED))})
         else:
             self.follow_up_kind = None
-        if self.visited_at and self.visited_at > clock.now() + _FIVE_MINUTES:
+        if self.visited_at and self.visited_at > clock.now() + CLOCK_SKEW:
             raise ValidationError(errors={"visited_at": ValidationError(gettext("This time is in the future."))})
 
 
@@ -112,7 +109,7 @@ def visit_time_problem(target, visited_at) -> str | None:
     message says the earliest allowed time in the community's local time."""
     if visited_at is None:
         return None
-    if visited_at > clock.now() + _FIVE_MINUTES:
+    if visited_at > clock.now() + CLOCK_SKEW:
         return gettext("This time is in the future.")
     earliest = earliest_visit(target)
     if earliest is not None and visited_at < to_the_minute(earliest[0]):
@@ -192,6 +189,8 @@ def _open_follow_up(visit, target, actor):
     if visit.follow_up_kind == "repair":
         if room is None:
             record = Repair(location="public", public_area=getattr(target, "public_area", None) or "-",
+                            public_building=getattr(target, "public_building", None),
+                            public_place=getattr(target, "public_place", None),
                             source="phone", category="other", description=visit.follow_up_note,
                             urgency="ordinary", **{k: v for k, v in common.items() if k != "room"})
         else:

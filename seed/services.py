@@ -15,6 +15,7 @@ from flask import current_app, has_app_context
 from app import clock
 from documents.complaints import Complaint
 from documents.handover import write_handover
+from documents.places import Building
 from documents.repairs import Repair
 from documents.residents import Household
 from documents.staff import Staff
@@ -34,9 +35,9 @@ REPAIRS = [
     ("plumbing", "马桶水箱一直流水", "ordinary"),
 ]
 PUBLIC_REPAIRS = [
-    ("lift", "%s栋2单元电梯按钮失灵", "urgent", "%s栋2单元电梯"),
-    ("public_facilities", "%s栋楼道声控灯不亮", "ordinary", "%s栋1单元楼道"),
-    ("walls", "%s栋地下车库顶板渗水", "leak", "%s栋地下车库"),
+    ("lift", "%s栋2单元电梯按钮失灵", "urgent", "lift"),
+    ("public_facilities", "%s栋1单元楼道声控灯不亮", "ordinary", "stairwell"),
+    ("walls", "%s栋地下车库顶板渗水", "leak", "basement"),
 ]
 COMPLAINTS = [
     # (kind, class, channel, content)
@@ -103,7 +104,9 @@ def _seed_community(community, index) -> int:
             fields.update(location="room", room=household.room,
                           resident_phone=household.owners[0].phone if household.owners else None)
         else:
-            fields.update(location="public", public_area=public)
+            building, place = public
+            fields.update(location="public", public_place=place,
+                          public_building=Building.objects(community=community, number=building).first())
         return Repair(**fields).save_versioned(None)
 
     technicians = ["王建国", "李师傅", "赵强", "孙师傅"]
@@ -120,9 +123,11 @@ def _seed_community(community, index) -> int:
         _walk(record, target, steps_for[target], hours, now, clerk, boss, keeper, rng.choice(technicians), rng)
     for spec in PUBLIC_REPAIRS[: 3 if index == 0 else 1]:
         building = str(rng.randint(1, 3))
-        record = repair((spec[0], spec[1] % building, spec[2]), public=spec[3] % building, hours_ago=26)
+        record = repair((spec[0], spec[1] % building, spec[2]), public=(building, spec[3]), hours_ago=26)
         count += 1
-        _walk(record, "signed_off", 5, 26, now, clerk, boss, keeper, rng.choice(technicians), rng)
+        # confirmed by the building's housekeeper; a community without one waits at "completed"
+        target, steps = ("signed_off", 5) if record.looks_after_building(keeper) else ("completed", 4)
+        _walk(record, target, steps, 26, now, clerk, boss, keeper, rng.choice(technicians), rng)
 
     complaint_plan = [(5, "received"), (2, "assigned"), (30, "handled"), (8, "assigned"), (80, "received"),
                       (10, "handled"), (150, "closed")]
@@ -183,8 +188,9 @@ def _walk(record, target, steps, hours, now, clerk, boss, keeper, technician, rn
         record.complete(clerk, "已更换损坏部件，试用正常", lines, labour=rng.choice(["0", "30", "50"]))
     if steps >= 5:
         at(hours - 2.6)
-        record.sign_off(keeper if record.location == "public" else clerk,
-                        record.resident_name or "", rng.choice([4, 5, 5]), "师傅很专业")
+        # the resident signed the paper work order (a public area: its building's housekeeper confirms)
+        record.sign_off(keeper if record.location == "public" else clerk, rng.choice([4, 5, 5]), "师傅很专业",
+                        paper_order_no=None if record.location == "public" else f"P{record.number[2:]}")
     if steps >= 6:
         at(hours - 24)
         log_visit(record, clerk, method="phone", resident_said="已修好，没有再出现问题", satisfaction=5)

@@ -7,11 +7,18 @@ from app import clock
 from documents.agenda import sweep
 from documents.audit import AuditEntry
 from documents.base import DomainError, PermissionDenied
+from documents.files import read_stored
 from documents.handover import Handover, open_counts, open_items, write_handover
-from documents.repairs import Repair, add_photo
+from documents.places import Building
+from documents.repairs import Repair, RepairSignature, add_photo
 from documents.visits import Visit, log_visit
 from tests.services_support import (completed_repair, freeze_shanghai, make_complaint, make_repair,  # noqa: F401
                               request_context, shanghai)
+
+
+#: the smallest PNG: one transparent pixel (what a signature pad posts, decoded)
+PNG_DOT = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                        "1f15c4890000000d49444154789c6300010000050001 0d0a2db40000000049454e44ae426082".replace(" ", ""))
 
 
 def staff(world, name):
@@ -46,7 +53,7 @@ def test_public_area_repair_needs_the_area(world):
     with pytest.raises(ValidationError) as err:
         make_repair(world, location="public", room=None, public_area=" ")
     from documents.workflow import flatten_errors
-    assert flatten_errors(err.value)[0][0] == "public_area"
+    assert flatten_errors(err.value)[0][0] == "public_building"
     repair = make_repair(world, location="public", room=None, public_area="3栋大堂")
     assert repair.household is None and repair.room_code is None
 
@@ -63,7 +70,7 @@ def test_illegal_transitions_are_refused_with_a_message(world):
     with pytest.raises(DomainError):
         repair.complete(clerk, "done")
     with pytest.raises(DomainError):
-        repair.sign_off(clerk, "张伟", 5)
+        repair.sign_off(clerk, 5, paper_order_no="P-001")
     assert repair.reload().state == "reported"
     complaint = make_complaint(world)
     with pytest.raises(DomainError) as err:
@@ -129,19 +136,50 @@ def test_every_step_is_audit_logged_with_its_changes(world):
 
 
 def test_sign_off_rules_room_and_public_area(world):
+    """The resident signs (on screen or on paper) and rates; nobody signs for the resident."""
     repair = completed_repair(world)
+    clerk = staff(world, "clerk")
+    with pytest.raises(DomainError) as err:
+        repair.sign_off(clerk, 5)                                   # no signature, no paper order
+    assert err.value.field == "signature" and "paper work order" in err.value.message
     with pytest.raises(DomainError):
-        repair.sign_off(staff(world, "clerk"), "", 5)
+        repair.sign_off(clerk, None, paper_order_no="P-001")
     with pytest.raises(DomainError):
-        repair.sign_off(staff(world, "clerk"), "张伟", None)
-    with pytest.raises(DomainError):
-        repair.sign_off(staff(world, "clerk"), "张伟", 6)
-    repair.sign_off(staff(world, "clerk"), "张伟", 4, "师傅很专业")
+        repair.sign_off(clerk, 6, paper_order_no="P-001")
+    with pytest.raises(DomainError):                                # not a PNG: nothing stored
+        repair.sign_off(clerk, 4, signature=b"GIF89a...")
+    assert RepairSignature.objects.count() == 0 and repair.reload().state == "completed"
+    repair.sign_off(clerk, 4, "师傅很专业", signature=PNG_DOT)
     assert (repair.state, repair.signed_by, repair.satisfaction) == ("signed_off", "张伟", 4)
-    public = completed_repair(world, location="public", room=None, public_area="1栋电梯厅")
-    public.sign_off(staff(world, "housekeeper"), "", 5)
-    assert public.signed_by_staff.pk == staff(world, "housekeeper").pk
-    assert public.signed_by == "housekeeper A"
+    assert read_stored(repair.signature.file) == PNG_DOT and repair.signature.signer == "张伟"
+    paper = completed_repair(world, room="1-1-102")
+    paper.sign_off(clerk, 5, paper_order_no=" P-0042 ", signed_by="李娜")
+    assert (paper.paper_order_no, paper.signed_by, paper.signature) == ("P-0042", "李娜", None)
+
+
+def test_a_public_area_is_a_building_and_a_place_confirmed_by_its_housekeeper(world):
+    from mongoengine import ValidationError
+    with pytest.raises(ValidationError):
+        make_repair(world, location="public", room=None, public_place="lobby")       # which building?
+    building = Building.objects(community=world["A"], number="1").first()
+    public = completed_repair(world, location="public", room=None, public_building=building,
+                              public_place="lift")
+    assert public.building_no == "1" and public.public_area == "1栋 电梯" and public.area_text == "Building 1 · Lift"
+    with pytest.raises(PermissionDenied):                   # the clerk may sign off, but not for a building
+        public.sign_off(staff(world, "clerk"), 5)
+    public.sign_off(staff(world, "housekeeper"), 5)          # looks after building 1
+    assert public.signed_by_staff.pk == staff(world, "housekeeper").pk and public.signed_by == "housekeeper A"
+    other = Building.objects(community=world["A"], number__ne="1").first()
+    if other is not None:
+        elsewhere = completed_repair(world, location="public", room=None, public_building=other,
+                                     public_place="roof")
+        assert "building %s" % other.number in staff_refusal(elsewhere, staff(world, "housekeeper"))
+    old = make_repair(world, location="public", room=None, public_area="3栋大堂")      # an older record
+    assert old.area_text == "3栋大堂" and old.household is None
+
+
+def staff_refusal(record, user):
+    return record.why_not("sign_off", user) or ""
 
 
 # --- money ---
@@ -180,7 +218,7 @@ def test_negative_quantity_or_price_is_refused(world):
 
 def test_return_visit_closes_a_repair_once(world):
     repair = completed_repair(world)
-    repair.sign_off(staff(world, "clerk"), "张伟", 5)
+    repair.sign_off(staff(world, "clerk"), 5, paper_order_no="P-001")
     visit = log_visit(repair, staff(world, "clerk"), method="phone", resident_said="已经不漏了", satisfaction=5)
     repair.reload()
     assert repair.state == "closed" and repair.visit_satisfaction == 5 and repair.due_at is None
@@ -344,10 +382,11 @@ def test_numbers_come_from_the_one_sequence_document(world):
 def test_a_return_visit_is_the_records_step_with_its_own_audit_entry(world):
     from documents import audit
     repair = completed_repair(world)
+    repair.sign_off(staff(world, "clerk"), 5, paper_order_no="P-001")
     log_visit(repair, staff(world, "housekeeper"), resident_said="修好了", satisfaction=4)
     entry = AuditEntry.objects.get(record_id=str(repair.pk), action="return_visit")
     assert entry.note == "修好了" and entry.actor_name == "housekeeper"
-    assert ("state", "completed", "closed") in [(c.field, c.old, c.new) for c in entry.changes]
+    assert ("state", "signed_off", "closed") in [(c.field, c.old, c.new) for c in entry.changes]
     assert audit.action_label(entry) == "Return visit"
     assert Repair.objects.get(pk=repair.pk).audit_outbox == []
 
@@ -456,7 +495,7 @@ def test_a_return_visit_is_not_dated_before_the_repair_was_signed_off(world):
     freeze_shanghai(2026, 3, 11, 9, 0)
     repair = completed_repair(world)
     clock.freeze(shanghai(2026, 3, 11, 11, 30))
-    repair.sign_off(staff(world, "clerk"), "张伟", 5)
+    repair.sign_off(staff(world, "clerk"), 5, paper_order_no="P-001")
     with pytest.raises(DomainError) as err:
         log_visit(repair, staff(world, "clerk"), visited_at=shanghai(2026, 3, 11, 10, 0),
                   resident_said="好", satisfaction=5)

@@ -403,7 +403,7 @@ def test_edit_archive_saves_and_shows_in_details_and_history(page, portal, login
     history = page.locator("#record-history")
     expect(history).to_be_visible()
     latest = history.locator("tbody tr").first
-    expect(latest).to_contain_text("manager")
+    expect(latest).to_contain_text("王经理")          # the manager by name, not the login name
     expect(latest).to_contain_text(text("Edited", "zh"))
     # exactly the changed fields, by their labels, with readable old -> new values
     changed = latest.locator(".history-change")

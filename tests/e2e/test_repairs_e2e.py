@@ -52,7 +52,7 @@ def test_register_dispatch_complete_and_log_visit(page, portal, login):
 
     # 2. dispatch from the row button; the agreed appointment is already filled in
     row.locator("a.step-dispatch").click()
-    assert page.input_value("#appointment_at") == appointment.strftime("%Y-%m-%dT%H:%M")
+    assert page.input_value("#appointment_at") == appointment.strftime("%Y-%m-%d %H:%M")
     page.fill("#technician", "王师傅")
     page.click("#step-submit")
     row = open_row(page, portal)
@@ -91,7 +91,26 @@ def test_register_dispatch_complete_and_log_visit(page, portal, login):
     assert number in sheet and "维修单" in sheet and "Repair work order" in sheet and "55.00" in sheet
     screenshot(page, "repairs-3-work-order")
 
-    # 6. log the return visit from the row: the repair closes
+    # 6. the resident signs on the screen and rates; the return visit is offered only then
+    row = open_row(page, portal)
+    assert row.locator("a.log-visit").count() == 0
+    row.locator("a.step-sign_off").click()
+    page.wait_for_load_state()
+    page.locator("#signature-pad").scroll_into_view_if_needed()
+    pad = page.locator("#signature-pad").bounding_box()
+    page.mouse.move(pad["x"] + 30, pad["y"] + 100)
+    page.mouse.down()
+    for step in range(1, 12):               # a stroke of a signature
+        page.mouse.move(pad["x"] + 30 + step * 25, pad["y"] + 100 - (step % 3) * 30)
+    page.mouse.up()
+    assert page.input_value("#signature").startswith("data:image/png;base64,")
+    page.select_option("#satisfaction", "5")
+    screenshot(page, "repairs-3b-signature")
+    page.click("#step-submit")
+    row = open_row(page, portal)
+    assert row.locator(".state-signed_off").count() == 1
+
+    # 7. log the return visit from the row: the repair closes
     row = open_row(page, portal)
     row.locator("a.log-visit").click()
     assert page.input_value("#resident_name") == RESIDENT

@@ -141,12 +141,13 @@ def test_log_visit_from_the_archive_row_and_follow_up(app, client_as, world):
 def test_visit_form_errors_stay_on_the_form(app, client_as, world):
     with english_request(app):
         repair = completed_repair(world)
+        repair.sign_off(world["staff"]["clerk"], 5, paper_order_no="P-001")
     client = client_as("clerk")
     link = f"/admin/visits/log/?target=repair&id={repair.pk}"
     response = client.post(link, data={"method": "phone", "visited_at": local_now(),
                                        "resident_said": "还行"})
     assert response.status_code == 200 and "satisfaction (1–5)" in response.data.decode()
-    assert "还行" in response.data.decode() and repair.reload().state == "completed"
+    assert "还行" in response.data.decode() and repair.reload().state == "signed_off"
     early = completed_repair  # noqa: F841
     with english_request(app):
         reported = make_repair(world, room="1-1-102")

@@ -38,7 +38,7 @@ def test_culture_officer_creates_an_event_in_local_time(ew, client_as):
     assert str(event.budget) == "1234.50"
     assert AuditEntry.objects(record_id=str(event.pk), action="create").first().actor_name == "culture"
     form = client.get(f"/admin/events/edit/?id={event.pk}").data.decode()
-    assert "2026-06-19 19:00:00" in form  # shown back in local time
+    assert 'value="2026-06-19 19:00"' in form  # shown back in local time, to the minute
     listing = client.get("/admin/events/").data.decode()
     assert "2026-06-19 19:00" in listing and "端午包粽子" in listing
 

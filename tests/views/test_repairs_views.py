@@ -40,7 +40,7 @@ def test_registration_errors_show_on_the_field(client_as, world):
     client = client_as("clerk")
     response = client.post("/admin/repairs/new/", data=register_payload(world, location="public", room=""))
     assert response.status_code == 200
-    assert "Say which public area" in response.data.decode()
+    assert "Choose the building of the public area." in response.data.decode()
     assert Repair.objects.count() == 0
 
 
@@ -53,7 +53,8 @@ def test_row_buttons_follow_role_and_state(app, client_as, world):
     assert "step-dispatch" in row_of(clerk, reported.number)
     assert "step-sign_off" not in row_of(clerk, reported.number)
     assert "log-visit" not in row_of(clerk, reported.number)
-    assert "step-sign_off" in row_of(clerk, done.number) and "log-visit" in row_of(clerk, done.number)
+    assert "step-sign_off" in row_of(clerk, done.number)
+    assert "log-visit" not in row_of(clerk, done.number)                    # the resident signs off first
     assert "step-close" not in row_of(clerk, done.number)                   # closing is the supervisor's
     supervisor = client_as("supervisor").get("/admin/repairs/").data.decode()
     assert "step-close" in row_of(supervisor, done.number) and "step-cancel" in row_of(supervisor, reported.number)
@@ -71,7 +72,7 @@ def test_dispatch_step_applies_once_and_refuses_illegal_steps(app, client_as, wo
         repair = make_repair(world)
     client = client_as("clerk")
     form = client.get(f"/admin/repairs/step/dispatch/?id={repair.pk}").data.decode()
-    assert 'name="technician"' in form and 'value="2026-03-11T09:00"' in form    # appointment pre-filled, local
+    assert 'name="technician"' in form and 'value="2026-03-11 09:00"' in form    # appointment pre-filled, local
     payload = {"technician": "王师傅", "technician_phone": "13500000000", "appointment_at": "2026-03-11T10:00"}
     assert client.post(f"/admin/repairs/step/dispatch/?id={repair.pk}", data=payload).status_code == 302
     repair.reload()
@@ -143,6 +144,7 @@ def test_log_visit_from_the_repair_row_closes_it(app, client_as, world):
     freeze_shanghai(2026, 3, 11, 9, 0)
     with english_request(app):
         repair = completed_repair(world)
+        repair.sign_off(world["staff"]["clerk"], 5, paper_order_no="P-001")
     client = client_as("clerk")
     listing = client.get("/admin/repairs/").data.decode()
     link = re.search(r'href="([^"]*visits/log/[^"]*)"', row_of(listing, repair.number)).group(1).replace("&amp;", "&")
@@ -249,6 +251,7 @@ def test_repairs_complaints_and_visits_on_the_household_timeline(app, client_as,
     with english_request(app):
         repair = completed_repair(world)
         complaint = make_complaint(world)
+        repair.sign_off(world["staff"]["clerk"], 5, paper_order_no="P-001")
         log_visit(repair, world["staff"]["clerk"], resident_said="很好", satisfaction=5)
     page = client_as("housekeeper").get(f"/admin/households/details/?id={world['hh_a'].pk}").data.decode()
     timeline = page[page.index('id="household-timeline"'):]
@@ -280,7 +283,7 @@ def test_step_times_are_typed_in_local_time_and_stored_in_utc(app, client_as, wo
     clock.freeze(shanghai(2026, 3, 11, 10, 30))
     client = client_as("clerk")
     form = client.get(f"/admin/repairs/step/arrive/?id={repair.pk}").data.decode()
-    assert 'value="2026-03-11T10:30"' in form                               # "now", local
+    assert 'value="2026-03-11 10:30"' in form                               # "now", local
     response = client.post(f"/admin/repairs/step/arrive/?id={repair.pk}", data={"at": "2026-03-11T10:20"})
     assert response.status_code == 302
     assert repair.reload().arrived_at == shanghai(2026, 3, 11, 10, 20) and repair.state == "arrived"
@@ -299,7 +302,7 @@ def test_details_page_buttons_are_the_steps_offered(app, client_as, world):
         page = client_as(username).get(f"/admin/repairs/details/?id={repair.pk}").data.decode()
         return page[page.index('id="record-actions"'):page.index("</div>", page.index('id="record-actions"'))]
     clerk = actions("clerk")
-    assert "step-sign_off" in clerk and "step-close" not in clerk and "log-visit" in clerk
+    assert "step-sign_off" in clerk and "step-close" not in clerk and "log-visit" not in clerk
     assert f"/admin/repairs/step/sign_off/?id={repair.pk}" in clerk
     supervisor = actions("supervisor")
     assert "step-sign_off" in supervisor and "step-close" in supervisor
@@ -372,16 +375,79 @@ def test_dispatch_refuses_a_technician_phone_that_is_no_mobile_number(app, clien
     assert ok.status_code == 302 and repair.reload().technician_phone == "13500001111"
 
 
-def test_sign_off_flags_the_missing_signer_and_rating_together(app, client_as, world):
+def test_sign_off_flags_the_missing_signature_and_rating_together(app, client_as, world):
     freeze_shanghai(2026, 3, 11, 9, 0)
     with english_request(app):
         repair = completed_repair(world)
     response = client_as("clerk").post(f"/admin/repairs/step/sign_off/?id={repair.pk}",
-                                       data={"signed_by": " ", "satisfaction": ""})
+                                       data={"signature": "", "paper_order_no": " ", "satisfaction": ""})
     page = response.data.decode()
-    assert "Enter the name of the resident who signs." in page and "Record the satisfaction rating (1–5)." in page
-    assert "is-invalid" in input_tag(page, "signed_by")
+    assert "The resident signs on the screen, or write the number of the paper work order" in page
+    assert "Record the satisfaction rating (1–5)." in page
+    assert "is-invalid" in input_tag(page, "paper_order_no") and 'id="signature-pad"' in page
     assert repair.reload().state == "completed"
+
+
+def test_the_resident_signs_on_the_screen_and_the_signature_is_kept_as_a_png(app, client_as, world):
+    import base64
+    freeze_shanghai(2026, 3, 11, 9, 0)
+    with english_request(app):
+        repair = completed_repair(world)
+    client = client_as("clerk")
+    drawn = "data:image/png;base64," + base64.b64encode(PNG).decode()
+    refused = client.post(f"/admin/repairs/step/sign_off/?id={repair.pk}",
+                          data={"signature": "data:image/gif;base64,R0lGODlh", "satisfaction": "4"})
+    assert "The signature could not be read" in refused.data.decode() and repair.reload().state == "completed"
+    response = client.post(f"/admin/repairs/step/sign_off/?id={repair.pk}",
+                           data={"signature": drawn, "paper_order_no": "", "satisfaction": "4"})
+    assert response.status_code == 302
+    repair.reload()
+    assert repair.state == "signed_off" and repair.signed_by == "张伟" and repair.signature is not None
+    details = client.get(f"/admin/repairs/details/?id={repair.pk}").data.decode()
+    assert f"/admin/repairs/signature/?id={repair.pk}" in details
+    image = client.get(f"/admin/repairs/signature/?id={repair.pk}")
+    assert image.status_code == 200 and image.data == PNG and image.mimetype == "image/png"
+    assert client_as("clerk_b").get(f"/admin/repairs/signature/?id={repair.pk}").status_code == 404
+
+
+def test_a_public_area_is_registered_as_building_and_place_and_its_housekeeper_confirms(app, client_as, world):
+    from documents.places import Building
+    freeze_shanghai(2026, 3, 11, 9, 0)
+    building = Building.objects(community=world["A"], number="1").first()
+    client = client_as("clerk")
+    form = client.get("/admin/repairs/new/").data.decode()
+    assert 'name="public_place"' in form and 'name="public_building"' in form and 'name="public_area"' not in form
+    response = client.post("/admin/repairs/new/", data=register_payload(
+        world, location="public", room="", public_building=str(building.pk), public_place="lobby"))
+    assert response.status_code == 302, response.data.decode()[-1500:]
+    repair = Repair.objects.get()
+    assert repair.building_no == "1" and repair.public_area == "1栋 大堂"
+    assert "Building 1 · Lobby" in row_of(client.get("/admin/repairs/").data.decode(), repair.number)
+    with english_request(app):
+        clerk = world["staff"]["clerk"]
+        repair.dispatch(clerk, "王师傅")
+        repair.arrive(clerk)
+        repair.complete(clerk, "换灯")
+    page = client.get(f"/admin/repairs/step/sign_off/?id={repair.pk}").data.decode()
+    assert "confirmed by the housekeeper of building 1" in page and 'id="signature-pad"' not in page
+    keeper = client_as("housekeeper")
+    form = keeper.get(f"/admin/repairs/step/sign_off/?id={repair.pk}").data.decode()
+    assert 'name="paper_order_no"' not in form and 'id="signature-pad"' not in form
+    assert keeper.post(f"/admin/repairs/step/sign_off/?id={repair.pk}", data={"satisfaction": "5"}).status_code == 302
+    assert repair.reload().state == "signed_off" and repair.signed_by_staff.username == "housekeeper"
+
+
+def test_step_times_are_read_as_people_write_them(app, client_as, world):
+    freeze_shanghai(2026, 3, 11, 10, 30)
+    with english_request(app):
+        repair = make_repair(world)
+        repair.dispatch(world["staff"]["clerk"], "王师傅")
+    client = client_as("clerk")
+    garbage = client.post(f"/admin/repairs/step/arrive/?id={repair.pk}", data={"at": "tomorrow 10"}).data.decode()
+    assert "Enter a date and time such as 2026-11-28 10:00." in garbage and 'value="tomorrow 10"' in garbage
+    assert repair.reload().state == "dispatched"
+    ok = client.post(f"/admin/repairs/step/arrive/?id={repair.pk}", data={"at": "２０２６/03/11 10：30"})
+    assert ok.status_code == 302 and repair.reload().arrived_at == shanghai(2026, 3, 11, 10, 30)
 
 
 def test_a_step_time_before_the_previous_step_says_the_earliest_allowed(app, client_as, world):
