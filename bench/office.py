@@ -134,9 +134,12 @@ def service_records(community_id, households, templates, counts, rng, now=None, 
 
 
 def _place(doc, household):
-    """The record belongs to this household's room (public-area repairs stay public)."""
+    """The record belongs to this household's room (a public-area template becomes a repair in the
+    room: its building and place belong to the template's community, not this one)."""
     if doc.get("location") == "public":
-        return
+        doc["location"] = "room"
+        for name in ("public_building", "public_place", "public_area", "signed_by_staff"):
+            doc.pop(name, None)
     owners = household.get("owners") or [{}]
     doc.update(room=household["room"], household=household["_id"],
                room_code=household.get("room_code"), building_no=household.get("building_no"))

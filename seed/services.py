@@ -105,8 +105,9 @@ def _seed_community(community, index) -> int:
                           resident_phone=household.owners[0].phone if household.owners else None)
         else:
             building, place = public
-            fields.update(location="public", public_place=place,
-                          public_building=Building.objects(community=community, number=building).first())
+            fields.update(location="public", public_place=place,   # that building, or the first one there is
+                          public_building=Building.objects(community=community, number=building).first()
+                          or Building.objects(community=community).order_by("number").first())
         return Repair(**fields).save_versioned(None)
 
     technicians = ["王建国", "李师傅", "赵强", "孙师傅"]

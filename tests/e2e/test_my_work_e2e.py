@@ -34,7 +34,7 @@ def test_the_supervisor_follows_an_escalated_complaint_from_my_work(page, portal
     page.goto(portal + "/admin/notifications/")
     unread = page.locator("li.notification.unread")
     before = unread.count()
-    assert before >= 1 and "已升级至您" in unread.first.inner_text()
+    assert before >= 1 and "已上报给您" in unread.first.inner_text()
     screenshot(page, "notifications_supervisor_zh_1366")
     unread.first.locator("a").first.click()
     page.wait_for_url("**/details/**")
