@@ -318,6 +318,14 @@ def place_errors(form, problems, document_class=None, skip=(), guessing=False) -
     return leftovers
 
 
+def fill_record(form, model, leave_out=()):
+    """The form's values into `model`, but those of the fields in `leave_out` (and the form's
+    bookkeeping: CSRF token, the version the form was opened at)."""
+    for name, field in form._fields.items():
+        if name not in leave_out and name not in ("csrf_token", "record_version"):
+            field.populate_obj(model, name)
+
+
 def show_refusal(form, err: DomainError):
     """A rule refused a custom form (a step, a visit): its message on the field it concerns (also
     one inside a list of sub-forms, named as the form names it: "violations-1-type"), or flashed
@@ -644,6 +652,17 @@ class EstateModelView(AccessMixin, ModelView):
                 problems.append(err)
         return problems
 
+    def draft_refused(self, form) -> bool:
+        """For a `create_model` that calls a document method instead of saving the form's record:
+        the form's values in a draft record, checked all at once by `record_problems`; True (and
+        every refusal shown on the form) when the method would refuse them."""
+        draft = self.model()
+        fill_record(form, draft)
+        problems = self.record_problems(form, draft, True)
+        if problems:
+            self._refuse(form, problems, create=True)
+        return bool(problems)
+
     def check_despite_field_errors(self, form, is_created, record):
         """Some fields refused their input: run the record's checks on a scratch copy holding the
         other fields' values (a skipped field keeps the record's value, or none on a new record)
@@ -653,9 +672,7 @@ class EstateModelView(AccessMixin, ModelView):
             return
         try:
             model = self.model() if is_created else type(record)._from_son(record.to_mongo())
-            for name, field in form._fields.items():
-                if name not in failed and name not in ("csrf_token", "record_version"):
-                    field.populate_obj(model, name)
+            fill_record(form, model, leave_out=failed)
             problems = self.record_problems(form, model, is_created)
         except Exception:  # noqa: BLE001 - a check that needs a value the user has still to correct
             current_app.logger.debug("record checks skipped on a form with field errors", exc_info=True)

@@ -202,6 +202,9 @@ class Event(BilingualText, CommunityOwned, Versioned, Workflowed):
     def sign_up(self, household, people: int, contact_phone: str, user) -> SignUp:
         return signups.sign_up(self, household, people, contact_phone, user)
 
+    def sign_up_problems(self, household, people, contact_phone: str) -> list:
+        return signups.sign_up_problems(self, household, people, contact_phone)
+
     def promote_waiting(self, user=None, quiet_for=None) -> list:
         return signups.promote_waiting(self, user, quiet_for=quiet_for)
 

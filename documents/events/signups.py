@@ -227,6 +227,23 @@ def sign_up(event, household, people, contact_phone: str, user) -> SignUp:
     return signup
 
 
+def sign_up_problems(event, household, people, contact_phone: str) -> list:
+    """Every reason `sign_up` would refuse these values, all at once, for a form (a value None is not
+    known yet: its checks are left out); `sign_up` checks them again when it writes."""
+    checks = [lambda: check_open(event)]
+    if household is not None:
+        checks += [lambda: _check_household(event, household), lambda: _checked_phone(contact_phone, household)]
+    if people is not None:
+        checks.append(lambda: _checked_people(event, people))
+    problems = []
+    for check in checks:
+        try:
+            check()
+        except DomainError as err:
+            problems.append(err)
+    return problems
+
+
 def check_open(event):
     if event.state != "published":
         raise DomainError(gettext("Only published events take sign-ups."))

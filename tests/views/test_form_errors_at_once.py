@@ -188,3 +188,38 @@ def test_a_round_of_errors_keeps_the_version_first_opened_so_a_colleagues_save_i
     assert said("stale", language) in fixed.get_data(as_text=True)
     hh.reload()
     assert hh.notes == "同事的修改" and hh.version == 2
+
+
+# --- forms whose record is made by a document method (a booking by its venue, a sign-up) ---------
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_booking_form_shows_a_wrong_date_a_clash_and_a_wrong_phone_at_once(ew, client_as, language):
+    clerk = client_in(client_as, "clerk", language)
+    data = {"venue": str(ew.venue.pk), "start": "2026-05-20 09:00:00", "end": "2026-05-20 11:00:00",
+            "purpose": "书法班", "booked_for": "老年协会", "contact_phone": ""}
+    assert clerk.post("/admin/venuebookings/new/", data=data).status_code == 302
+    html = clerk.post("/admin/venuebookings/new/", data=dict(data, start="2026-05-31 10:00:00", end="2026-06-31 12:00",
+                                                            contact_phone="123", purpose="合唱")).get_data(as_text=True)
+    assert_on_field(html, "end", said("date_time", language))
+    assert_on_field(html, "contact_phone", said("mobile", language))
+    html = clerk.post("/admin/venuebookings/new/", data=dict(data, start="2026-05-20 10:30:00", end="2026-05-20 11:30",
+                                                            contact_phone="123", purpose="合唱")).get_data(as_text=True)
+    assert_on_field(html, "start", "书法班")                         # the clash, naming the booking
+    assert_on_field(html, "contact_phone", said("mobile", language))
+    from documents.events import VenueBooking
+    assert VenueBooking.objects(venue=ew.venue).count() == 1
+    assert 'value="合唱"' in html and 'value="123"' in html
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_sign_up_form_shows_a_wrong_number_and_a_wrong_phone_at_once(ew, client_as, language):
+    from documents.events import SignUp
+    from tests.events_support import make_event
+    event = make_event(ew, capacity=5)
+    clerk = client_in(client_as, "clerk", language)
+    data = {"event": str(event.pk), "household": str(ew.households[0].pk), "people": "two", "contact_phone": "123"}
+    html = clerk.post("/admin/signups/new/", data=data).get_data(as_text=True)
+    assert_on_field(html, "people")
+    assert_on_field(html, "contact_phone", said("mobile", language))
+    assert SignUp.objects.count() == 0
+    assert 'value="two"' in html and 'value="123"' in html
