@@ -37,7 +37,8 @@ from admin_views.datetimes import TypedDateField, TypedDateTimeField
 from app import clock
 from app.permissions import can
 from documents import audit
-from documents.base import DomainError, PermissionDenied, StaleEditError, sees_community, stale_message
+from documents.base import (DomainError, PermissionDenied, StaleEditError, refusals, sees_community,
+                            stale_message)
 from documents.deadlines import local_text, to_local, to_utc, zone_of
 from documents.money import MoneyField, money_text
 from documents.places import Community
@@ -643,14 +644,8 @@ class EstateModelView(AccessMixin, ModelView):
 
         A view whose `create_model` calls a document method instead of saving the form's record
         (a venue booking, a sign-up) overrides this with that method's checks."""
-        problems = []
-        for check in (lambda: self._on_model_change(form, model, is_created),
-                      lambda: self.check_community(model), model.validate):
-            try:
-                check()
-            except (DomainError, ValidationError) as err:
-                problems.append(err)
-        return problems
+        return refusals((lambda: self._on_model_change(form, model, is_created),
+                         lambda: self.check_community(model), model.validate), also=(ValidationError,))
 
     def draft_refused(self, form) -> bool:
         """For a `create_model` that calls a document method instead of saving the form's record:

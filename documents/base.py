@@ -16,6 +16,18 @@ class DomainError(Exception):
         return str(self.message)
 
 
+def refusals(checks, also: tuple = ()) -> list:
+    """Run every check (a callable that raises DomainError, or one of the errors in `also`) and
+    return all the refusals, not only the first: a form shows them at once."""
+    found = []
+    for check in checks:
+        try:
+            check()
+        except (DomainError, *also) as err:
+            found.append(err)
+    return found
+
+
 class PermissionDenied(DomainError):
     """The acting staff member's role does not allow the operation."""
 

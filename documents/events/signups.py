@@ -17,7 +17,7 @@ from mongoengine.errors import NotUniqueError
 
 from app import clock
 from documents import audit
-from documents.base import CommunityOwned, DomainError, Versioned
+from documents.base import CommunityOwned, DomainError, Versioned, refusals
 from documents.bilingual import to_local
 from documents.events.common import AREA, MAX_PEOPLE_PER_SIGNUP, SIGNUP_STATES, label
 from documents.validators import normalise_phone, validate_mobile
@@ -235,13 +235,7 @@ def sign_up_problems(event, household, people, contact_phone: str) -> list:
         checks += [lambda: _check_household(event, household), lambda: _checked_phone(contact_phone, household)]
     if people is not None:
         checks.append(lambda: _checked_people(event, people))
-    problems = []
-    for check in checks:
-        try:
-            check()
-        except DomainError as err:
-            problems.append(err)
-    return problems
+    return refusals(checks)
 
 
 def check_open(event):

@@ -13,7 +13,7 @@ from mongoengine import BooleanField, DateTimeField, IntField, Q, ReferenceField
 
 from app import clock
 from documents import audit
-from documents.base import CommunityOwned, DomainError, Versioned
+from documents.base import CommunityOwned, DomainError, Versioned, refusals
 from documents.bilingual import BilingualText, to_local
 from documents.deadlines import local_text
 from documents.events.common import AREA, BOOKING_STATES, same_community
@@ -101,16 +101,10 @@ class Venue(BilingualText, CommunityOwned, Versioned):
         """Every reason the venue would refuse a booking of [start, end) (naive UTC; None: not known
         yet) now, all at once, for a form that shows them with the booking's own checks (the end
         after the start, the phone); `book()` checks them again under the lock."""
-        problems = []
         checks = [self._check_in_use]
         if start is not None and end is not None and end > start:
             checks.append(lambda: self._refuse_clash(start, end))
-        for check in checks:
-            try:
-                check()
-            except DomainError as err:
-                problems.append(err)
-        return problems
+        return refusals(checks)
 
     def _check_in_use(self):
         if not self.active:
