@@ -432,12 +432,23 @@ class CommunityFormMixin:
     def edit_form(self, obj=None):
         form = super().edit_form(obj)
         if obj is not None and request.method == "GET":
-            zone = zone_of(obj.community)
-            for name in self.local_time_fields:
-                value = getattr(obj, name, None)
-                if name in form._fields and value is not None:
-                    form[name].data = to_local(value, zone).replace(tzinfo=None)
+            for name, value in self._local_times(obj):
+                if name in form._fields:
+                    form[name].data = value
         return form
+
+    def as_typed(self, model):
+        """A record's times as its form shows them (wall-clock times of its community), so that a
+        time the form left out is read like one typed (see check_despite_field_errors)."""
+        for name, value in self._local_times(model):
+            setattr(model, name, value)
+
+    def _local_times(self, record):
+        zone = zone_of(record.community)
+        for name in self.local_time_fields:
+            value = getattr(record, name, None)
+            if value is not None:
+                yield name, to_local(value, zone).replace(tzinfo=None)
 
     def store_local_times(self, model):
         zone = zone_of(model.community)
@@ -647,6 +658,9 @@ class EstateModelView(AccessMixin, ModelView):
         return refusals((lambda: self._on_model_change(form, model, is_created),
                          lambda: self.check_community(model), model.validate), also=(ValidationError,))
 
+    def as_typed(self, model):
+        """A record's values as its form shows them (CommunityFormMixin: times in local time)."""
+
     def draft_refused(self, form) -> bool:
         """For a `create_model` that calls a document method instead of saving the form's record:
         the form's values in a draft record, checked all at once by `record_problems`; True (and
@@ -666,7 +680,11 @@ class EstateModelView(AccessMixin, ModelView):
         if "csrf_token" in failed:
             return
         try:
-            model = self.model() if is_created else type(record)._from_son(record.to_mongo())
+            if is_created:
+                model = self.model()
+            else:
+                model = type(record)._from_son(record.to_mongo())
+                self.as_typed(model)          # a time left out reads as if typed again
             fill_record(form, model, leave_out=failed)
             problems = self.record_problems(form, model, is_created)
         except Exception:  # noqa: BLE001 - a check that needs a value the user has still to correct

@@ -223,3 +223,17 @@ def test_sign_up_form_shows_a_wrong_number_and_a_wrong_phone_at_once(ew, client_
     assert_on_field(html, "contact_phone", said("mobile", language))
     assert SignUp.objects.count() == 0
     assert 'value="two"' in html and 'value="123"' in html
+
+
+def test_a_time_left_out_of_the_check_is_read_in_local_time_like_a_typed_one(ew, client_as):
+    """An edit whose start did not parse is checked with the saved start, read as the form shows
+    it (local time): not shifted by the community's offset, which would put an event of New Year's
+    night 01:00 into the previous year and blame its plan."""
+    from tests.events_support import make_event
+    event = make_event(ew, state="draft", start=(2026, 1, 1, 1, 0), plan=ew.plan)
+    data = event_payload(ew, plan=str(ew.plan.pk), title_zh=event.title_zh, start="2026-13-01 01:00",
+                         end="2026-01-01 03:00", record_version=str(event.version))
+    html = client_as("culture").post(f"/admin/events/edit/?id={event.pk}", data=data).get_data(as_text=True)
+    assert_on_field(html, "start", said("date_time", "en"))
+    assert "plan's year" not in unescape(html) and "is-invalid" not in field_group(html, "plan")
+    assert Event.objects.get(pk=event.pk).version == event.version
