@@ -237,3 +237,16 @@ def test_a_time_left_out_of_the_check_is_read_in_local_time_like_a_typed_one(ew,
     assert_on_field(html, "start", said("date_time", "en"))
     assert "plan's year" not in unescape(html) and "is-invalid" not in field_group(html, "plan")
     assert Event.objects.get(pk=event.pk).version == event.version
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_rules_of_a_record_are_all_reported_not_only_the_first(client_as, world, language):
+    """clean() collects its messages by field (documents.base.RuleErrors) instead of stopping at the
+    first: a complaint received in the future and without a class."""
+    client = client_in(client_as, "clerk", language)
+    data = complaint_payload(world, received_at="2030-01-01 10:00", complaint_class="")
+    html = client.post("/admin/complaints/new/", data=data).get_data(as_text=True)
+    assert_on_field(html, "received_at", "The complaint cannot be received in the future" if language == "en"
+                    else "受理时间不能晚于当前时间")
+    assert_on_field(html, "complaint_class", said("classify", language))
+    assert Complaint.objects.count() == 0
