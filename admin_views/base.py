@@ -259,6 +259,13 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
         return list(qs.skip(max(0, int(offset or 0))).limit(limit))
 
 
+def household_loader(placeholder):
+    """The scoped archive lookup of a form: the start of a room code, or part of a name."""
+    from documents.residents import Household
+    return ScopedAjaxLoader("household", Household, fields=["room_code", "name"], prefix_fields=["room_code"],
+                            order_by="sort_key", placeholder=placeholder)
+
+
 def attach_errors(node, error, leftovers: list, skip=(), drop_unknown=False):
     """Put a mongoengine ValidationError's messages on the matching (nested) form fields.
 

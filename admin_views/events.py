@@ -19,7 +19,7 @@ from mongoengine import ValidationError
 from wtforms import TextAreaField
 from wtforms.validators import InputRequired, Length
 
-from admin_views.base import (CommunityFormMixin, EstateModelView, ScopedAjaxLoader, SecurePage, masked_phone,
+from admin_views.base import (CommunityFormMixin, EstateModelView, SecurePage, household_loader, masked_phone,
                               scoped_or_404)
 from admin_views.exports import safe_cell
 from admin_views.files import read_upload, send_stored_file
@@ -416,9 +416,7 @@ class SignUpView(StepPageMixin, EventsAreaView):
 
     def __init__(self, *args, **kwargs):
         self.form_ajax_refs = {
-            "household": ScopedAjaxLoader("household", Household, fields=["room_code", "name"],
-                                          prefix_fields=["room_code"], order_by="sort_key",
-                                          placeholder=_l("Type a room code or a name, e.g. 3-2-12")),
+            "household": household_loader(_l("Type a room code or a name, e.g. 3-2-12")),
         }
         super().__init__(*args, **kwargs)
 
