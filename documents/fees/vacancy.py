@@ -234,7 +234,8 @@ class Vacancy(CommunityOwned, Versioned, Workflowed):
 
     meta = {"collection": "vacancies",
             "indexes": [("community", "state", "starts_on"), ("household", "state"), ("community", "-applied_at"),
-                        ("community", "building_no"), ("community", "flagged"), "room"],
+                        ("community", "building_no"), ("community", "flagged"), ("community", "room_code"),
+                        ("community", "owner_name"), ("community", "ends_on"), "room"],
             "ordering": ["-applied_at"]}
 
     def __str__(self):
@@ -619,7 +620,7 @@ class VacantInspection(CommunityOwned):
 
     meta = {"collection": "vacant_inspections",
             "indexes": [("community", "month"), ("community", "-inspected_on"), "storm_round", "room",
-                        ("community", "building_no")],
+                        ("community", "building_no"), ("community", "room_code"), ("community", "kind")],
             "ordering": ["-inspected_on"]}
 
     def __str__(self):
