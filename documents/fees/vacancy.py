@@ -669,14 +669,25 @@ def _due_target(room, inspected_on, storm_round) -> Target:
         if inspected_on < storm_round.started_on:
             raise DomainError(gettext("A storm round's inspection cannot be dated before the round started "
                                       "(%(day)s).", day=storm_round.started_on.isoformat()), field="inspected_on")
-        targets = storm_round.target_list()
+        target = next((t for t in storm_round.target_list() if t.room_id == room.pk), None)
     else:
-        targets = inspection_targets(room.community, period_of(inspected_on))
-    target = next((t for t in targets if t.room_id == room.pk), None)
+        kind = target_kind(room, period_of(inspected_on))
+        target = Target(room.pk, room.code, room.building_no, kind, room.sort_key or "") if kind else None
     if target is None:
         raise DomainError(gettext("%(room)s is not a vacant unit or basement due for inspection.",
                                   room=room.code), field="room")
     return target
+
+
+def target_kind(room, period: str) -> str | None:
+    """Why `room` is due for inspection in the month (the same order as `inspection_targets`), or None."""
+    if (room.floor or 0) < 0:
+        return "basement"
+    first, last = month_bounds(period)
+    if Vacancy.objects(room=room.pk, state__in=list(COVERING_STATES), starts_on__lte=last,
+                       ends_on__gte=first).first() is not None:
+        return "vacancy"
+    return "unsold" if room.status == "unsold" else None
 
 
 def _open_finding_order(inspection, user, category):
