@@ -310,7 +310,7 @@ def test_bad_inspections_are_refused(units):
         record_inspection(keeper, units["unsold"], date(2026, 12, 20), hygiene_ok=False)
     assert refused.value.field == "findings"
     with pytest.raises(DomainError) as refused:
-        record_inspection(keeper, units["rooms"]["A"]["1-1-201"], date(2026, 12, 20))
+        record_inspection(keeper, Room.objects.get(community=units["A"], code="1-1-201"), date(2026, 12, 20))
     assert refused.value.field == "room"
     with pytest.raises(PermissionDenied):
         record_inspection(units["staff"]["cashier"], units["unsold"], date(2026, 12, 20))
