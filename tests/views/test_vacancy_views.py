@@ -1,5 +1,6 @@
 """Vacant units through the pages, in English and Chinese: the application form and its refusals on
 the fields, the steps by role, meter readings, scoping, inspections and the coverage view."""
+import re
 from datetime import date, datetime
 
 import pytest
@@ -227,3 +228,19 @@ def test_coverage_is_scoped(vv, client_as):
     assert client_as("cashier").get("/admin/vacant-coverage/").status_code == 403
     page = client_as("clerk_b").get("/admin/vacant-coverage/?month=2026-12", headers=EN).get_data(as_text=True)
     assert "1-1-B01" not in page
+
+
+def test_the_household_page_offers_the_application_with_the_household_chosen(vv, client_as):
+    hh = vv["hh_a"]
+    page = client_as("clerk").get(f"/admin/households/details/?id={hh.pk}", headers=EN).get_data(as_text=True)
+    links = re.findall(r'href="(/admin/vacancies/apply/[^"]*)"', page)
+    assert len(links) == 1 and f"household={hh.pk}" in links[0]
+    cashier_page = client_as("cashier").get(f"/admin/households/details/?id={hh.pk}", headers=EN).get_data(as_text=True)
+    assert "/admin/vacancies/apply/" not in cashier_page
+    client = client_as("clerk")
+    form = client.get(f"/admin/vacancies/apply/?household={hh.pk}", headers=EN).get_data(as_text=True)
+    assert 'value="张伟"' in form and 'id="room"' not in form
+    data = application()
+    del data["room"]
+    assert client.post(f"/admin/vacancies/apply/?household={hh.pk}", data=data).status_code == 302
+    assert Vacancy.objects.get().household.pk == hh.pk
