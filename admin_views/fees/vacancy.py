@@ -62,7 +62,7 @@ class RemindForm(StepForm):
 
 
 class ReadingForm(StepForm):
-    read_on = TypedDateField(_l("Read on"), validators=[Optional()])
+    read_on = TypedDateField(_l("Meters read on"), validators=[Optional()])
     water = StringField(_l("Water meter (t)"), validators=[Optional(), Length(max=20)])
     electricity = StringField(_l("Electricity meter (kWh)"), validators=[Optional(), Length(max=20)])
 
@@ -83,7 +83,7 @@ def _readings_cell(view, context, model, name):
     rows = [(r.read_on.isoformat(), r.water, r.electricity, "" if r.water_used is None else r.water_used,
              "" if r.electricity_used is None else r.electricity_used, r.read_by or "")
             for r in model.readings or []]
-    return html_table([_("Read on"), _("Water meter (t)"), _("Electricity meter (kWh)"), _("Water used (t)"),
+    return html_table([_("Meters read on"), _("Water meter (t)"), _("Electricity meter (kWh)"), _("Water used (t)"),
                        _("Electricity used (kWh)"), _("Read by")], rows)
 
 

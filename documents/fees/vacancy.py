@@ -166,7 +166,7 @@ def _reading(value, field: str) -> Decimal:
 
 class MeterReading(EmbeddedDocument):
     """One reading of the unit's water and electricity meters."""
-    read_on = DateField(required=True, verbose_name=_l("Read on"))
+    read_on = DateField(required=True, verbose_name=_l("Meters read on"))
     water = Decimal128Field(required=True, verbose_name=_l("Water meter (t)"))
     electricity = Decimal128Field(required=True, verbose_name=_l("Electricity meter (kWh)"))
     water_used = Decimal128Field(verbose_name=_l("Water used (t)"))
