@@ -12,7 +12,7 @@ def test_the_vacancy_demo(app_ctx, monkeypatch):
     assert "New vacancy applications: 8" in report
     community = Staff.objects(username="cashier").get().communities[0]
     states = sorted(v.state for v in Vacancy.objects(community=community))
-    assert states == ["applied", "approved", "approved", "reviewed"]
+    assert states == ["applied", "received", "received", "reviewed"]
     flagged = Vacancy.objects(community=community, flagged=True).get()
     assert len(flagged.occupied_months) == 1 and flagged.work_order is not None and flagged.received_by
     assert billing_factor(flagged.household, flagged.occupied_months[0]) == 1

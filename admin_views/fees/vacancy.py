@@ -32,7 +32,7 @@ from documents.validators import mask_id
 
 AREA = "vacancies"
 INSPECTION_AREA = "vacant_inspections"
-STATE_COLOURS = {"applied": "warning", "reviewed": "warning", "approved": "success", "told": "info",
+STATE_COLOURS = {"applied": "warning", "reviewed": "warning", "approved": "primary", "received": "success", "told": "info",
                  "rejected": "secondary", "withdrawn": "secondary"}
 
 

@@ -8,8 +8,11 @@ records who checked it, the period (first and last vacant day) and the reason. O
 vacancies that overlap. Steps, on the workflow engine:
 
     new -apply-> applied -review (客服签署意见)-> reviewed -approve (客服中心主任签字)-> approved
-    approved -remind (owner told of the end)-> told;  applied/reviewed -reject-> rejected,
-    -withdraw-> withdrawn;  approved/told: receive (收费员接收, keeps the state), read_meters.
+    approved -receive (交收费员)-> received;  approved/received -remind (owner told of the end)-> told;
+    applied/reviewed -reject-> rejected, -withdraw-> withdrawn;  approved/received/told: read_meters.
+
+The 50 % holds from the director's signature on (approved, received, told): the cashier's receipt
+is the hand-over of the paper form, and it puts the record on the cashier's "My work".
 
 Approving opens one work order (repairs) to shut water and power and read the meters; a double
 click or two directors at once open it once (the step is one conditional write that also links
@@ -66,7 +69,7 @@ from documents.fees.ledger import VACANCY_KINDS, parse_period, register_billing_
 from documents.money import exact_decimal
 from documents.residents import ID_TYPES
 from documents.validators import id_document_problem
-from documents.workflow import NotApplicable, Step, Workflow, Workflowed, authorize_area, declare
+from documents.workflow import Step, Workflow, Workflowed, authorize_area, declare
 
 AREA = "vacancies"
 INSPECTION_AREA = "vacant_inspections"
@@ -90,12 +93,13 @@ READING_PLACES = 3
 MAX_READING = Decimal("9999999")
 
 STATES = [("new", _l("New")), ("applied", _l("Applied")), ("reviewed", _l("Opinion signed")),
-          ("approved", _l("Vacant (approved)")), ("told", _l("Owner told of the end")),
+          ("approved", _l("Signed off, to the cashier")), ("received", _l("Vacant (received by cashier)")),
+          ("told", _l("Owner told of the end")),
           ("rejected", _l("Rejected")), ("withdrawn", _l("Withdrawn"))]
 #: the states in which an approved vacancy discounts its months
-COVERING_STATES = ("approved", "told")
+COVERING_STATES = ("approved", "received", "told")
 #: the states whose period no other vacancy of the household may overlap
-BLOCKING_STATES = ("new", "applied", "reviewed", "approved", "told")
+BLOCKING_STATES = ("new", "applied", "reviewed", "approved", "received", "told")
 
 TARGET_KINDS = [("unsold", _l("Unsold unit (developer)")), ("vacancy", _l("Vacant unit (owner's application)")),
                 ("basement", _l("Basement"))]
@@ -430,13 +434,8 @@ def _name(user) -> str:
     return (getattr(user, "display_name", None) or getattr(user, "username", "") or "")[:60]
 
 
-def _already_received(record, user):
-    if record.received_at is not None:
-        raise NotApplicable(gettext("The cashier has already received this application."))
-
-
 REMINDER_CLOCK, = declare_clocks(Vacancy, [
-    ClockKind("vacancy_end", _l("Vacancy ends: tell the owner"), ("approved",), "reminder_due_at",
+    ClockKind("vacancy_end", _l("Vacancy ends: tell the owner"), ("approved", "received"), "reminder_due_at",
               done_field="reminded_at", role="clerk"),
 ], area=AREA, endpoint="vacancies.details_view")
 
@@ -448,9 +447,9 @@ declare(Vacancy, Workflow(AREA, [
          needs=_l("Customer service signs its opinion first.")),
     Step("reject", ("applied", "reviewed"), "rejected", label=_l("Reject vacancy"),
          needs=_l("Only an application not yet decided can be rejected.")),
-    Step("receive", COVERING_STATES, None, label=_l("Received by cashier"),
-         needs=_l("The director signs the application off first."), preconditions=(_already_received,)),
-    Step("remind", ("approved",), "told", label=_l("Owner told of the end"),
+    Step("receive", ("approved",), "received", label=_l("Received by cashier"),
+         needs=_l("The director signs the application off first.")),
+    Step("remind", ("approved", "received"), "told", label=_l("Owner told of the end"),
          needs=_l("Only an approved vacancy ends.")),
     Step("withdraw", ("applied", "reviewed"), "withdrawn", label=_l("Withdraw application"),
          needs=_l("Only an application not yet decided can be withdrawn.")),
@@ -463,7 +462,8 @@ declare(Vacancy, Workflow(AREA, [
 
 def billing_factor(household, period: str) -> Decimal:
     """The share of the month's VACANCY_DISCOUNTED_KINDS charges billed to `household` for `period`
-    ("YYYY-MM"): Decimal("0.5") when an approved vacancy (states approved / told) covers every day
+    ("YYYY-MM"): Decimal("0.5") when an approved vacancy (signed off by the director: states
+    approved, received, told) covers every day
     of that month and the meters showed no use in it (at most 1 t and 5 kWh), else Decimal("1").
 
     A month partly covered (the first or last month of a vacancy that does not start on the 1st or

@@ -107,12 +107,16 @@ def test_the_steps_in_order_and_by_role(vw):
     assert vacancy.allows("approve", staff["manager"]) and not vacancy.allows("approve", staff["manager_b"])
     vacancy.approve(staff["manager"], "同意空置")
     assert vacancy.state == "approved" and vacancy.decided_by == "manager A"
+    assert billing_factor(vw["hh_a"], "2027-02") == VACANCY_RATE      # from the director's signature on
     assert not vacancy.allows("receive", staff["clerk"])
     vacancy.receive(staff["cashier"])
-    assert vacancy.received_by == "cashier A" and vacancy.state == "approved"
+    assert vacancy.received_by == "cashier A" and vacancy.state == "received"
     assert not vacancy.allows("receive", staff["cashier"])       # once
+    assert billing_factor(vw["hh_a"], "2027-02") == VACANCY_RATE
+    assert Clock.objects(record_id=vacancy.pk, kind="vacancy_end").get().state == "running"
     vacancy.remind(staff["clerk"], "业主表示到期后回来居住")
-    assert vacancy.state == "told"
+    assert vacancy.state == "told" and billing_factor(vw["hh_a"], "2027-02") == VACANCY_RATE
+    assert billing_factor(vw["hh_a"], "2027-04") == FULL_RATE       # after the last day: in full again
 
 
 def test_a_housekeeper_works_only_in_their_own_buildings(vw):

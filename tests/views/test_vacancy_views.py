@@ -131,7 +131,7 @@ def test_the_steps_by_role_and_the_work_order_once(vv, client_as, app):
     page = cashier.get(f"/admin/vacancies/details/?id={vacancy.pk}", headers=EN).get_data(as_text=True)
     assert "Received by cashier" in page and vacancy.work_order.number in page
     assert cashier.post(url % "receive", data={}).status_code == 302
-    assert vacancy.reload().received_by == "cashier A"
+    assert vacancy.reload().received_by == "cashier A" and vacancy.state == "received"
     elsewhere = client_as("manager_b").get(f"/admin/vacancies/details/?id={vacancy.pk}")
     assert elsewhere.status_code == 302 and "details" not in elsewhere.headers["Location"]
     assert client_as("manager_b").get(f"/admin/vacancies/step/receive/?id={vacancy.pk}").status_code == 404
@@ -244,3 +244,18 @@ def test_the_household_page_offers_the_application_with_the_household_chosen(vv,
     del data["room"]
     assert client.post(f"/admin/vacancies/apply/?household={hh.pk}", data=data).status_code == 302
     assert Vacancy.objects.get().household.pk == hh.pk
+
+
+def test_a_housekeeper_sees_the_coverage_of_their_own_buildings(vv, client_as):
+    keeper = vv["staff"]["housekeeper"]
+    keeper.buildings = ["2"]
+    keeper.save()
+    page = client_as("housekeeper").get("/admin/vacant-coverage/?month=2026-12", headers=EN).get_data(as_text=True)
+    assert "1-1-102" not in page and "100 %" in page and "0 of 0" in page
+    page = client_as("clerk").get("/admin/vacant-coverage/?month=2026-12", headers=EN).get_data(as_text=True)
+    assert "1-1-102" in page and "0 of 2" in page
+
+
+def test_a_malformed_month_is_named_and_the_current_one_shown(vv, client_as):
+    page = client_as("clerk").get("/admin/vacant-coverage/?month=2026-13", headers=EN).get_data(as_text=True)
+    assert "YYYY-MM" in page and "Inspection coverage, 2026-12" in page
