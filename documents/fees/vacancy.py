@@ -276,6 +276,8 @@ class Vacancy(CommunityOwned, Versioned, Workflowed):
         """
         authorize_area(AREA, "action:apply", user, household.community, label=_l("Apply for vacancy"))
         check_building(user, AREA, "action:apply", household.building_no)
+        if household.status != "current":
+            raise DomainError(gettext("Only a household living here now applies for a vacancy."), field="room")
         owner_name, reason = (owner_name or "").strip(), (reason or "").strip()
         id_number = (id_number or "").strip().upper()
         if not owner_name:
@@ -290,14 +292,22 @@ class Vacancy(CommunityOwned, Versioned, Workflowed):
             raise DomainError(gettext("Write why the unit stays vacant."), field="reason")
         cls.check_period(household, starts_on, ends_on)
         now = clock.now()
-        record = cls(community=household.community, household=household, room=household.room,
+        # the household's n-th application has one id: a double click (or two clerks at once) saves
+        # it once, and the second is told so instead of registering an overlapping copy
+        number = cls.objects(household=household).count()
+        record = cls(id=_key(f"vacancy:{household.pk}:{number}"), version=1,
+                     community=household.community, household=household, room=household.room,
                      room_code=household.room_code, building_no=household.building_no,
                      household_name=household.name, owner_name=owner_name, id_type=id_type or "id_card",
                      id_number=id_number, id_checked_by=getattr(user, "display_name", None) or user.username,
                      id_checked_at=now, starts_on=starts_on, ends_on=ends_on, reason=reason, state="new",
                      applied_at=now,
                      reminder_due_at=end_of_local_day(ends_on - REMINDER_BEFORE, zone_of(household.community)))
-        record.save_versioned(None)
+        try:
+            record.save(force_insert=True)
+        except NotUniqueError:
+            raise DomainError(gettext("This application has just been registered (a second click?); it was "
+                                      "saved once.")) from None
         return record.transition("apply", user, checked=False)
 
     @classmethod
@@ -423,6 +433,11 @@ class Vacancy(CommunityOwned, Versioned, Workflowed):
                        resident_name=self.owner_name, registered_by=user)
         order.save_versioned(None)
         return order
+
+
+def _key(text: str) -> ObjectId:
+    """A record id made from what makes the record unique: saving it twice is refused by the store."""
+    return ObjectId(hashlib.sha1(text.encode()).digest()[:12])
 
 
 def ref_id(raw):
@@ -584,11 +599,10 @@ class StormRound(CommunityOwned):
         if cause not in dict(STORM_CAUSES):
             raise DomainError(gettext("Choose the weather that calls for the round."), field="cause")
         today = community_today(community)
-        key = hashlib.sha1(f"storm:{community.pk}:{today.isoformat()}:{cause}".encode()).digest()[:12]
         targets = [InspectionTarget(room=t.room_id, room_code=t.room_code, building_no=t.building_no,
                                     kind=t.kind, sort_key=t.sort_key)
                    for t in inspection_targets(community, period_of(today))]
-        record = cls(id=ObjectId(key), community=community, cause=cause, started_on=today,
+        record = cls(id=_key(f"storm:{community.pk}:{today.isoformat()}:{cause}"), community=community, cause=cause, started_on=today,
                      started_at=clock.now(), started_by=_name(user), note=(note or "").strip()[:500] or None,
                      targets=targets)
         try:
@@ -651,11 +665,17 @@ def record_inspection(user, room, inspected_on, findings: str = "", open_work_or
         raise DomainError(gettext("A check was not in order: write what was found."), field="findings")
     if open_work_order and not findings:
         raise DomainError(gettext("Write the finding the work order is for."), field="findings")
+    # one inspection of a room per day (and round): a second click saves nothing more
     inspection = VacantInspection(
+        id=_key(f"inspection:{room.pk}:{inspected_on.isoformat()}:{getattr(storm_round, 'pk', '')}"),
         community=room.community, room=room, room_code=room.code, building_no=room.building_no, kind=target.kind,
         month=period_of(inspected_on), inspected_on=inspected_on, inspected_by=user, inspector_name=_name(user),
         findings=findings[:1000] or None, storm_round=storm_round, recorded_at=clock.now(), **values)
-    inspection.save()
+    try:
+        inspection.save(force_insert=True)
+    except NotUniqueError:
+        raise DomainError(gettext("The inspection of %(room)s on %(day)s is already recorded.", room=room.code,
+                                  day=inspected_on.isoformat()), field="inspected_on") from None
     audit.record("create", inspection, audit.diff({}, audit.snapshot(inspection)), actor=user)
     if open_work_order:
         _open_finding_order(inspection, user, category)

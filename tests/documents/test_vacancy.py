@@ -342,3 +342,29 @@ def test_a_storm_round_lists_every_unit_as_due_in_one_step(units):
     coverage = round_coverage(storm)
     assert (coverage.done, coverage.total) == (1, 3)
     assert Staff.objects(username="manager").first() is not None
+
+
+def test_a_double_submit_registers_one_application_and_one_inspection(vw):
+    from unittest import mock
+    apply(vw)
+    # two clicks at once: the second read the store before the first one's write, so its overlap
+    # check found nothing and it counted no earlier application; the store refuses its copy
+    with mock.patch.object(Vacancy, "check_period"), \
+            mock.patch.object(type(Vacancy.objects), "count", return_value=0):
+        with pytest.raises(DomainError, match="registered"):
+            apply(vw)
+    assert Vacancy.objects.count() == 1
+    room = Room.objects.get(community=vw["A"], code="1-1-102")
+    record_inspection(vw["staff"]["clerk"], room, date(2026, 12, 20))
+    with pytest.raises(DomainError, match="already recorded"):
+        record_inspection(vw["staff"]["clerk"], room, date(2026, 12, 20))
+    assert VacantInspection.objects.count() == 1
+
+
+def test_a_household_that_moved_out_does_not_apply(vw):
+    Household = type(vw["hh_a"])
+    Household.objects(pk=vw["hh_a"].pk).update_one(set__status="moved_out")
+    vw["hh_a"].reload()
+    with pytest.raises(DomainError) as refused:
+        apply(vw, household="hh_a")
+    assert refused.value.field == "room" and Vacancy.objects.count() == 0
