@@ -258,4 +258,4 @@ def test_a_housekeeper_sees_the_coverage_of_their_own_buildings(vv, client_as):
 
 def test_a_malformed_month_is_named_and_the_current_one_shown(vv, client_as):
     page = client_as("clerk").get("/admin/vacant-coverage/?month=2026-13", headers=EN).get_data(as_text=True)
-    assert "YYYY-MM" in page and "Inspection coverage, 2026-12" in page
+    assert "YYYY-MM" in page and "Inspections of 2026-12" in page
