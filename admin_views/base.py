@@ -66,6 +66,8 @@ def add_row_actions(endpoint: str, provider):
 def can_open(endpoint: str) -> bool:
     """May the logged-in user open the admin page of `endpoint` ("events.details_view")? Templates
     show a link only then (a Jinja global), so no role is offered a page that answers 403."""
+    if endpoint not in current_app.view_functions:
+        return False                      # no such page (an area whose pages are not registered)
     blueprint, _dot, method = endpoint.partition(".")
     admin = current_app.extensions.get("estate_admin")
     view = next((v for v in getattr(admin, "_views", []) if v.endpoint == blueprint), None)

@@ -324,11 +324,23 @@ class Repair(ServiceRequest):
                 captured = RepairSignature.capture(self, signature, values["signed_by"], user)
                 values["signature"] = captured
         try:
-            return self.transition("sign_off", user, values=values, validate=True, checked=False)
+            result = self.transition("sign_off", user, values=values, validate=True, checked=False)
         except DomainError:
             if captured is not None:
                 captured.delete()
             raise
+        self.charge_household()
+        return result
+
+    def charge_household(self):
+        """What the resident agreed to pay becomes a line of their fee account, once (004: the
+        resident pays at the office); the cashier's receipt then settles it."""
+        total = to_money(self.total)
+        if self.household is None or not total or total <= 0 or self.signed_at is None:
+            return None
+        from documents.fees.ledger import charge, ensure_item
+        return charge(self.household, ensure_item(self.community, "repair"), total, source="repair",
+                      source_id=str(self.pk), note=f"{self.number} {(self.work_done or '')[:80]}".strip())
 
     def cancel(self, user, reason: str):
         self.check("cancel", user)
