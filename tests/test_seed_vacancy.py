@@ -16,6 +16,10 @@ def test_the_vacancy_demo(app_ctx, monkeypatch):
     flagged = Vacancy.objects(community=community, flagged=True).get()
     assert len(flagged.occupied_months) == 1 and flagged.work_order is not None and flagged.received_by
     assert billing_factor(flagged.household, flagged.occupied_months[0]) == 1
+    # the demo's bills (seeded after the vacancies): the month lived in in full, the others at 50 %
+    from documents.fees.ledger import BillLine
+    factors = {line.period: line.factor for line in BillLine.objects(household=flagged.household, kind="property")}
+    assert factors[flagged.occupied_months[0]] == "1" and "0.5" in factors.values()
     assert Room.objects(community=community, floor__lt=0).count() == 2
     from documents.fees.vacancy import community_today, period_of
     coverage = month_coverage(community, period_of(community_today(community)))
