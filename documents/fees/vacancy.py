@@ -308,6 +308,7 @@ class Vacancy(CommunityOwned, Versioned, Workflowed):
         except NotUniqueError:
             raise DomainError(gettext("This application has just been registered (a second click?); it was "
                                       "saved once.")) from None
+        audit.record("create", record, audit.diff({}, audit.snapshot(record)), actor=user)
         return record.transition("apply", user, checked=False)
 
     @classmethod

@@ -65,6 +65,8 @@ def test_the_clerk_registers_an_application(vv, client_as):
     vacancy = Vacancy.objects.get()
     assert vacancy.state == "applied" and vacancy.id_checked_by == "clerk A" and vacancy.household.pk == vv["hh_a"].pk
     assert AuditEntry.objects(collection="vacancies", action="apply").count() == 1
+    created = AuditEntry.objects(collection="vacancies", action="create").get()
+    assert {c.field for c in created.changes} >= {"owner_name", "id_number", "starts_on", "ends_on", "reason"}
     page = client.get(response.headers["Location"], headers=EN).get_data(as_text=True)
     assert "Sign opinion" in page and "Applied" in page
 
