@@ -74,6 +74,8 @@ def household_actions(household, return_url) -> list[tuple[str, str, str]]:
          {"target": "household", "id": str(household.pk)}),
         ("renovation", "renovations", "create", _("Open a renovation file"), "renovations.create_view",
          {"household": str(household.pk)}),
+        ("vacancy", "vacancies", "action:apply", _("Apply for vacancy"), "vacancies.apply_view",
+         {"household": str(household.pk)}),
     ]
     return [(key, label, url_for(endpoint, url=return_url, **args))
             for key, area, right, label, endpoint, args in offers if can(area, right)]

@@ -142,6 +142,27 @@ PERMISSIONS: dict[str, dict[str, set]] = {
         "clerk": READ,
         "housekeeper": READ,
     },
+    # Vacant units (seed 003 空置房): the front desk and housekeepers (own buildings) take the
+    # application with the owner's original ID, sign the opinion, read the meters and tell the owner
+    # of the end; the service-centre director (manager) signs off or rejects; the cashier receives
+    # the signed application; a supervisor reads.
+    "vacancies": {
+        "manager": READ | {"export"} | {f"action:{a}" for a in (
+            "apply", "review", "approve", "reject", "receive", "remind", "withdraw", "read_meters")},
+        "clerk": READ | {"export"} | {f"action:{a}" for a in (
+            "apply", "review", "remind", "withdraw", "read_meters")},
+        "housekeeper": READ | {f"action:{a}" for a in ("apply", "review", "remind", "withdraw", "read_meters")},
+        "cashier": READ | {"export", "action:receive"},
+        "supervisor": READ | {"export"},
+    },
+    # Monthly inspections of every vacant unit and basement, their coverage, and the full round
+    # after a storm, which the director starts.
+    "vacant_inspections": {
+        "manager": READ | {"export", "coverage", "action:inspect", "action:storm_round"},
+        "supervisor": READ | {"export", "coverage"},
+        "clerk": READ | {"export", "coverage", "action:inspect"},
+        "housekeeper": READ | {"coverage", "action:inspect"},
+    },
     # the agenda: a community's service calendar (office hours, closed days, deadline policy per
     # clock kind), and the e-mail / group-robot deliveries that wait or failed
     "calendar": {"manager": {"list", "edit"}, "admin": {"list", "edit"}},

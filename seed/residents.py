@@ -13,7 +13,7 @@ def seed_households(communities, counts) -> int:
     created = 0
     for community, count in zip(communities, counts):
         rng = random.Random(f"households-{community.code}")
-        rooms = list(Room.objects(community=community).order_by("sort_key"))
+        rooms = list(Room.objects(community=community, floor__gt=0).order_by("sort_key"))   # not basements
         chosen = sorted(rng.sample(range(len(rooms)), min(count, len(rooms))))
         existing = set(Household.objects(community=community).scalar("room"))
         existing_ids = {r.pk for r in existing if r is not None}

@@ -23,13 +23,14 @@ def test_the_areas_declare_their_workflows(app):
     assert set(AREAS) <= {w.area for w in area_workflows(app)}
 
 
-AREAS = ["renovations", "repairs", "complaints", "events", "notices", "handover", "archive_access"]
+AREAS = ["renovations", "repairs", "complaints", "events", "notices", "handover", "archive_access", "vacancies"]
 #: steps without a step page or a row form of their own view, and where they are taken instead
 TAKEN_ELSEWHERE = {
     ("repairs", "return_visit"): "the visit log (Log visit)",
     ("complaints", "return_visit"): "the visit log (Log visit)",
     ("handover", "acknowledge"): "the shift handover page",
     ("archive_access", "request"): "the request form (AccessRequestView.ask_view, from the household page)",
+    ("vacancies", "apply"): "the application form (VacancyView.apply_view)",
     ("events", "promote"): "nobody: the system moves a sign-up up from the waiting list",
 }
 
