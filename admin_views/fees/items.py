@@ -1,0 +1,77 @@
+"""Fee items (收费项目) per community: list, create and edit, the dated rates as lines of the form.
+
+The rules are the item's own (documents/fees/items.py): a rate a bill was made with cannot change
+(its message lands on the rates), two rates of one day and room use are refused. A rate is added
+as a new line valid from a later month; an item with bill lines is never deleted (switch "Billed"
+off instead).
+"""
+from flask_admin.contrib.mongoengine.filters import BooleanEqualFilter, FilterEqual
+from flask_babel import gettext as _, lazy_gettext as _l
+
+from admin_views.base import CommunityFormMixin, EstateModelView, choice_label, html_table
+from admin_views.filters import CommunityFilter
+from documents.base import DomainError
+from documents.fees.items import BASES, FEE_KINDS, FeeItem
+from documents.fees.ledger import BillLine
+from documents.money import money_text
+from documents.places import ROOM_USES
+
+AREA = "fees"
+
+
+def rate_rows(item) -> list:
+    """The item's rates, oldest first: (valid from, amount, room use)."""
+    rates = sorted(item.rates or [], key=lambda r: (r.valid_from, r.room_use or ""))
+    return [[f"{r.valid_from:%Y-%m-%d}", money_text(r.amount),
+             choice_label(ROOM_USES, r.room_use) if r.room_use else _("Any use")] for r in rates]
+
+
+def _rates_text(view, context, model, name):
+    return "; ".join(f"{day} {amount} ({use})" for day, amount, use in rate_rows(model))
+
+
+def _rates_table(view, context, model, name):
+    return html_table([_("Valid from"), _("Rate (yuan)"), _("Room use")], rate_rows(model))
+
+
+class FeeItemView(CommunityFormMixin, EstateModelView):
+    area = AREA
+    column_list = ["community", "code", "name_zh", "name_en", "kind", "basis", "rates", "due_day", "active",
+                   "billed_through"]
+    column_details_list = column_list
+    column_export_list = column_list
+    column_sortable_list = ["code", "kind", "basis"]
+    column_default_sort = "code"
+    column_searchable_list = ["code", "name_zh", "name_en"]
+    column_filters = [CommunityFilter(), FilterEqual("kind", _l("Kind"), options=FEE_KINDS),
+                      FilterEqual("basis", _l("Charged"), options=BASES),
+                      BooleanEqualFilter("active", _l("Billed"))]
+    column_formatters = {"rates": _rates_text}
+    column_formatters_detail = {"rates": _rates_table}
+    column_formatters_export = {"rates": _rates_text}
+    form_columns = ["community", "code", "name_zh", "name_en", "kind", "basis", "rates", "due_day", "active"]
+    form_args = {
+        "code": {"description": _l("Letters, digits, - or _, e.g. WY; unique in the community")},
+        "rates": {"description": _l(
+            "A new rate is a new line valid from a later month: rates that bills were made with stay "
+            "as they are. A rate for a room use comes before one for any use.")},
+        "due_day": {"description": _l("Day of the billed month by which a monthly bill is due")},
+        "active": {"description": _l("Switched off: the monthly generation leaves the item out")},
+    }
+
+    def edit_form(self, obj=None):
+        """An item stays in its community (its bill lines are there)."""
+        form = super().edit_form(obj)
+        if "community" in form._fields:
+            del form["community"]
+        return form
+
+    def on_model_delete(self, model):
+        if BillLine.objects(item=model).only("id").first() is not None:
+            raise DomainError(_("Bills were made with %(item)s: it cannot be deleted. Switch “Billed” off "
+                                "to stop billing it.", item=model.name()))
+
+
+def register(admin, category):
+    admin.add_view(FeeItemView(FeeItem, name=_l("Fee items"), category=category, endpoint="fee_items",
+                               url="fees/items"))
