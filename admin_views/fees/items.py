@@ -7,11 +7,13 @@ off instead).
 """
 from flask_admin.contrib.mongoengine.filters import BooleanEqualFilter, FilterEqual
 from flask_babel import gettext as _, lazy_gettext as _l
+from wtforms import SelectField
+from wtforms.validators import Optional
 
-from admin_views.base import CommunityFormMixin, EstateModelView, choice_label, html_table
+from admin_views.base import CommunityFormMixin, EstateModelConverter, EstateModelView, choice_label, html_table
 from admin_views.filters import CommunityFilter
 from documents.base import DomainError
-from documents.fees.items import BASES, FEE_KINDS, FeeItem
+from documents.fees.items import BASES, FEE_KINDS, FeeItem, Rate
 from documents.fees.ledger import BillLine
 from documents.money import money_text
 from documents.places import ROOM_USES
@@ -34,8 +36,23 @@ def _rates_table(view, context, model, name):
     return html_table([_("Valid from"), _("Rate (yuan)"), _("Room use")], rate_rows(model))
 
 
+class RateLineConverter(EstateModelConverter):
+    """A rate line of the form: its room use may be left at "Any use" (stored as none), and its
+    amount is typed as text with a decimal keyboard (a number box would empty "abc" silently)."""
+
+    def convert(self, model, field, field_args):
+        if model is Rate and field.name == "room_use":
+            return SelectField(field.verbose_name, choices=[("", _l("Any use"))] + list(ROOM_USES),
+                               validators=[Optional()], filters=[lambda value: value or None], validate_choice=False)
+        if model is Rate and field.name == "amount":
+            field_args = dict(field_args or {}, render_kw={"type": "text", "inputmode": "decimal",
+                                                           "autocomplete": "off"})
+        return super().convert(model, field, field_args)
+
+
 class FeeItemView(CommunityFormMixin, EstateModelView):
     area = AREA
+    model_form_converter = RateLineConverter
     column_list = ["community", "code", "name_zh", "name_en", "kind", "basis", "rates", "due_day", "active",
                    "billed_through"]
     column_details_list = column_list

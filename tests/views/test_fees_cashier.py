@@ -136,15 +136,16 @@ def test_a_supervisor_voids_a_receipt_and_a_cashier_cannot(fees, client_as, app)
     receipt_url = f"/admin/fees/payments/receipt/?id={payment.pk}"
     cashier = client_as("cashier")
     page = cashier.get(receipt_url).data.decode()
-    assert 'id="void-form"' not in page
-    response = cashier.post(f"/admin/fees/payments/void/?id={payment.pk}",
-                            data={"csrf_token": csrf_token_of(page.encode()), "reason": "typo"})
+    assert 'id="void-form"' not in page and "A-SK2026-000001" in page
+    token = csrf_token_of(cashier.get(account_url(fees["hh_a"])).data)
+    response = cashier.post(f"/admin/fees/payments/void/?id={payment.pk}", data={"csrf_token": token, "reason": "typo"})
     assert response.status_code == 403 and not Payment.objects.get(pk=payment.pk).void
 
     supervisor = client_as("supervisor")
     page = supervisor.get(receipt_url).data.decode()
     assert 'id="void-form"' in page and 'data-confirm="Void receipt A-SK2026-000001?' in page
     assert 'onclick' not in page and "<script>" not in page          # CSP: no inline script
+    assert csrf_token_of(page.encode())
     page = supervisor.post(f"/admin/fees/payments/void/?id={payment.pk}",
                            data={"csrf_token": csrf_token_of(page.encode()), "reason": "  "}).data.decode()
     assert "Say why the receipt is voided." in page and not Payment.objects.get(pk=payment.pk).void
@@ -312,7 +313,7 @@ def test_fee_items_are_kept_per_community_and_billed_rates_stay(fees, client_as)
     response = manager.post("/admin/fees/items/new/", data={
         "csrf_token": csrf_token_of(page.encode()), "community": str(fees["A"].pk), "code": "GT",
         "name_zh": "公摊水电费", "name_en": "Shared utilities", "kind": "shared_utilities", "basis": "fixed",
-        "rates-0-valid_from": "2026-01-01", "rates-0-amount": "12.50", "rates-0-room_use": "__None",
+        "rates-0-valid_from": "2026-01-01", "rates-0-amount": "12.50", "rates-0-room_use": "",
         "due_day": "15", "active": "y"})
     assert response.status_code == 302, response.data.decode()[-2000:]
     item = FeeItem.objects.get(code="GT")
@@ -325,8 +326,8 @@ def test_fee_items_are_kept_per_community_and_billed_rates_stay(fees, client_as)
     data = {"csrf_token": csrf_token_of(edit.encode()), "record_version": str(FeeItem.objects.get(pk=prop.pk).version),
             "code": "WY", "name_zh": "物业管理费", "name_en": "Property management fee", "kind": "property",
             "basis": "area", "rates-0-valid_from": "2025-01-01", "rates-0-amount": "1.90",
-            "rates-0-room_use": "__None", "rates-1-valid_from": "2026-12-01", "rates-1-amount": "2.10",
-            "rates-1-room_use": "__None", "due_day": "15", "active": "y"}
+            "rates-0-room_use": "", "rates-1-valid_from": "2026-12-01", "rates-1-amount": "2.10",
+            "rates-1-room_use": "", "due_day": "15", "active": "y"}
     page = manager.post(f"/admin/fees/items/edit/?id={prop.pk}", data=data).data.decode()
     assert "Bills up to 2026-11 were made with these rates: they cannot change." in page
     rates_block = page[page.index('id="rates"') if 'id="rates"' in page else page.index("rates-0-valid_from"):]
