@@ -84,7 +84,7 @@ class PaymentView(EstateModelView):
     def __init__(self, *args, **kwargs):
         self.column_filters = [
             CommunityFilter(),
-            LocalDateBetweenFilter("received_at", _l("Received on")),
+            LocalDateBetweenFilter("received_at", _l("Date received")),
             FilterEqual("method", _l("Payment method"), options=PAYMENT_METHODS),
             ReferenceFilter("received_by", _l("Cashier"), choices=cashier_choices),
             BooleanEqualFilter("void", _l("Void")),

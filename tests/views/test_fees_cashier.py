@@ -420,7 +420,7 @@ def test_the_pages_speak_chinese(fees, client_as):
     speaking(fees, "cashier", "zh_Hans_CN")
     cashier = client_as("cashier")
     page = cashier.get(account_url(fees["hh_a"])).data.decode()
-    for text in ("收款", "未缴", "支付方式", "物业管理费"):
+    for text in ("收款", "未缴", "缴费方式", "物业管理费", "确认收款并打印收据"):
         assert text in page, text
     for url in ("/admin/fees/bills/", "/admin/fees/accounts/", "/admin/fees/payments/", "/admin/fees/items/",
                 "/admin/fees/bills/generate/", "/admin/fees/bills/charge/"):
