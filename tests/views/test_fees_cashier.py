@@ -288,6 +288,21 @@ def test_the_generate_page_defaults_to_this_month_and_is_idempotent(fees, client
     assert field_errors(page, "period") == ["Give the month as YYYY-MM, e.g. 2026-12."]
 
 
+def test_a_cashier_of_two_communities_chooses_where_to_generate(fees, client_as, app):
+    with english_request(app):
+        FeeItem(community=fees["B"], code="WY", name_zh="物业管理费", kind="property", basis="fixed",
+                rates=[Rate(valid_from=date(2025, 1, 1), amount=Decimal("50.00"))]).save()
+    Staff.objects(username="cashier").update_one(set__communities=[fees["A"], fees["B"]])
+    cashier = client_as("cashier")
+    page = cashier.get("/admin/fees/bills/generate/").data.decode()
+    assert 'name="community"' in page and "Community B" in page
+    page = cashier.post("/admin/fees/bills/generate/", data={
+        "csrf_token": csrf_token_of(page.encode()), "community": str(fees["B"].pk), "period": "2026-12"}).data.decode()
+    assert re.search(r'id="report-created">1<', page)
+    assert [line.amount for line in BillLine.objects(community=fees["B"])] == [Decimal("50.00")]
+    assert BillLine.objects(community=fees["A"], period="2026-12").count() == 0
+
+
 def test_a_charge_through_the_form_is_made_once(fees, client_as):
     cashier = client_as("cashier")
     page = cashier.get(f"/admin/fees/bills/charge/?household={fees['hh_a'].pk}").data.decode()
@@ -300,6 +315,8 @@ def test_a_charge_through_the_form_is_made_once(fees, client_as):
     line = BillLine.objects.get(source="charge")
     assert line.amount == Decimal("80.00") and line.note == "疏通下水道" and line.item.pk == fees["service"].pk
     assert Account.objects(household=fees["hh_a"]).get().owed == Decimal("395.58")
+    found = cashier.get("/admin/fees/bills/ajax/lookup/?name=household&query=1-1").get_json()
+    assert [label for _id, label in found] == ["1-1-101 张伟", "1-1-201 Michael Brown"]   # not 李娜 of B
     for bad, field in (({"household": str(fees["hh_b"].pk)}, "household"), ({"item": str(fees["service_b"].pk)}, "item"),
                        ({"amount": "-3"}, "amount"), ({"amount": "abc"}, "amount")):
         page = cashier.post("/admin/fees/bills/charge/", data=dict(data, token="other", **bad)).data.decode()
@@ -330,8 +347,9 @@ def test_fee_items_are_kept_per_community_and_billed_rates_stay(fees, client_as)
             "rates-1-room_use": "", "due_day": "15", "active": "y"}
     page = manager.post(f"/admin/fees/items/edit/?id={prop.pk}", data=data).data.decode()
     assert "Bills up to 2026-11 were made with these rates: they cannot change." in page
-    rates_block = page[page.index('id="rates"') if 'id="rates"' in page else page.index("rates-0-valid_from"):]
-    assert "Bills up to 2026-11" in rates_block[:20000]
+    # on the rates (under their lines), not only above the form
+    assert page.count("Bills up to 2026-11") == 1
+    assert page.index('id="rates-button"') < page.index("Bills up to 2026-11") < page.index('name="due_day"')
     assert FeeItem.objects.get(pk=prop.pk).rates[0].amount == Decimal("1.85")
     clerk = client_as("clerk")
     assert clerk.get("/admin/fees/items/new/").status_code == 403
