@@ -18,7 +18,7 @@ from wtforms import HiddenField, SelectField, StringField
 from wtforms.validators import Length, Optional, ValidationError
 
 from admin_views.base import EstateModelView, scoped_or_404, show_refusal
-from admin_views.fees.bills import search_room_or_name
+from admin_views.fees.bills import search_by_household
 from admin_views.filters import CommunityFilter
 from app.permissions import can
 from documents.base import DomainError
@@ -90,7 +90,7 @@ class AccountView(EstateModelView):
                           "last_payment_at"]
     column_labels = {"room_code": _l("Room")}
     column_sortable_list = [("room_code", "sort_key"), ("owed", "owed_fen"), "oldest_due_on"]
-    column_searchable_list = ["room_code", "household_name"]
+    column_searchable_list = ["household"]         # see search_by_household
     column_filters = [CommunityFilter(), FilterEqual("building_no", _l("Building no.")),
                       OwingFilter("owed_fen", _l("Owing"))]
     column_formatters = {"room_code": _room_link}
@@ -102,7 +102,7 @@ class AccountView(EstateModelView):
         return _("Room (3-2-1201) or household name")
 
     def _search(self, query, term):
-        return search_room_or_name(query, term)
+        return search_by_household(query, term)
 
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
         """Without a chosen order: the accounts that owe first, then the others, each by room."""
@@ -186,6 +186,5 @@ def fee_balance(household) -> dict:
 
 
 def register(admin, category):
-    admin.add_view(AccountView(Account, name=_l("Household accounts"), category=category, endpoint="fee_accounts",
-                               url="fees/accounts"))
+    admin.add_view(AccountView(Account, name=_l("Household accounts"), category=category, endpoint="fee_accounts"))
     admin.app.jinja_env.globals["fee_balance"] = fee_balance

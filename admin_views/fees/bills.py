@@ -7,12 +7,11 @@ import secrets
 
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
-from flask_admin.contrib.mongoengine.filters import BooleanEqualFilter, FilterEqual
+from flask_admin.contrib.mongoengine.filters import BaseMongoEngineFilter, BooleanEqualFilter, FilterEqual
 from flask_admin.model.fields import AjaxSelectField
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from mongoengine import Q
 from wtforms import HiddenField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
@@ -25,9 +24,8 @@ from documents.fees import ledger
 from documents.fees.items import FeeItem, MONTHLY_BASES
 from documents.fees.ledger import PERIOD_RE, SOURCES, BillLine, period_of, today_in
 from documents.money import money_text
-from documents.places import parse_room_code
 from documents.renovations.common import amount_problem
-from documents.residents import Household
+from documents.residents import Household, search_households
 
 AREA = "fees"
 
@@ -51,15 +49,40 @@ class PeriodFilter(FilterEqual):
         return str(value).strip()
 
 
-def search_room_or_name(query, term):
-    """The search box of the fee lists: a room code (3-2-1201, or its beginning) or a household name."""
+#: households a search or a building filter may stand for at most (a building of a large estate)
+MATCHED_HOUSEHOLDS = 2000
+
+
+def matched_households(term) -> list:
+    """The households of the user's communities the universal search finds for `term` (room code,
+    building(-unit), name, phone tail), by their indexed keys: the fee lists then ask for
+    `household__in`, an indexed field of each of them."""
+    return list(search_households(Household.objects.for_user(current_user), term)
+                .limit(MATCHED_HOUSEHOLDS).scalar("id"))
+
+
+def search_by_household(query, term):
+    """The search box of the fee lists: room (3-2-1201, 3-2), household name or phone tail."""
     term = str(term or "").strip()[:60]
-    if not term:
-        return query
-    code = parse_room_code(term)
-    if code:
-        return query.filter(room_code=code)
-    return query.filter(Q(room_code__startswith=term.upper()) | Q(household_name__icontains=term))
+    return query.filter(household__in=matched_households(term)) if term else query
+
+
+class BuildingFilter(BaseMongoEngineFilter):
+    """The lines of one building's households (the building number as typed: 3, A)."""
+
+    def __init__(self, name=_l("Building no.")):
+        super().__init__("household", name)
+
+    def validate(self, value):
+        return bool(str(value or "").strip()) and len(str(value)) <= 10
+
+    def apply(self, query, value):
+        ids = Household.objects.for_user(current_user).filter(building_no=str(value).strip().upper()) \
+            .limit(MATCHED_HOUSEHOLDS).scalar("id")
+        return query.filter(household__in=list(ids))
+
+    def operation(self):
+        return _l("equals")
 
 
 def filtered_url(view, **values) -> str:
@@ -110,7 +133,7 @@ class BillLineView(EstateModelView):
     column_labels = {"room_code": _l("Room"), "basis": _l("How the amount was reached"), "owed": _l("Owed")}
     column_sortable_list = [("room_code", "sort_key"), "period", "due_on"]
     column_default_sort = [("period", True), ("sort_key", False)]
-    column_searchable_list = ["room_code", "household_name"]
+    column_searchable_list = ["household"]         # see search_by_household
     column_formatters = {
         "item_name": lambda v, c, m, n: m.item_label(),
         "basis": lambda v, c, m, n: m.basis_text() or (m.note or ""),
@@ -130,7 +153,7 @@ class BillLineView(EstateModelView):
             CommunityFilter(),
             PeriodFilter("period", _l("Month")),
             ReferenceFilter("item", _l("Fee item"), choices=item_choices),
-            FilterEqual("building_no", _l("Building no.")),
+            BuildingFilter(),
             BooleanEqualFilter("settled", _l("Settled")),
             FilterEqual("source", _l("Source"), options=SOURCES),
         ]
@@ -143,7 +166,7 @@ class BillLineView(EstateModelView):
         return _("Room (3-2-1201) or household name")
 
     def _search(self, query, term):
-        return search_room_or_name(query, term)
+        return search_by_household(query, term)
 
     def render(self, template, **kwargs):
         kwargs.setdefault("may_generate", can(AREA, "action:generate_bills"))
@@ -234,5 +257,4 @@ def _account_link(line):
 
 
 def register(admin, category):
-    admin.add_view(BillLineView(BillLine, name=_l("Bill lines"), category=category, endpoint="bill_lines",
-                                url="fees/bills"))
+    admin.add_view(BillLineView(BillLine, name=_l("Bill lines"), category=category, endpoint="bill_lines"))

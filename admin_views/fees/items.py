@@ -5,15 +5,16 @@ The rules are the item's own (documents/fees/items.py): a rate a bill was made w
 as a new line valid from a later month; an item with bill lines is never deleted (switch "Billed"
 off instead).
 """
-from flask_admin.contrib.mongoengine.filters import BooleanEqualFilter, FilterEqual
+from flask_admin.contrib.mongoengine.filters import FilterEqual
 from flask_babel import gettext as _, lazy_gettext as _l
+from flask_login import current_user
 from wtforms import SelectField
 from wtforms.validators import Optional
 
 from admin_views.base import CommunityFormMixin, EstateModelConverter, EstateModelView, choice_label, html_table
 from admin_views.filters import CommunityFilter
 from documents.base import DomainError
-from documents.fees.items import BASES, FEE_KINDS, FeeItem, Rate
+from documents.fees.items import FEE_KINDS, FeeItem, Rate
 from documents.fees.ledger import BillLine
 from documents.money import money_text
 from documents.places import ROOM_USES
@@ -57,12 +58,10 @@ class FeeItemView(CommunityFormMixin, EstateModelView):
                    "billed_through"]
     column_details_list = column_list
     column_export_list = column_list
-    column_sortable_list = ["code", "kind", "basis"]
+    column_sortable_list = ["code", "kind"]
     column_default_sort = "code"
-    column_searchable_list = ["code", "name_zh", "name_en"]
-    column_filters = [CommunityFilter(), FilterEqual("kind", _l("Kind"), options=FEE_KINDS),
-                      FilterEqual("basis", _l("Charged"), options=BASES),
-                      BooleanEqualFilter("active", _l("Billed"))]
+    column_searchable_list = ["code"]             # and the names: see _search
+    column_filters = [CommunityFilter(), FilterEqual("kind", _l("Kind"), options=FEE_KINDS)]
     column_formatters = {"rates": _rates_text}
     column_formatters_detail = {"rates": _rates_table}
     column_formatters_export = {"rates": _rates_text}
@@ -75,6 +74,18 @@ class FeeItemView(CommunityFormMixin, EstateModelView):
         "due_day": {"description": _l("Day of the billed month by which a monthly bill is due")},
         "active": {"description": _l("Switched off: the monthly generation leaves the item out")},
     }
+
+    def search_placeholder(self):
+        return _("Code or name")
+
+    def _search(self, query, term):
+        """By code or name: a community keeps a few dozen items, read in one go."""
+        term = str(term or "").strip().lower()[:40]
+        if not term:
+            return query
+        ids = [item.pk for item in FeeItem.objects.for_user(current_user).only("code", "name_zh", "name_en")
+               if any(term in (text or "").lower() for text in (item.code, item.name_zh, item.name_en))]
+        return query.filter(pk__in=ids)
 
     def edit_form(self, obj=None):
         """An item stays in its community (its bill lines are there)."""
@@ -90,5 +101,4 @@ class FeeItemView(CommunityFormMixin, EstateModelView):
 
 
 def register(admin, category):
-    admin.add_view(FeeItemView(FeeItem, name=_l("Fee items"), category=category, endpoint="fee_items",
-                               url="fees/items"))
+    admin.add_view(FeeItemView(FeeItem, name=_l("Fee items"), category=category, endpoint="fee_items"))

@@ -15,7 +15,7 @@ from wtforms import StringField
 from wtforms.validators import Length
 
 from admin_views.base import EstateModelView, scoped_or_404, show_refusal, user_communities
-from admin_views.fees.bills import search_room_or_name
+from admin_views.fees.bills import matched_households, search_by_household
 from admin_views.filters import CommunityFilter, LocalDateBetweenFilter, ReferenceFilter
 from app import clock
 from app.i18n import current_language
@@ -76,7 +76,7 @@ class PaymentView(EstateModelView):
     column_labels = {"room_code": _l("Room")}
     column_sortable_list = ["received_at", "receipt_no"]
     column_default_sort = ("received_at", True)
-    column_searchable_list = ["receipt_no", "room_code"]
+    column_searchable_list = ["receipt_no", "household"]      # see _search
     column_formatters = {"receipt_no": _receipt_link}
     column_formatters_export = {"allocations": _paid_for, "receipt_no": lambda v, c, m, n: m.receipt_no}
     list_select_related = False
@@ -99,9 +99,9 @@ class PaymentView(EstateModelView):
         term = str(term or "").strip()[:60]
         if RECEIPT_CODE in term.upper():
             return query.filter(receipt_no=term.upper())
-        if term.isdigit():
-            return query.filter(Q(receipt_seq=int(term)) | Q(room_code__startswith=term))
-        return search_room_or_name(query, term)
+        if term.isdigit() and len(term) <= 6:
+            return query.filter(Q(receipt_seq=int(term)) | Q(household__in=matched_households(term)))
+        return search_by_household(query, term)
 
     # --- the receipt ---
     @expose("/receipt/", methods=("GET",))
@@ -178,5 +178,4 @@ class PaymentView(EstateModelView):
 
 
 def register(admin, category):
-    admin.add_view(PaymentView(Payment, name=_l("Payments and receipts"), category=category, endpoint="payments",
-                               url="fees/payments"))
+    admin.add_view(PaymentView(Payment, name=_l("Payments and receipts"), category=category, endpoint="payments"))

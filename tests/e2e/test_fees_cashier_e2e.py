@@ -39,9 +39,9 @@ def open_as(browser, portal, username, width, language, phone=False):
 def bill_this_month(page, portal) -> int:
     """A monthly item with one rate line (added with the form's "add" button) unless it is there,
     then this month's bills (the page asks first; the dialog is accepted): the lines created."""
-    page.goto(portal + "/admin/fees/items/")
+    page.goto(portal + "/admin/fee_items/")
     if "E2EGL" not in page.locator("table.model-list").inner_text():
-        page.goto(portal + "/admin/fees/items/new/")
+        page.goto(portal + "/admin/fee_items/new/")
         page.fill("#code", "E2EGL")
         page.fill("#name_zh", "公共能耗费")
         page.fill("#name_en", "Common energy fee")
@@ -52,9 +52,9 @@ def bill_this_month(page, portal) -> int:
         page.keyboard.press("Escape")
         page.fill("input[name='rates-0-amount']", "36.80")
         page.click("form.admin-form input[type=submit][value]:not([name])")
-        page.wait_for_url("**/admin/fees/items/**")
+        page.wait_for_url("**/admin/fee_items/**")
         assert "E2EGL" in page.locator("table.model-list").inner_text()
-    page.goto(portal + "/admin/fees/bills/generate/")
+    page.goto(portal + "/admin/bill_lines/generate/")
     assert re.fullmatch(r"\d{4}-\d\d", page.input_value("#period"))
     page.click("#generate-submit")
     page.wait_for_selector("#generation-report")
@@ -62,7 +62,7 @@ def bill_this_month(page, portal) -> int:
 
 
 def open_first_owing_account(page, portal):
-    page.goto(portal + "/admin/fees/accounts/")
+    page.goto(portal + "/admin/fee_accounts/")
     page.locator("table.model-list a.account-link").first.click()
     page.wait_for_url("**/household/**")
 
