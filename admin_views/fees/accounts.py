@@ -13,12 +13,11 @@ from flask_admin.model import filters as base_filters
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from markupsafe import Markup
 from wtforms import HiddenField, SelectField, StringField
 from wtforms.validators import Length, Optional, ValidationError
 
 from admin_views.base import EstateModelView, scoped_or_404, show_refusal
-from admin_views.fees.bills import search_by_household
+from admin_views.fees.bills import account_link, search_by_household
 from admin_views.filters import CommunityFilter
 from app.permissions import can
 from documents.base import DomainError
@@ -69,12 +68,6 @@ class OwingFilter(BaseMongoEngineFilter, base_filters.BaseBooleanFilter):
         return _l("is")
 
 
-def _room_link(view, context, model, name):
-    household_id = getattr(model._data.get("household"), "id", model._data.get("household"))
-    return Markup('<a href="{}" class="account-link">{}</a>').format(
-        url_for("fee_accounts.household", id=str(household_id)), model.room_code or "?")
-
-
 def pages_of(total: int, page: int) -> tuple[int, int]:
     """(page, pages) with the page kept inside 0 .. pages-1."""
     pages = max(1, -(-total // PAGE_SIZE))
@@ -93,7 +86,7 @@ class AccountView(EstateModelView):
     column_searchable_list = ["household"]         # see search_by_household
     column_filters = [CommunityFilter(), FilterEqual("building_no", _l("Building no.")),
                       OwingFilter("owed_fen", _l("Owing"))]
-    column_formatters = {"room_code": _room_link}
+    column_formatters = {"room_code": lambda v, c, m, n: account_link(m)}
     column_formatters_export = {"room_code": lambda v, c, m, n: m.room_code or ""}
     list_select_related = False
     can_create = can_edit = can_delete = False

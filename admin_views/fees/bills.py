@@ -12,6 +12,7 @@ from flask_admin.model.fields import AjaxSelectField
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from wtforms import HiddenField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
@@ -138,7 +139,7 @@ class BillLineView(EstateModelView):
         "item_name": lambda v, c, m, n: m.item_label(),
         "basis": lambda v, c, m, n: m.basis_text() or (m.note or ""),
         "owed": lambda v, c, m, n: money_text(m.owed),
-        "room_code": lambda v, c, m, n: _account_link(m),
+        "room_code": lambda v, c, m, n: account_link(m),
     }
     column_formatters_export = {
         "item_name": lambda v, c, m, n: m.item_label(),
@@ -246,14 +247,14 @@ class BillLineView(EstateModelView):
         return self.render("fees/cashier/charge.html", form=form, has_items=len(items) > 0)
 
 
-def _account_link(line):
-    from markupsafe import Markup
-    household = line._data.get("household")
+def account_link(record):
+    """A line's or payment's room, as a link to the household's account."""
+    household = record._data.get("household")
     household_id = getattr(household, "id", household)
     if household_id is None:
-        return line.room_code or ""
-    return Markup('<a href="{}">{}</a>').format(url_for("fee_accounts.household", id=str(household_id)),
-                                                line.room_code or "")
+        return record.room_code or ""
+    return Markup('<a href="{}" class="account-link">{}</a>').format(
+        url_for("fee_accounts.household", id=str(household_id)), record.room_code or "?")
 
 
 def register(admin, category):

@@ -15,7 +15,7 @@ from wtforms import StringField
 from wtforms.validators import Length
 
 from admin_views.base import EstateModelView, scoped_or_404, show_refusal, user_communities
-from admin_views.fees.bills import matched_households, search_by_household
+from admin_views.fees.bills import account_link, matched_households, search_by_household
 from admin_views.filters import CommunityFilter, LocalDateBetweenFilter, ReferenceFilter
 from app import clock
 from app.i18n import current_language
@@ -77,8 +77,9 @@ class PaymentView(EstateModelView):
     column_sortable_list = ["received_at", "receipt_no"]
     column_default_sort = ("received_at", True)
     column_searchable_list = ["receipt_no", "household"]      # see _search
-    column_formatters = {"receipt_no": _receipt_link}
-    column_formatters_export = {"allocations": _paid_for, "receipt_no": lambda v, c, m, n: m.receipt_no}
+    column_formatters = {"receipt_no": _receipt_link, "room_code": lambda v, c, m, n: account_link(m)}
+    column_formatters_export = {"allocations": _paid_for, "receipt_no": lambda v, c, m, n: m.receipt_no,
+                                "room_code": lambda v, c, m, n: m.room_code or ""}
     list_select_related = False
 
     def __init__(self, *args, **kwargs):
