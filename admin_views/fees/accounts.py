@@ -89,6 +89,7 @@ class AccountView(EstateModelView):
     column_formatters = {"room_code": lambda v, c, m, n: account_link(m)}
     column_formatters_export = {"room_code": lambda v, c, m, n: m.room_code or ""}
     list_select_related = False
+    column_display_actions = False    # the room opens the account
     can_create = can_edit = can_delete = False
 
     def search_placeholder(self):

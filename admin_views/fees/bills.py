@@ -29,6 +29,9 @@ from documents.renovations.common import amount_problem
 from documents.residents import Household, search_households
 
 AREA = "fees"
+#: kinds whose lines come from their own area (a completed repair, a renovation file): never typed
+#: here as well, or they would be billed twice
+CHARGED_BY_THEIR_AREA = ("repair", "renovation")
 
 
 def item_choices():
@@ -148,6 +151,7 @@ class BillLineView(EstateModelView):
         "room_code": lambda v, c, m, n: m.room_code or "",
     }
     list_select_related = False       # every column is the line's own (denormalised) field
+    column_display_actions = False    # no row actions: a line is made by the generation or a charge
 
     def __init__(self, *args, **kwargs):
         self.column_filters = [
@@ -216,7 +220,7 @@ class BillLineView(EstateModelView):
             abort(403)
         form = ChargeForm()
         items = {str(item.pk): item for item in FeeItem.objects.for_user(current_user).filter(
-            basis="one_off", active=True).order_by("code")}
+            basis="one_off", active=True, kind__nin=list(CHARGED_BY_THEIR_AREA)).order_by("code")}
         several = len(user_communities()) > 1
         form.item.choices = [("", "—")] + [
             (key, f"{item.name()} · {item.community.display_name(current_language())}" if several else item.name())

@@ -81,6 +81,8 @@ class PaymentView(EstateModelView):
     column_formatters_export = {"allocations": _paid_for, "receipt_no": lambda v, c, m, n: m.receipt_no,
                                 "room_code": lambda v, c, m, n: m.room_code or ""}
     list_select_related = False
+    column_display_actions = False    # the receipt number opens the receipt
+    list_template = "fees/cashier/payment_list.html"
 
     def __init__(self, *args, **kwargs):
         self.column_filters = [

@@ -8,7 +8,7 @@ import pytest
 
 from app import clock
 from documents.fees.items import FeeItem, Rate
-from documents.fees.ledger import Account, BillLine, generate_bills
+from documents.fees.ledger import Account, BillLine, ensure_item, generate_bills
 from documents.fees.payments import Payment, take_payment
 from documents.residents import Vehicle
 from documents.staff import Staff
@@ -303,10 +303,13 @@ def test_a_cashier_of_two_communities_chooses_where_to_generate(fees, client_as,
     assert BillLine.objects(community=fees["A"], period="2026-12").count() == 0
 
 
-def test_a_charge_through_the_form_is_made_once(fees, client_as):
+def test_a_charge_through_the_form_is_made_once(fees, client_as, app):
+    with english_request(app):
+        repair = ensure_item(fees["A"], "repair")            # charged from completed work orders only
     cashier = client_as("cashier")
     page = cashier.get(f"/admin/bill_lines/charge/?household={fees['hh_a'].pk}").data.decode()
     assert "1-1-101" in page and str(fees["service"].pk) in page and str(fees["service_b"].pk) not in page
+    assert str(repair.pk) not in page
     data = {"csrf_token": csrf_token_of(page.encode()), "token": token_of(page), "household": str(fees["hh_a"].pk),
             "item": str(fees["service"].pk), "amount": "80", "note": "疏通下水道"}
     first = cashier.post("/admin/bill_lines/charge/", data=data)
