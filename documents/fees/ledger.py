@@ -119,7 +119,7 @@ class BillLine(CommunityOwned):
 
     meta = {"collection": "bill_lines",
             "indexes": [("community", "period"), ("household", "settled"), ("community", "settled"),
-                        ("community", "item"), "due_on", "sort_key"],
+                        ("community", "item"), ("community", "source"), "due_on", "sort_key"],
             "ordering": ["due_on", "sort_key"]}
 
     def __str__(self):

@@ -87,7 +87,8 @@ class Payment(CommunityOwned):
     meta = {"collection": "payments",
             "indexes": [{"fields": ["community", "receipt_year", "receipt_seq"], "unique": True},
                         ("household", "received_at"), ("community", "received_at"),
-                        ("community", "received_on"), "allocations.line", "void"],
+                        ("community", "received_on"), ("community", "method"), ("community", "received_by"),
+                        "allocations.line", "void"],
             "ordering": ["-received_at"]}
 
     def __str__(self):
