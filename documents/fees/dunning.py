@@ -465,6 +465,26 @@ def arrears_for(user, communities, **choices) -> ArrearsQuery:
     return ArrearsQuery([c.pk for c in communities if sees_community(user, c)], own_buildings(user), **choices)
 
 
+def household_in_arrears(communities, room_text: str, household_id=None):
+    """The household in arrears at a typed room (`3-2-1201`, `3栋2单元1201`) of `communities`; the
+    one chosen on the list (`household_id`) when it is there. Each problem said on the field."""
+    from documents.places import parse_room_code
+    code = parse_room_code((room_text or "").strip())
+    if code is None:
+        raise DomainError(gettext("Type the room as building-unit-room, e.g. 3-2-1201."), field="household")
+    accounts = list(Account.objects(community__in=[getattr(c, "pk", c) for c in communities], room_code=code,
+                                    aging__in=list(IN_ARREARS)))
+    chosen = [a for a in accounts if household_id and str(a.household.pk) == str(household_id)]
+    if chosen:
+        return chosen[0].household
+    if not accounts:
+        raise DomainError(gettext("No household of room %(room)s is in arrears.", room=code), field="household")
+    if len(accounts) > 1:
+        raise DomainError(gettext("Several households of room %(room)s are in arrears: record the contact from "
+                                  "the household's row of the arrears list.", room=code), field="household")
+    return accounts[0].household
+
+
 def unpaid_lines(household, due_by: date | None = None) -> list[BillLine]:
     """The household's unpaid lines (due by `due_by` when given), by month and item."""
     lines = [line for line in BillLine.objects(household=household, settled=False)

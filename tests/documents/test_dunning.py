@@ -30,6 +30,10 @@ def utc(local_text: str) -> datetime:
 
 @pytest.fixture
 def arrears(app_ctx, world):
+    return make_arrears(world)
+
+
+def make_arrears(world):
     """Community A with a property fee of 2.00/m² (due on the 15th) on rooms of 100 m², building 1
     (hh_a, hh_a2) and building 2 (hh_c, whose own housekeeper is `hk2`); November billed."""
     clock.freeze(NOW)
