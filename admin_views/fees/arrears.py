@@ -112,15 +112,14 @@ class ArrearsView(SecurePage):
             abort(404)
         if not can(AREA, "export"):
             abort(403)
-        _communities, shown, choices, query = self._query()
+        communities_all, shown, choices, query = self._query()
         queryset = query.queryset().no_dereference()
         communities = {c.pk: c for c in shown}
         titles = [_("Room"), _("Household"), _("Building no."), _("Owed"), _("Unpaid lines"),
                   _("Oldest unpaid since"), _("Aging"), _("Last contact"), _("Contact method"), _("Contacted by"),
                   _("Promised payment date")]
-        described = "; ".join(f"{k}={v}" for k, v in choices.items() if v)
         record_export(SimpleNamespace(model=Account, endpoint=self.endpoint, name=self.name), export_type,
-                      queryset.count(), described)
+                      queryset.count(), _described(choices, shown if len(shown) < len(communities_all) else []))
         stamp = local_text(clock.now(), shown[0] if shown else None, "%Y-%m-%d_%H-%M-%S")
         return rows_response(export_type, f"arrears_{stamp}.{export_type}", titles,
                              (_export_row(account, communities.get(raw_id(account.community))) for account in queryset))
@@ -197,10 +196,23 @@ class ArrearsView(SecurePage):
             flash(_("More than %(n)d households: choose a building or an aging first.", n=MAX_LETTERS), "error")
             return redirect(url_for(".index", **request.args))
         ids = [raw_id(a.household) for a in accounts]
-        households = {h.pk: h for h in Household.objects(pk__in=ids)}
+        households = {h.pk: h for h in Household.objects(pk__in=ids).select_related(max_depth=1)}
         pay_by = self._pay_by(shown[0]) if shown else None
         letters = [letter_for(households[pk], pay_by) for pk in ids if pk in households]
         return self.render("fees/arrears/letters.html", letters=letters, now=clock.now())
+
+
+def _described(choices: dict, communities) -> str:
+    """The list's filters as the person chose them, for the export's audit entry."""
+    parts = [f"{_('Community')}: {c.display_name(None)}" for c in communities]
+    if choices.get("building"):
+        parts.append(f"{_('Building no.')}: {choices['building']}")
+    if choices.get("aging"):
+        parts.append(f"{_('Aging')}: {aging_label(choices['aging'])}")
+    if choices.get("contact"):
+        parts.append(f"{_('Last contact')}: {dict(CONTACT_FILTERS)[choices['contact']]}")
+    parts.append(f"{_('Sort by')}: {dict(SORT_CHOICES)[choices['sort']]}")
+    return "; ".join(parts)
 
 
 def may_dun(household) -> bool:
