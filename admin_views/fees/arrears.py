@@ -103,7 +103,8 @@ class ArrearsView(SecurePage):
                            buildings=self._buildings(shown), aging_choices=AGING, contact_choices=CONTACT_FILTERS,
                            sort_choices=SORT_CHOICES, aging_label=aging_label, method_label=_method_label,
                            local_text=local_text, can_dun=can(AREA, RIGHT), can_export=can(AREA, "export"),
-                           own=own_buildings(current_user), max_letters=MAX_LETTERS, raw_id=raw_id,
+                           own=own_buildings(current_user), dun_buildings=own_buildings(current_user, RIGHT),
+                           max_letters=MAX_LETTERS, raw_id=raw_id,
                            community_of=lambda row: by_id.get(raw_id(row.community)))
 
     @expose("/export/<export_type>/")

@@ -49,7 +49,7 @@ from documents.base import CommunityOwned, DomainError, PermissionDenied, Versio
 from documents.deadlines import end_of_local_day, local_date, local_text, start_of_local_day, zone_of
 from documents.fees.ledger import (Account, BillLine, household_fields, register_account_listener,
                                    register_account_values, settle_household)
-from documents.money import ZERO, MoneyField, money_text, rmb_upper, to_money
+from documents.money import ZERO, MoneyField, money_text, rmb_upper
 from documents.services import CLOCK_SKEW, not_before_text, to_the_minute
 from documents.workflow import Workflowed, authorize_area
 
