@@ -197,3 +197,32 @@ def test_the_contact_is_on_the_households_timeline(app, aw, client_as):
             promised_on=date(2026, 12, 22)))
     archive = page(client_in(client_as, "clerk", "zh"), f"/admin/households/details/?id={aw['hh_a'].pk}")
     assert "催缴" in archive and "22号前缴清" in archive and "承诺 2026-12-22 缴费" in archive
+
+
+def test_the_pages_fit_the_csp_and_are_not_cached(aw, client_as):
+    from tests.views.test_headers import assert_page_fits_its_csp
+    client = client_as("cashier")
+    for url in ("/admin/arrears/", f"/admin/arrears/household/?id={aw['hh_a'].pk}",
+                f"/admin/arrears/contact/?household={aw['hh_a'].pk}", f"/admin/arrears/letter/?id={aw['hh_a'].pk}",
+                "/admin/arrears/letters/?building=1", "/admin/arrears/export/csv/"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert response.headers["Cache-Control"] == "no-store", url
+        if response.mimetype == "text/html":
+            assert_page_fits_its_csp(response, url)
+
+
+def test_pages_of_twenty_sorted_by_owed(app, aw, client_as):
+    from bson import ObjectId
+    from documents.fees.ledger import Account
+    with app.app_context():
+        Account._get_collection().insert_many([
+            {"community": aw["A"].pk, "household": ObjectId(), "household_name": f"户{n}", "room_code": f"9-1-{n:03d}",
+             "building_no": "9", "sort_key": f"9-{n:03d}", "owed_fen": 100_00 + n, "open_lines": 1,
+             "aging": "91+", "contact_age": "never"} for n in range(25)])
+    client = client_as("cashier")
+    first = rows_of(page(client, "/admin/arrears/?building=9"))
+    assert len(first) == 20 and first[:2] == ["9-1-024", "9-1-023"]
+    second = rows_of(page(client, "/admin/arrears/?building=9&page=1"))
+    assert second == ["9-1-004", "9-1-003", "9-1-002", "9-1-001", "9-1-000"]
+    assert rows_of(page(client, "/admin/arrears/?building=9&page=7")) == second      # beyond the end: the last page
