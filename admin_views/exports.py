@@ -125,12 +125,19 @@ def export_response(view, export_type):
                   describe_filters(view, args.search, args.filters))
     titles = [str(label) for _name, label in columns]
     records = export_rows(view, query)
-    name = view.get_export_name(export_type)          # the moment on the community's clock
+    rows = ([typed_value(view, model, name) for name, _label in columns] for model in records)
+    return rows_response(export_type, view.get_export_name(export_type), titles, rows)
+
+
+def rows_response(export_type: str, name: str, titles, rows):
+    """Send `rows` (lists of values: numbers, dates, local date-times, text) as a CSV streamed as it
+    is made or an XLSX file named `name`. A page that is not a model list (the arrears) calls it
+    directly, after `record_export`."""
     disposition = f"attachment;filename={name}"
     if export_type == "csv":
-        return Response(stream_with_context(_csv_lines(view, columns, titles, records)),
+        return Response(stream_with_context(_csv_lines(titles, rows)),
                         headers={"Content-Disposition": disposition}, mimetype="text/csv; charset=utf-8")
-    return Response(stream_with_context(_xlsx_chunks(view, columns, titles, records)),
+    return Response(stream_with_context(_xlsx_chunks(titles, rows)),
                     headers={"Content-Disposition": disposition}, mimetype=XLSX_TYPE)
 
 
@@ -139,17 +146,16 @@ class _Line:
         return value
 
 
-def _csv_lines(view, columns, titles, records):
+def _csv_lines(titles, rows):
     writer = csv.writer(_Line())
     yield "\ufeff" + writer.writerow([safe_cell(t) for t in titles])   # BOM: Excel reads UTF-8
-    for model in records:
-        yield writer.writerow([csv_text(typed_value(view, model, name)) for name, _label in columns])
+    for row in rows:
+        yield writer.writerow([csv_text(safe_cell(value)) for value in row])
 
 
-def _xlsx_chunks(view, columns, titles, records):
+def _xlsx_chunks(titles, rows):
     """Write the workbook row by row to a temporary file, then send that file in pieces."""
-    path = write_xlsx(titles, ([typed_value(view, model, name) for name, _label in columns]
-                               for model in records))
+    path = write_xlsx(titles, rows)
     try:
         with open(path, "rb") as handle:
             while chunk := handle.read(65536):

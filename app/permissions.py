@@ -134,13 +134,15 @@ PERMISSIONS: dict[str, dict[str, set]] = {
                  for role in ("manager", "supervisor", "clerk", "housekeeper")},
     # Fees: the cashier keeps the items' rates, generates the month's bills, charges, takes
     # payments and prints receipts; a supervisor voids a wrong receipt (with a reason); the manager
-    # does everything; clerks and housekeepers read (housekeepers: dunning of their buildings).
+    # does everything; clerks read; housekeepers read and record dunning contacts (催缴) for the
+    # buildings they look after (documents/fees/dunning.py), cashiers and managers community-wide.
     "fees": {
-        "manager": ALL | {f"action:{a}" for a in ("generate_bills", "charge", "take_payment", "void")},
-        "cashier": WRITE | {"export"} | {f"action:{a}" for a in ("generate_bills", "charge", "take_payment")},
+        "manager": ALL | {f"action:{a}" for a in ("generate_bills", "charge", "take_payment", "void", "dunning")},
+        "cashier": WRITE | {"export"} | {f"action:{a}" for a in ("generate_bills", "charge", "take_payment",
+                                                                 "dunning")},
         "supervisor": READ | {"export", "action:void"},
         "clerk": READ,
-        "housekeeper": READ,
+        "housekeeper": READ | {"action:dunning"},
     },
     # Vacant units (seed 003 空置房): the front desk and housekeepers (own buildings) take the
     # application with the owner's original ID, sign the opinion, read the meters and tell the owner

@@ -54,6 +54,15 @@ AUDIT_LABELS = {"clock_breach": _l("Deadline passed"), "clock_escalate": _l("Esc
 #: every declared clock kind by name, and the kinds of each model
 KINDS: dict[str, "ClockKind"] = {}
 KINDS_OF: dict[str, list["ClockKind"]] = {}
+#: other work each sweep does under its lease: `task(now)`, which decides itself whether it is due
+#: (the arrears' aging buckets: once per community day, documents/fees/dunning.py)
+SWEEP_TASKS: list[Callable] = []
+
+
+def register_sweep_task(task: Callable) -> Callable:
+    if task not in SWEEP_TASKS:
+        SWEEP_TASKS.append(task)
+    return task
 
 
 @dataclass(frozen=True)
@@ -334,6 +343,11 @@ def sweep(now: datetime | None = None, holder: str | None = None) -> SweepReport
                 report.escalated += event["what"] == "escalate"
                 report.notified += _carry_out(Clock.objects(pk=clock_.pk).first())
             take_lease("sweep", holder, now)
+        for task in SWEEP_TASKS:
+            try:
+                task(now)
+            except Exception:  # noqa: BLE001 - one area's failed task leaves the sweep's other work
+                log.exception("sweep task %s failed", getattr(task, "__name__", task))
         report.delivered = notifications.deliver_due(now)
     finally:
         free_lease("sweep", holder, now)

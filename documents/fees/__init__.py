@@ -5,7 +5,9 @@
   and `fees_settled(household, on)` - the one answer other areas ask (item release, move-out);
 - payments.py: payments at the counter, gapless receipt numbers, voiding;
 - vacancy.py: vacancy applications (50 % while vacant, registered as the billing factor), meter
-  readings, inspections of vacant units and basements, storm rounds.
+  readings, inspections of vacant units and basements, storm rounds;
+- dunning.py: the arrears list (aging buckets), dunning records, promises on the agenda, letters.
 """
-from documents.fees import items, ledger, payments, vacancy  # noqa: F401 - registers the timeline and audit labels
+# imported for what they register: timeline sources, audit labels, the billing factor, the dunning hooks
+from documents.fees import dunning, items, ledger, payments, vacancy  # noqa: F401
 from documents.fees.ledger import Settlement, fees_settled  # noqa: F401

@@ -42,6 +42,8 @@ VACANCY_KINDS = ("property", "shared_utilities")
 INSERT_CHUNK = 1000
 
 _billing_factors = []
+_account_values = []
+_account_listeners = []
 
 
 def register_billing_factor(factor):
@@ -57,6 +59,22 @@ def billing_factor(household, period: str) -> Decimal:
     for factor in _billing_factors:
         result *= Decimal(factor(household, period))
     return result
+
+
+def register_account_values(hook):
+    """`hook(household, oldest_due_on, now) -> dict` of more ``set__…`` / ``set_on_insert__…``
+    values written with every write of an account (the dunning area's aging bucket)."""
+    if hook not in _account_values:
+        _account_values.append(hook)
+    return hook
+
+
+def register_account_listener(listener):
+    """`listener(account, now)` after every write of an account (the dunning area stops a promise
+    to pay once nothing due is unpaid)."""
+    if listener not in _account_listeners:
+        _account_listeners.append(listener)
+    return listener
 
 
 # --- periods ---
@@ -159,9 +177,18 @@ class Account(CommunityOwned):
     oldest_due_on = DateField(verbose_name=_l("Oldest unpaid since"))
     last_payment_at = DateTimeField(verbose_name=_l("Last payment"))
     settled_at = DateTimeField()
+    # kept by the dunning area (documents/fees/dunning.py) for the arrears list: strings, so that
+    # every store answers its filters from an index by equality
+    aging = StringField(verbose_name=_l("Aging"))
+    contact_age = StringField()
+    last_contact_at = DateTimeField(verbose_name=_l("Last contact"))
+    last_contact_method = StringField(verbose_name=_l("Contact method"))
+    last_contact_by_name = StringField(verbose_name=_l("Contacted by"))
+    promised_on = DateField(verbose_name=_l("Promised payment date"))
 
     meta = {"collection": "fee_accounts",
-            "indexes": [("community", "owed_fen"), ("community", "building_no"), "oldest_due_on", "sort_key"],
+            "indexes": [("community", "owed_fen"), ("community", "building_no"), "oldest_due_on", "sort_key",
+                        ("community", "aging"), ("community", "contact_age")],
             "ordering": ["sort_key"]}
 
     def __str__(self):
@@ -208,8 +235,13 @@ def _write_account(household, owed, open_lines, oldest, last_payment=None, now=N
                   set__open_lines=open_lines, set__oldest_due_on=oldest, set__settled_at=now or clock.now())
     if last_payment is not None:
         values["set__last_payment_at"] = last_payment
+    for hook in _account_values:
+        values.update(hook(household, oldest, now or clock.now()) or {})
     Account.objects(household=household).update_one(upsert=True, **values)
-    return Account.objects(household=household).first()
+    account = Account.objects(household=household).first()
+    for listener in _account_listeners:
+        listener(account, now or clock.now())
+    return account
 
 
 def _refresh_accounts_from_lines(community, household_ids, now=None):
