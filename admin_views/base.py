@@ -604,7 +604,17 @@ class EstateModelView(AccessMixin, ModelView):
     def get_query(self):
         return self.model.objects.for_user(current_user)
 
+    def sort_field(self, column):
+        """The field a column sorts by: `column_sortable_list` may name another one, e.g.
+        ("room_code", "sort_key") or ("owed", "owed_fen") (Flask-Admin's MongoEngine view would sort
+        by the column itself: room 1201 before 201, and money the embedded stores cannot sort)."""
+        for entry in self.column_sortable_list or ():
+            if isinstance(entry, tuple) and entry[0] == column and isinstance(entry[1], str):
+                return entry[1]
+        return column
+
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
+        sort_column = self.sort_field(sort_column) if sort_column else sort_column
         count, query = super().get_list(page, sort_column, sort_desc, search, filters,
                                         execute=False, page_size=page_size)
         if not execute:

@@ -455,3 +455,14 @@ def test_the_pages_speak_chinese(fees, client_as):
         response = cashier.get(url)
         assert response.status_code == 200, url
         assert re.search(r"[\u4e00-\u9fff]", response.data.decode()), url
+
+
+def test_the_accounts_list_sorts_by_what_is_owed(fees, client_as):
+    generate_bills(fees["A"], "2026-12")
+    client = client_as("cashier")
+    for sort in range(0, 6):
+        for desc in ("", "&desc=1"):
+            response = client.get(f"/admin/fee_accounts/?sort={sort}{desc}")
+            assert response.status_code == 200, (sort, desc)
+    html = client.get("/admin/fee_accounts/?sort=2&desc=1").data.decode()
+    assert html.index("1-1-101") < html.index("1-1-201")          # 张伟 owes more (parking) than the other
