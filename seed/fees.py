@@ -5,7 +5,7 @@ from datetime import date
 from decimal import Decimal
 
 from documents.fees.items import FeeItem, Rate
-from documents.fees.ledger import generate_bills, period_of, settle_household, today_in
+from documents.fees.ledger import BillLine, apportion, generate_bills, period_of, settle_household, today_in
 from documents.fees.payments import Payment, open_lines, take_payment
 from documents.residents import Household
 from documents.staff import Staff
@@ -17,7 +17,10 @@ ITEMS = [
     ("TCF", "机动车占位费", "Vehicle parking fee", "parking", "space", [(date(2024, 1, 1), "150.00", None)]),
     ("TYFW", "特约有偿服务费", "Paid special service", "service", "one_off", []),
     ("ZL", "场地及房屋租赁费", "Venue and house rent", "rent", "one_off", []),
+    ("GTSD", "公共水电分摊费", "Shared water and electricity", "shared_utilities", "apportioned", []),
 ]
+#: last month's shared water and electricity of each community, apportioned by floor area
+SHARED_UTILITIES_TOTAL = Decimal("6840.00")
 MONTHS_BILLED = 3
 
 
@@ -40,8 +43,17 @@ def seed_fees(communities) -> str:
         today = today_in(community)
         for period in months_back(today, MONTHS_BILLED):
             made += generate_bills(community, period).created
+        made += _apportion_last_month(community, today)
         _pay(community, today)
     return f"{made} bill lines, {Payment.objects.count()} payments"
+
+
+def _apportion_last_month(community, today: date) -> int:
+    item = FeeItem.objects(community=community, code="GTSD").first()
+    period = months_back(today, 2)[0]
+    if BillLine.objects(item=item, period=period).first() is not None:
+        return 0
+    return apportion(community, item, period, SHARED_UTILITIES_TOTAL).created
 
 
 def _pay(community, today: date):

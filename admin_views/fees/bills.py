@@ -111,6 +111,13 @@ class GenerateForm(FlaskForm):
                                                                              "placeholder": "2026-12"})
 
 
+class ApportionForm(GenerateForm):
+    item = SelectField(_l("Fee item"), choices=[], validate_choice=False, validators=[InputRequired()])
+    total = StringField(_l("The month's total (yuan)"), validators=[InputRequired(), Length(max=20)],
+                        render_kw={"inputmode": "decimal", "autocomplete": "off"})
+    building_no = StringField(_l("Building no. (empty: the whole community)"), validators=[Optional(), Length(max=10)])
+
+
 def positive_amount(form, field):
     problem = amount_problem(field.data, positive=True)
     if problem:
@@ -207,6 +214,36 @@ class BillLineView(EstateModelView):
                            several=len(communities) > 1, monthly_items=self._monthly_items(chosen),
                            existing=BillLine.objects(community=chosen, period=period.strip()).count() if period else 0,
                            period=period)
+
+    @expose("/apportion/", methods=("GET", "POST"))
+    def apportion_view(self):
+        """Share a month's shared water and electricity among the households, by floor area."""
+        if not can(AREA, "action:generate_bills"):
+            abort(403)
+        communities = user_communities()
+        if not communities:
+            abort(404)
+        form = ApportionForm()
+        form.community.choices = [(str(c.pk), c.display_name(current_language())) for c in communities]
+        chosen = {str(c.pk): c for c in communities}.get(form.community.data or request.args.get("community"),
+                                                        communities[0])
+        items = {str(i.pk): i for i in FeeItem.objects(community=chosen, basis="apportioned", active=True)}
+        form.item.choices = [("", "—")] + [(key, item.name()) for key, item in items.items()]
+        result = None
+        if request.method == "GET":
+            form.community.data = str(chosen.pk)
+            form.period.data = period_of(today_in(chosen))
+        elif form.validate():
+            try:
+                result = ledger.apportion(chosen, items.get(form.item.data), form.period.data.strip(),
+                                          form.total.data, actor=current_user._get_current_object(),
+                                          building_no=form.building_no.data)
+            except DomainError as err:
+                show_refusal(form, err)
+        return self.render("fees/cashier/apportion.html", form=form, result=result, community=chosen,
+                           several=len(communities) > 1, has_items=bool(items),
+                           lines_url=filtered_url(self, period=result.period, community=str(chosen.pk))
+                           if result else None)
 
     @staticmethod
     def _monthly_items(community):

@@ -327,6 +327,21 @@ def quantity_for(item, household, room) -> Decimal | None:
     return Decimal("1")
 
 
+def living_households(community, first: date, last: date, building_no: str | None = None):
+    """(household, room, days lived there) of every household billed for the month [first, last]."""
+    from documents.places import Room
+    rooms = {r.pk: r for r in Room.objects(community=community).only("area", "use")}
+    households = Household.objects(community=community, status__in=["current", "moved_out"])
+    if building_no:
+        households = households.filter(building_no=building_no)
+    for household in households.only("name", "room", "room_code", "building_no", "sort_key", "vehicles",
+                                     "move_in_date", "move_out_date", "status", "community").no_dereference():
+        days = billed_days(household, first, last)
+        if days == 0 or (household.status == "moved_out" and not household.move_out_date):
+            continue
+        yield household, rooms.get(household.room.id if hasattr(household.room, "id") else household.room), days
+
+
 @dataclass
 class _Month:
     """What the generation of one month knows while it goes through the households."""
@@ -385,7 +400,6 @@ def generate_bills(community, period: str, actor=None, now=None) -> GenerationRe
 
     Idempotent: a line that exists (same household, item and month) is left as it is; two runs at
     once create each line once (unique key). `actor` None: the command line or the scheduler."""
-    from documents.places import Room
     if actor is not None:
         authorize_area("fees", "action:generate_bills", actor, community, label=_l("Generate bills"))
     now = now or clock.now()
@@ -397,17 +411,9 @@ def generate_bills(community, period: str, actor=None, now=None) -> GenerationRe
                    existing=set(BillLine.objects(community=community, period=period).scalar("key")))
     report = month.report
     items = list(FeeItem.objects(community=community, active=True, basis__in=list(MONTHLY_BASES)))
-    rooms = {r.pk: r for r in Room.objects(community=community).only("area", "use")}
     new_lines, touched = [], set()
-    households = Household.objects(community=community, status__in=["current", "moved_out"]).only(
-        "name", "room", "room_code", "building_no", "sort_key", "vehicles", "move_in_date", "move_out_date",
-        "status", "community").no_dereference()
-    for household in households:
-        days = billed_days(household, first, last)
-        if days == 0 or (household.status == "moved_out" and not household.move_out_date):
-            continue
+    for household, room, days in living_households(community, first, last):
         report.households += 1
-        room = rooms.get(household.room.id if hasattr(household.room, "id") else household.room)
         lines = month.lines_of(household, room, days, items)
         if lines:
             new_lines += lines
@@ -496,3 +502,90 @@ def charge(household, item, amount, actor=None, note: str = "", period: str | No
     audit.record("charge", line, note=money_text(amount), actor=actor)
     settle_household(household)
     return line
+
+
+# --- a month's shared water and electricity, apportioned by floor area ---
+
+@dataclass
+class Apportionment:
+    period: str
+    total: Decimal
+    households: int = 0
+    area: Decimal = ZERO
+    created: int = 0
+    billed: Decimal = ZERO          # after the vacancy factor: what the households are charged
+
+
+def shares_by_weight(total: Decimal, weights: list) -> list[Decimal]:
+    """`total` split in proportion to `weights`, in fen, adding up to `total` exactly: every share
+    rounded down, the fen left over go one each to the largest remainders (ties: the first)."""
+    fen, whole = int(total * 100), sum(weights)
+    if not weights or whole <= 0:
+        return [ZERO for _ in weights]
+    exact = [Decimal(fen) * Decimal(w) / Decimal(whole) for w in weights]
+    floors = [int(e) for e in exact]
+    left = fen - sum(floors)
+    for i in sorted(range(len(weights)), key=lambda i: (-(exact[i] - floors[i]), i))[:left]:
+        floors[i] += 1
+    return [Decimal(f) / 100 for f in floors]
+
+
+def apportion(community, item, period: str, total, actor=None, building_no: str | None = None,
+              now=None) -> Apportionment:
+    """Share a month's shared water and electricity (an item charged "apportioned") among the
+    households living there that month (one building's, or the community's), by floor area times
+    the days lived there; the vacancy factor then applies to each share (seed 003: 水电公摊费 50 %).
+    Once per item, month and scope: a second run is refused with what the first one made."""
+    if actor is not None:
+        authorize_area("fees", "action:generate_bills", actor, community, label=_l("Apportion a shared cost"))
+    if item is None or item.basis != "apportioned" or item.community.pk != community.pk:
+        raise DomainError(gettext("Choose an item of this community charged by apportionment."), field="item")
+    try:
+        total = to_money(total)
+    except DomainError:
+        raise DomainError(gettext("Enter the amount as a number, e.g. 1280.50."), field="total") from None
+    if total is None or total <= 0:
+        raise DomainError(gettext("Enter an amount above zero."), field="total")
+    now = now or clock.now()
+    first, last = parse_period(period)
+    period = period_of(first)
+    require_not_future(period, community, now)
+    building_no = (building_no or "").strip().upper() or None
+    scope = f"{period}:{building_no or '*'}"
+    done = BillLine.objects(community=community, item=item, period=period, source="apportioned")
+    if building_no:
+        done = done.filter(building_no=building_no)
+    if done.count():
+        raise DomainError(gettext("%(item)s of %(period)s is already apportioned (%(n)s lines).",
+                                  item=item.name(), period=period, n=done.count()), field="period")
+    living = [(h, r, d) for h, r, d in living_households(community, first, last, building_no)
+              if r is not None and r.area]
+    if not living:
+        raise DomainError(gettext("No household with a room area lived there in %(period)s.", period=period),
+                          field="period")
+    month_days = (last - first).days + 1
+    weights = [to_money(room.area) * days for _, room, days in living]
+    result = Apportionment(period, total, households=len(living), area=sum(to_money(r.area) for _, r, _ in living))
+    lines = []
+    for (household, room, days), share in zip(living, shares_by_weight(total, weights)):
+        factor = billing_factor(household, period)
+        amount = (share * factor).quantize(CENT, rounding=ROUND_HALF_UP)
+        if amount <= 0:
+            continue
+        result.billed += amount
+        lines.append(BillLine(
+            community=community.pk, key=f"{household.pk}:{item.pk}:{period}", household=household.pk,
+            household_name=household.name, room_code=household.room_code, building_no=household.building_no,
+            sort_key=household.sort_key, item=item.pk, item_name=item.name_zh, item_name_en=item.name_en,
+            kind=item.kind, period=period, quantity=to_money(room.area), days=days, month_days=month_days,
+            factor=str(factor), amount=amount, paid=ZERO, paid_elsewhere=ZERO, settled=False,
+            due_on=first.replace(day=min(item.due_day or 1, month_days)), source="apportioned", source_id=scope,
+            note=gettext("share of %(total)s by floor area", total=money_text(total)),
+            created_at=now, created_by_name=getattr(actor, "display_name", None) or "system"))
+    result.created = _insert_new(lines)
+    _refresh_accounts_from_lines(community, {household.pk for household, _, _ in living}, now)
+    audit.record_event("apportion", "bill_lines", scope, gettext("%(item)s of %(period)s apportioned",
+                                                                 item=item.name(), period=period),
+                       note=gettext("%(total)s over %(n)s households", total=money_text(total), n=result.households),
+                       community=community, actor=actor)
+    return result

@@ -234,7 +234,7 @@ def _insert_numbered(household, actor, amount, method, token, reference, paid_by
 
 
 audit.register_action_labels({
-    "generate_bills": _l("Bills generated"), "charge": _l("Charge added"),
+    "generate_bills": _l("Bills generated"), "charge": _l("Charge added"), "apportion": _l("Shared cost apportioned"),
     "take_payment": _l("Payment received"), "void_receipt": _l("Receipt voided"),
 }, area="fees", collections=["bill_lines", "payments", "fee_items", "fee_accounts"])
 

@@ -276,3 +276,39 @@ def test_flask_bill_bills_a_month_once_and_refuses_a_bad_one(app, fees):
     bad = runner.invoke(args=["bill", "--month", "2027-05", "--community", "A"])
     assert bad.exit_code != 0 and "2027-05" in bad.output
     assert BillLine.objects.count() == 3
+
+
+def test_shares_add_up_to_the_total_to_the_fen():
+    shares = ledger.shares_by_weight(Decimal("100.00"), [Decimal(1), Decimal(1), Decimal(1)])
+    assert shares == [Decimal("33.34"), Decimal("33.33"), Decimal("33.33")]
+    shares = ledger.shares_by_weight(Decimal("1000.01"), [Decimal("89.5") * 30, Decimal("120") * 30, Decimal("89.5") * 12])
+    assert sum(shares) == Decimal("1000.01")
+
+
+def test_a_months_shared_utilities_are_apportioned_by_area_once(fees):
+    item = FeeItem(community=fees["A"], code="GT", name_zh="公共水电分摊", name_en="Shared utilities",
+                   kind="shared_utilities", basis="apportioned").save()
+    hh, hh2 = fees["hh_a"], fees["hh_a2"]
+    hh2.move_in_date = date(2026, 11, 16)                    # 15 of 30 days
+    hh2.save()
+    ledger.register_billing_factor(half := (lambda household, period: Decimal("0.5")
+                                            if household.pk == hh.pk else Decimal("1")))
+    try:
+        result = ledger.apportion(fees["A"], item, "2026-11", "300.00", actor=fees["staff"]["cashier"])
+    finally:
+        ledger._billing_factors.remove(half)
+    # weights 89.5 x 30 and 89.5 x 15: 200.00 and 100.00; the vacant household pays half of its share
+    lines = lines_of(hh, "2026-11")
+    assert lines["GT", "2026-11"].amount == Decimal("100.00")
+    assert lines_of(hh2, "2026-11")["GT", "2026-11"].amount == Decimal("100.00")
+    assert (result.households, result.created, result.billed) == (2, 2, Decimal("200.00"))
+    with pytest.raises(DomainError) as err:
+        ledger.apportion(fees["A"], item, "2026-11", "300.00")
+    assert err.value.field == "period"
+    for bad, field in ((dict(total="-1"), "total"), (dict(total="abc"), "total"), (dict(item=fees["prop"]), "item")):
+        args = dict(item=item, total="10", period="2026-10") | bad
+        with pytest.raises(DomainError) as err:
+            ledger.apportion(fees["A"], args["item"], args["period"], args["total"])
+        assert err.value.field == field
+    with pytest.raises(PermissionDenied):
+        ledger.apportion(fees["A"], item, "2026-10", "10", actor=fees["staff"]["clerk"])

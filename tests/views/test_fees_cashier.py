@@ -466,3 +466,24 @@ def test_the_accounts_list_sorts_by_what_is_owed(fees, client_as):
             assert response.status_code == 200, (sort, desc)
     html = client.get("/admin/fee_accounts/?sort=2&desc=1").data.decode()
     assert html.index("1-1-101") < html.index("1-1-201")          # 张伟 owes more (parking) than the other
+
+@pytest.mark.parametrize("language", ["zh_Hans_CN", "en"])
+def test_the_cashier_apportions_a_months_shared_utilities_once(fees, client_as, language):
+    speaking(fees, "cashier", language)
+    item = FeeItem(community=fees["A"], code="GT", name_zh="公共水电分摊", name_en="Shared utilities",
+                   kind="shared_utilities", basis="apportioned").save()
+    client = client_as("cashier")
+    page = client.get("/admin/bill_lines/apportion/").data.decode()
+    data = {"csrf_token": csrf_token_of(page.encode()), "community": str(fees["A"].pk), "item": str(item.pk),
+            "period": "2026-11", "total": "301.00", "building_no": ""}
+    html = client.post("/admin/bill_lines/apportion/", data=data).data.decode()
+    assert 'id="result-created">2<' in html
+    amounts = sorted(line.amount for line in BillLine.objects(item=item))
+    assert amounts == [Decimal("150.50"), Decimal("150.50")]
+    again = client.post("/admin/bill_lines/apportion/", data=data).data.decode()
+    message = "已分摊" if language != "en" else "already apportioned"
+    assert message in " ".join(field_errors(again, "period")), field_errors(again, "period")
+    assert BillLine.objects(item=item).count() == 2
+    bad = client.post("/admin/bill_lines/apportion/", data=dict(data, period="2026-10", total="-3")).data.decode()
+    assert field_errors(bad, "total")
+    assert client_as("clerk").get("/admin/bill_lines/apportion/").status_code == 403
