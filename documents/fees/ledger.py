@@ -538,14 +538,7 @@ def apportion(community, item, period: str, total, actor=None, building_no: str 
     Once per item, month and scope: a second run is refused with what the first one made."""
     if actor is not None:
         authorize_area("fees", "action:generate_bills", actor, community, label=_l("Apportion a shared cost"))
-    if item is None or item.basis != "apportioned" or item.community.pk != community.pk:
-        raise DomainError(gettext("Choose an item of this community charged by apportionment."), field="item")
-    try:
-        total = to_money(total)
-    except DomainError:
-        raise DomainError(gettext("Enter the amount as a number, e.g. 1280.50."), field="total") from None
-    if total is None or total <= 0:
-        raise DomainError(gettext("Enter an amount above zero."), field="total")
+    total = _apportioned_total(community, item, total)
     now = now or clock.now()
     first, last = parse_period(period)
     period = period_of(first)
@@ -570,18 +563,10 @@ def apportion(community, item, period: str, total, actor=None, building_no: str 
     for (household, room, days), share in zip(living, shares_by_weight(total, weights)):
         factor = billing_factor(household, period)
         amount = (share * factor).quantize(CENT, rounding=ROUND_HALF_UP)
-        if amount <= 0:
-            continue
-        result.billed += amount
-        lines.append(BillLine(
-            community=community.pk, key=f"{household.pk}:{item.pk}:{period}", household=household.pk,
-            household_name=household.name, room_code=household.room_code, building_no=household.building_no,
-            sort_key=household.sort_key, item=item.pk, item_name=item.name_zh, item_name_en=item.name_en,
-            kind=item.kind, period=period, quantity=to_money(room.area), days=days, month_days=month_days,
-            factor=str(factor), amount=amount, paid=ZERO, paid_elsewhere=ZERO, settled=False,
-            due_on=first.replace(day=min(item.due_day or 1, month_days)), source="apportioned", source_id=scope,
-            note=gettext("share of %(total)s by floor area", total=money_text(total)),
-            created_at=now, created_by_name=getattr(actor, "display_name", None) or "system"))
+        if amount > 0:
+            result.billed += amount
+            lines.append(_share_line(community, item, period, first, month_days, household, room, days, factor,
+                                     amount, total, scope, now, actor))
     result.created = _insert_new(lines)
     _refresh_accounts_from_lines(community, {household.pk for household, _, _ in living}, now)
     audit.record_event("apportion", "bill_lines", scope, gettext("%(item)s of %(period)s apportioned",
@@ -589,3 +574,28 @@ def apportion(community, item, period: str, total, actor=None, building_no: str 
                        note=gettext("%(total)s over %(n)s households", total=money_text(total), n=result.households),
                        community=community, actor=actor)
     return result
+
+
+def _apportioned_total(community, item, total) -> Decimal:
+    if item is None or item.basis != "apportioned" or item.community.pk != community.pk:
+        raise DomainError(gettext("Choose an item of this community charged by apportionment."), field="item")
+    try:
+        total = to_money(total)
+    except DomainError:
+        raise DomainError(gettext("Enter the amount as a number, e.g. 1280.50."), field="total") from None
+    if total is None or total <= 0:
+        raise DomainError(gettext("Enter an amount above zero."), field="total")
+    return total
+
+
+def _share_line(community, item, period, first, month_days, household, room, days, factor, amount, total, scope,
+                now, actor) -> BillLine:
+    return BillLine(
+        community=community.pk, key=f"{household.pk}:{item.pk}:{period}", household=household.pk,
+        household_name=household.name, room_code=household.room_code, building_no=household.building_no,
+        sort_key=household.sort_key, item=item.pk, item_name=item.name_zh, item_name_en=item.name_en,
+        kind=item.kind, period=period, quantity=to_money(room.area), days=days, month_days=month_days,
+        factor=str(factor), amount=amount, paid=ZERO, paid_elsewhere=ZERO, settled=False,
+        due_on=first.replace(day=min(item.due_day or 1, month_days)), source="apportioned", source_id=scope,
+        note=gettext("share of %(total)s by floor area", total=money_text(total)),
+        created_at=now, created_by_name=getattr(actor, "display_name", None) or "system")
