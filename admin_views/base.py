@@ -10,6 +10,7 @@ It enforces, server side and for every view and action:
 """
 import json
 from datetime import datetime
+from types import MappingProxyType
 from decimal import Decimal
 
 from bson import ObjectId
@@ -21,7 +22,7 @@ from flask_admin.helpers import get_redirect_target
 from flask_admin.model.filters import BaseFilter
 from flask_admin.contrib.mongoengine.form import (CustomModelConverter, ModelSelectField,
                                                   ModelSelectMultipleField)
-from flask_babel import gettext as _
+from flask_babel import get_locale, gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
@@ -713,10 +714,18 @@ class EstateModelView(AccessMixin, ModelView):
                          if isinstance(name, str))
 
     def field_labels(self) -> dict:
-        """Field name -> label in the user's language (for change history lists)."""
-        labels = {name: str(getattr(field, "verbose_name", None) or name)
-                  for name, field in self.model._fields.items()}
-        labels.update({name: str(label) for name, label in (self.column_labels or {}).items()})
+        """Field name -> label in the user's language (for change history lists).
+
+        The same for every request in one language: made once per language (a history of 50
+        changes asked for it per cell, translating every label of the model each time)."""
+        locale = str(get_locale())
+        cache = self.__dict__.setdefault("_field_labels_by_locale", {})
+        labels = cache.get(locale)
+        if labels is None:
+            labels = {name: str(getattr(field, "verbose_name", None) or name)
+                      for name, field in self.model._fields.items()}
+            labels.update({name: str(label) for name, label in (self.column_labels or {}).items()})
+            labels = cache[locale] = MappingProxyType(labels)
         return labels
 
     def _walk(self, path: str):
