@@ -28,7 +28,7 @@ from flask_babel import get_locale, gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
-from mongoengine import (BooleanField, DateField, DateTimeField, EmbeddedDocumentListField, ListField, Q,
+from mongoengine import (BooleanField, DateField, Document, DateTimeField, EmbeddedDocumentListField, ListField, Q,
                          ReferenceField, StringField, ValidationError)
 from mongoengine.base import NON_FIELD_ERRORS
 from mongoengine.errors import NotUniqueError
@@ -450,6 +450,9 @@ class EstateModelView(AccessMixin, ModelView):
     list_template = "admin_ext/list.html"
     #: reference fields resolved in one query per page instead of one per row
     list_select_related = True
+    #: which of them: the references the list's rows read (None: every one, mongoengine's
+    #: select_related - a repair's household, read whole, only to be left unread)
+    list_references: tuple | None = None
 
     #: placeholder of the list's search box; by default the labels of the searchable columns
     search_hint = None
@@ -582,6 +585,8 @@ class EstateModelView(AccessMixin, ModelView):
                                         execute=False, page_size=page_size)
         if not execute:
             return count, query
+        if self.list_select_related and self.list_references is not None:
+            return count, resolve_references(list(query), self.list_references)
         if self.list_select_related:
             return count, query.select_related(max_depth=1)
         return count, list(query)
@@ -788,6 +793,23 @@ class EstateModelView(AccessMixin, ModelView):
                               self.field_value(path, text, record))
             kwargs.setdefault("shown_change", self.shown_change)
         return super().render(template, **kwargs)
+
+
+def resolve_references(records: list, names) -> list:
+    """Put the referenced documents of `names` (reference fields) into `records`, one query per
+    field for the whole page; a reference to a record that no longer exists is left as it was."""
+    for name in names:
+        ids = {raw_id(record._data.get(name)) for record in records
+               if not isinstance(record._data.get(name), (Document, type(None)))}
+        if not ids:
+            continue
+        model = type(records[0])._fields[name].document_type
+        found = model.objects.in_bulk(list(ids))
+        for record in records:
+            raw = record._data.get(name)
+            if raw is not None and not isinstance(raw, Document) and raw_id(raw) in found:
+                record._data[name] = found[raw_id(raw)]
+    return records
 
 
 # --- formatting helpers shared by area views ---
