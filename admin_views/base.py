@@ -16,7 +16,7 @@ from types import MappingProxyType
 from decimal import Decimal
 
 from bson import ObjectId
-from flask import abort, current_app, flash, g, has_request_context, redirect, request, url_for
+from flask import abort, current_app, flash, has_request_context, redirect, request, url_for
 from flask_admin import AdminIndexView, BaseView, expose
 from flask_admin.contrib.mongoengine import ModelView
 from flask_admin.contrib.mongoengine.ajax import QueryAjaxModelLoader
@@ -66,6 +66,14 @@ def add_row_actions(endpoint: str, provider):
         providers.append(provider)
 
 
+def per_request(name: str) -> dict:
+    """A dict that lives as long as the current request (not `g`: a test's app context, and with
+    it `g`, may outlive many requests)."""
+    req = request._get_current_object()
+    caches = req.__dict__.setdefault("_estate_caches", {})
+    return caches.setdefault(name, {})
+
+
 #: stands for a row's id in a URL built once per request and shape (`row_url`)
 _ROW_SLOT = "rowid" + secrets.token_hex(8)
 _PLAIN_ID = re.compile(r"[0-9A-Za-z_.~-]+\Z")   # characters url_for writes as they are
@@ -81,7 +89,7 @@ def row_url(endpoint: str, id_arg: str = "id", **values) -> str:
         return url_for(endpoint, **values)
     key = (endpoint, id_arg, tuple((name, type(value), value) for name, value in values.items()
                                    if name != id_arg))
-    shapes = g.setdefault("_estate_row_urls", {})
+    shapes = per_request("row_urls")
     try:
         shape = shapes.get(key)
     except TypeError:                    # an argument that cannot be a key (a list): built each time
@@ -106,8 +114,15 @@ def can_open(endpoint: str) -> bool:
 
 
 def user_communities(user=None) -> list:
-    """The communities the user works in (all of them for an administrator)."""
-    return list(Community.objects.for_user(user or current_user))
+    """The communities the user works in (all of them for an administrator); the logged-in
+    user's are read once per request (a list page asks for its filter, its title, its forms)."""
+    if user is not None or not has_request_context():
+        return list(Community.objects.for_user(user or current_user))
+    cache = per_request("user_communities")
+    key = current_user.get_id() if current_user.is_authenticated else None
+    if key not in cache:
+        cache[key] = list(Community.objects.for_user(current_user))
+    return list(cache[key])
 
 
 def scoped_or_404(model, raw_id, user=None):
@@ -508,7 +523,10 @@ class EstateModelView(AccessMixin, ModelView):
 
     def _get_list_value(self, context, model, name, column_formatters, column_type_formatters):
         if name not in column_formatters:
-            formatter = field_formatter(self.model._fields.get(name))
+            formatters = self.__dict__.setdefault("_field_formatters", {})   # the same for every row
+            if name not in formatters:
+                formatters[name] = field_formatter(self.model._fields.get(name))
+            formatter = formatters[name]
             if formatter is not None:
                 return formatter(model, getattr(model, name, None))
         return super()._get_list_value(context, model, name, column_formatters, column_type_formatters)

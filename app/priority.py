@@ -13,7 +13,7 @@ GIL: with several worker processes, each orders its own threads.
 """
 import threading
 
-from flask import g
+from flask import request
 
 #: the longest an export waits before its next row while pages keep coming
 MAX_WAIT_S = 0.05
@@ -26,12 +26,12 @@ def _begin():
     global _foreground
     with _changed:
         _foreground += 1
-    g._estate_foreground = True
+    request._get_current_object().__dict__["_estate_foreground"] = True
 
 
 def _end(_error=None):
     global _foreground
-    if g.pop("_estate_foreground", False):
+    if request._get_current_object().__dict__.pop("_estate_foreground", False):
         with _changed:
             _foreground -= 1
             if _foreground == 0:
