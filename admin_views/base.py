@@ -113,6 +113,27 @@ def can_open(endpoint: str) -> bool:
     return perm != "never" and (not perm or view.allowed(perm))
 
 
+#: at most this many menus kept (role sets x languages x pages: a few hundred at most)
+MENUS_KEPT = 2000
+
+
+def cached_menu(view, render) -> Markup:
+    """The main menu (a Jinja global, estate_master.html): made once for each role set, language and
+    page - it depends on nothing else (which entries a role opens, their names, the active one) -
+    then reused; building it asked every view's rights and built every link on every page."""
+    user = current_user._get_current_object()
+    roles = tuple(sorted(getattr(user, "roles", None) or ())) if getattr(user, "is_authenticated", False) \
+        else None
+    key = (getattr(view, "endpoint", None), roles, str(get_locale()), request.script_root)
+    menus = current_app.extensions.setdefault("estate_menus", {})
+    html = menus.get(key)
+    if html is None:
+        html = Markup(render())
+        if len(menus) < MENUS_KEPT:
+            menus[key] = html
+    return html
+
+
 def user_communities(user=None) -> list:
     """The communities the user works in (all of them for an administrator); the logged-in
     user's are read once per request (a list page asks for its filter, its title, its forms)."""
