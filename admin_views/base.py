@@ -39,6 +39,7 @@ from wtforms.fields import FieldList, FormField
 from admin_views.datetimes import TypedDateField, TypedDateTimeField
 from app import clock
 from app.permissions import can
+from app.request_cache import per_request
 from documents import audit
 from documents.base import DomainError, PermissionDenied, StaleEditError, sees_community, stale_message
 from documents.deadlines import local_text, to_local, to_utc, zone_of
@@ -64,14 +65,6 @@ def add_row_actions(endpoint: str, provider):
     providers = EXTRA_ROW_ACTIONS.setdefault(endpoint, [])
     if provider not in providers:
         providers.append(provider)
-
-
-def per_request(name: str) -> dict:
-    """A dict that lives as long as the current request (not `g`: a test's app context, and with
-    it `g`, may outlive many requests)."""
-    req = request._get_current_object()
-    caches = req.__dict__.setdefault("_estate_caches", {})
-    return caches.setdefault(name, {})
 
 
 #: stands for a row's id in a URL built once per request and shape (`row_url`)

@@ -29,7 +29,7 @@ from documents.deadlines import to_local, zone_of
 from documents.money import MoneyField, to_money
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-BATCH = 100        # records read (and references resolved) at a time: a short stretch of work
+BATCH = 50         # records read (and references resolved) at a time: a short stretch of work
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 audit.register_action_labels({"export": _l("Exported")})
@@ -81,13 +81,14 @@ def export_rows(view, query):
     while True:
         priority.give_way()
         batch = query.skip(offset).limit(BATCH)
-        rows = batch.select_related(max_depth=1) if view.list_select_related else list(batch)
-        if not rows:
-            return
+        # without references to resolve, each record is made only when its row is written
+        rows = batch.select_related(max_depth=1) if view.list_select_related else batch.no_cache()
+        count = 0
         for row in rows:
             priority.give_way()
             yield row
-        if len(rows) < BATCH:
+            count += 1
+        if count < BATCH:
             return
         offset += BATCH
 
