@@ -5,7 +5,10 @@ thread at a time (the GIL): an export that computes for seconds (5,000 archives 
 file) took every other turn from the pages clerks were waiting for, so each of them took twice
 as long or more while anyone exported (bench/store.py, item 4).
 
-Every request counts as a foreground request while it runs. An export says it is background work
+Every request counts as a foreground request while it runs: from its first before_request
+function to its teardown, which for an ordinary response comes before the body is sent (a slow
+download holds nobody up); only a streamed response keeps its request open while it is sent, and
+the exports are the only ones. An export says it is background work
 (`background()`) and calls `give_way()` between rows: while a foreground request runs it waits
 (asleep, so the GIL goes to the pages) - at most `MAX_WAIT_S` per row, so that a server that is
 never idle still finishes the export, only more slowly. It is a matter of one process, like the

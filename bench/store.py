@@ -15,8 +15,13 @@ years (100,000 work orders, 20,000 complaints, 2,000 renovation files, 500,000 a
 5. a second process writes (a `flask shell`-like script on the same store) while the server
    runs: the server's next page shows the change, timed (target <= 1 s).
 
+With items 3 and 4 go the server process's CPU time per request (user + system, from /proc) and
+the machine's load average before and after the run: on a shared machine the wall times follow the
+load, and the CPU time says what the server itself spent.
+
 Every response is checked (status 200, the expected text). Exit status 1 when a check fails or
-a target is missed.
+a target is missed. `--store DIR` fills DIR on the first run and reuses it afterwards (filling
+takes minutes at full size).
 """
 import argparse
 import http.cookiejar
