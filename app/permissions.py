@@ -132,6 +132,16 @@ PERMISSIONS: dict[str, dict[str, set]] = {
     },
     "handover": {role: {"list", "details", "create", "action:acknowledge"}
                  for role in ("manager", "supervisor", "clerk", "housekeeper")},
+    # Fees: the cashier keeps the items' rates, generates the month's bills, charges, takes
+    # payments and prints receipts; a supervisor voids a wrong receipt (with a reason); the manager
+    # does everything; clerks and housekeepers read (housekeepers: dunning of their buildings).
+    "fees": {
+        "manager": ALL | {f"action:{a}" for a in ("generate_bills", "charge", "take_payment", "void")},
+        "cashier": WRITE | {"export"} | {f"action:{a}" for a in ("generate_bills", "charge", "take_payment")},
+        "supervisor": READ | {"export", "action:void"},
+        "clerk": READ,
+        "housekeeper": READ,
+    },
     # the agenda: a community's service calendar (office hours, closed days, deadline policy per
     # clock kind), and the e-mail / group-robot deliveries that wait or failed
     "calendar": {"manager": {"list", "edit"}, "admin": {"list", "edit"}},

@@ -167,10 +167,11 @@ def open_items(community_ids, kind: str = "repair", offset: int = 0, limit: int 
         records = [found[i] for i in ids if i in found]
     else:
         base = _open_records(model, community_ids).only(*LISTED_FIELDS[kind])
-        undated = max(0, base.count() - clocks.count())
+        total = base.count()
+        undated = max(0, total - clocks.count())
         records = list(base.order_by("due_at").skip(undated + offset).limit(limit).select_related(max_depth=1))
         if len(records) < limit:
-            start = max(0, offset - (base.count() - undated))
+            start = max(0, offset - (total - undated))
             records += list(base.order_by("due_at").skip(start).limit(min(limit - len(records), undated - start))
                             .select_related(max_depth=1)) if undated > start else []
     return [OpenItem(kind, r, r.due_at, bool(r.due_at and r.due_at < now)) for r in records]

@@ -82,11 +82,14 @@ SORTS = [None, [("sort_key", 1)], [("sort_key", -1)], [("status", 1), ("sort_key
          [("when", -1)], [("n", 1)], [("maybe", 1)], [("maybe", -1)], [("$natural", -1)]]
 
 
-@pytest.fixture(params=["join", "walk"])
+@pytest.fixture(params=["join", "walk", "walk_cut_short"])
 def plan_kind(request, monkeypatch):
-    """Both ways to order a page: sort the matches, or walk the sort index probing each row."""
-    if request.param == "walk":
+    """The ways to order a page: sort the matches, walk the sort index probing each row, or start
+    walking and give up after a few rows (the matches are rare there) to sort the matches instead."""
+    if request.param != "join":
         monkeypatch.setattr(embedded_store, "WALK_INDEX_ABOVE", -1)
+    if request.param == "walk_cut_short":
+        monkeypatch.setattr(embedded_store, "WALK_BUDGET", 5)
     return request.param
 
 
@@ -170,6 +173,23 @@ def test_or_of_indexed_branches_narrows_the_candidates(coll, monkeypatch):
     checks.clear()
     coll.count_documents(query)
     assert 0 < len(checks) < coll.count_documents({}), "the $or branches narrowed the documents read"
+
+
+def test_parts_over_the_estimate_cap_are_counted_further_to_start_from_the_smaller(coll, monkeypatch):
+    """Both parts reach the cap (a community's 50,000 work orders, its 5,000 open ones): the rows
+    are read from the smaller part, not from whichever came first."""
+    monkeypatch.setattr(embedded_store.Planner, "ESTIMATE_CAP", 5)
+    monkeypatch.setattr(embedded_store.Planner, "RECOUNT_FACTOR", 1000)
+    community = COMMUNITIES[0]
+    query = {"community": community, "tags": "a"}
+    store, planner, plan = embedded_store.exact_plan(coll, query)
+    assert all(planner.estimate(part) == 5 for part in plan[1])
+    first = planner.most_selective_first(plan[1])[0]
+    sizes = {part: coll.count_documents({"community": community} if part[1] == planner.paths["community"]
+                                        else {"tags": "a"}) for part in plan[1]}
+    assert sizes[first] == min(sizes.values()) < max(sizes.values())
+    slow, fast = both(lambda: coll.count_documents(query))
+    assert fast == slow
 
 
 def test_writes_keep_the_index_values_in_step(coll):

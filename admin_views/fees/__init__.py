@@ -1,0 +1,11 @@
+"""The fees area's pages (menu 收费 / Fees): one module per register, each with `register(admin, category)`."""
+from flask_babel import lazy_gettext as _l
+
+#: the modules of the area, in menu order (each adds its pages in `register`)
+MODULES = []
+
+
+def register(admin):
+    category = _l("Fees")
+    for module in MODULES:
+        module.register(admin, category)
