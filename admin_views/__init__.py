@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from admin_views import (agenda, archive_access, archive_import, audit, complaints, events, fees, handover,
                          lookup, notices, places, renovations, repairs, residents, staff, visits)
-from admin_views.base import can_open
+from admin_views.base import cached_menu, can_open
 from app.headers import csp_nonce
 
 #: our Chinese for the few Flask-Admin strings its own catalog leaves out (admin.po)
@@ -27,4 +27,5 @@ def init_admin(app):
         area.register(admin)
     app.extensions["estate_admin"] = admin
     app.jinja_env.globals["can_open"] = can_open
+    app.jinja_env.globals["cached_menu"] = cached_menu
     return admin

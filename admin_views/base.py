@@ -9,11 +9,14 @@ It enforces, server side and for every view and action:
 - lists without a query per row (references resolved in one query per collection).
 """
 import json
+import re
+import secrets
 from datetime import datetime
+from types import MappingProxyType
 from decimal import Decimal
 
 from bson import ObjectId
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import abort, current_app, flash, has_request_context, redirect, request, url_for
 from flask_admin import AdminIndexView, BaseView, expose
 from flask_admin.contrib.mongoengine import ModelView
 from flask_admin.contrib.mongoengine.ajax import QueryAjaxModelLoader
@@ -21,11 +24,11 @@ from flask_admin.helpers import get_redirect_target, is_form_submitted
 from flask_admin.model.filters import BaseFilter
 from flask_admin.contrib.mongoengine.form import (CustomModelConverter, ModelSelectField,
                                                   ModelSelectMultipleField)
-from flask_babel import gettext as _
+from flask_babel import get_locale, gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
-from mongoengine import (BooleanField, DateField, DateTimeField, EmbeddedDocumentListField, ListField, Q,
+from mongoengine import (BooleanField, DateField, Document, DateTimeField, EmbeddedDocumentListField, ListField, Q,
                          ReferenceField, StringField, ValidationError)
 from mongoengine.base import NON_FIELD_ERRORS
 from mongoengine.errors import NotUniqueError
@@ -36,6 +39,7 @@ from wtforms.fields import FieldList, FormField
 from admin_views.datetimes import TypedDateField, TypedDateTimeField
 from app import clock
 from app.permissions import can
+from app.request_cache import per_request
 from documents import audit
 from documents.base import (DomainError, PermissionDenied, StaleEditError, refusals, sees_community,
                             stale_message)
@@ -64,6 +68,31 @@ def add_row_actions(endpoint: str, provider):
         providers.append(provider)
 
 
+#: stands for a row's id in a URL built once per request and shape (`row_url`)
+_ROW_SLOT = "rowid" + secrets.token_hex(8)
+_PLAIN_ID = re.compile(r"[0-9A-Za-z_.~-]+\Z")   # characters url_for writes as they are
+
+
+def row_url(endpoint: str, id_arg: str = "id", **values) -> str:
+    """`url_for(endpoint, id=<row id>, **values)` for the rows of a list: the same URL, but
+    Werkzeug builds it once per request for each endpoint and set of other arguments, and each row
+    puts its id in (a 100-row page links every row two or three times)."""
+    row_id = values.get(id_arg)
+    if not isinstance(row_id, (str, ObjectId)) or not has_request_context() \
+            or not _PLAIN_ID.match(str(row_id)):
+        return url_for(endpoint, **values)
+    key = (endpoint, id_arg, tuple((name, type(value), value) for name, value in values.items()
+                                   if name != id_arg))
+    shapes = per_request("row_urls")
+    try:
+        shape = shapes.get(key)
+    except TypeError:                    # an argument that cannot be a key (a list): built each time
+        return url_for(endpoint, **values)
+    if shape is None:
+        shape = shapes[key] = url_for(endpoint, **{**values, id_arg: _ROW_SLOT})
+    return shape.replace(_ROW_SLOT, str(row_id))
+
+
 def can_open(endpoint: str) -> bool:
     """May the logged-in user open the admin page of `endpoint` ("events.details_view")? Templates
     show a link only then (a Jinja global), so no role is offered a page that answers 403."""
@@ -80,9 +109,37 @@ def can_open(endpoint: str) -> bool:
     return perm != "never" and (not perm or view.allowed(perm))
 
 
+#: at most this many menus kept (role sets x languages x pages: a few hundred at most)
+MENUS_KEPT = 2000
+
+
+def cached_menu(view, render) -> Markup:
+    """The main menu (a Jinja global, estate_master.html): made once for each role set, language and
+    page - it depends on nothing else (which entries a role opens, their names, the active one) -
+    then reused; building it asked every view's rights and built every link on every page."""
+    user = current_user._get_current_object()
+    roles = tuple(sorted(getattr(user, "roles", None) or ())) if getattr(user, "is_authenticated", False) \
+        else None
+    key = (getattr(view, "endpoint", None), roles, str(get_locale()), request.script_root)
+    menus = current_app.extensions.setdefault("estate_menus", {})
+    html = menus.get(key)
+    if html is None:
+        html = Markup(render())
+        if len(menus) < MENUS_KEPT:
+            menus[key] = html
+    return html
+
+
 def user_communities(user=None) -> list:
-    """The communities the user works in (all of them for an administrator)."""
-    return list(Community.objects.for_user(user or current_user))
+    """The communities the user works in (all of them for an administrator); the logged-in
+    user's are read once per request (a list page asks for its filter, its title, its forms)."""
+    if user is not None or not has_request_context():
+        return list(Community.objects.for_user(user or current_user))
+    cache = per_request("user_communities")
+    key = current_user.get_id() if current_user.is_authenticated else None
+    if key not in cache:
+        cache[key] = list(Community.objects.for_user(current_user))
+    return list(cache[key])
 
 
 def scoped_or_404(model, raw_id, user=None):
@@ -483,6 +540,9 @@ class EstateModelView(AccessMixin, ModelView):
     list_template = "admin_ext/list.html"
     #: reference fields resolved in one query per page instead of one per row
     list_select_related = True
+    #: which of them: the references the list's rows read (None: every one, mongoengine's
+    #: select_related - a repair's household, read whole, only to be left unread)
+    list_references: tuple | None = None
 
     #: placeholder of the list's search box; by default the labels of the searchable columns
     search_hint = None
@@ -538,7 +598,10 @@ class EstateModelView(AccessMixin, ModelView):
 
     def _get_list_value(self, context, model, name, column_formatters, column_type_formatters):
         if name not in column_formatters:
-            formatter = field_formatter(self.model._fields.get(name))
+            formatters = self.__dict__.setdefault("_field_formatters", {})   # the same for every row
+            if name not in formatters:
+                formatters[name] = field_formatter(self.model._fields.get(name))
+            formatter = formatters[name]
             if formatter is not None:
                 return formatter(model, getattr(model, name, None))
         return super()._get_list_value(context, model, name, column_formatters, column_type_formatters)
@@ -576,6 +639,12 @@ class EstateModelView(AccessMixin, ModelView):
         except (ValueError, TypeError, ArithmeticError, ValidationError):
             return False
         return True
+
+    def get_url(self, endpoint, **kwargs):
+        """URLs of list rows are built once per request and shape (`row_url`)."""
+        if "id" in kwargs:
+            return row_url(endpoint, **kwargs)
+        return super().get_url(endpoint, **kwargs)
 
     def is_action_allowed(self, name):
         if name == "delete":
@@ -619,6 +688,8 @@ class EstateModelView(AccessMixin, ModelView):
                                         execute=False, page_size=page_size)
         if not execute:
             return count, query
+        if self.list_select_related and self.list_references is not None:
+            return count, resolve_references(list(query), self.list_references)
         if self.list_select_related:
             return count, query.select_related(max_depth=1)
         return count, list(query)
@@ -841,10 +912,18 @@ class EstateModelView(AccessMixin, ModelView):
                          if isinstance(name, str))
 
     def field_labels(self) -> dict:
-        """Field name -> label in the user's language (for change history lists)."""
-        labels = {name: str(getattr(field, "verbose_name", None) or name)
-                  for name, field in self.model._fields.items()}
-        labels.update({name: str(label) for name, label in (self.column_labels or {}).items()})
+        """Field name -> label in the user's language (for change history lists).
+
+        The same for every request in one language: made once per language (a history of 50
+        changes asked for it per cell, translating every label of the model each time)."""
+        locale = str(get_locale())
+        cache = self.__dict__.setdefault("_field_labels_by_locale", {})
+        labels = cache.get(locale)
+        if labels is None:
+            labels = {name: str(getattr(field, "verbose_name", None) or name)
+                      for name, field in self.model._fields.items()}
+            labels.update({name: str(label) for name, label in (self.column_labels or {}).items()})
+            labels = cache[locale] = MappingProxyType(labels)
         return labels
 
     def _walk(self, path: str):
@@ -874,6 +953,23 @@ class EstateModelView(AccessMixin, ModelView):
                               self.field_value(path, text, record))
             kwargs.setdefault("shown_change", self.shown_change)
         return super().render(template, **kwargs)
+
+
+def resolve_references(records: list, names) -> list:
+    """Put the referenced documents of `names` (reference fields) into `records`, one query per
+    field for the whole page; a reference to a record that no longer exists is left as it was."""
+    for name in names:
+        ids = {raw_id(record._data.get(name)) for record in records
+               if not isinstance(record._data.get(name), (Document, type(None)))}
+        if not ids:
+            continue
+        model = type(records[0])._fields[name].document_type
+        found = model.objects.in_bulk(list(ids))
+        for record in records:
+            raw = record._data.get(name)
+            if raw is not None and not isinstance(raw, Document) and raw_id(raw) in found:
+                record._data[name] = found[raw_id(raw)]
+    return records
 
 
 # --- formatting helpers shared by area views ---

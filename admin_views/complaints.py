@@ -72,6 +72,7 @@ class ComplaintView(ServiceRequestView):
     area = AREA
     visit_target = "complaint"
     number_prefixes = ("TS", "JY")
+    list_references = ("community", "handler")   # what a row reads (not the household)
     step_forms = {"assign": AssignForm, "handle": HandleForm, "close": CloseForm}
     local_time_fields = ("received_at",)
 

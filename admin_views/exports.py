@@ -6,6 +6,8 @@
   money as numbers; times in the record's community's local time (a real date-time in XLSX).
 - Rows are written as they are read, a batch at a time: CSV goes out as it is made, XLSX is
   written row by row to a temporary file (openpyxl's write-only mode) and sent from there.
+- An export is background work: between rows it gives way to the pages other people are waiting
+  for (app/priority.py), so a long export slows nobody else's list down.
 - Every export is in the audit history: who, which list, the filters and search, how many rows.
 """
 import csv
@@ -21,12 +23,13 @@ from markupsafe import Markup
 from mongoengine import DateField, DateTimeField, DecimalField, FloatField, IntField, LongField
 
 from admin_views.base import record_community
+from app import priority
 from documents import audit
 from documents.deadlines import to_local, zone_of
 from documents.money import MoneyField, to_money
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-BATCH = 500
+BATCH = 50         # records read (and references resolved) at a time: a short stretch of work
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 audit.register_action_labels({"export": _l("Exported")})
@@ -76,12 +79,16 @@ def export_rows(view, query):
     """The records of the export, read a batch at a time (references resolved per batch)."""
     offset = 0
     while True:
+        priority.give_way()
         batch = query.skip(offset).limit(BATCH)
-        rows = batch.select_related(max_depth=1) if view.list_select_related else list(batch)
-        if not rows:
-            return
-        yield from rows
-        if len(rows) < BATCH:
+        # without references to resolve, each record is made only when its row is written
+        rows = batch.select_related(max_depth=1) if view.list_select_related else batch.no_cache()
+        count = 0
+        for row in rows:
+            priority.give_way()
+            yield row
+            count += 1
+        if count < BATCH:
             return
         offset += BATCH
 
@@ -123,6 +130,7 @@ def export_response(view, export_type):
     columns = view._export_columns
     record_export(view, export_type, min(count, limit) if limit else count,
                   describe_filters(view, args.search, args.filters))
+    priority.background()
     titles = [str(label) for _name, label in columns]
     records = export_rows(view, query)
     rows = ([typed_value(view, model, name) for name, _label in columns] for model in records)

@@ -442,6 +442,7 @@ class OpenFileEditAction(EditRowAction):
 
 class RenovationView(StepPageMixin, EstateModelView):
     area = AREA
+    list_references = ("community",)   # what a row reads (not the household)
     step_forms = {
         "approve": ApproveForm, "reject": RejectForm, "flat_inspection": FlatInspectionForm,
         "pay_fees": FeesForm, "start": StartForm, "set_phase": PhaseForm, "log_patrol": PatrolForm,

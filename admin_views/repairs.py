@@ -192,6 +192,7 @@ class RepairView(ServiceRequestView):
     area = AREA
     visit_target = "repair"
     number_prefixes = ("BX",)
+    list_references = ("community", "public_building")   # what a row reads (not the household)
     list_template = "services/repair_list.html"
     step_forms = {"dispatch": DispatchForm, "arrive": TimeForm, "start_review": ReviewForm,
                   "back_on_site": TimeForm, "complete": CompleteForm, "sign_off": SignOffForm,

@@ -3,7 +3,6 @@
 The step pages and buttons are the generic ones (admin_views/steps.py); the step forms here only
 say how their data become the step's arguments (local times -> UTC in the record's community).
 """
-from flask import url_for
 from flask_admin.contrib.mongoengine.filters import BaseMongoEngineFilter
 from flask_admin.model.template import BaseListRowAction, EditRowAction
 from flask_babel import gettext as _, lazy_gettext as _l
@@ -13,7 +12,8 @@ from mongoengine import ValidationError as RuleError
 from wtforms import DateTimeLocalField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation, ValidationError
 
-from admin_views.base import CommunityFormMixin, EstateModelView, ScopedAjaxLoader, masked_phone, user_communities
+from admin_views.base import (CommunityFormMixin, EstateModelView, ScopedAjaxLoader, masked_phone, row_url,
+                              user_communities)
 from admin_views.steps import StepForm, StepPageMixin, state_badge
 from app import clock
 from app.permissions import can
@@ -116,7 +116,7 @@ class LogVisitRowAction(BaseListRowAction):
                 return ""
         elif not row.offers("return_visit", current_user):
             return ""
-        url = url_for("visits.log_view", target=self.target, id=row_id, url=context.resolve("return_url"))
+        url = row_url("visits.log_view", target=self.target, id=row_id, url=context.resolve("return_url"))
         label = _("Log a visit") if self.target == "household" else _("Log visit")
         return Markup('<a class="btn btn-sm btn-outline-success py-0 px-1 mr-1 mb-1 log-visit" href="{}">{}</a>'
                       ).format(url, label)

@@ -28,6 +28,8 @@ def register_extensions(app):
     csrf.init_app(app)
     limiter.init_app(app)
     i18n.init_app(app)
+    from app import priority
+    priority.init_app(app)      # pages before exports (app/priority.py)
     if app.config.get("PASSWORD_HASHER") == "fast":
         from documents.staff import use_fast_hasher
         use_fast_hasher()

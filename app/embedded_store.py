@@ -224,7 +224,7 @@ def _store_classes():
                     spec["key"] = list(map(tuple, spec["key"]))
                     specs[name] = spec
                 paths = dict(conn.execute("SELECT path, n FROM ix_paths"))
-                meta = (version, specs, paths)
+                meta = (version, specs, paths, indexing.index_paths(specs.values()))
                 self._local.meta = meta
             return meta[1], meta[2]
 
@@ -278,8 +278,8 @@ def _store_classes():
 
         def paths(self):
             """{indexed path: table number}; builds the missing tables of declared paths."""
-            specs, paths = self._meta()
-            if "_id" not in paths or not indexing.index_paths(specs.values()) <= set(paths):
+            paths = self._meta()[1]
+            if "_id" not in paths or not self._local.meta[3] <= paths.keys():
                 with self.write():
                     paths = self._build_missing()
             return paths

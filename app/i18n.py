@@ -120,9 +120,20 @@ class TranslatedForm(Form):
             return flask_wtf_translations
 
 
+_picker_configs: dict = {}
+
+
 def picker_config() -> dict:
     """What the calendar shows, in the user's language: month and weekday names, its buttons, the
-    first day of the week (Monday) and the words between the two days of a range."""
+    first day of the week (Monday) and the words between the two days of a range. The same for
+    every page in one language: made once per language (every page carries it)."""
+    key = str(get_locale())
+    if key not in _picker_configs:
+        _picker_configs[key] = _make_picker_config()
+    return dict(_picker_configs[key])
+
+
+def _make_picker_config() -> dict:
     from babel.dates import get_day_names, get_month_names
     locale = get_locale()
     months = get_month_names("abbreviated", locale=locale)

@@ -14,6 +14,7 @@ from mongoengine import DateTimeField, Q, ReferenceField, StringField
 
 from app import clock
 from app.permissions import ARCHIVE_LEVELS, archive_standing_level, level_at_least
+from app.request_cache import per_request
 from documents.base import CommunityOwned, DomainError, PermissionDenied, Versioned
 from documents.workflow import Step, Workflow, Workflowed, authorize_area, declare
 
@@ -137,7 +138,14 @@ def _grants(user) -> list[tuple]:
 
 def level_for(user, household) -> str:
     """The level `user` reads `household` at now: their role's, or an approved request's."""
-    level = archive_standing_level(user)
+    cache = per_request("archive_standing_level")      # a list asks for every row
+    key = getattr(user, "pk", None)
+    if cache is None or key not in cache:
+        level = archive_standing_level(user)
+        if cache is not None:
+            cache[key] = level
+    else:
+        level = cache[key]
     if household is None or level == "full":
         return level
     grants = _grants(user)

@@ -510,7 +510,8 @@ audit.register_action_labels({
 @timeline.register
 def _repairs_of(household):
     items = []
-    for repair in Repair.objects(household=household).order_by("-reported_at").limit(100):
+    for repair in Repair.objects(household=household).order_by("-reported_at").limit(100) \
+            .only("number", "reported_at", "category", "state", "description"):   # a repair is big to read
         items.append(timeline.TimelineItem(
             at=repair.reported_at, kind=str(_l("Repair")),
             title=f"{repair.number} {dict(CATEGORIES).get(repair.category, '')} · {repair.state_label}",

@@ -119,6 +119,7 @@ class Household(CommunityOwned, Versioned):
             ("community", "room_codes"), ("community", "room_numbers"), ("community", "search_names"),
             ("community", "name_prefixes"), ("community", "name"), ("community", "move_in_date"),
             ("community", "phone_tails"), ("community", "status"), "room", "tags",
+            "merged_into",   # the archives merged into one (its details page and timeline)
         ],
         "ordering": ["sort_key"],
     }

@@ -150,7 +150,10 @@ class Staff(UserMixin, Document):
 
     @property
     def community_ids(self) -> list:
-        return [c.pk if hasattr(c, "pk") else c for c in (self.communities or [])]
+        """The ids of the staff member's communities, without reading the communities themselves
+        (every page asks: its lists are scoped by them)."""
+        raw = self._data.get("communities") or []
+        return [c.pk if isinstance(c, Document) else getattr(c, "id", c) for c in raw]
 
 
 class LoginThrottle(Document):

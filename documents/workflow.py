@@ -153,7 +153,8 @@ class Workflowed(Document):
         """Would a button for the step work now: role, community, record rule, state and the
         preconditions (not the `page_checks`, which read the store; the step page says those)."""
         step = self.workflow.by_name.get(name)
-        if step is None:
+        # the usual refusals first, without making their messages: a list asks for every row and step
+        if step is None or not self.in_from_states(step) or not self.holds_right(step, user):
             return False
         try:
             self.authorize(step, user)
@@ -202,9 +203,12 @@ class Workflowed(Document):
             precondition(self, user)
         return step
 
+    def holds_right(self, step: Step, user) -> bool:
+        """Does `user`'s role give the step's right (in the step's area, else the workflow's)?"""
+        return user is not None and can(step.area or self.workflow.area, step.right, user)
+
     def authorize(self, step: Step, user):
-        area = step.area or self.workflow.area
-        if user is None or not can(area, step.right, user):
+        if not self.holds_right(step, user):
             raise PermissionDenied(gettext("Your role does not allow this step: %(step)s.",
                                            step=self.step_label(step.name)))
         if not sees_community(user, getattr(self, "community", None)):
@@ -221,8 +225,12 @@ class Workflowed(Document):
                     if step.right in PERMISSIONS.get(area, {}).get(r, set())]
         return bool(granting) and all(r == role for r in granting)
 
+    def in_from_states(self, step: Step) -> bool:
+        """Is the record in a state the step starts from? (Areas may refuse more: require_state.)"""
+        return step.from_states == ANY or self.state in step.from_states
+
     def require_state(self, step: Step):
-        if step.from_states == ANY or self.state in step.from_states:
+        if self.in_from_states(step):
             return
         message = gettext("This step (%(step)s) is not possible while the record is “%(state)s”.",
                           step=self.step_label(step.name), state=self.state_label)
