@@ -130,6 +130,22 @@ PERMISSIONS: dict[str, dict[str, set]] = {
         "clerk": READ | {"create", "export"},
         "housekeeper": READ | {"create"},
     },
+    # Information feedback (信息反馈记录表): the front desk logs and answers; a major matter is
+    # reported to management first. Liaison slips (工作联系单): the front desk issues them; any
+    # staff member who takes one signs for it (as themselves) and replies (documents/feedback.py).
+    "feedback": {
+        "manager": WRITE | {"export", "action:report", "action:answer", "intake"},
+        "supervisor": WRITE | {"export", "action:report", "action:answer", "intake"},
+        "clerk": WRITE | {"export", "action:report", "action:answer", "intake"},
+        "housekeeper": READ,
+        "executive": READ | {"export"},
+    },
+    "liaison_slips": {
+        **{role: WRITE | {"export", "print", "action:sign", "action:report_up", "action:reply"}
+           for role in ("manager", "supervisor", "clerk")},
+        "housekeeper": READ | {"print", "action:sign", "action:report_up", "action:reply"},
+        "executive": READ | {"export"},
+    },
     "handover": {role: {"list", "details", "create", "action:acknowledge"}
                  for role in ("manager", "supervisor", "clerk", "housekeeper")},
     # Fees: the cashier keeps the items' rates, generates the month's bills, charges, takes
