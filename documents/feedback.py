@@ -42,7 +42,7 @@ CLASSIFICATIONS = [("repair", _l("Repair")), ("complaint", _l("Complaint")),
                    ("internal", _l("Internal feedback (passed on by our staff)"))]
 SOURCES = [("staff", _l("Company staff")), ("front_desk", _l("Front desk")), ("phone", _l("Phone")),
            ("letter", _l("Letter")), ("email", _l("E-mail"))]
-FEEDBACK_STATES = [("open", _l("Open")), ("answered", _l("Answered"))]
+FEEDBACK_STATES = [("open", _l("Awaiting answer")), ("answered", _l("Answered"))]
 SLIP_STATES = [("issued", _l("Issued")), ("signed", _l("Signed for")),
                ("reported", _l("Reported to the superior")), ("replied", _l("Replied"))]
 
@@ -140,7 +140,7 @@ class LiaisonSlip(CommunityOwned, Versioned, Workflowed):
     department = StringField(choices=DEPARTMENTS, verbose_name=_l("Department"))
     addressee = ReferenceField("Staff", verbose_name=_l("To"))
     matter = StringField(max_length=2000, verbose_name=_l("Matter"))
-    due_at = DateTimeField(verbose_name=_l("Reply by (if not within 24 h)"))
+    due_at = DateTimeField(verbose_name=_l("Reply by"))
     needs_superior = BooleanField(default=False, verbose_name=_l("Needs the superior"))
     issued_at = DateTimeField(verbose_name=_l("Issued on"))
     issued_by = ReferenceField("Staff", verbose_name=_l("Issued by"))
@@ -193,6 +193,10 @@ class LiaisonSlip(CommunityOwned, Versioned, Workflowed):
         if self.pk is None and not self.number and self.community is not None:
             self.number = next_number(self.community, "LX")
         return super().save(*args, **kwargs)
+
+    @property
+    def department_label(self) -> str:
+        return str(dict(DEPARTMENTS).get(self.department, ""))
 
     @property
     def source(self):
