@@ -135,3 +135,24 @@ def test_a_report_up_a_minute_late_is_a_breach(world):
     clock.freeze(shanghai(2026, 11, 23, 11, 1))
     slip.report_up(housekeeper, "工程部经理")
     assert clocks_of(slip)["slip_report_up"].state == BREACHED
+
+
+def test_a_class_1_complaint_is_closed_only_once_its_case_analysis_is_written(world):
+    from documents.complaints import Complaint
+    from tests.services_support import make_complaint
+    supervisor, clerk = world["staff"]["supervisor"], world["staff"]["clerk"]
+    freeze_shanghai(2026, 11, 23, 9, 0)
+    complaint = make_complaint(world, complaint_class=1)
+    complaint.assign(supervisor, "cleaning")
+    complaint.handle(clerk, "已清理")
+    assert not complaint.allows("close", supervisor)
+    with pytest.raises(DomainError, match="case analysis"):
+        complaint.close(supervisor, "unreachable")
+    assert complaint.reload().state == "handled"
+    Complaint.objects(pk=complaint.pk).update_one(set__case_analysis="保洁排班漏了3号楼，已调整并培训")
+    complaint.reload().close(supervisor, "unreachable")
+    assert complaint.state == "closed"
+    other = make_complaint(world, complaint_class=2)           # class 2 needs no case analysis
+    other.assign(supervisor, "engineering")
+    other.handle(clerk, "已报保修")
+    assert other.close(supervisor, "unreachable").state == "closed"
