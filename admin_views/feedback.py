@@ -5,6 +5,7 @@ from flask_admin.contrib.mongoengine.filters import FilterEqual
 from flask_babel import force_locale, get_locale, gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -16,14 +17,16 @@ from admin_views.steps import StepForm, StepPageMixin
 from app import clock
 from app.permissions import can
 from documents.base import DomainError
-from documents.complaints import DEPARTMENTS, Complaint
+from documents.complaints import CHANNELS, DEPARTMENTS, Complaint
 from documents.deadlines import local_text
-from documents.feedback import (CLASSIFICATIONS, FEEDBACK_STATES, MAJOR_ANSWER_HOURS, REPORT_UP_HOURS,
-                                HANDLER_REPLY_HOURS, SLIP_STATES, SOURCES, FeedbackEntry, LiaisonSlip, slips_of)
+from documents.feedback import (CLASSIFICATIONS, FEEDBACK_STATES, HANDLER_REPLY_HOURS, MAJOR_ANSWER_HOURS, RAISED_TO,
+                                RELAY_HOURS, REPORT_UP_HOURS, SLIP_STATES, SOURCES, SUPERIOR_TOLD_HOURS, ComplaintRelay,
+                                FeedbackEntry, LiaisonSlip, slips_of)
+from documents.repairs import Repair
 from documents.places import Room, parse_room_code
 from documents.staff import Staff
 
-AREA, SLIP_AREA = "feedback", "liaison_slips"
+AREA, SLIP_AREA, RELAY_AREA = "feedback", "liaison_slips", "complaint_relays"
 #: where each classification is registered: (area, create endpoint)
 REGISTERS = {"repair": ("repairs", "repairs.create_view"), "complaint": ("complaints", "complaints.create_view"),
              "internal": (AREA, "feedback.create_view")}
@@ -278,6 +281,105 @@ class LiaisonSlipView(StepPageMixin, CommunityFormMixin, EstateModelView):
                            printed_at=local_text(clock.now(), record.community))
 
 
+class TellSuperiorForm(StepForm):
+    superior = StringField(_l("Superior told"), validators=[DataRequired(), Length(max=60)])
+
+
+class LineForm(StepForm):
+    text = TextAreaField(_l("Handling"), validators=[DataRequired(), Length(max=1000)],
+                         description=_l("Signed with your name and today's date"))
+
+
+class LinkRepairForm(StepForm):
+    repair = StringField(_l("Repair number"), validators=[DataRequired(), Length(max=30)])
+
+    def arguments(self, record) -> dict:
+        number = (self.repair.data or "").strip().upper()
+        return {"repair": Repair.objects(community=record.community, number=number).first()}
+
+
+class ComplaintRelayView(StepPageMixin, CommunityFormMixin, EstateModelView):
+    area = RELAY_AREA
+    details_template = "feedback/relay_details.html"
+    step_forms = {"tell_superior": TellSuperiorForm, "write_line": LineForm, "link_repair": LinkRepairForm}
+    local_time_fields = ("received_at", "relayed_at")
+    column_list = ["complaint", "channel", "received_by", "received_at", "relayed_at", "relay_late", "state",
+                   "superior_due_at", "head"]
+    column_details_list = ["complaint", "community", "state", "channel", "received_by", "received_at", "relayed_at",
+                           "relay_late", "solved_on_spot", "superior_due_at", "superior", "superior_told_at", "hard",
+                           "raised_to", "head", "head_told_at", "warranty_repair"]
+    column_export_list = ["complaint", "community", "channel", "received_by", "received_at", "relayed_at",
+                          "relay_late", "superior_told_at", "hard", "raised_to", "head", "head_told_at"]
+    column_sortable_list = ["received_at", "relay_late"]
+    column_default_sort = ("received_at", True)
+    form_columns = ["complaint", "received_by", "received_at", "relayed_at", "solved_on_spot", "hard", "raised_to",
+                    "head"]
+    form_args = {
+        "received_at": {"format": ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"], "validators": [DataRequired()]},
+        "relayed_at": {"format": ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"],
+                       "description": _l("Letter, phone or e-mail: when it was passed on to the front desk "
+                                         "(within %(hours)d h)", hours=RELAY_HOURS)},
+        "solved_on_spot": {"description": _l("Face to face: if not, the superior is told within %(hours)d h",
+                                             hours=SUPERIOR_TOLD_HOURS)},
+        "head": {"description": _l("A hard complaint, or one made to the company, the group or a government "
+                                   "office: the department head told at once")},
+    }
+    column_formatters = {
+        "complaint": lambda v, c, m, n: m.complaint.number if m.complaint else "",
+        "received_by": staff_name("received_by"),
+        "channel": lambda v, c, m, n: choice_label(CHANNELS, m.channel),
+        "relay_late": lambda v, c, m, n: Markup('<span class="badge badge-danger relay-late">{}</span>').format(
+            _("Relayed late")) if m.relay_late else "",
+        **{name: _local(name) for name in ("received_at", "relayed_at", "superior_due_at", "superior_told_at",
+                                           "head_told_at")},
+    }
+    column_formatters_detail = column_formatters | {
+        "complaint": lambda v, c, m, n: Markup('<a href="{}">{}</a>').format(
+            url_for("complaints.details_view", id=m.complaint.pk), m.complaint.number) if m.complaint else "",
+        "warranty_repair": lambda v, c, m, n: Markup('<a href="{}">{}</a>').format(
+            url_for("repairs.details_view", id=m.warranty_repair.pk), m.warranty_repair.number)
+        if m.warranty_repair else "",
+        "raised_to": lambda v, c, m, n: choice_label(RAISED_TO, m.raised_to) if m.raised_to else "",
+    }
+    column_formatters_export = column_formatters | {
+        "relay_late": lambda v, c, m, n: _("Yes") if m.relay_late else "",
+        "raised_to": lambda v, c, m, n: choice_label(RAISED_TO, m.raised_to) if m.raised_to else "",
+    }
+
+    def __init__(self, *args, **kwargs):
+        self.form_ajax_refs = {
+            "complaint": ScopedAjaxLoader("complaint", Complaint, fields=["number"], prefix_fields=["number"],
+                                          order_by="-received_at", placeholder=_l("Complaint number")),
+        }
+        self.column_filters = [CommunityFilter(), FilterEqual("channel", _l("Channel"), options=CHANNELS),
+                               LocalDateBetweenFilter("received_at", _l("Received on"))]
+        super().__init__(*args, **kwargs)
+
+    def create_form(self, obj=None):
+        form = super().create_form(obj)
+        _staff_of_communities(form.received_by)
+        return form
+
+    def edit_form(self, obj=None):
+        form = super().edit_form(obj)
+        _staff_of_communities(form.received_by)
+        return form
+
+    def on_model_change(self, form, model, is_created):
+        if model.complaint is not None:
+            model.community = model.complaint.community
+        self.store_local_times(model)
+
+    def step_summary(self, record):
+        return [(_("Complaint"), str(record)), (_("Channel"), choice_label(CHANNELS, record.channel)),
+                (_("Content"), record.complaint.content if record.complaint else ""), (_("State"), record.state_label)]
+
+    def details_extra(self, model):
+        extra = super().details_extra(model)
+        extra["local_time"] = lambda v: local_text(v, model.community)
+        return extra
+
+
 PRINT_LABELS = {
     "title": _l("Liaison slip"), "number": _l("Number"), "to_department": _l("To department"),
     "to": _l("To"), "source": _l("Concerning"), "matter": _l("Matter"), "issued": _l("Issued on"),
@@ -311,3 +413,5 @@ def register(admin):
                                 endpoint="feedback"))
     admin.add_view(LiaisonSlipView(LiaisonSlip, name=_l("Liaison slips"), category=_l("Service"),
                                    endpoint="liaison_slips"))
+    admin.add_view(ComplaintRelayView(ComplaintRelay, name=_l("Complaint relays"), category=_l("Service"),
+                                      endpoint="complaint_relays"))

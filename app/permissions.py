@@ -146,6 +146,14 @@ PERMISSIONS: dict[str, dict[str, set]] = {
         "housekeeper": READ | {"print", "action:sign", "action:report_up", "action:reply"},
         "executive": READ | {"export"},
     },
+    # Complaint relays (003 §4.2): any staff member records a complaint they received and its relay;
+    # handling lines are written by whoever writes them, under their own name.
+    "complaint_relays": {
+        **{role: WRITE | {"export", "action:tell_superior", "action:write_line", "action:link_repair"}
+           for role in ("manager", "supervisor", "clerk")},
+        "housekeeper": READ | {"create", "action:tell_superior", "action:write_line"},
+        "executive": READ | {"export"},
+    },
     "handover": {role: {"list", "details", "create", "action:acknowledge"}
                  for role in ("manager", "supervisor", "clerk", "housekeeper")},
     # Fees: the cashier keeps the items' rates, generates the month's bills, charges, takes

@@ -14,7 +14,8 @@ management before it is answered. Every one of these times is a clock on the age
 from datetime import timedelta
 
 from flask_babel import gettext, lazy_gettext as _l
-from mongoengine import BooleanField, DateTimeField, ReferenceField, StringField
+from mongoengine import (BooleanField, DateTimeField, EmbeddedDocument, EmbeddedDocumentField, ListField,
+                         ReferenceField, StringField)
 
 from app import clock
 from documents import audit, timeline
@@ -24,7 +25,7 @@ from documents.complaints import DEPARTMENTS
 from documents.deadlines import local_text
 from documents.service_calendar import Span
 from documents.services import CLOCK_SKEW, ServiceRequest, next_number
-from documents.workflow import Step, Workflow, Workflowed, declare
+from documents.workflow import ANY, Step, Workflow, Workflowed, declare
 
 #: the handler replies to the clerk within this when the slip names no other time (003 ch.4)
 HANDLER_REPLY_HOURS = 24
@@ -36,6 +37,15 @@ SUPERIOR_ANSWER_HOURS = 24
 ORDINARY_ANSWER_HOURS = 24
 #: ... and on a major matter within this, reported to management (003 ch.4)
 MAJOR_ANSWER_HOURS = 48
+
+#: a face-to-face complaint not solved on the spot: the superior is told within this (003 §4.2)
+SUPERIOR_TOLD_HOURS = 2
+#: a complaint received by letter, phone or e-mail by any staff is relayed to the clerk within this (003 §4.2)
+RELAY_HOURS = 1
+RAISED_TO = [("", _l("Not raised higher")), ("company", _l("The company")), ("group", _l("The group")),
+             ("government", _l("A government office"))]
+
+RELAY_STATES = [("open", _l("Being handled")), ("told", _l("Superior told"))]
 
 #: how the clerk classifies what reaches the front desk (intake page)
 CLASSIFICATIONS = [("repair", _l("Repair")), ("complaint", _l("Complaint")),
@@ -236,6 +246,118 @@ class LiaisonSlip(CommunityOwned, Versioned, Workflowed):
             validate=True, checked=False)
 
 
+class HandlingLine(EmbeddedDocument):
+    """A line of a complaint's handling, with the name and date of whoever wrote it (003 §4.2.2, §4.2.7)."""
+    text = StringField(required=True, max_length=1000, verbose_name=_l("Handling"))
+    written_by = ReferenceField("Staff", verbose_name=_l("Written by"))
+    written_by_name = StringField(max_length=60, verbose_name=_l("Written by"))
+    written_at = DateTimeField(verbose_name=_l("Written on"))
+
+
+class ComplaintRelay(CommunityOwned, Versioned, Workflowed):
+    """How a complaint reached the front desk and went on (003 §4.2): who received it and when, when
+    it was relayed to the clerk (late: flagged for good), the superior told of a face-to-face one not
+    solved on the spot, the department head told at once of a hard or higher-up one, the handling
+    lines, and the warranty repair a class 2 complaint became."""
+    DERIVED_FIELDS = ("superior_due_at", "relay_late")
+
+    complaint = ReferenceField("Complaint", required=True, unique=True, verbose_name=_l("Complaint"))
+    channel = StringField(max_length=20, verbose_name=_l("Channel"))
+    received_by = ReferenceField("Staff", verbose_name=_l("Received by"))
+    received_at = DateTimeField(verbose_name=_l("Received on"))
+    relayed_at = DateTimeField(verbose_name=_l("Relayed to the front desk on"))
+    relay_late = BooleanField(default=False, verbose_name=_l("Relayed late"))
+    solved_on_spot = BooleanField(default=False, verbose_name=_l("Solved on the spot"))
+    superior_due_at = DateTimeField(verbose_name=_l("Tell the superior by"))
+    superior = StringField(max_length=60, verbose_name=_l("Superior told"))
+    superior_told_at = DateTimeField(verbose_name=_l("Superior told on"))
+    hard = BooleanField(default=False, verbose_name=_l("Hard complaint"))
+    raised_to = StringField(choices=RAISED_TO, default="", verbose_name=_l("Made to"))
+    head = StringField(max_length=60, verbose_name=_l("Department head told"))
+    head_told_at = DateTimeField(verbose_name=_l("Department head told on"))
+    lines = ListField(EmbeddedDocumentField(HandlingLine), verbose_name=_l("Handling lines"))
+    warranty_repair = ReferenceField("Repair", verbose_name=_l("Warranty repair"))
+    state = StringField(default="open", choices=RELAY_STATES, verbose_name=_l("State"))
+
+    meta = {"collection": "complaint_relays",
+            "indexes": [("community", "-received_at"), ("community", "relay_late"), "received_by"],
+            "ordering": ["-received_at"]}
+
+    def __str__(self):
+        return self.complaint.number if self.complaint else ""
+
+    @property
+    def face_to_face(self) -> bool:
+        return self.channel == "face_to_face"
+
+    @property
+    def needs_head(self) -> bool:
+        return bool(self.hard or self.raised_to)
+
+    def clean(self):
+        errors = RuleErrors()
+        now = clock.now()
+        if self.complaint is not None:
+            self.community = self.complaint.community
+            self.channel = self.complaint.channel
+        if self.received_by is None:
+            errors.add("received_by", gettext("Say who received the complaint."))
+        if self.received_at is None:
+            errors.add("received_at", gettext("Say when the complaint was received."))
+        elif self.received_at > now + CLOCK_SKEW:
+            errors.add("received_at", gettext("The complaint cannot be received in the future: at the latest %(time)s.",
+                                              time=local_text(now + CLOCK_SKEW, self.community)))
+        if not self.face_to_face and self.relayed_at is None:
+            errors.add("relayed_at", gettext("Say when the complaint was passed on to the front desk."))
+        if self.relayed_at is not None and self.received_at is not None and self.relayed_at < self.received_at:
+            errors.add("relayed_at", gettext("The relay cannot come before the complaint was received (%(time)s).",
+                                             time=local_text(self.received_at, self.community)))
+        if self.needs_head and not (self.head or "").strip():
+            errors.add("head", gettext("A hard complaint, or one made to the company, the group or a government "
+                                       "office, goes to the department head at once: name who was told."))
+        errors.raise_any()
+        if self.needs_head and self.head_told_at is None:
+            self.head_told_at = now
+        # a relay once found late stays late (a recorded fact)
+        self.relay_late = bool(self.relay_late) or bool(
+            self.relayed_at and self.received_at and self.relayed_at > self.received_at + timedelta(hours=RELAY_HOURS))
+        self.superior_due_at = SUPERIOR_TOLD_CLOCK.deadline(self, self.received_at, Span(hours=SUPERIOR_TOLD_HOURS)) \
+            if self.face_to_face and not self.solved_on_spot else None
+
+    def tell_superior(self, user, superior: str):
+        self.check("tell_superior", user)
+        if not (superior or "").strip():
+            raise DomainError(gettext("Name the superior who was told."), field="superior")
+        return self.transition("tell_superior", user, values={
+            "superior": superior.strip(), "superior_told_at": clock.now()}, validate=True, checked=False)
+
+    def write_line(self, user, text: str):
+        """A handling line, signed with the writer's own name and the date: nobody writes for another."""
+        self.check("write_line", user)
+        if not (text or "").strip():
+            raise DomainError(gettext("Write what was done."), field="text")
+        line = HandlingLine(text=text.strip(), written_by=user, written_by_name=user.display_name,
+                            written_at=clock.now())
+        return self.transition("write_line", user, ops={"push__lines": line}, checked=False)
+
+    def link_repair(self, user, repair):
+        """The warranty repair a class 2 complaint (building quality) became."""
+        self.check("link_repair", user)
+        if repair is None or repair.community.pk != self.community.pk:
+            raise DomainError(gettext("Choose a repair of this community."), field="repair")
+        return self.transition("link_repair", user, values={"warranty_repair": repair}, checked=False)
+
+
+def _superior_not_told(relay, user):
+    if not relay.superior_due_at:
+        raise DomainError(gettext("Only a face-to-face complaint not solved on the spot is told to the superior."))
+
+
+def _class_2_only(relay, user):
+    if relay.complaint.complaint_class != 2:
+        raise DomainError(gettext("Only a class 2 complaint (building quality) becomes a warranty repair."))
+
+
 ANSWER_CLOCK, = declare_clocks(FeedbackEntry, [
     ClockKind("feedback_answer", _l("Answer the resident"), ("open",), "answer_due_at",
               done_field="answered_at", role="clerk", responsible=lambda r: r.registered_by,
@@ -254,6 +376,18 @@ REPLY_CLOCK, REPORT_UP_CLOCK, SUPERIOR_ANSWER_CLOCK = declare_clocks(LiaisonSlip
               done_field="replied_at", role="supervisor", responsible=lambda s: s.signed_by,
               ladder=(Rung(1, timedelta(0), "manager", _l("Manager")),)),
 ], area="liaison_slips", endpoint="liaison_slips.details_view")
+
+SUPERIOR_TOLD_CLOCK, = declare_clocks(ComplaintRelay, [
+    ClockKind("complaint_superior_told", _l("Tell the superior of a complaint"), ("open",), "superior_due_at",
+              done_field="superior_told_at", role="supervisor", responsible=lambda r: r.received_by,
+              ladder=(Rung(1, timedelta(0), "supervisor", _l("Supervisor")),)),
+], area="complaint_relays", endpoint="complaint_relays.details_view")
+
+declare(ComplaintRelay, Workflow("complaint_relays", [
+    Step("tell_superior", ("open",), "told", label=_l("Tell the superior"), preconditions=(_superior_not_told,)),
+    Step("write_line", ANY, None, label=_l("Write a handling line")),
+    Step("link_repair", ANY, None, label=_l("Link the warranty repair"), preconditions=(_class_2_only,)),
+]))
 
 declare(FeedbackEntry, Workflow("feedback", [
     Step("report", ("open",), None, label=_l("Report to management"), preconditions=(_major_only,),
@@ -291,3 +425,6 @@ audit.register_action_labels({"report": _l("Reported to management"), "answer": 
 audit.register_action_labels({"sign": _l("Signed for the slip"), "report_up": _l("Reported to the superior"),
                               "reply": _l("Replied to the front desk")},
                              area="liaison_slips", collections=["liaison_slips"])
+audit.register_action_labels({"tell_superior": _l("Told the superior"), "write_line": _l("Wrote a handling line"),
+                              "link_repair": _l("Linked the warranty repair")},
+                             area="complaint_relays", collections=["complaint_relays"])

@@ -156,3 +156,98 @@ def test_a_class_1_complaint_is_closed_only_once_its_case_analysis_is_written(wo
     other.assign(supervisor, "engineering")
     other.handle(clerk, "已报保修")
     assert other.close(supervisor, "unreachable").state == "closed"
+
+
+# --- complaint relays (003 §4.2) ---
+
+def make_relay(world, complaint, **fields):
+    from documents.feedback import ComplaintRelay
+    data = dict(complaint=complaint, received_by=world["staff"]["housekeeper"], received_at=clock.now())
+    data.update(fields)
+    return ComplaintRelay(**data).save_versioned(None)
+
+
+def test_a_phoned_complaint_relayed_within_the_hour_is_in_time_and_a_late_one_stays_flagged(world):
+    from tests.services_support import make_complaint
+    freeze_shanghai(2026, 11, 23, 10, 0)
+    complaint = make_complaint(world, channel="phone")
+    in_time = make_relay(world, complaint, received_at=shanghai(2026, 11, 23, 9, 0),
+                         relayed_at=shanghai(2026, 11, 23, 10, 0))              # exactly 1 h: in time
+    assert in_time.relay_late is False and in_time.community.pk == world["A"].pk
+    late_complaint = make_complaint(world, channel="letter")
+    late = make_relay(world, late_complaint, received_at=shanghai(2026, 11, 23, 8, 0),
+                      relayed_at=shanghai(2026, 11, 23, 9, 1))
+    assert late.relay_late is True
+    late.relayed_at = shanghai(2026, 11, 23, 8, 30)          # an edit does not undo a recorded fact
+    late.save_versioned(late.version)
+    assert late.reload().relay_late is True
+
+
+def test_a_relay_before_the_reception_or_without_its_time_is_refused_and_nothing_saved(world):
+    from documents.feedback import ComplaintRelay
+    from tests.services_support import make_complaint
+    freeze_shanghai(2026, 11, 23, 10, 0)
+    complaint = make_complaint(world, channel="email")
+    with pytest.raises(ValidationError) as err:
+        make_relay(world, complaint, received_at=shanghai(2026, 11, 23, 9, 0), relayed_at=shanghai(2026, 11, 23, 8, 0))
+    assert "before the complaint was received (2026-11-23 09:00)" in dict(flatten_errors(err.value))["relayed_at"]
+    with pytest.raises(ValidationError) as err:
+        make_relay(world, complaint, received_at=shanghai(2026, 11, 23, 9, 0))
+    assert "relayed_at" in dict(flatten_errors(err.value))
+    assert ComplaintRelay.objects.count() == 0
+
+
+def test_a_face_to_face_complaint_not_solved_on_the_spot_is_told_to_the_superior_within_2_hours(world):
+    from tests.services_support import make_complaint
+    freeze_shanghai(2026, 11, 23, 9, 0)
+    housekeeper = world["staff"]["housekeeper"]
+    relay = make_relay(world, make_complaint(world, channel="face_to_face"))
+    assert clocks_of(relay)["complaint_superior_told"].due_at == shanghai(2026, 11, 23, 11, 0)
+    clock.freeze(shanghai(2026, 11, 23, 11, 0))
+    relay.tell_superior(housekeeper, "客服主管王经理")
+    assert clocks_of(relay)["complaint_superior_told"].state == MET
+    with pytest.raises(DomainError, match="Superior told"):
+        relay.tell_superior(housekeeper, "again")
+    freeze_shanghai(2026, 11, 23, 9, 0)
+    late = make_relay(world, make_complaint(world, channel="face_to_face"))
+    clock.freeze(shanghai(2026, 11, 23, 11, 1))
+    sweep()
+    assert clocks_of(late)["complaint_superior_told"].state == BREACHED
+    solved = make_relay(world, make_complaint(world, channel="face_to_face"), solved_on_spot=True)
+    assert "complaint_superior_told" not in clocks_of(solved)
+
+
+def test_a_hard_or_higher_up_complaint_names_the_department_head_told_at_once(world):
+    from tests.services_support import make_complaint
+    freeze_shanghai(2026, 11, 23, 9, 0)
+    with pytest.raises(ValidationError) as err:
+        make_relay(world, make_complaint(world, channel="phone"), relayed_at=clock.now(), raised_to="government")
+    assert "department head at once" in dict(flatten_errors(err.value))["head"]
+    relay = make_relay(world, make_complaint(world, channel="phone"), relayed_at=clock.now(), hard=True,
+                       head="客服部李部长")
+    assert relay.head_told_at == shanghai(2026, 11, 23, 9, 0)
+
+
+def test_each_handling_line_carries_its_writers_name_and_date(world):
+    from tests.services_support import make_complaint
+    freeze_shanghai(2026, 11, 23, 9, 0)
+    relay = make_relay(world, make_complaint(world, channel="face_to_face"), solved_on_spot=True)
+    relay.write_line(world["staff"]["housekeeper"], "上门查看，楼道灯已换")
+    clock.freeze(shanghai(2026, 11, 23, 15, 0))
+    relay.write_line(world["staff"]["clerk"], "电话回访，业主满意")
+    lines = relay.reload().lines
+    assert [(line.written_by_name, line.written_at) for line in lines] == [
+        ("housekeeper A", shanghai(2026, 11, 23, 9, 0)), ("clerk A", shanghai(2026, 11, 23, 15, 0))]
+
+
+def test_a_class_2_complaint_links_the_warranty_repair_it_became(world):
+    from tests.services_support import make_complaint, make_repair
+    freeze_shanghai(2026, 11, 23, 9, 0)
+    clerk = world["staff"]["clerk"]
+    relay = make_relay(world, make_complaint(world, complaint_class=2, channel="phone"), relayed_at=clock.now())
+    repair = make_repair(world)
+    relay.link_repair(clerk, repair)
+    assert relay.reload().warranty_repair.pk == repair.pk
+    class_1 = make_relay(world, make_complaint(world, complaint_class=1, channel="phone"), relayed_at=clock.now())
+    with pytest.raises(DomainError, match="class 2"):
+        class_1.link_repair(clerk, repair)

@@ -123,3 +123,43 @@ def test_the_register_exports_to_xlsx_and_lists_in_chinese(client_as, world):
     assert "重大事项须先上报管理层，再答复住户。" in answer and entry.reload().state == "open"
     other = client_as("clerk_b").get(f"/admin/feedback/details/?id={entry.pk}", follow_redirects=True)
     assert entry.number not in other.get_data(as_text=True)          # another community's record
+
+
+def relay_payload(world, complaint, **overrides):
+    data = {"complaint": str(complaint.pk), "received_by": str(world["staff"]["housekeeper"].pk),
+            "received_at": "2026-11-23 09:00", "relayed_at": "2026-11-23 10:30", "raised_to": "", "head": ""}
+    data.update(overrides)
+    return data
+
+
+def test_a_relay_is_recorded_flagged_late_and_handled_line_by_line(client_as, world):
+    from documents.feedback import ComplaintRelay
+    from tests.services_support import make_complaint
+    freeze_shanghai(2026, 11, 23, 11, 0)
+    complaint = make_complaint(world, channel="phone")
+    clerk = client_as("clerk")
+    response = clerk.post("/admin/complaint_relays/new/", data=relay_payload(world, complaint))
+    assert response.status_code == 302, response.get_data(as_text=True)[-1500:]
+    relay = ComplaintRelay.objects.get()
+    assert relay.relay_late and relay.received_at == shanghai(2026, 11, 23, 9, 0)
+    assert "Relayed late" in row_of(clerk.get("/admin/complaint_relays/").get_data(as_text=True), complaint.number)
+    assert clerk.post(f"/admin/complaint_relays/step/write_line/?id={relay.pk}",
+                      data={"text": "已联系保洁主管，今天清理"}).status_code == 302
+    details = clerk.get(f"/admin/complaint_relays/details/?id={relay.pk}").get_data(as_text=True)
+    lines = details[details.index('id="handling-lines"'):]
+    assert "clerk A" in lines and "2026-11-23 11:00" in lines and "已联系保洁主管" in lines
+
+
+def test_a_relay_before_the_reception_is_refused_on_its_field_in_both_languages(client_as, world):
+    from documents.feedback import ComplaintRelay
+    from tests.services_support import make_complaint
+    freeze_shanghai(2026, 11, 23, 11, 0)
+    complaint = make_complaint(world, channel="letter")
+    bad = relay_payload(world, complaint, relayed_at="2026-11-23 08:30")
+    page = client_as("clerk").post("/admin/complaint_relays/new/", data=bad).get_data(as_text=True)
+    field = page[page.index('name="relayed_at"'):]
+    assert "The relay cannot come before the complaint was received (2026-11-23 09:00)." in field[:1500]
+    chinese("clerk")
+    page = client_as("clerk").post("/admin/complaint_relays/new/", data=bad).get_data(as_text=True)
+    assert "转达时间不能早于接到投诉的时间（2026-11-23 09:00）。" in page
+    assert ComplaintRelay.objects.count() == 0
