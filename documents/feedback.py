@@ -81,7 +81,8 @@ class FeedbackEntry(ServiceRequest):
         "collection": "feedback_entries",
         "indexes": [{"fields": ["community", "number"], "unique": True}, ("community", "-received_at"),
                     ("community", "state", "due_at"), ("community", "room_code"), ("community", "major"),
-                    ("community", "resident_name"), "household"],
+                    ("community", "resident_name"), ("community", "source"), ("community", "building_no"),
+                    "household"],
         "ordering": ["-received_at"],
     }
 
@@ -169,7 +170,8 @@ class LiaisonSlip(CommunityOwned, Versioned, Workflowed):
     meta = {
         "collection": "liaison_slips",
         "indexes": [{"fields": ["community", "number"], "unique": True}, ("community", "-issued_at"),
-                    ("community", "state"), ("community", "department"), "feedback", "complaint",
+                    ("community", "state"), ("community", "department"), ("community", "reply_due_at"),
+                    "feedback", "complaint",
                     "addressee"],
         "ordering": ["-issued_at"],
     }
@@ -280,7 +282,8 @@ class ComplaintRelay(CommunityOwned, Versioned, Workflowed):
     state = StringField(default="open", choices=RELAY_STATES, verbose_name=_l("State"))
 
     meta = {"collection": "complaint_relays",
-            "indexes": [("community", "-received_at"), ("community", "relay_late"), "received_by"],
+            "indexes": [("community", "-received_at"), ("community", "relay_late"), ("community", "channel"),
+                        "received_by"],
             "ordering": ["-received_at"]}
 
     def __str__(self):
