@@ -117,7 +117,7 @@ class FeedbackView(StepPageMixin, CommunityFormMixin, EstateModelView):
 
     def details_extra(self, model):
         extra = super().details_extra(model)
-        extra.update(due=due_badge(model), slips=slips_of(model), slip_source="feedback",
+        extra.update(due=due_badge(model), slips=slips_of(model), slip_source="feedback", source_id=model.pk,
                      local_time=lambda v: local_text(v, model.community),
                      can_issue_slip=can(SLIP_AREA, "create") and model.is_open)
         return extra
@@ -375,8 +375,10 @@ class ComplaintRelayView(StepPageMixin, CommunityFormMixin, EstateModelView):
                 (_("Content"), record.complaint.content if record.complaint else ""), (_("State"), record.state_label)]
 
     def details_extra(self, model):
+        """The handling lines, and the liaison slips sent for the complaint (issue one from here)."""
         extra = super().details_extra(model)
-        extra["local_time"] = lambda v: local_text(v, model.community)
+        extra.update(local_time=lambda v: local_text(v, model.community), slips=slips_of(model.complaint),
+                     slip_source="complaint", source_id=model.complaint.pk, can_issue_slip=can(SLIP_AREA, "create"))
         return extra
 
 

@@ -148,6 +148,7 @@ def test_a_relay_is_recorded_flagged_late_and_handled_line_by_line(client_as, wo
     details = clerk.get(f"/admin/complaint_relays/details/?id={relay.pk}").get_data(as_text=True)
     lines = details[details.index('id="handling-lines"'):]
     assert "clerk A" in lines and "2026-11-23 11:00" in lines and "已联系保洁主管" in lines
+    assert f"/admin/liaison_slips/new/?url=" in details and f"complaint={complaint.pk}" in details
 
 
 def test_a_relay_before_the_reception_is_refused_on_its_field_in_both_languages(client_as, world):
