@@ -251,3 +251,12 @@ def test_a_class_2_complaint_links_the_warranty_repair_it_became(world):
     class_1 = make_relay(world, make_complaint(world, complaint_class=1, channel="phone"), relayed_at=clock.now())
     with pytest.raises(DomainError, match="class 2"):
         class_1.link_repair(clerk, repair)
+
+
+def test_an_entry_is_on_its_households_timeline(world):
+    from documents import timeline
+    freeze_shanghai(2026, 11, 23, 9, 0)
+    entry = make_entry(world)
+    items = [item for item in timeline.for_household(world["hh_a"]) if entry.number in item.title]
+    assert len(items) == 1 and items[0].kind == "Information feedback" and items[0].at == entry.received_at
+    assert items[0].endpoint == "feedback.details_view"
