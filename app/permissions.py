@@ -130,6 +130,30 @@ PERMISSIONS: dict[str, dict[str, set]] = {
         "clerk": READ | {"create", "export"},
         "housekeeper": READ | {"create"},
     },
+    # Information feedback (信息反馈记录表): the front desk logs and answers; a major matter is
+    # reported to management first. Liaison slips (工作联系单): the front desk issues them; any
+    # staff member who takes one signs for it (as themselves) and replies (documents/feedback.py).
+    "feedback": {
+        "manager": WRITE | {"export", "action:report", "action:answer", "intake"},
+        "supervisor": WRITE | {"export", "action:report", "action:answer", "intake"},
+        "clerk": WRITE | {"export", "action:report", "action:answer", "intake"},
+        "housekeeper": READ,
+        "executive": READ | {"export"},
+    },
+    "liaison_slips": {
+        **{role: WRITE | {"export", "print", "action:sign", "action:report_up", "action:reply"}
+           for role in ("manager", "supervisor", "clerk")},
+        "housekeeper": READ | {"print", "action:sign", "action:report_up", "action:reply"},
+        "executive": READ | {"export"},
+    },
+    # Complaint relays (003 §4.2): any staff member records a complaint they received and its relay;
+    # handling lines are written by whoever writes them, under their own name.
+    "complaint_relays": {
+        **{role: WRITE | {"export", "action:tell_superior", "action:write_line", "action:link_repair"}
+           for role in ("manager", "supervisor", "clerk")},
+        "housekeeper": READ | {"create", "action:tell_superior", "action:write_line"},
+        "executive": READ | {"export"},
+    },
     "handover": {role: {"list", "details", "create", "action:acknowledge"}
                  for role in ("manager", "supervisor", "clerk", "housekeeper")},
     # Fees: the cashier keeps the items' rates, generates the month's bills, charges, takes

@@ -8,6 +8,7 @@ the supervisor (level 1), and 2 days later, still unhandled, to senior managemen
 never before the class's own deadline. Suggestions are recorded alike, answered within 24 h, and
 never escalate.
 """
+from dataclasses import replace
 from datetime import timedelta
 
 from flask_babel import gettext, lazy_gettext as _l
@@ -166,6 +167,12 @@ class Complaint(ServiceRequest):
             "handled_at": clock.now(), "handled_by": user}, validate=True, checked=False)
 
 
+def _case_analysis_written(complaint, user):
+    """A class 1 complaint becomes a case study: it is not closed without its analysis (003 §4.2.9)."""
+    if complaint.kind == "complaint" and complaint.complaint_class == 1 and not (complaint.case_analysis or "").strip():
+        raise DomainError(gettext("A class 1 complaint is closed only once its case analysis is written."))
+
+
 def _escalation_values(complaint, rung, at) -> dict:
     return {"escalation_level": rung.level, "escalated_at": at}
 
@@ -188,7 +195,8 @@ declare(Complaint, Workflow("complaints", [
          needs=_l("A handled or closed complaint is not assigned again.")),
     Step("handle", ("assigned",), "handled", label=_l("Record handling"),
          needs=_l("Assign the complaint first.")),
-    *closing_steps(Complaint.VISIT_STATES, needs=_l("Record the handling first.")),
+    *[replace(step, preconditions=step.preconditions + (_case_analysis_written,))
+      for step in closing_steps(Complaint.VISIT_STATES, needs=_l("Record the handling first."))],
 ]))
 audit.register_action_labels({   # entries of the escalations recorded before the agenda
     "escalate_supervisor": _l("Escalated to the supervisor"),

@@ -4,7 +4,7 @@ import secrets
 
 from documents.agenda import sweep
 from documents.fees.dunning import seed_dunning
-from seed import archive_access, events, fees, places, renovations, residents, services, staff, vacancy
+from seed import archive_access, events, feedback, fees, places, renovations, residents, services, staff, vacancy
 
 
 def demo_password() -> tuple[str, bool]:
@@ -24,6 +24,7 @@ def run(households_per_community=(200, 100)) -> str:
     created_services = services.seed_services(communities)
     lines = [f"Communities: {len(communities)}; new households: {created_households}; "
              f"new staff accounts: {len(created_staff)}; new service records: {created_services}"]
+    lines.append(f"New feedback records: {feedback.seed_feedback(communities)}")
     lines.append(f"New renovation files: {renovations.seed_renovations(communities)}")
     lines.append(f"New archive access requests: {archive_access.seed_access(communities)}")
     lines.append(f"New vacancy applications: {vacancy.seed_vacancies(communities)}")

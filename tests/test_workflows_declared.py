@@ -23,7 +23,8 @@ def test_the_areas_declare_their_workflows(app):
     assert set(AREAS) <= {w.area for w in area_workflows(app)}
 
 
-AREAS = ["renovations", "repairs", "complaints", "events", "notices", "handover", "archive_access", "vacancies"]
+AREAS = ["renovations", "repairs", "complaints", "events", "notices", "handover", "archive_access", "vacancies",
+         "feedback", "liaison_slips", "complaint_relays"]
 #: steps without a step page or a row form of their own view, and where they are taken instead
 TAKEN_ELSEWHERE = {
     ("repairs", "return_visit"): "the visit log (Log visit)",

@@ -89,7 +89,7 @@ def test_roles_are_enforced_in_the_rules(world):
     repair.dispatch(staff(world, "clerk"), "王师傅")
     with pytest.raises(PermissionDenied):                 # only supervisor/manager cancel
         repair.cancel(staff(world, "clerk"), "录错了")
-    complaint = make_complaint(world)
+    complaint = make_complaint(world, case_analysis="物业服务疏漏：已培训")   # class 1: closed only with it
     with pytest.raises(PermissionDenied):                 # the clerk registers; the supervisor assigns
         complaint.assign(staff(world, "clerk"), "engineering")
     complaint.assign(staff(world, "supervisor"), "engineering", staff(world, "manager"))
@@ -236,7 +236,7 @@ def test_return_visit_before_completion_is_refused(world):
 
 
 def test_return_visit_closes_a_handled_complaint(world):
-    complaint = make_complaint(world)
+    complaint = make_complaint(world, case_analysis="物业服务疏漏：已培训")   # class 1: closed only with it
     complaint.assign(staff(world, "supervisor"), "cleaning")
     complaint.handle(staff(world, "clerk"), "已处理")
     log_visit(complaint, staff(world, "housekeeper"), method="on_site", resident_said="满意", satisfaction=4)
@@ -474,7 +474,7 @@ def test_handovers_written_before_they_had_a_state(world):
 
 def test_a_return_visit_is_not_dated_before_the_complaint_was_handled(world):
     freeze_shanghai(2026, 11, 27, 15, 48, 30)
-    complaint = make_complaint(world)
+    complaint = make_complaint(world, case_analysis="物业服务疏漏：已培训")   # class 1: closed only with it
     complaint.assign(staff(world, "supervisor"), "cleaning")
     complaint.handle(staff(world, "clerk"), "已处理")
     clock.freeze(shanghai(2026, 11, 28, 9, 0))

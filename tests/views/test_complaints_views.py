@@ -13,6 +13,9 @@ from tests.services_support import (completed_repair, freeze_shanghai, local_now
 from tests.support import english_request, filter_arg, row_of
 
 
+CASE_ANALYSIS = "保洁排班漏了3号楼：已调整排班并培训"
+
+
 def complaint_payload(world, **overrides):
     data = {"community": str(world["A"].pk), "kind": "complaint", "channel": "phone",
             "room": str(world["rooms"]["A"]["1-1-101"].pk), "resident_name": "", "resident_phone": "",
@@ -100,6 +103,11 @@ def test_log_visit_from_the_complaint_row_closes_it(app, client_as, world):
         complaint.assign(world["staff"]["supervisor"], "cleaning")
         complaint.handle(world["staff"]["clerk"], "已清理")
     client = client_as("clerk")
+    # a class 1 complaint is closed only once its case analysis is written: no visit closes it before
+    assert "visits/log/" not in row_of(client.get("/admin/complaints/").data.decode(), complaint.number)
+    assert "closed only once its case analysis is written" in \
+        client.get(f"/admin/visits/log/?target=complaint&id={complaint.pk}").data.decode()
+    Complaint.objects(pk=complaint.pk).update_one(set__case_analysis="楼道保洁排班漏了3号楼，已调整排班")
     row = row_of(client.get("/admin/complaints/").data.decode(), complaint.number)
     link = re.search(r'href="([^"]*visits/log/[^"]*)"', row).group(1).replace("&amp;", "&")
     response = client.post(link, data={"method": "phone", "visited_at": local_now(),
@@ -297,7 +305,7 @@ def test_service_step_pages_in_chinese_show_no_untranslated_string(app, client_a
 def handled_complaint(app, world, *at):
     freeze_shanghai(*at)
     with english_request(app):
-        complaint = make_complaint(world)
+        complaint = make_complaint(world, case_analysis=CASE_ANALYSIS)     # class 1: closed only with it
         complaint.assign(world["staff"]["supervisor"], "cleaning")
         complaint.handle(world["staff"]["clerk"], "已处理")
     return complaint
