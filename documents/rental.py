@@ -141,6 +141,12 @@ class Listing(CommunityOwned, Versioned, Workflowed):
         return self.transition("log_check", user, values={"next_check_due": next_check_after(self, now)},
                                ops={"push__checks": entry}, note=entry.findings or None, checked=False)
 
+    def let(self, user, tenant_name: str, lease_start, lease_end, checked: bool = True):
+        """The flat is let (taken by `Prospect.sign`): the tenant, the lease, the first daily check."""
+        return self.transition("let", user, values={
+            "tenant_name": tenant_name, "lease_start": lease_start, "lease_end": lease_end,
+            "next_check_due": next_check_after(self, clock.now())}, checked=checked)
+
     def withdraw(self, user):
         return self.transition("withdraw", user)
 
@@ -395,9 +401,7 @@ class Prospect(CommunityOwned, Versioned, Workflowed):
         self.transition("sign", user, values={
             "agreed_rent": rent, "lease_fee": lease_fee_for(rent), "lease_start": lease_start,
             "lease_end": lease_end, "signed_at": now}, check_version=True, checked=False)
-        listing.transition("let", user, values={
-            "tenant_name": self.name, "lease_start": lease_start, "lease_end": lease_end,
-            "next_check_due": next_check_after(listing, now)}, checked=False)
+        listing.let(user, self.name, lease_start, lease_end, checked=False)
         for kind, (name, content_type, data) in checked.items():
             record = RentalFile(community=self.community, prospect=self, kind=kind, size=len(data),
                                 uploaded_at=now, uploaded_by=user, uploaded_by_name=user.display_name)
@@ -413,8 +417,8 @@ class Prospect(CommunityOwned, Versioned, Workflowed):
         before = audit.snapshot(household)
         household.tenants.append(tenant)
         household.save_versioned(None)
-        audit.record("edit", household, audit.diff(before, audit.snapshot(household)), note=gettext("Tenant added by the rental agency: %(name)s",
-                                                       name=self.name), actor=user)
+        audit.record("edit", household, audit.diff(before, audit.snapshot(household)),
+                     note=gettext("Tenant added by the rental agency: %(name)s", name=self.name), actor=user)
         return fee
 
 

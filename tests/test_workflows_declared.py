@@ -23,7 +23,8 @@ def test_the_areas_declare_their_workflows(app):
     assert set(AREAS) <= {w.area for w in area_workflows(app)}
 
 
-AREAS = ["renovations", "repairs", "complaints", "events", "notices", "handover", "archive_access", "vacancies"]
+AREAS = ["renovations", "repairs", "complaints", "events", "notices", "handover", "archive_access", "vacancies",
+         "rental"]
 #: steps without a step page or a row form of their own view, and where they are taken instead
 TAKEN_ELSEWHERE = {
     ("repairs", "return_visit"): "the visit log (Log visit)",
@@ -32,6 +33,7 @@ TAKEN_ELSEWHERE = {
     ("archive_access", "request"): "the request form (AccessRequestView.ask_view, from the household page)",
     ("vacancies", "apply"): "the application form (VacancyView.apply_view)",
     ("events", "promote"): "nobody: the system moves a sign-up up from the waiting list",
+    ("rental", "let"): "signing the lease (Prospect.sign, the prospect's step page)",
 }
 
 
