@@ -145,6 +145,12 @@ class ListingView(StepPageMixin, CommunityFormMixin, EstateModelView):
         if model.household is not None:
             model.community = model.household.community
 
+    def shown_change(self, path: str) -> bool:
+        """The owner's name and phone stay out of the history of those who may not see them."""
+        if path.split(".")[0] in ("owner_name", "owner_phone") and not can(AREA, "view_owner"):
+            return False
+        return super().shown_change(path)
+
     def step_summary(self, record) -> list:
         return [(_("Room"), record.room_code), (_("Tenant"), record.tenant_name or ""),
                 (_("State"), record.state_label)]

@@ -108,7 +108,8 @@ class Listing(CommunityOwned, Versioned, Workflowed):
     created_at = DateTimeField()
 
     meta = {"collection": "rental_listings",
-            "indexes": [("community", "state"), ("community", "room_code"), "household"],
+            "indexes": [("community", "state"), ("community", "room_code"), "household", ("community", "bedrooms"),
+                        ("community", "building_no"), ("community", "furnishing"), ("community", "tenant_name")],
             "ordering": ["room_code"]}
 
     def __str__(self):
@@ -207,7 +208,8 @@ class RentalReceipt(CommunityOwned):
     taken_by = StringField(max_length=60, verbose_name=_l("Cashier"))
     taken_at = DateTimeField(required=True, verbose_name=_l("Time"))
 
-    meta = {"collection": "rental_receipts", "indexes": [("community", "-taken_at"), "prospect"],
+    meta = {"collection": "rental_receipts", "indexes": [("community", "-taken_at"), "prospect", ("community", "kind"), ("community", "payer"),
+                        ("community", "receipt_no")],
             "ordering": ["-taken_at"]}
 
     def __str__(self):
@@ -284,7 +286,7 @@ class Prospect(CommunityOwned, Versioned, Workflowed):
     created_at = DateTimeField()
 
     meta = {"collection": "rental_prospects",
-            "indexes": [("community", "state"), ("community", "name"), "listing"],
+            "indexes": [("community", "state"), ("community", "name"), "listing", ("community", "-created_at")],
             "ordering": ["-created_at"]}
 
     def __str__(self):
@@ -443,7 +445,7 @@ class TenantComplaint(CommunityOwned, Versioned, Workflowed):
     outcome = StringField(max_length=1000, verbose_name=_l("Outcome"))
     closed_at = DateTimeField(verbose_name=_l("Closed at"))
 
-    meta = {"collection": "rental_complaints", "indexes": [("community", "state"), "listing"],
+    meta = {"collection": "rental_complaints", "indexes": [("community", "state"), "listing", ("community", "-received_at")],
             "ordering": ["-received_at"]}
 
     def __str__(self):

@@ -48,8 +48,13 @@ def test_the_prospect_page_and_print_never_show_the_owner(rv, client_as, lang):
 def test_owner_data_shown_to_customer_service_only(rv, client_as):
     url = f"/admin/rental_listings/details/?id={rv['listing'].pk}"
     assert "13912345678" in client_as("clerk").get(url).get_data(as_text=True)
+    client_as("clerk").post(f"/admin/rental_listings/edit/?id={rv['listing'].pk}", data={
+        "household": str(rv["hh_a2"].pk), "bedrooms": "2", "furnishing": "full", "rent_wanted": "3000",
+        "owner_terms": "不养宠物", "owner_name": "王业主", "owner_phone": "13912345679",
+        "record_version": str(rv["listing"].version)})
+    assert Listing.objects(pk=rv["listing"].pk).first().owner_phone == "13912345679"
     cashier_page = client_as("cashier").get(url).get_data(as_text=True)
-    assert "13912345678" not in cashier_page and "王业主" not in cashier_page
+    assert "1391234567" not in cashier_page and "王业主" not in cashier_page    # nor in the history
     assert client_as("manager_b").get(url).status_code in (302, 404)
 
 
