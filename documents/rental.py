@@ -28,7 +28,7 @@ from mongoengine.errors import NotUniqueError
 from app import clock
 from documents import audit, timeline
 from documents.agenda import ClockKind, Rung, declare_clocks
-from documents.base import CommunityOwned, DomainError, RuleErrors, Versioned
+from documents.base import CommunityOwned, DomainError, PermissionDenied, RuleErrors, Versioned
 from documents.deadlines import end_of_local_day, local_text, to_local, zone_of
 from documents.files import JPEG, MB, PDF, PNG, UploadedFile, UploadRule
 from documents.money import MoneyField, money_text, to_money
@@ -123,6 +123,12 @@ class Listing(CommunityOwned, Versioned, Workflowed):
             self.building_no = household.building_no
         if self.created_at is None:
             self.created_at = clock.now()
+
+    def authorize_step(self, step, user):
+        """Housekeepers check the let flats of the buildings they look after."""
+        if self.granted_only_as(step, user, "housekeeper") and self.building_no not in (user.buildings or []):
+            raise PermissionDenied(gettext(
+                "Building %(no)s is not one of the buildings you look after.", no=self.building_no))
 
     # --- what a prospect may see (and nothing else) ---
     def prospect_facts(self) -> list[tuple[str, str]]:
@@ -297,6 +303,8 @@ class Prospect(CommunityOwned, Versioned, Workflowed):
         if self.rent_min is not None and self.rent_max is not None and \
                 to_money(self.rent_max) < to_money(self.rent_min):
             problems.add("rent_max", gettext("The highest rent cannot be below the lowest."))
+        if self.pk is not None and "listing" in self._get_changed_fields() and self.state != "new":
+            problems.add("listing", gettext("The listing cannot be changed once the deposit is paid."))
         if self.listing is not None and self.community is not None and \
                 self.listing.community.pk != getattr(self.community, "pk", self.community):
             problems.add("listing", gettext("Choose a listing of the prospect's community."))

@@ -164,3 +164,30 @@ def test_complaint_reported_within_two_hours(rw):
     complaint.report(rw["staff"]["clerk"], "已报客服主管")
     stopped = Clock.objects(kind="rental_complaint_report").first()
     assert complaint.state == "reported" and stopped.phase != "open" and stopped.met_at is not None
+
+
+def test_housekeeper_checks_only_own_buildings_and_listing_fixed_after_deposit(rw):
+    item = listing(rw)
+    p = prospect(rw, item)
+    p.take_deposit(rw["staff"]["cashier"], "100")
+    other = listing(rw, household="hh_a")
+    p.listing = other
+    with pytest.raises(Exception, match="cannot be changed once the deposit is paid"):
+        p.validate()
+    p.reload()
+    p.sign(rw["staff"]["clerk"], **signed_args())
+    item.reload()
+    keeper = rw["staff"]["housekeeper"]
+    keeper.buildings = ["2"]
+    with pytest.raises(PermissionDenied, match="Building 1"):
+        item.log_check(keeper)
+
+
+def test_the_household_timeline_shows_the_listing_and_the_lease(rw):
+    from documents import timeline
+    item = listing(rw)
+    p = prospect(rw, item)
+    p.take_deposit(rw["staff"]["cashier"], "100")
+    p.sign(rw["staff"]["clerk"], **signed_args())
+    titles = [i.title for i in timeline.for_household(rw["hh_a2"]) if i.kind == "Rental agency"]
+    assert any("赵租客" in t and "2027-01-01" in t for t in titles) and any("3,000.00" in t for t in titles)
