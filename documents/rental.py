@@ -289,7 +289,7 @@ class Prospect(CommunityOwned, Versioned, Workflowed):
     lease_start = DateField(verbose_name=_l("Lease start"))
     lease_end = DateField(verbose_name=_l("Lease end"))
     signed_at = DateTimeField(verbose_name=_l("Signed at"))
-    created_at = DateTimeField()
+    created_at = DateTimeField(verbose_name=_l("Registered on"))
 
     meta = {"collection": "rental_prospects",
             "indexes": [("community", "state"), ("community", "name"), "listing", ("community", "-created_at")],

@@ -94,7 +94,8 @@ def _seed_community(community, index) -> int:
                 lease_copy=("租赁合同.pdf", PDF), id_copy=("身份证.pdf", PDF))
     _at(community, today - timedelta(days=1), hour=16)
     let.reload()
-    let.log_check(keeper, "楼道无堆物，外立面正常")
+    checker = keeper if let.building_no in (keeper.buildings or []) or keeper is manager else manager
+    let.log_check(checker, "楼道无堆物，外立面正常")
     _at(community, today, hour=9)
     new_complaint(let, clerk, "租户反映楼上夜间噪音，已上门劝说未果")
     return len(listings)
