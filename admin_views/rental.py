@@ -128,7 +128,7 @@ class ListingView(StepPageMixin, CommunityFormMixin, EstateModelView):
         "state": lambda v, c, m, n: state_badge(m, LISTING_COLOURS), "owner_name": _owner, "owner_phone": _owner,
         "rent_wanted": _money,
         "checks": lambda v, c, m, n: Markup("<br>").join(
-            f"{ch.checked_at:%Y-%m-%d %H:%M} UTC · {ch.checked_by or ''} · {ch.findings or ''}" for ch in m.checks),
+            f"{local_text(ch.checked_at, m.community)} · {ch.checked_by or ''} · {ch.findings or ''}" for ch in m.checks),
     }
     column_formatters_export = {"owner_name": _owner, "owner_phone": _owner, "rent_wanted": _money,
                                 "state": lambda v, c, m, n: m.state_label,

@@ -139,3 +139,19 @@ def test_a_complaint_form_starts_the_two_hour_clock(rv, client_as):
     assert Clock.objects(kind="rental_complaint_report", phase="open").count() == 1
     html = in_chinese(clerk).get(f"/admin/rental_complaints/step/report/?id={complaint.pk}").get_data(as_text=True)
     assert "上报上级" in html
+
+
+def test_no_deal_prints_both_receipts_in_english(rv, client_as):
+    prospect = rv["prospect"]
+    Prospect.objects(pk=prospect.pk).update_one(set__listing=rv["listing"])
+    cashier = client_as("cashier")
+    cashier.post(f"/admin/rental_prospects/step/take_deposit/?id={prospect.pk}", data={"amount": "100"})
+    cashier.post(f"/admin/rental_prospects/step/no_deal/?id={prospect.pk}", data={"note": "too dear"})
+    assert Prospect.objects(pk=prospect.pk).first().state == "no_deal"
+    refund = RentalReceipt.objects(kind="refund").get()
+    fee = RentalReceipt.objects(kind="viewing_fee").get()
+    printed = cashier.get(f"/admin/rental_receipts/print/?id={refund.pk}&lang=en").get_data(as_text=True)
+    assert "Rental agency receipt" in printed and "Paid out:" in printed and "¥90.00" in printed
+    printed = cashier.get(f"/admin/rental_receipts/print/?id={fee.pk}&lang=en").get_data(as_text=True)
+    assert "Viewing service fee" in printed and "¥10.00" in printed and "Paid out" not in printed
+    assert client_as("clerk").post(f"/admin/rental_prospects/step/no_deal/?id={prospect.pk}").status_code == 403
