@@ -7,14 +7,17 @@ never the owner's name or contact.
 from flask import abort, request
 from flask_admin import expose
 from flask_admin.contrib.mongoengine.filters import FilterEqual
+from bson import ObjectId
 from flask_babel import force_locale, gettext as _, lazy_gettext as _l
 from flask_wtf.file import FileField
 from markupsafe import Markup
-from wtforms import SelectField, StringField, TextAreaField
-from wtforms.validators import Length, Optional
+from flask_login import current_user
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
 
 from admin_views.base import CommunityFormMixin, EstateModelView, household_loader, scoped_or_404
 from admin_views.datetimes import TypedDateField
+from admin_views.files import send_stored_file
 from admin_views.filters import CommunityFilter
 from admin_views.steps import StepForm, StepPageMixin, state_badge
 from app.permissions import can
@@ -23,7 +26,7 @@ from documents.bilingual import current_language, is_english
 from documents.money import money_text, rmb_upper
 from documents.rental import (AREA, COMPLAINT_STATES, FURNISHING, LEASE_FEE_SHARE, LISTING_STATES, PROSPECT_STATES,
                               RECEIPT_KINDS, VIEWING_DEPOSIT, VIEWING_REFUND, VIEWING_SERVICE_FEE, Listing, Prospect,
-                              RentalReceipt, TenantComplaint, label_of, lease_fee_for, matching_listings)
+                              RentalFile, RentalReceipt, TenantComplaint, label_of, lease_fee_for, matching_listings)
 from documents.residents import ID_TYPES
 
 PRINT_LANGUAGES = {"zh": "zh_Hans_CN", "en": "en"}
@@ -58,6 +61,18 @@ class DepositForm(StepForm):
     def for_record(self, record, user):
         self.amount.description = _("The viewing deposit is %(amount)s yuan, paid before the viewing.",
                                     amount=money_text(VIEWING_DEPOSIT))
+
+
+class ChooseForm(StepForm):
+    listing = HiddenField(validators=[DataRequired()])
+
+    def arguments(self, record):
+        raw = self.listing.data or ""
+        return {"listing": Listing.objects(pk=raw).first() if ObjectId.is_valid(raw) else None}
+
+    def done_message(self, record, outcome):
+        return _("%(room)s chosen for the viewing: the prospect pays the viewing deposit at the cashier next.",
+                 room=record.listing.room_code)
 
 
 class NoDealForm(StepForm):
@@ -179,6 +194,7 @@ class ListingView(StepPageMixin, CommunityFormMixin, EstateModelView):
 class ProspectView(StepPageMixin, CommunityFormMixin, EstateModelView):
     area = AREA
     step_forms = {"take_deposit": DepositForm, "no_deal": NoDealForm, "sign": SignForm}
+    row_step_forms = {"choose": ChooseForm}
     details_template = "rental/prospect_details.html"
     column_list = ["state", "name", "bedrooms", "furnishing", "rent_min", "rent_max", "listing", "created_at"]
     column_details_list = ["community", "name", "phone", "bedrooms", "furnishing", "rent_min", "rent_max", "needs",
@@ -217,9 +233,18 @@ class ProspectView(StepPageMixin, CommunityFormMixin, EstateModelView):
         extra["matches"] = [(listing, self.get_url("rental_listings.prospect_view", id=str(listing.pk)),
                              label_of(FURNISHING, listing.furnishing), money_text(listing.rent_wanted))
                             for listing in matching_listings(model)] if model.state == "new" else []
+        extra["can_choose"] = model.offers("choose", current_user)
+        extra["files"] = [(f, self.get_url(".file_view", file_id=str(f.pk))) for f in model.files()]
         extra["receipts"] = [(receipt, self.get_url("rental_receipts.print_view", id=str(receipt.pk)))
                              for receipt in model.receipts()]
         return extra
+
+
+    @expose("/file/<file_id>/")
+    def file_view(self, file_id):
+        """A filed lease or ID copy, only for a record of the user's communities."""
+        record = scoped_or_404(RentalFile, file_id)
+        return send_stored_file(record, as_attachment=bool(request.args.get("download")))
 
 
 # --- receipts ---

@@ -318,6 +318,13 @@ class Prospect(CommunityOwned, Versioned, Workflowed):
     def files(self):
         return RentalFile.objects(prospect=self)
 
+    def choose(self, user, listing=None):
+        """The listing the prospect will view (one of the matching ones)."""
+        self.check("choose", user)
+        if listing is None or listing.community.pk != self.community.pk or listing.state != "available":
+            raise DomainError(gettext("Choose an available listing of the prospect's community."), field="listing")
+        return self.transition("choose", user, values={"listing": listing}, checked=False, note=listing.room_code)
+
     # --- the cashier: the viewing deposit before the viewing ---
     def take_deposit(self, user, amount=None):
         """The prospect pays the viewing deposit; any other amount is refused, nothing saved."""
@@ -433,6 +440,7 @@ class Prospect(CommunityOwned, Versioned, Workflowed):
 
 
 declare(Prospect, Workflow(AREA, [
+    Step("choose", ("new",), None, label=_l("Choose for the viewing"), permission="edit", page=False),
     Step("take_deposit", ("new",), "deposit_paid", label=_l("Take viewing deposit"),
          preconditions=(_needs_listing,)),
     Step("no_deal", ("deposit_paid",), "no_deal", label=_l("No deal: return deposit")),

@@ -155,3 +155,26 @@ def test_no_deal_prints_both_receipts_in_english(rv, client_as):
     printed = cashier.get(f"/admin/rental_receipts/print/?id={fee.pk}&lang=en").get_data(as_text=True)
     assert "Viewing service fee" in printed and "¥10.00" in printed and "Paid out" not in printed
     assert client_as("clerk").post(f"/admin/rental_prospects/step/no_deal/?id={prospect.pk}").status_code == 403
+
+
+def test_choosing_a_matching_listing_then_the_filed_copies_are_served_in_scope(rv, client_as):
+    prospect = rv["prospect"]
+    clerk = client_as("clerk")
+    page = clerk.get(f"/admin/rental_prospects/details/?id={prospect.pk}").get_data(as_text=True)
+    assert "choose-listing" in page
+    clerk.post(f"/admin/rental_prospects/do/choose/?id={prospect.pk}", data={"listing": "nonsense"})
+    assert Prospect.objects(pk=prospect.pk).first().listing is None
+    clerk.post(f"/admin/rental_prospects/do/choose/?id={prospect.pk}", data={"listing": str(rv["listing"].pk)})
+    assert Prospect.objects(pk=prospect.pk).first().listing.pk == rv["listing"].pk
+    assert client_as("cashier").post(f"/admin/rental_prospects/do/choose/?id={prospect.pk}",
+                                     data={"listing": str(rv["listing"].pk)}).status_code == 403
+    client_as("cashier").post(f"/admin/rental_prospects/step/take_deposit/?id={prospect.pk}", data={"amount": "100"})
+    clerk.post(f"/admin/rental_prospects/step/sign/?id={prospect.pk}", content_type="multipart/form-data", data={
+        "agreed_rent": "3000", "lease_fee": "1500", "lease_start": "2027-01-01", "lease_end": "2027-12-31",
+        "id_type": "id_card", "id_number": TENANT_ID, "lease_copy": (io.BytesIO(b"%PDF-1.4 lease"), "lease.pdf"),
+        "id_copy": (io.BytesIO(b"%PDF-1.4 id"), "id.pdf")})
+    from documents.rental import RentalFile
+    lease = RentalFile.objects(kind="lease").get()
+    assert clerk.get(f"/admin/rental_prospects/file/{lease.pk}/").data == b"%PDF-1.4 lease"
+    assert client_as("manager_b").get(f"/admin/rental_prospects/file/{lease.pk}/").status_code == 404
+    assert "lease.pdf" in clerk.get(f"/admin/rental_prospects/details/?id={prospect.pk}").get_data(as_text=True)
