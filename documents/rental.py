@@ -329,7 +329,11 @@ class Prospect(CommunityOwned, Versioned, Workflowed):
     def take_deposit(self, user, amount=None):
         """The prospect pays the viewing deposit; any other amount is refused, nothing saved."""
         self.check("take_deposit", user)
-        if to_money(amount if amount not in (None, "") else 0) != VIEWING_DEPOSIT:
+        try:
+            typed = to_money(amount)
+        except DomainError:
+            typed = None
+        if typed != VIEWING_DEPOSIT:
             raise DomainError(gettext("The viewing deposit is exactly %(amount)s yuan.",
                                       amount=money_text(VIEWING_DEPOSIT)), field="amount")
         self.transition("take_deposit", user, check_version=True, checked=False)

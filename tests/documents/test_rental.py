@@ -68,7 +68,7 @@ def test_matching_by_rent_range_bedrooms_and_furnishing(rw):
     assert matching_listings(prospect(rw)) == [cheap]
 
 
-@pytest.mark.parametrize("amount", ["99.99", "100.01", "90", "", None])
+@pytest.mark.parametrize("amount", ["99.99", "100.01", "90", "", None, "abc", "-100"])
 def test_a_deposit_other_than_100_is_refused_and_nothing_saved(rw, amount):
     p = prospect(rw, listing(rw))
     with pytest.raises(DomainError) as refused:
@@ -191,3 +191,17 @@ def test_the_household_timeline_shows_the_listing_and_the_lease(rw):
     p.sign(rw["staff"]["clerk"], **signed_args())
     titles = [i.title for i in timeline.for_household(rw["hh_a2"]) if i.kind == "Rental agency"]
     assert any("赵租客" in t and "2027-01-01" in t for t in titles) and any("3,000.00" in t for t in titles)
+
+
+def test_two_cashiers_at_once_take_the_deposit_once(rw):
+    p = prospect(rw, listing(rw))
+    first, second = Prospect.objects.get(pk=p.pk), Prospect.objects.get(pk=p.pk)
+    first.take_deposit(rw["staff"]["cashier"], "100")
+    with pytest.raises(DomainError):
+        second.take_deposit(rw["staff"]["manager"], "100.00")
+    assert RentalReceipt.objects.count() == 1 and Prospect.objects.get(pk=p.pk).state == "deposit_paid"
+
+
+def test_amounts_as_typed_with_the_yuan_sign_are_read(rw):
+    p = prospect(rw, listing(rw))
+    assert p.take_deposit(rw["staff"]["cashier"], "¥100.00").amount == VIEWING_DEPOSIT
