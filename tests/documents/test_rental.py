@@ -205,3 +205,25 @@ def test_two_cashiers_at_once_take_the_deposit_once(rw):
 def test_amounts_as_typed_with_the_yuan_sign_are_read(rw):
     p = prospect(rw, listing(rw))
     assert p.take_deposit(rw["staff"]["cashier"], "¥100.00").amount == VIEWING_DEPOSIT
+
+
+@pytest.mark.parametrize("after,state", [(timedelta(hours=2), "met"), (timedelta(hours=2, seconds=1), "breached")])
+def test_the_two_hours_at_the_boundary(rw, after, state):
+    complaint = new_complaint(listing(rw), rw["staff"]["clerk"], "漏水无法解决")
+    clock.freeze(datetime(2026, 12, 6, 2, 0) + after)
+    complaint.report(rw["staff"]["clerk"], "已报客服主管")
+    assert Clock.objects(kind="rental_complaint_report").get().state == state
+
+
+def test_a_solved_complaint_meets_its_clock_and_a_missed_daily_check_is_breached(rw):
+    from documents.agenda import sweep
+    complaint = new_complaint(listing(rw, household="hh_a"), rw["staff"]["clerk"], "门禁卡失灵")
+    complaint.solve(rw["staff"]["housekeeper"], "已补办门禁卡")
+    assert complaint.state == "solved" and Clock.objects(kind="rental_complaint_report").get().state == "met"
+    item = listing(rw)
+    p = prospect(rw, item)
+    p.take_deposit(rw["staff"]["cashier"], "100")
+    p.sign(rw["staff"]["clerk"], **signed_args())
+    clock.freeze(datetime(2026, 12, 7, 16, 0))          # past the end of the next local day
+    sweep(clock.now())
+    assert Clock.objects(kind="rental_daily_check").first().state == "breached"
