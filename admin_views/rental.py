@@ -139,6 +139,9 @@ class ListingView(StepPageMixin, CommunityFormMixin, EstateModelView):
     form_columns = ["household", "bedrooms", "area_m2", "furnishing", "furniture", "rent_wanted", "owner_terms",
                     "owner_name", "owner_phone"]
     form_ajax_refs = {"household": household_loader(_l("Room, e.g. 1-1-201"))}
+    form_args = {"owner_name": {"description": _l("Empty: the archive's first owner (and their phone)"),
+                                "validators": [Optional(), Length(max=60)]},
+                 "owner_phone": {"validators": [Optional(), Length(max=20)]}}
     column_formatters = {
         "state": lambda v, c, m, n: state_badge(m, LISTING_COLOURS), "owner_name": _owner, "owner_phone": _owner,
         "rent_wanted": _money,

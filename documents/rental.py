@@ -121,6 +121,9 @@ class Listing(CommunityOwned, Versioned, Workflowed):
             self.community = household.community
             self.room_code = household.room_code
             self.building_no = household.building_no
+            owner = (household.owners or [None])[0]
+            if owner is not None and not (self.owner_name or "").strip():
+                self.owner_name, self.owner_phone = owner.name, self.owner_phone or owner.phone
         if self.created_at is None:
             self.created_at = clock.now()
 

@@ -178,3 +178,15 @@ def test_choosing_a_matching_listing_then_the_filed_copies_are_served_in_scope(r
     assert clerk.get(f"/admin/rental_prospects/file/{lease.pk}/").data == b"%PDF-1.4 lease"
     assert client_as("manager_b").get(f"/admin/rental_prospects/file/{lease.pk}/").status_code == 404
     assert "lease.pdf" in clerk.get(f"/admin/rental_prospects/details/?id={prospect.pk}").get_data(as_text=True)
+
+
+def test_a_listing_created_takes_the_owner_from_the_archive_when_left_empty(rv, client_as):
+    clerk = client_as("clerk")
+    clerk.post("/admin/rental_listings/new/", data={"household": str(rv["hh_a"].pk), "bedrooms": "1",
+                                                     "furnishing": "bare", "rent_wanted": "1800"})
+    created = Listing.objects(room_code="1-1-101").get()
+    assert (created.owner_name, created.owner_phone, created.community.pk) == ("张伟", "13800138000", rv["A"].pk)
+    html = in_chinese(clerk).post("/admin/rental_listings/new/", data={
+        "household": str(rv["hh_a"].pk), "bedrooms": "0", "furnishing": "bare", "rent_wanted": "1800"}
+    ).get_data(as_text=True)
+    assert Listing.objects.count() == 2 and "is-invalid" in html        # bedrooms 0: refused, nothing saved
