@@ -70,6 +70,19 @@ PERMISSIONS: dict[str, dict[str, set]] = {
                                    "final_inspection", "set_phase", "start", "rectify", "attach")},
         "cashier": READ | {"export", "action:pay_fees", "action:refund"},
     },
+    # Rental agency (seed 003 代租): customer service (clerk) keeps listings and prospects and signs
+    # leases; the cashier takes and returns the money; the housekeeper checks let flats daily; the
+    # supervisor oversees (抽查、监督) and takes reported complaints; owner data: "view_owner".
+    "rental": {
+        "manager": ALL | {"view_owner", "action:take_deposit", "action:no_deal", "action:sign", "action:withdraw",
+                          "action:relist", "action:log_check", "action:complain", "action:solve", "action:report"},
+        "supervisor": READ | {"edit", "export", "view_owner", "action:withdraw", "action:relist",
+                              "action:log_check", "action:complain", "action:solve", "action:report"},
+        "clerk": WRITE | {"export", "view_owner", "action:sign", "action:withdraw", "action:relist",
+                          "action:complain", "action:solve", "action:report"},
+        "cashier": READ | {"export", "action:take_deposit", "action:no_deal", "action:sign"},
+        "housekeeper": READ | {"action:log_check", "action:complain", "action:solve", "action:report"},
+    },
     "audit": {
         "manager": READ | {"export"}, "admin": READ,
     },

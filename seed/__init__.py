@@ -4,7 +4,8 @@ import secrets
 
 from documents.agenda import sweep
 from documents.fees.dunning import seed_dunning
-from seed import archive_access, events, feedback, fees, places, renovations, residents, services, staff, vacancy
+from seed import (archive_access, events, feedback, fees, places, renovations, rental, residents, services,
+                  staff, vacancy)
 
 
 def demo_password() -> tuple[str, bool]:
@@ -28,6 +29,7 @@ def run(households_per_community=(200, 100)) -> str:
     lines.append(f"New renovation files: {renovations.seed_renovations(communities)}")
     lines.append(f"New archive access requests: {archive_access.seed_access(communities)}")
     lines.append(f"New vacancy applications: {vacancy.seed_vacancies(communities)}")
+    lines.append(f"New rental listings: {rental.seed_rental(communities)}")
     lines.append(f"Fees: {fees.seed_fees(communities)}")
     lines.append(f"New dunning records: {seed_dunning(communities)}")
     # the demo's deadlines that passed "before" the seed: breached and escalated at their moment,

@@ -24,7 +24,7 @@ def test_the_areas_declare_their_workflows(app):
 
 
 AREAS = ["renovations", "repairs", "complaints", "events", "notices", "handover", "archive_access", "vacancies",
-         "feedback", "liaison_slips", "complaint_relays"]
+         "feedback", "liaison_slips", "complaint_relays", "rental"]
 #: steps without a step page or a row form of their own view, and where they are taken instead
 TAKEN_ELSEWHERE = {
     ("repairs", "return_visit"): "the visit log (Log visit)",
@@ -33,6 +33,7 @@ TAKEN_ELSEWHERE = {
     ("archive_access", "request"): "the request form (AccessRequestView.ask_view, from the household page)",
     ("vacancies", "apply"): "the application form (VacancyView.apply_view)",
     ("events", "promote"): "nobody: the system moves a sign-up up from the waiting list",
+    ("rental", "let"): "signing the lease (Prospect.sign, the prospect's step page)",
 }
 
 
