@@ -132,6 +132,19 @@ PERMISSIONS: dict[str, dict[str, set]] = {
     },
     "handover": {role: {"list", "details", "create", "action:acknowledge"}
                  for role in ("manager", "supervisor", "clerk", "housekeeper")},
+    # Move-in (documents/movein.py): front-desk clerks open files and take the counter steps,
+    # housekeepers guide the owner (items, inspection, handbook), the cashier confirms the fees
+    # (step 4), a supervisor may also skip or undo a step (with a reason), the manager does all.
+    "movein": {
+        "manager": ALL - {"delete"} | {f"action:{a}" for a in (
+            "verify", "sign", "archive", "fees", "items", "inspect", "handbook", "finish", "skip", "undo")},
+        "supervisor": READ | {"export"} | {f"action:{a}" for a in (
+            "verify", "sign", "archive", "fees", "items", "inspect", "handbook", "finish", "skip", "undo")},
+        "clerk": READ | {"create"} | {f"action:{a}" for a in (
+            "verify", "sign", "archive", "items", "handbook", "finish")},
+        "housekeeper": READ | {f"action:{a}" for a in ("items", "inspect", "handbook")},
+        "cashier": READ | {"action:fees"},
+    },
     # Fees: the cashier keeps the items' rates, generates the month's bills, charges, takes
     # payments and prints receipts; a supervisor voids a wrong receipt (with a reason); the manager
     # does everything; clerks read; housekeepers read and record dunning contacts (催缴) for the
