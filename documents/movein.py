@@ -312,21 +312,8 @@ class MoveIn(CommunityOwned, Versioned, Workflowed):
         the outcome. Every defect opens a repair work order linked to its row."""
         self.check("inspect", user)
         failed_areas = [a for a in failed_areas or [] if a in dict(CHECK_AREAS)]
-        rows = []
-        for number, (area, description) in enumerate(defects or [], start=1):
-            description = (description or "").strip()
-            if not description:
-                raise DomainError(gettext("Defect %(n)d: describe the defect.", n=number), field="defects")
-            if area not in dict(CHECK_AREAS):
-                raise DomainError(gettext("Defect %(n)d: say where it is.", n=number), field="defects")
-            rows.append((area, description))
-        if outcome not in dict(OUTCOMES):
-            raise DomainError(gettext("Choose the outcome of the inspection."), field="outcome")
-        if outcome == "accepted" and (rows or failed_areas):
-            raise DomainError(gettext("The flat has defects: accept it “with defects” or refuse it."),
-                              field="outcome")
-        if outcome != "accepted" and not rows:
-            raise DomainError(gettext("List the defects found."), field="defects")
+        rows = defect_rows(defects)
+        check_outcome(outcome, rows, failed_areas)
         round_no = self.next_round()
         orders = [self._work_order(user, round_no, area, description) for area, description in rows]
         found = [Defect(round=round_no, area=area, description=description, work_order=order,
@@ -399,6 +386,30 @@ class MoveIn(CommunityOwned, Versioned, Workflowed):
         if not reason:
             raise DomainError(gettext("Give the reason for undoing the step."), field="reason")
         return self._advance("undo", user, {}, f"{ORDER[ORDER.index(self.state) - 1]}: {reason}", kind="undone")
+
+
+def defect_rows(defects) -> list:
+    """[(area, description)] of the defect rows typed; a row without a description or a place is refused."""
+    rows = []
+    for number, (area, description) in enumerate(defects or [], start=1):
+        description = (description or "").strip()
+        if not description:
+            raise DomainError(gettext("Defect %(n)d: describe the defect.", n=number), field="defects")
+        if area not in dict(CHECK_AREAS):
+            raise DomainError(gettext("Defect %(n)d: say where it is.", n=number), field="defects")
+        rows.append((area, description))
+    return rows
+
+
+def check_outcome(outcome, rows, failed_areas):
+    """A flat with defects is accepted "with defects" or refused; either needs the defects listed."""
+    if outcome not in dict(OUTCOMES):
+        raise DomainError(gettext("Choose the outcome of the inspection."), field="outcome")
+    if outcome == "accepted" and (rows or failed_areas):
+        raise DomainError(gettext("The flat has defects: accept it “with defects” or refuse it."),
+                          field="outcome")
+    if outcome != "accepted" and not rows:
+        raise DomainError(gettext("List the defects found."), field="defects")
 
 
 def mask_account(account: str) -> str:
