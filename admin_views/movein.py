@@ -12,8 +12,9 @@ from flask_babel import force_locale, gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
-from wtforms import (BooleanField, FieldList, FormField, IntegerField, RadioField, SelectField, StringField,
-                     TextAreaField)
+from wtforms import (BooleanField, FieldList, FormField, IntegerField, RadioField, SelectField, SelectMultipleField,
+                     StringField, TextAreaField)
+from wtforms.widgets import CheckboxInput, ListWidget
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from admin_views.base import EstateModelView, html_table, scoped_or_404, show_refusal, user_communities
@@ -73,11 +74,17 @@ class FeesForm(StepForm):
 
 
 class ItemsForm(StepForm):
+    key_set_ids = SelectMultipleField(_l("Key sets from the key register"), choices=[],
+                                      widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
+                                      description=_l("Issued to the owner with this step; their keys are counted."))
     signed_for = BooleanField(_l("The owner signed for the items"))
+
+    def for_record(self, record, user):
+        self.key_set_ids.choices = [(str(k.pk), f"{k.label_code} · {k.kind_label} × {k.count}") for k in record.key_sets()]
 
     def arguments(self, record):
         return {"counts": {kind: getattr(self, kind).data or 0 for kind, _label in ITEM_KINDS},
-                "signed_for": self.signed_for.data}
+                "signed_for": self.signed_for.data, "key_set_ids": self.key_set_ids.data or []}
 
 
 for _kind, _label in ITEM_KINDS:

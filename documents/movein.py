@@ -57,7 +57,7 @@ STATES = [(name, label) for name, label in STEPS] + [("moved_in", _l("Moved in")
 NOT_SKIPPABLE = ("archive", "finish")
 
 VISITORS = [("owner", _l("The owner in person")), ("agent", _l("An agent with a power of attorney"))]
-#: what is handed over at step 5 (keys come by set from the key register when it is merged)
+#: what is handed over at step 5 (keys also by set from the key register, documents/keys.py)
 ITEM_KINDS = [("keys", _l("Keys")), ("peephole", _l("Peephole")), ("doorbell", _l("Doorbell")),
               ("access_card", _l("Access cards")), ("mailbox_key", _l("Mailbox keys")),
               ("meter_card", _l("Meter cards"))]
@@ -294,18 +294,47 @@ class MoveIn(CommunityOwned, Versioned, Workflowed):
                              f"auto-debit {'✓ ' + bank + ' ' + masked if auto_debit else '✗'}; "
                              f"receipt {receipt or '—'}")
 
-    def hand_over(self, user, counts: dict, signed_for=False):
+    def key_sets(self, states=("in_cabinet",)) -> list:
+        """The room's key sets in the key register (documents/keys.py) in these states."""
+        from documents.keys import KeySet
+        return list(KeySet.objects(room=self.room, state__in=list(states)).order_by("label_code"))
+
+    def hand_over(self, user, counts: dict, signed_for=False, key_set_ids=()):
+        """Items with counts, signed for by the owner; the room's key sets chosen from the register
+        are issued to the owner there (identity checked at step 1, the owner's signature)."""
         self.check("items", user)
-        rows = [HandedItem(kind=kind, count=int(counts.get(kind) or 0)) for kind, _l_ in ITEM_KINDS
-                if int(counts.get(kind) or 0) > 0]
-        if any(int(counts.get(kind) or 0) < 0 for kind in counts):
+        counts = {kind: int(counts.get(kind) or 0) for kind, _label in ITEM_KINDS}
+        if any(count < 0 for count in counts.values()):
             raise DomainError(gettext("A count cannot be negative."), field="keys")
-        if not any(row.kind == "keys" for row in rows):
+        chosen = self._chosen_key_sets(key_set_ids)
+        counts["keys"] = counts["keys"] or sum(key_set.count for key_set in chosen)
+        if counts["keys"] <= 0:
             raise DomainError(gettext("Hand over at least one key."), field="keys")
         if not signed_for:
             raise DomainError(gettext("The owner signs for the items received."), field="signed_for")
+        self._issue_keys(user, chosen)
+        rows = [HandedItem(kind=kind, count=count) for kind, count in counts.items() if count > 0]
         summary = ", ".join(f"{row.kind}×{row.count}" for row in rows)
+        if chosen:
+            summary += "; " + ", ".join(key_set.label_code for key_set in chosen)
         return self._advance("items", user, {"items": rows}, summary)
+
+    def _chosen_key_sets(self, key_set_ids) -> list:
+        from documents.keys import KeySet
+        ids = [str(i) for i in key_set_ids or [] if i]
+        found = {str(k.pk): k for k in KeySet.objects(pk__in=ids, room=self.room)} if ids else {}
+        if len(found) != len(set(ids)):
+            raise DomainError(gettext("Choose key sets of this room."), field="key_set_ids")
+        return [found[i] for i in dict.fromkeys(ids)]
+
+    def _issue_keys(self, user, chosen):
+        """Issue each chosen set once; a set already issued to this household (a retried step) is kept."""
+        from documents.keys import issue_to_owner
+        for key_set in chosen:
+            if key_set.state == "issued" and key_set.household is not None \
+                    and self.household is not None and key_set.household.pk == self.household.pk:
+                continue
+            issue_to_owner(key_set, self.household, user, identity_checked=True, signed_by=self.owner_name)
 
     def inspect(self, user, failed_areas=(), defects=(), outcome="accepted"):
         """One inspection round: the failed checklist areas, the defect rows [(area, description)],

@@ -178,3 +178,26 @@ def test_the_board_counts_steps_and_flags_long_waits(mv):
     assert counts["verify"] == 1 and counts["archive"] == 1 and len(rows) == 2
     clock.freeze(datetime(2026, 12, 20, 2, LONG_WAIT_MINUTES + 1))
     assert all(r.waits_long() for r in rows)
+
+
+def test_step_five_issues_the_rooms_key_sets_from_the_register(mv):
+    from documents.keys import KeyMovement, KeySet, receive_from_developer
+    building = mv["rooms"]["A"]["1-1-102"].building
+    receive_from_developer(mv["staff"]["clerk"], building, "开发商 王经理", None, {"entrance": 3, "mailbox": 1}, "K1")
+    record = through(mv, opened(mv), "fees")
+    sets = record.key_sets()
+    assert [k.label_code for k in sets] == ["1-1-102-E", "1-1-102-M"]
+    other = KeySet.objects(label_code="1-1-101-E").get()
+    with pytest.raises(DomainError) as err:
+        record.hand_over(mv["staff"]["clerk"], {}, True, key_set_ids=[str(other.pk)])
+    assert err.value.field == "key_set_ids" and other.reload().state == "in_cabinet"
+    with pytest.raises(DomainError) as err:
+        record.hand_over(mv["staff"]["clerk"], {}, False, key_set_ids=[str(k.pk) for k in sets])
+    assert err.value.field == "signed_for" and all(k.reload().state == "in_cabinet" for k in sets)
+    record.hand_over(mv["staff"]["clerk"], {"access_card": 2}, True, key_set_ids=[str(k.pk) for k in sets])
+    assert record.state == "inspect" and {i.kind: i.count for i in record.items} == {"keys": 4, "access_card": 2}
+    for key_set in sets:
+        key_set.reload()
+        assert key_set.state == "issued" and key_set.household.pk == record.household.pk
+        assert key_set.issued_signed_by == "王芳"
+    assert KeyMovement.objects(kind="issue").count() == 2

@@ -153,3 +153,24 @@ def test_the_prints_in_both_languages_with_defect_rows_and_signature_lines(mv, c
     assert "物品移交签收单" in page and page.count("item-row") == 3
     page = clients["clerk"].get(base % "checklist" + "&lang=en").get_data(as_text=True)
     assert "Move-in checklist" in page and page.count("step-row") == 8
+
+
+def test_step_five_page_lists_and_issues_the_rooms_key_sets(mv, client_as, app):
+    from documents.keys import KeySet, receive_from_developer
+    from tests.support import english_request
+    with english_request(app):
+        receive_from_developer(mv["staff"]["clerk"], mv["rooms"]["A"]["1-1-102"].building, "开发商", None,
+                               {"entrance": 3}, "K1")
+    clients = {role: client_as(role) for role in ("clerk", "cashier")}
+    open_file(clients["clerk"])
+    record = MoveIn.objects.get()
+    for role, name, data in STEP_DATA[:4]:
+        assert step(clients[role], name, record, data).status_code == 302
+    key_set = KeySet.objects(label_code="1-1-102-E").get()
+    page = in_chinese(client_as("clerk")).get(f"/admin/move_ins/step/items/?id={record.pk}",
+                                              headers=ZH).get_data(as_text=True)
+    assert "1-1-102-E" in page and "钥匙登记中的钥匙" in page and "1-1-101-E" not in page
+    response = step(clients["clerk"], "items", record, {"key_set_ids": str(key_set.pk), "signed_for": "y"})
+    assert response.status_code == 302
+    assert KeySet.objects(pk=key_set.pk).get().state == "issued"
+    assert {i.kind: i.count for i in MoveIn.objects.get().items} == {"keys": 3}
