@@ -141,7 +141,7 @@ class KeySet(CommunityOwned, Versioned, Workflowed):
     room_code = StringField(max_length=30, verbose_name=_l("Room"))
     building_no = StringField(max_length=10, verbose_name=_l("Building no."))
     sort_key = StringField()
-    label_code = StringField(required=True, max_length=40, verbose_name=_l("Label code"))
+    label_code = StringField(max_length=40, verbose_name=_l("Label code"))    # clean(): room and kind by default
     kind = StringField(choices=KEY_KINDS, default="entrance", verbose_name=_l("Key kind"))
     count = IntField(required=True, min_value=1, max_value=MAX_KEYS_PER_SET, default=1,
                      verbose_name=_l("Number of keys"))
@@ -187,6 +187,8 @@ class KeySet(CommunityOwned, Versioned, Workflowed):
             if self.community is None:
                 self.community = self.room.community
         self.label_code = _clean(self.label_code, 40).upper()
+        if not self.label_code and self.room_code:
+            self.label_code = f"{self.room_code}-{KIND_CODES.get(self.kind, 'X')}"
         if self.pk is not None or self.label_code:
             clash = KeySet.objects(community=self.community, label_code=self.label_code, pk__ne=self.pk).first() \
                 if self.community is not None else None
@@ -219,7 +221,7 @@ class KeySet(CommunityOwned, Versioned, Workflowed):
         self.check("mark_lost", user)
         note = _clean(note, 500)
         if not note:
-            raise DomainError(gettext("Say how the keys were lost."), field="lost_note")
+            raise DomainError(gettext("Say how the keys were lost."), field="note")
         self.transition("mark_lost", user, checked=False, values={"lost_note": note})
         _movement("lost", self, user, note=note)
         return self
@@ -314,7 +316,16 @@ class KeyLoan(CommunityOwned, Versioned, Workflowed):
         return self.state == "on_loan" and self.expected_return_at is not None \
             and self.expected_return_at < (now or clock.now())
 
-    # --- steps ---
+    # --- steps (the step pages call these; the module's functions hold the rules) ---
+    def approve(self, user, signed_by: str):
+        return approve_loan(self, user, signed_by)
+
+    def return_key(self, user, note: str = ""):
+        return return_key(self, user, note)
+
+    def cancel(self, user, reason: str = ""):
+        return cancel_request(self, user, reason)
+
     def chase(self, user, note: str):
         """Record a chase of an overdue loan (who, when, what was said)."""
         self.check("chase", user)
