@@ -17,7 +17,7 @@ from wtforms import (BooleanField, FieldList, FormField, IntegerField, RadioFiel
 from wtforms.widgets import CheckboxInput, ListWidget
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from admin_views.base import EstateModelView, html_table, scoped_or_404, show_refusal, user_communities
+from admin_views.base import CommunityFormMixin, EstateModelView, html_table, scoped_or_404, show_refusal, user_communities
 from admin_views.datetimes import TypedDateField
 from admin_views.steps import StepForm, StepPageMixin, state_badge
 from app import clock
@@ -25,8 +25,9 @@ from app.i18n import TranslatedForm, current_language
 from app.permissions import can
 from documents.base import DomainError
 from documents.deadlines import local_date, zone_of
-from documents.movein import (AREA, CHECK_AREAS, ITEM_KINDS, LONG_WAIT_MINUTES, ORDER, OUTCOMES,
-                              RENOVATION_CHOICES, STATES, STEPS, VISITORS, MoveIn, board)
+from documents.movein import (AREA, CHECK_AREAS, DOCUMENTS_TO_BRING, ITEM_KINDS, LONG_WAIT_MINUTES, NOTICE_STATES,
+                              OUTCOMES, RENOVATION_CHOICES, STATES, STEPS, VISITORS, HandoverSlot, MoveIn,
+                              MoveInNotice, board, issue_notices)
 from documents.residents import ID_TYPES
 
 BOARD_PAGE_SIZE = 20
@@ -225,8 +226,10 @@ class MoveInView(StepPageMixin, EstateModelView):
         communities = user_communities()
         form = OpenForm(request.form if request.method == "POST" else None)
         form.community.choices = [(str(c.pk), c.display_name(current_language())) for c in communities]
+        notice = scoped_or_404(MoveInNotice, request.args.get("notice")) if request.args.get("notice") else None
         if request.method == "GET":
-            form.room.data = request.args.get("room", "")
+            form.room.data = notice.room_code if notice is not None else request.args.get("room", "")
+            form.appointment_on.data = notice.appointment_on if notice is not None else None
         elif form.validate():
             chosen = {str(c.pk): c for c in communities}.get(form.community.data) or \
                 (communities[0] if len(communities) == 1 else None)
@@ -234,14 +237,17 @@ class MoveInView(StepPageMixin, EstateModelView):
                 form.community.errors = list(form.community.errors) + [_("Choose the community.")]
             else:
                 try:
-                    record = MoveIn.open(current_user._get_current_object(), chosen, form.room.data,
-                                         form.owner_name.data, form.owner_phone.data, form.appointment_on.data)
+                    user = current_user._get_current_object()
+                    record = notice.open_file(user, form.owner_name.data, form.owner_phone.data) \
+                        if notice is not None else MoveIn.open(user, chosen, form.room.data, form.owner_name.data,
+                                                               form.owner_phone.data, form.appointment_on.data)
                     flash(_("Move-in file of %(room)s opened: verify the documents first.", room=record.room_code),
                           "success")
                     return redirect(self.get_url(".details_view", id=str(record.pk)))
                 except DomainError as err:
                     show_refusal(form, err)
-        return self.render("movein/open.html", form=form, several=len(communities) > 1)
+        return self.render("movein/open.html", form=form, several=len(communities) > 1 and notice is None,
+                           notice=notice)
 
     # ---- the handover-day board ----
     @expose("/board/")
@@ -299,5 +305,111 @@ class OpenForm(FlaskForm):
     appointment_on = TypedDateField(_l("Appointment day"), validators=[Optional()])
 
 
+# --- notices and appointment slots ---
+
+class BookForm(StepForm):
+    slot_id = SelectField(_l("Appointment slot"), choices=[], validators=[Optional()])
+
+    def for_record(self, record, user):
+        today = local_date(clock.now(), zone_of(record.community))
+        slots = HandoverSlot.objects(community=record.community, day__gte=today).order_by("day", "starts").limit(200)
+        self.slot_id.choices = [("", "—")] + [
+            (str(s.pk), _("%(slot)s (%(free)d of %(capacity)d free)", slot=str(s), free=s.free, capacity=s.capacity))
+            for s in slots]
+
+
+class NoticeView(StepPageMixin, EstateModelView):
+    area = AREA
+    step_forms = {"book": BookForm}
+    row_steps = ("book",)
+    list_template = "movein/notice_list.html"
+    details_template = "movein/notice_details.html"
+    column_list = ["room_code", "state", "appointment_on", "appointment_starts", "issued_at"]
+    column_details_list = ["community", "number", "room_code", "state", "appointment_on", "appointment_starts",
+                           "issued_at", "issued_by_name", "move_in"]
+    column_formatters = {"state": lambda v, c, m, n: state_badge(m, {"opened": "success", "booked": "primary"}),
+                         "issued_at": lambda v, c, m, n: _local(m.issued_at)}
+    column_default_sort = ("sort_key", False)
+    column_sortable_list = ["appointment_on", "state"]
+    column_searchable_list = ["room_code"]
+    search_hint = _l("Room")
+    can_edit = False
+    can_delete = False
+
+    def __init__(self, *args, **kwargs):
+        self.column_filters = [FilterEqual("state", _l("State"), options=NOTICE_STATES),
+                               FilterEqual("building_no", _l("Building no.")),
+                               FilterEqual("appointment_on", _l("Appointment day"))]
+        super().__init__(*args, **kwargs)
+
+    @property
+    def can_create(self):
+        return False              # notices are issued for a building or a list of rooms (issue_view)
+
+    def step_summary(self, record) -> list:
+        return [(_("Room"), record.room_code), (_("State"), record.state_label)]
+
+    def details_extra(self, model):
+        extra = super().details_extra(model)
+        extra["open_url"] = self.get_url("move_ins.open_view", notice=str(model.pk)) \
+            if model.move_in is None and model.offers("open_file", current_user) else None
+        extra["file_url"] = self.get_url("move_ins.details_view", id=str(model.move_in.pk)) \
+            if model.move_in is not None else None
+        return extra
+
+    @expose("/issue/", methods=("GET", "POST"))
+    def issue_view(self):
+        if not can(AREA, "create"):
+            abort(403)
+        communities = user_communities()
+        form = IssueForm(request.form if request.method == "POST" else None)
+        form.community.choices = [(str(c.pk), c.display_name(current_language())) for c in communities]
+        if request.method == "POST" and form.validate():
+            chosen = {str(c.pk): c for c in communities}.get(form.community.data) or \
+                (communities[0] if len(communities) == 1 else None)
+            if chosen is None:
+                form.community.errors = list(form.community.errors) + [_("Choose the community.")]
+            else:
+                try:
+                    created = issue_notices(current_user._get_current_object(), chosen, form.building_no.data or "",
+                                            form.rooms.data or "")
+                    flash(_("%(n)d move-in notices issued.", n=len(created)), "success")
+                    return redirect(self.get_url(".index_view"))
+                except DomainError as err:
+                    show_refusal(form, err)
+        return self.render("movein/issue.html", form=form, several=len(communities) > 1)
+
+    @expose("/print/")
+    def print_notice(self):
+        if not can(AREA, "details"):
+            abort(403)
+        model = scoped_or_404(MoveInNotice, request.args.get("id"))
+        lang = "en" if request.args.get("lang") == "en" else "zh_Hans_CN"
+        with force_locale(lang):
+            return self.render("movein/print_notice.html", model=model, lang=lang, printed_at=clock.now(),
+                               documents=DOCUMENTS_TO_BRING)
+
+
+class IssueForm(FlaskForm):
+    community = SelectField(_l("Community"), choices=[], validators=[Optional()])
+    building_no = StringField(_l("Building no."), validators=[Optional(), Length(max=10)],
+                              description=_l("Every room of the building without a current archive or a notice"))
+    rooms = TextAreaField(_l("Or these rooms"), validators=[Optional(), Length(max=5000)],
+                          description=_l("Building-unit-room, separated by commas or lines, e.g. 3-2-1201, 3-2-1202"))
+
+
+class SlotView(CommunityFormMixin, EstateModelView):
+    area = AREA
+    column_list = ["day", "starts", "capacity", "booked"]
+    form_columns = ["community", "day", "starts", "capacity"]
+    form_args = {"starts": {"description": _l("Time of day, e.g. 09:00")}}
+    column_default_sort = [("day", False), ("starts", False)]
+    column_sortable_list = ["day"]
+    can_delete = False
+
+
 def register(admin):
+    admin.add_view(NoticeView(MoveInNotice, name=_l("Move-in notices"), category=_l("Service"),
+                              endpoint="move_in_notices"))
+    admin.add_view(SlotView(HandoverSlot, name=_l("Handover slots"), category=_l("Service"), endpoint="move_in_slots"))
     admin.add_view(MoveInView(MoveIn, name=_l("Move-in files"), category=_l("Service"), endpoint="move_ins"))

@@ -140,14 +140,15 @@ PERMISSIONS: dict[str, dict[str, set]] = {
                  for role in ("manager", "supervisor", "clerk", "housekeeper")},
     # Move-in (documents/movein.py): front-desk clerks open files and take the counter steps,
     # housekeepers guide the owner (items, inspection, handbook), the cashier confirms the fees
-    # (step 4), a supervisor may also skip or undo a step (with a reason), the manager does all.
+    # (step 4), a supervisor may also skip or undo a step (with a reason), the manager does all. Clerks
+    # issue move-in notices, keep the handover days' appointment slots and book owners into them.
     "movein": {
         "manager": ALL - {"delete"} | {f"action:{a}" for a in (
-            "verify", "sign", "archive", "fees", "items", "inspect", "handbook", "finish", "skip", "undo")},
+            "verify", "sign", "archive", "fees", "items", "inspect", "handbook", "finish", "skip", "undo", "book")},
         "supervisor": READ | {"export"} | {f"action:{a}" for a in (
-            "verify", "sign", "archive", "fees", "items", "inspect", "handbook", "finish", "skip", "undo")},
-        "clerk": READ | {"create"} | {f"action:{a}" for a in (
-            "verify", "sign", "archive", "items", "handbook", "finish")},
+            "verify", "sign", "archive", "fees", "items", "inspect", "handbook", "finish", "skip", "undo", "book")},
+        "clerk": READ | {"create", "edit"} | {f"action:{a}" for a in (
+            "verify", "sign", "archive", "items", "handbook", "finish", "book")},
         "housekeeper": READ | {f"action:{a}" for a in ("items", "inspect", "handbook")},
         "cashier": READ | {"action:fees"},
     },

@@ -524,3 +524,149 @@ def _move_ins_of(household):
                                   actor=entry.by_name or "", detail=entry.summary or "",
                                   endpoint="move_ins.details_view", url_args={"id": str(record.pk)})
             for entry in record.log or []]
+
+
+# ---- move-in notices (入伙通知书) and appointment slots per handover day ----
+
+#: what the owner brings on the handover day (seed 004): printed on every notice
+DOCUMENTS_TO_BRING = [
+    _l("This move-in notice"),
+    _l("The owner's ID card (original and a copy)"),
+    _l("The purchase contract (original and a copy)"),
+    _l("An agent: the owner's power of attorney and the agent's own ID card"),
+    _l("A bank card for the auto-debit agreement"),
+    _l("The first property fees and the maintenance fund"),
+]
+NOTICE_STATES = [("issued", _l("Issued")), ("booked", _l("Appointment booked")), ("opened", _l("File opened"))]
+#: a notice is printed for at most this many rooms at once (a building's rooms, or a typed list)
+MAX_NOTICES_AT_ONCE = 500
+
+
+class HandoverSlot(CommunityOwned, Versioned):
+    """One appointment slot of a handover day (集中交付), e.g. 2026-12-20 09:00, 10 owners."""
+    day = DateField(required=True, verbose_name=_l("Handover day"))
+    starts = StringField(required=True, regex=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", verbose_name=_l("Starts at"))
+    capacity = IntField(required=True, min_value=1, max_value=500, verbose_name=_l("Capacity"))
+    booked = IntField(default=0, min_value=0, verbose_name=_l("Booked"))
+
+    meta = {"collection": "move_in_slots",
+            "indexes": [{"fields": ["community", "day", "starts"], "unique": True}],
+            "ordering": ["day", "starts"]}
+
+    def __str__(self):
+        return f"{self.day.isoformat() if self.day else ''} {self.starts or ''}".strip()
+
+    def clean(self):
+        from mongoengine import ValidationError
+        if self.capacity is not None and (self.booked or 0) > self.capacity:
+            raise ValidationError(errors={"capacity": ValidationError(gettext(
+                "%(n)d appointments are already booked in this slot.", n=self.booked))})
+        if self.community and self.day and self.starts and HandoverSlot.objects(
+                community=self.community, day=self.day, starts=self.starts, pk__ne=self.pk).first():
+            raise ValidationError(errors={"starts": ValidationError(gettext("This slot already exists."))})
+
+    @property
+    def free(self) -> int:
+        return max(0, (self.capacity or 0) - (self.booked or 0))
+
+
+class MoveInNotice(CommunityOwned, Versioned, Workflowed):
+    number = StringField(verbose_name=_l("Notice no."))
+    room = ReferenceField(Room, required=True, verbose_name=_l("Room"))
+    room_code = StringField(verbose_name=_l("Room"))
+    building_no = StringField(verbose_name=_l("Building no."))
+    sort_key = StringField()
+    issued_at = DateTimeField(verbose_name=_l("Issued at"))
+    issued_by_name = StringField(verbose_name=_l("Issued by"))
+    state = StringField(choices=NOTICE_STATES, default="issued", verbose_name=_l("State"))
+    slot = ReferenceField(HandoverSlot, verbose_name=_l("Appointment"))
+    appointment_on = DateField(verbose_name=_l("Appointment day"))
+    appointment_starts = StringField(verbose_name=_l("Starts at"))
+    move_in = ReferenceField(MoveIn, verbose_name=_l("Move-in file"))
+
+    meta = {"collection": "move_in_notices",
+            "indexes": [{"fields": ["room"], "unique": True}, ("community", "state", "sort_key"),
+                        ("community", "building_no", "sort_key"), ("community", "appointment_on")],
+            "ordering": ["sort_key"]}
+
+    def __str__(self):
+        return gettext("Move-in notice %(room)s", room=self.room_code or "")
+
+    def book(self, user, slot_id=""):
+        """Book the owner into a slot: one conditional increment, never above its capacity."""
+        self.check("book", user)
+        slot = HandoverSlot.objects(pk=slot_id, community=self.community).first() if slot_id else None
+        if slot is None:
+            raise DomainError(gettext("Choose an appointment slot."), field="slot_id")
+        if not HandoverSlot.objects(pk=slot.pk, booked__lt=slot.capacity).update_one(inc__booked=1):
+            raise DomainError(gettext("The slot %(slot)s is full; choose another.", slot=str(slot)), field="slot_id")
+        try:
+            return self.transition("book", user, values={"slot": slot, "appointment_on": slot.day,
+                                                         "appointment_starts": slot.starts}, note=str(slot))
+        except DomainError:
+            HandoverSlot.objects(pk=slot.pk, booked__gt=0).update_one(dec__booked=1)
+            raise
+
+    def open_file(self, user, owner_name="", owner_phone=""):
+        """The room's move-in file, opened from this notice with its appointment day."""
+        self.check("open_file", user)
+        record = MoveIn.open(user, self.community, self.room_code, owner_name, owner_phone,
+                             appointment_on=self.appointment_on)
+        self.transition("open_file", user, values={"move_in": record}, checked=False)
+        return record
+
+
+declare(MoveInNotice, Workflow(AREA, [
+    Step("book", ("issued",), "booked", label=_l("Book an appointment"), permission="action:book"),
+    Step("open_file", ("issued", "booked"), "opened", label=_l("Open the move-in file"), permission="create"),
+]))
+
+
+def issue_notices(user, community, building_no: str = "", rooms_text: str = "") -> list:
+    """Notices for the rooms of a building (those without a current archive or a notice yet) or for
+    a typed list of rooms; an unknown room refuses the whole list, nothing is saved then."""
+    from documents.places import Building
+    authorize_area(AREA, "create", user, community, label=_l("Issue move-in notices"))
+    if rooms_text.strip():
+        rooms = _typed_rooms(community, rooms_text)
+    elif building_no.strip():
+        building = Building.objects(community=community, number=building_no.strip()).first()
+        if building is None:
+            raise DomainError(gettext("There is no building %(no)s.", no=building_no.strip()), field="building_no")
+        occupied = {h.room.pk for h in Household.objects(community=community, status="current").only("room")}
+        rooms = [r for r in Room.objects(building=building, use="residential").order_by("sort_key")
+                 if r.pk not in occupied]
+    else:
+        raise DomainError(gettext("Choose a building or type the rooms."), field="building_no")
+    if len(rooms) > MAX_NOTICES_AT_ONCE:
+        raise DomainError(gettext("At most %(n)d notices at once.", n=MAX_NOTICES_AT_ONCE), field="rooms")
+    noticed = {n.room.pk for n in MoveInNotice.objects(room__in=[r.pk for r in rooms]).only("room")}
+    created, now = [], clock.now()
+    for room in rooms:
+        if room.pk in noticed:
+            continue
+        notice = MoveInNotice(community=community, room=room, room_code=room.code, building_no=room.building_no,
+                              sort_key=room.sort_key, issued_at=now, issued_by_name=_name(user),
+                              number=f"RH-{room.code}")
+        notice.save_versioned(None)
+        created.append(notice)
+    if created:
+        audit.record("issue_notices", created[0], note=", ".join(n.room_code for n in created)[:500], actor=user)
+    return created
+
+
+def _typed_rooms(community, text) -> list:
+    rooms = []
+    for part in text.replace("，", ",").replace("\n", ",").split(","):
+        if not part.strip():
+            continue
+        code = parse_room_code(part)
+        room = Room.objects(community=community, code=code).first() if code else None
+        if room is None:
+            raise DomainError(gettext("There is no room %(code)s.", code=code or part.strip()), field="rooms")
+        rooms.append(room)
+    return list({r.pk: r for r in rooms}.values())
+
+
+audit.register_action_labels({"issue_notices": _l("Move-in notices issued")}, area=AREA,
+                             collections=["move_in_notices"])

@@ -201,3 +201,24 @@ def test_step_five_issues_the_rooms_key_sets_from_the_register(mv):
         assert key_set.state == "issued" and key_set.household.pk == record.household.pk
         assert key_set.issued_signed_by == "王芳"
     assert KeyMovement.objects(kind="issue").count() == 2
+
+
+def test_notices_for_a_building_slots_never_overbooked_and_the_file_opened_from_its_notice(mv):
+    from documents.movein import HandoverSlot, MoveInNotice, issue_notices
+    clerk = mv["staff"]["clerk"]
+    with pytest.raises(DomainError) as err:
+        issue_notices(clerk, mv["A"], rooms_text="1-1-102, 9-9-999")
+    assert err.value.field == "rooms" and "9-9-999" in str(err.value.message) and MoveInNotice.objects.count() == 0
+    created = issue_notices(clerk, mv["A"], building_no="1")
+    assert sorted(n.room_code for n in created) == ["1-1-102", "1-1-202", "1-1-301", "1-1-302"]
+    assert issue_notices(clerk, mv["A"], building_no="1") == []          # once per room
+    slot = HandoverSlot(community=mv["A"], day=date(2026, 12, 21), starts="09:00", capacity=1).save()
+    first, second = created[0], created[1]
+    first.book(clerk, str(slot.pk))
+    with pytest.raises(DomainError) as err:
+        second.book(clerk, str(slot.pk))
+    assert err.value.field == "slot_id" and "full" in str(err.value.message)
+    assert HandoverSlot.objects.get().booked == 1 and second.reload().state == "issued"
+    record = first.open_file(clerk, "王芳", "13800138001")
+    assert record.appointment_on == date(2026, 12, 21) and record.room_code == first.room_code
+    assert first.reload().state == "opened" and first.move_in.pk == record.pk

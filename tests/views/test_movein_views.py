@@ -174,3 +174,35 @@ def test_step_five_page_lists_and_issues_the_rooms_key_sets(mv, client_as, app):
     assert response.status_code == 302
     assert KeySet.objects(pk=key_set.pk).get().state == "issued"
     assert {i.kind: i.count for i in MoveIn.objects.get().items} == {"keys": 3}
+
+
+def test_notices_issued_booked_printed_and_the_file_opened_from_its_notice(mv, client_as):
+    from documents.movein import HandoverSlot, MoveInNotice
+    client = client_as("clerk")
+    page = client.post("/admin/move_in_notices/issue/", data={"rooms": "1-1-102\n9-9-999"},
+                       headers=EN).get_data(as_text=True)
+    assert "There is no room 9-9-999." in page and MoveInNotice.objects.count() == 0
+    assert client.post("/admin/move_in_notices/issue/", data={"rooms": "1-1-102, 1-1-202"}).status_code == 302
+    assert client.post("/admin/move_in_slots/new/", data={
+        "community": str(mv["A"].pk), "day": "2026-12-21", "starts": "09:00", "capacity": "10"}).status_code == 302
+    slot = HandoverSlot.objects.get()
+    notice = MoveInNotice.objects(room_code="1-1-102").get()
+    page = client.get(f"/admin/move_in_notices/step/book/?id={notice.pk}", headers=EN).get_data(as_text=True)
+    assert "2026-12-21 09:00 (10 of 10 free)" in page
+    assert client.post(f"/admin/move_in_notices/step/book/?id={notice.pk}",
+                       data={"slot_id": str(slot.pk)}).status_code == 302
+    assert HandoverSlot.objects.get().booked == 1
+    page = client.get(f"/admin/move_in_notices/print/?id={notice.pk}").get_data(as_text=True)
+    assert "入伙通知书" in page and "2026-12-21 09:00" in page and page.count("document-row") == 6
+    page = client.get(f"/admin/move_in_notices/print/?id={notice.pk}&lang=en").get_data(as_text=True)
+    assert "Move-in notice" in page and "purchase contract" in page
+    details = client.get(f"/admin/move_in_notices/details/?id={notice.pk}", headers=EN).get_data(as_text=True)
+    assert "Open the move-in file" in details
+    response = client.post(f"/admin/move_ins/open/?notice={notice.pk}", data={"owner_name": "王芳"}, headers=EN)
+    assert response.status_code == 302
+    record = MoveIn.objects.get()
+    assert record.appointment_on == date(2026, 12, 21) and MoveInNotice.objects(pk=notice.pk).get().state == "opened"
+    page = in_chinese(client_as("clerk")).post("/admin/move_in_notices/issue/", data={"rooms": "9-9-999"},
+                                               headers=ZH).get_data(as_text=True)
+    assert "没有房号 9-9-999。" in page
+    assert MoveInNotice.objects.count() == 2
