@@ -17,7 +17,8 @@ from wtforms import (BooleanField, FieldList, FormField, IntegerField, RadioFiel
 from wtforms.widgets import CheckboxInput, ListWidget
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from admin_views.base import CommunityFormMixin, EstateModelView, html_table, scoped_or_404, show_refusal, user_communities
+from admin_views.base import (CommunityFormMixin, EstateModelView, html_table, scoped_or_404, show_refusal,
+                              user_communities)
 from admin_views.datetimes import TypedDateField
 from admin_views.steps import StepForm, StepPageMixin, state_badge
 from app import clock
@@ -81,7 +82,8 @@ class ItemsForm(StepForm):
     signed_for = BooleanField(_l("The owner signed for the items"))
 
     def for_record(self, record, user):
-        self.key_set_ids.choices = [(str(k.pk), f"{k.label_code} · {k.kind_label} × {k.count}") for k in record.key_sets()]
+        self.key_set_ids.choices = [(str(k.pk), f"{k.label_code} · {k.kind_label} × {k.count}")
+                                    for k in record.key_sets()]
 
     def arguments(self, record):
         return {"counts": {kind: getattr(self, kind).data or 0 for kind, _label in ITEM_KINDS},

@@ -23,8 +23,6 @@ what), `state_since` says since when the owner waits at the current step (the ha
 
 Skipping or undoing a step needs a supervisor (the role map) and a reason, both logged.
 """
-from datetime import timedelta
-
 from flask_babel import force_locale, gettext, lazy_gettext as _l
 from mongoengine import (BooleanField, DateField, DateTimeField, EmbeddedDocument, EmbeddedDocumentListField,
                          IntField, ListField, ReferenceField, StringField)
@@ -34,7 +32,7 @@ from documents import audit, timeline
 from documents.base import CommunityOwned, DomainError, Versioned
 from documents.deadlines import local_date, zone_of
 from documents.places import Room, parse_room_code
-from documents.residents import ID_TYPES, Household, Person
+from documents.residents import Household, Person
 from documents.validators import id_document_problem, normalise_phone
 from documents.workflow import Step, Workflow, Workflowed, authorize_area, declare
 

@@ -124,7 +124,8 @@ def test_each_defect_opens_a_work_order_linked_to_its_row(mv):
     with pytest.raises(DomainError) as err:
         record.inspect(guide, [], [("walls", "客厅墙面裂缝")], "accepted")
     assert err.value.field == "outcome"
-    record.inspect(guide, ["walls", "water"], [("walls", "客厅墙面裂缝"), ("water", "厨房水龙头漏水")], "refused")
+    record.inspect(guide, ["walls", "water"], [("walls", "客厅墙面裂缝"), ("water", "厨房水龙头漏水")],
+                   "refused")
     stored = MoveIn.objects.get()
     assert stored.state == "inspect" and len(stored.defects) == 2
     orders = {o.pk: o for o in Repair.objects}
@@ -183,7 +184,8 @@ def test_the_board_counts_steps_and_flags_long_waits(mv):
 def test_step_five_issues_the_rooms_key_sets_from_the_register(mv):
     from documents.keys import KeyMovement, KeySet, receive_from_developer
     building = mv["rooms"]["A"]["1-1-102"].building
-    receive_from_developer(mv["staff"]["clerk"], building, "开发商 王经理", None, {"entrance": 3, "mailbox": 1}, "K1")
+    receive_from_developer(mv["staff"]["clerk"], building, "开发商 王经理", None, {"entrance": 3, "mailbox": 1},
+                           "K1")
     record = through(mv, opened(mv), "fees")
     sets = record.key_sets()
     assert [k.label_code for k in sets] == ["1-1-102-E", "1-1-102-M"]
