@@ -134,7 +134,8 @@ class MoveIn(CommunityOwned, Versioned, Workflowed):
 
     meta = {"collection": "move_ins",
             "indexes": [{"fields": ["room"], "unique": True}, ("community", "state"),
-                        ("community", "appointment_on", "sort_key"), ("community", "sort_key"), "household"],
+                        ("community", "appointment_on", "sort_key"), ("community", "sort_key"), "household",
+                        ("community", "room_code"), ("community", "owner_name"), ("community", "building_no")],
             "ordering": ["sort_key"]}
 
     def __str__(self):
@@ -584,7 +585,8 @@ class MoveInNotice(CommunityOwned, Versioned, Workflowed):
 
     meta = {"collection": "move_in_notices",
             "indexes": [{"fields": ["room"], "unique": True}, ("community", "state", "sort_key"),
-                        ("community", "building_no", "sort_key"), ("community", "appointment_on")],
+                        ("community", "building_no", "sort_key"), ("community", "appointment_on"),
+                        ("community", "room_code")],
             "ordering": ["sort_key"]}
 
     def __str__(self):
