@@ -206,3 +206,16 @@ def test_notices_issued_booked_printed_and_the_file_opened_from_its_notice(mv, c
                                                headers=ZH).get_data(as_text=True)
     assert "没有房号 9-9-999。" in page
     assert MoveInNotice.objects.count() == 2
+
+
+def test_roles_and_communities(mv, client_as):
+    assert open_file(client_as("housekeeper")).status_code == 403
+    open_file(client_as("clerk"))
+    record = MoveIn.objects.get()
+    assert client_as("cashier").get(f"/admin/move_ins/step/verify/?id={record.pk}").status_code == 403
+    assert client_as("clerk_b").get(f"/admin/move_ins/details/?id={record.pk}").status_code in (302, 404)
+    assert client_as("manager_b").get(f"/admin/move_ins/step/verify/?id={record.pk}").status_code == 404
+    page = client_as("clerk").get(f"/admin/move_ins/details/?id={record.pk}", headers=EN).get_data(as_text=True)
+    assert "step-verify" in page and "step-skip" not in page
+    page = client_as("supervisor").get(f"/admin/move_ins/details/?id={record.pk}", headers=EN).get_data(as_text=True)
+    assert "step-skip" in page
