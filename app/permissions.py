@@ -9,6 +9,12 @@ READ = {"list", "details"}
 WRITE = READ | {"create", "edit"}
 ALL = WRITE | {"delete", "export"}
 
+#: the roles that keep the key store (seed 003 4.7: nobody else enters it): they receive keys from the
+#: developer, issue them to owners, lend and take them back and check the labels. Configurable here.
+KEY_KEEPER_ROLES = ("clerk",)
+KEY_KEEPER_RIGHTS = WRITE | {"export", "labels"} | {f"action:{a}" for a in (
+    "receive", "issue", "lend", "approve", "return_key", "chase", "mark_lost", "check_label", "renew_label")}
+
 PERMISSIONS: dict[str, dict[str, set]] = {
     "communities": {
         "admin": ALL, "manager": READ,
@@ -169,6 +175,20 @@ PERMISSIONS: dict[str, dict[str, set]] = {
     },
     "handover": {role: {"list", "details", "create", "action:acknowledge"}
                  for role in ("manager", "supervisor", "clerk", "housekeeper")},
+    # Move-in (documents/movein.py): front-desk clerks open files and take the counter steps,
+    # housekeepers guide the owner (items, inspection, handbook), the cashier confirms the fees
+    # (step 4), a supervisor may also skip or undo a step (with a reason), the manager does all. Clerks
+    # issue move-in notices, keep the handover days' appointment slots and book owners into them.
+    "movein": {
+        "manager": ALL - {"delete"} | {f"action:{a}" for a in (
+            "verify", "sign", "archive", "fees", "items", "inspect", "handbook", "finish", "skip", "undo", "book")},
+        "supervisor": READ | {"export"} | {f"action:{a}" for a in (
+            "verify", "sign", "archive", "fees", "items", "inspect", "handbook", "finish", "skip", "undo", "book")},
+        "clerk": READ | {"create", "edit"} | {f"action:{a}" for a in (
+            "verify", "sign", "archive", "items", "handbook", "finish", "book")},
+        "housekeeper": READ | {f"action:{a}" for a in ("items", "inspect", "handbook")},
+        "cashier": READ | {"action:fees"},
+    },
     # Fees: the cashier keeps the items' rates, generates the month's bills, charges, takes
     # payments and prints receipts; a supervisor voids a wrong receipt (with a reason); the manager
     # does everything; clerks read; housekeepers read and record dunning contacts (催缴) for the
@@ -201,6 +221,13 @@ PERMISSIONS: dict[str, dict[str, set]] = {
         "supervisor": READ | {"export", "coverage"},
         "clerk": READ | {"export", "coverage", "action:inspect"},
         "housekeeper": READ | {"coverage", "action:inspect"},
+    },
+    # The key register (documents/keys.py): the key keepers move keys; managers and supervisors read
+    # the register and watch overdue loans; housekeepers read it.
+    "keys": {
+        **{role: set(KEY_KEEPER_RIGHTS) for role in KEY_KEEPER_ROLES},
+        **{role: READ | {"export", "labels"} for role in ("manager", "supervisor") if role not in KEY_KEEPER_ROLES},
+        **{role: READ for role in ("housekeeper",) if role not in KEY_KEEPER_ROLES},
     },
     # the agenda: a community's service calendar (office hours, closed days, deadline policy per
     # clock kind), and the e-mail / group-robot deliveries that wait or failed

@@ -25,7 +25,7 @@ ID_TYPES = [
     ("taiwan_permit", _l("Taiwan Compatriot Permit")),
 ]
 NAME_PREFIX_MAX = 12
-ARCHIVE_STATUSES = [("current", _l("Current")), ("moved_out", _l("Moved out")),
+ARCHIVE_STATUSES = [("current", _l("Current")), ("moving_in", _l("Moving in")), ("moved_out", _l("Moved out")),
                     ("merged", _l("Merged into another archive"))]
 
 
