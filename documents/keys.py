@@ -166,7 +166,8 @@ class KeySet(CommunityOwned, Versioned, Workflowed):
     meta = {"collection": "key_sets",
             "indexes": [{"fields": ["community", "label_code"], "unique": True},
                         ("community", "state", "sort_key"), ("community", "building_no", "sort_key"),
-                        ("community", "kind"), ("community", "label_state"), "room", "household"],
+                        ("community", "kind"), ("community", "label_state"), ("community", "room_code"), "room",
+                        "household"],
             "ordering": ["sort_key", "kind"]}
 
     def __str__(self):
@@ -241,7 +242,9 @@ class KeyMovement(CommunityOwned):
     person = StringField(max_length=60, verbose_name=_l("Signed / borrowed by"))
     note = StringField(max_length=500, verbose_name=_l("Note"))
 
-    meta = {"collection": "key_movements", "indexes": [("key_set", "-at"), ("community", "-at"), "household"],
+    meta = {"collection": "key_movements", "indexes": [("key_set", "-at"), ("community", "-at"), ("community", "kind"),
+                                                       ("community", "label_code"), ("community", "room_code"),
+                                                       "household"],
             "ordering": ["-at"]}
 
     def __str__(self):
@@ -302,7 +305,9 @@ class KeyLoan(CommunityOwned, Versioned, Workflowed):
 
     meta = {"collection": "key_loans",
             "indexes": [("community", "state", "expected_return_at"), ("key_set", "-requested_at"),
-                        ("community", "-requested_at"), "household"],
+                        ("community", "-requested_at"), ("community", "label_code"), ("community", "room_code"),
+                        ("community", "borrower_name"), ("community", "borrower_kind"), ("community", "building_no"),
+                        ("community", "lent_at"), "household"],
             "ordering": ["-requested_at"]}
 
     def __str__(self):
