@@ -37,7 +37,7 @@ from datetime import datetime, timedelta
 
 from bson import ObjectId
 from flask_babel import gettext, lazy_gettext as _l
-from mongoengine import (BooleanField, DateTimeField, Document, EmbeddedDocument,
+from mongoengine import (BooleanField, DateTimeField, EmbeddedDocument,
                          EmbeddedDocumentListField, IntField, ReferenceField, StringField)
 from mongoengine.errors import NotUniqueError
 
@@ -45,9 +45,9 @@ from app import clock
 from app.permissions import KEY_KEEPER_ROLES
 from documents import audit, timeline
 from documents.agenda import ClockKind, Rung, declare_clocks
-from documents.base import CommunityOwned, DomainError, OwnedQuerySet, Versioned
+from documents.base import CommunityOwned, DomainError, Versioned
 from documents.deadlines import end_of_local_day, local_date, zone_of
-from documents.workflow import ANY, Step, Workflow, Workflowed, authorize_area, declare
+from documents.workflow import Step, Workflow, Workflowed, authorize_area, declare
 
 AREA = "keys"
 

@@ -1,7 +1,7 @@
 """The key register: batch receipt, issue once, loans (same-day contractors at the boundary, the sales
 signature, no double loan under 20 racing requests), returns, the loan clock met / breached, chases."""
 import threading
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 

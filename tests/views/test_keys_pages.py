@@ -1,6 +1,6 @@
 """Every page of the key register renders for the key keeper in English and Chinese, with its record."""
 from tests.views.test_keys_views import kv, in_chinese, key, loan_data  # noqa
-from documents.keys import KeyLoan, KeyReceipt
+from documents.keys import KeyLoan
 def test_every_keys_page_renders_in_both_languages(kv, client_as):
     clerk = client_as("clerk")
     clerk.post("/admin/key_loans/lend/", data=loan_data())
