@@ -15,7 +15,7 @@ from markupsafe import Markup
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from admin_views.base import (CommunityFormMixin, EstateModelView, SecurePage, html_table, scoped_or_404,
+from admin_views.base import (CommunityFormMixin, EstateModelView, html_table, scoped_or_404,
                               show_refusal, user_communities)
 from admin_views.datetimes import TypedDateTimeField
 from admin_views.fees.payments import print_language

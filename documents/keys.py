@@ -5,7 +5,7 @@ number of keys, the cabinet and hook where it hangs, and its state:
 
     in_cabinet -issue (to the owner, at move-in)-> issued
     in_cabinet -lend-> on_loan -take_back-> in_cabinet
-    in_cabinet/on_loan/issued -mark_lost-> lost
+    in_cabinet/issued -mark_lost-> lost   (a key lost on loan: taken back with a note first)
     any state but lost: check_label (the periodic label check), renew_label
 
 Key sets come from the developer before move-in: `receive_from_developer` records one batch receipt
@@ -37,7 +37,7 @@ from datetime import datetime, timedelta
 
 from bson import ObjectId
 from flask_babel import gettext, lazy_gettext as _l
-from mongoengine import (BooleanField, DateTimeField, Document, EmbeddedDocument,
+from mongoengine import (BooleanField, DateTimeField, EmbeddedDocument,
                          EmbeddedDocumentListField, IntField, ReferenceField, StringField)
 from mongoengine.errors import NotUniqueError
 
@@ -45,9 +45,9 @@ from app import clock
 from app.permissions import KEY_KEEPER_ROLES
 from documents import audit, timeline
 from documents.agenda import ClockKind, Rung, declare_clocks
-from documents.base import CommunityOwned, DomainError, OwnedQuerySet, Versioned
+from documents.base import CommunityOwned, DomainError, Versioned
 from documents.deadlines import end_of_local_day, local_date, zone_of
-from documents.workflow import ANY, Step, Workflow, Workflowed, authorize_area, declare
+from documents.workflow import Step, Workflow, Workflowed, authorize_area, declare
 
 AREA = "keys"
 
@@ -166,7 +166,8 @@ class KeySet(CommunityOwned, Versioned, Workflowed):
     meta = {"collection": "key_sets",
             "indexes": [{"fields": ["community", "label_code"], "unique": True},
                         ("community", "state", "sort_key"), ("community", "building_no", "sort_key"),
-                        ("community", "kind"), ("community", "label_state"), "room", "household"],
+                        ("community", "kind"), ("community", "label_state"), ("community", "room_code"), "room",
+                        "household"],
             "ordering": ["sort_key", "kind"]}
 
     def __str__(self):
@@ -241,7 +242,9 @@ class KeyMovement(CommunityOwned):
     person = StringField(max_length=60, verbose_name=_l("Signed / borrowed by"))
     note = StringField(max_length=500, verbose_name=_l("Note"))
 
-    meta = {"collection": "key_movements", "indexes": [("key_set", "-at"), ("community", "-at"), "household"],
+    meta = {"collection": "key_movements", "indexes": [("key_set", "-at"), ("community", "-at"), ("community", "kind"),
+                                                       ("community", "label_code"), ("community", "room_code"),
+                                                       "household"],
             "ordering": ["-at"]}
 
     def __str__(self):
@@ -302,7 +305,9 @@ class KeyLoan(CommunityOwned, Versioned, Workflowed):
 
     meta = {"collection": "key_loans",
             "indexes": [("community", "state", "expected_return_at"), ("key_set", "-requested_at"),
-                        ("community", "-requested_at"), "household"],
+                        ("community", "-requested_at"), ("community", "label_code"), ("community", "room_code"),
+                        ("community", "borrower_name"), ("community", "borrower_kind"), ("community", "building_no"),
+                        ("community", "lent_at"), "household"],
             "ordering": ["-requested_at"]}
 
     def __str__(self):
@@ -533,6 +538,11 @@ def return_key(loan: KeyLoan, actor, note: str = "") -> KeyLoan:
     return loan
 
 
+def issuable_key_sets(room) -> list:
+    """The room's key sets still in the cabinet: what the move-in step hands over."""
+    return list(KeySet.objects(room=getattr(room, "pk", room), state="in_cabinet").order_by("kind"))
+
+
 def return_by_label(community, label_code: str, actor, note: str = "") -> KeyLoan:
     """Take back the key set with this label (the return form): refused when it is not on loan."""
     key_set = find_key_set(community, label_code)
@@ -581,7 +591,8 @@ declare(KeySet, Workflow(AREA, [
          needs=_l("Only a key in the cabinet can be lent."), page=False),
     Step("take_back", ("on_loan",), "in_cabinet", label=_l("Take key back"), permission="action:return_key",
          needs=_l("Only a key on loan can be taken back."), page=False),
-    Step("mark_lost", ("in_cabinet", "on_loan", "issued"), "lost", label=_l("Report keys lost")),
+    Step("mark_lost", ("in_cabinet", "issued"), "lost", label=_l("Report keys lost"),
+         needs=_l("A key on loan is taken back first (with a note that it was lost), then reported lost.")),
     Step("check_label", ("in_cabinet", "on_loan", "issued"), None, label=_l("Check label")),
     Step("renew_label", ("in_cabinet", "on_loan", "issued"), None, label=_l("Label renewed")),
 ]))
@@ -622,7 +633,7 @@ def _key_events(household):
     return items
 
 
-__all__ = ["KeySet", "KeyLoan", "KeyMovement", "KeyReceipt", "issue_to_owner", "lend", "approve_loan",
+__all__ = ["KeySet", "KeyLoan", "KeyMovement", "KeyReceipt", "issue_to_owner", "issuable_key_sets", "lend", "approve_loan",
            "return_key", "return_by_label", "receive_from_developer", "overdue_loans", "overdue_count",
            "labels_to_renew", "find_room", "find_key_set", "KEY_KINDS", "BORROWER_KINDS", "KEY_STATES",
            "SAME_DAY_BORROWERS", "SIGNATURE_BORROWERS", "KEY_LOAN_CLOCK"]

@@ -1,7 +1,7 @@
 """The key register: batch receipt, issue once, loans (same-day contractors at the boundary, the sales
 signature, no double loan under 20 racing requests), returns, the loan clock met / breached, chases."""
 import threading
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -215,3 +215,47 @@ def test_loans_of_the_households_room_are_on_its_timeline(kw):
     titles = [item.title for item in timeline.for_household(kw["hh_a"]) if item.kind == "Keys"]
     assert "Lend key" in titles
     assert not [item for item in timeline.for_household(kw["hh_a2"]) if item.kind == "Keys"]
+
+
+def test_issue_once_under_ten_racing_clicks(kw):
+    clerk = kw["staff"]["clerk"]
+    barrier = threading.Barrier(10)
+    issued, refused, errors = [], [], []
+
+    def click():
+        key_set = KeySet.objects(label_code="1-1-101-E").first()
+        barrier.wait()
+        try:
+            issued.append(issue_to_owner(key_set, kw["hh_a"], clerk, True, "张伟"))
+        except DomainError as err:
+            refused.append(err)
+        except Exception as err:  # noqa: BLE001
+            errors.append(err)
+
+    with atomic_store_operations():
+        threads = [threading.Thread(target=click) for _ in range(10)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert not errors and len(issued) == 1 and len(refused) == 9
+    assert KeyMovement.objects(kind="issue").count() == 1
+    assert AuditEntry.objects(collection="key_sets", action="issue").count() == 1
+
+
+def test_the_move_in_step_sees_the_rooms_key_sets_in_the_cabinet(kw):
+    from documents.keys import issuable_key_sets
+    room = kw["hh_a"].room
+    assert [k.label_code for k in issuable_key_sets(room)] == ["1-1-101-E", "1-1-101-M"]
+    issue_to_owner(issuable_key_sets(room)[0], kw["hh_a"], kw["staff"]["clerk"], True, "张伟")
+    assert [k.label_code for k in issuable_key_sets(room)] == ["1-1-101-M"]
+
+
+def test_a_key_on_loan_is_taken_back_before_it_is_reported_lost(kw):
+    clerk = kw["staff"]["clerk"]
+    loan = lend(kw["set101"], clerk, "李师傅", "110105199001011234", "contractor", "修水管", None)
+    with pytest.raises(DomainError, match="taken back first"):
+        fresh(kw["set101"]).mark_lost(clerk, "借用人遗失")
+    return_key(loan, clerk, "借用人遗失钥匙")
+    fresh(kw["set101"]).mark_lost(clerk, "借用人遗失")
+    assert fresh(kw["set101"]).state == "lost" and KeyMovement.objects(kind="lost").count() == 1

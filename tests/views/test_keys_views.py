@@ -51,6 +51,8 @@ def test_clerk_lends_and_takes_back_a_key_in_english(kv, client_as):
     assert "李师傅" in details and "Key loan form" in details
     listing = clerk.get("/admin/key_sets/").get_data(as_text=True)
     assert "1-1-101-E" in listing and "On loan" in listing
+    archive = clerk.get(f"/admin/households/details/?id={kv['hh_a'].pk}").get_data(as_text=True)
+    assert "Lend key" in archive and "1-1-101-E" in archive          # the household's timeline
     back = clerk.post("/admin/key_loans/return/", data={"label_code": "1-1-101-E", "note": "完好"})
     assert back.status_code == 302
     assert KeyLoan.objects.get().state == "returned" and key("1-1-101-E").state == "in_cabinet"
