@@ -165,6 +165,18 @@ PERMISSIONS: dict[str, dict[str, set]] = {
         "clerk": READ | {"export", "coverage", "action:inspect"},
         "housekeeper": READ | {"coverage", "action:inspect"},
     },
+    # Item release (seed 003 物品放行): the front desk registers forms and agrees to release once the
+    # fees are settled; a supervisor may override arrears with a reason; the gate guard only looks
+    # passes up and marks them released; the manager also closes a month (month-end archive).
+    "item_release": {
+        "manager": READ | {"create", "export", "view_id_numbers"} | {f"action:{a}" for a in (
+            "confirm_fees", "override_arrears", "sign", "release", "cancel", "close_month")},
+        "supervisor": READ | {"create", "export", "view_id_numbers"} | {f"action:{a}" for a in (
+            "confirm_fees", "override_arrears", "sign", "cancel", "close_month")},
+        "clerk": READ | {"create", "export"} | {f"action:{a}" for a in ("confirm_fees", "sign", "cancel")},
+        "housekeeper": READ | {"action:confirm_fees"},
+        "guard": {"list", "details", "action:release"},
+    },
     # the agenda: a community's service calendar (office hours, closed days, deadline policy per
     # clock kind), and the e-mail / group-robot deliveries that wait or failed
     "calendar": {"manager": {"list", "edit"}, "admin": {"list", "edit"}},
