@@ -6,7 +6,8 @@ from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 
 from admin_views import (agenda, archive_access, archive_import, audit, complaints, events, fees, handover,
-                         item_release, lookup, notices, places, renovations, repairs, residents, staff, visits)
+                         item_release, lookup, lost_found, notices, places, renovations, repairs, residents, staff,
+                         visits)
 from admin_views.base import can_open
 from app.headers import csp_nonce
 
@@ -14,8 +15,8 @@ from app.headers import csp_nonce
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 
 # Areas in menu order; a new area adds its module here.
-AREAS = [lookup, residents, archive_import, archive_access, repairs, complaints, visits, handover, item_release, renovations,
-         fees, events, notices, places, staff, agenda, audit]
+AREAS = [lookup, residents, archive_import, archive_access, repairs, complaints, visits, handover, item_release,
+         lost_found, renovations, fees, events, notices, places, staff, agenda, audit]
 
 
 def init_admin(app):

@@ -177,6 +177,17 @@ PERMISSIONS: dict[str, dict[str, set]] = {
         "housekeeper": READ | {"action:confirm_fees"},
         "guard": {"list", "details", "action:release"},
     },
+    # Lost & found (seed 003 物品拾遗): the front desk (客户接待员) registers, keeps, hands over to the
+    # administration office and records claims; the office's head (supervisor / manager) hands items
+    # unclaimed for 3 months to the company; other staff read (they hand items in at the desk).
+    "lost_found": {
+        "manager": READ | {"create", "export", "view_id_numbers"} | {f"action:{a}" for a in (
+            "to_office", "to_company", "claim")},
+        "supervisor": READ | {"create", "export", "view_id_numbers"} | {f"action:{a}" for a in (
+            "to_office", "to_company", "claim")},
+        "clerk": READ | {"create", "export"} | {f"action:{a}" for a in ("to_office", "claim")},
+        "housekeeper": READ,
+    },
     # the agenda: a community's service calendar (office hours, closed days, deadline policy per
     # clock kind), and the e-mail / group-robot deliveries that wait or failed
     "calendar": {"manager": {"list", "edit"}, "admin": {"list", "edit"}},

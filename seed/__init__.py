@@ -4,7 +4,8 @@ import secrets
 
 from documents.agenda import sweep
 from documents.fees.dunning import seed_dunning
-from seed import archive_access, events, fees, item_release, places, renovations, residents, services, staff, vacancy
+from seed import (archive_access, events, fees, item_release, lost_found, places, renovations, residents, services,
+                  staff, vacancy)
 
 
 def demo_password() -> tuple[str, bool]:
@@ -30,6 +31,7 @@ def run(households_per_community=(200, 100)) -> str:
     lines.append(f"Fees: {fees.seed_fees(communities)}")
     lines.append(f"New dunning records: {seed_dunning(communities)}")
     lines.append(f"New item release forms: {item_release.seed_item_releases(communities)}")
+    lines.append(f"New found items: {lost_found.seed_found_items(communities)}")
     # the demo's deadlines that passed "before" the seed: breached and escalated at their moment,
     # as the scheduler of `make run` would within a minute
     lines.append(f"Agenda: {sweep()}")
