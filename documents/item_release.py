@@ -33,7 +33,7 @@ from documents.base import CommunityOwned, DomainError, RuleErrors, Versioned
 from documents.deadlines import local_date, zone_of
 from documents.fees import fees_settled
 from documents.fees.vacancy import month_bounds, period_of
-from documents.services import next_number
+from documents.services import save_numbered
 from documents.validators import PLATE_RE, id_document_problem
 from documents.workflow import Step, Workflow, Workflowed, authorize_area, declare
 
@@ -212,17 +212,7 @@ class ItemRelease(CommunityOwned, Versioned, Workflowed):
                    vehicle_plate=_text(vehicle_plate), driver_name=_text(driver_name), driver_id=_text(driver_id),
                    driver_id_type=driver_id_type or "licence", owner_consent=_text(owner_consent),
                    certificate=_text(certificate), registered_by=user.display_name, registered_at=clock.now())
-        from mongoengine import ValidationError
-        from documents.workflow import domain_error_from
-        try:
-            form.validate()
-        except ValidationError as err:
-            raise domain_error_from(err) from None
-        form.number = next_number(community, NUMBER_PREFIX)
-        form.version = 1
-        form.save()
-        audit.record("create", form, audit.diff({}, audit.snapshot(form)), actor=user)
-        return form
+        return save_numbered(form, user, NUMBER_PREFIX)
 
     # --- the steps ---
     def confirm_fees(self, user, override_reason: str = ""):

@@ -20,7 +20,7 @@ from datetime import date
 
 from flask_babel import gettext, lazy_gettext as _l
 from mongoengine import (BooleanField, DateTimeField, EmbeddedDocument, EmbeddedDocumentListField, ReferenceField,
-                         StringField, ValidationError)
+                         StringField)
 
 from app import clock
 from documents import audit, timeline
@@ -31,9 +31,9 @@ from documents.files import GIF, JPEG, MB, PNG, WEBP, UploadedFile, UploadRule
 from documents.fees.vacancy import add_months
 from documents.residents import ID_TYPES
 from documents.service_calendar import Span
-from documents.services import CLOCK_SKEW, next_number
+from documents.services import CLOCK_SKEW, save_numbered
 from documents.validators import id_document_problem
-from documents.workflow import Step, Workflow, Workflowed, authorize_area, declare, domain_error_from
+from documents.workflow import Step, Workflow, Workflowed, authorize_area, declare
 
 AREA = "lost_found"
 NUMBER_PREFIX = "SW"
@@ -139,15 +139,7 @@ class FoundItem(CommunityOwned, Versioned, Workflowed):
                      finder_name=(finder_name or "").strip(), kept_at=(kept_at or "").strip(),
                      description=(description or "").strip() or None, valuable=bool(valuable),
                      registered_by=user.display_name, registered_at=clock.now())
-        try:
-            record.validate()
-        except ValidationError as err:
-            raise domain_error_from(err) from None
-        record.number = next_number(community, NUMBER_PREFIX)
-        record.version = 1
-        record.save()
-        audit.record("create", record, audit.diff({}, audit.snapshot(record)), actor=user)
-        return record
+        return save_numbered(record, user, NUMBER_PREFIX)
 
     # --- the steps ---
     def _hand_over(self, step, user, to, received_by, note, at_field):

@@ -18,6 +18,12 @@ DRIVERS = (("王建国", "440301198001010011"), ("陈师傅", "44030519750315003
 
 
 def seed_item_releases(communities) -> int:
+    return seed_each(communities, ItemRelease, _seed_community)
+
+
+def seed_each(communities, model, seed_community) -> int:
+    """Run `seed_community(community)` (-> how many it created) for every community without `model`
+    records, in a Chinese request, the clock put back afterwards."""
     created = 0
     frozen_before = clock._frozen
     context = current_app.test_request_context("/", headers={"Accept-Language": "zh-CN"}) \
@@ -25,8 +31,8 @@ def seed_item_releases(communities) -> int:
     with context:
         try:
             for community in communities:
-                if ItemRelease.objects(community=community).first() is None:
-                    created += _seed_community(community)
+                if model.objects(community=community).first() is None:
+                    created += seed_community(community)
         finally:
             clock.freeze(frozen_before)
     return created

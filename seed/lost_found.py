@@ -2,31 +2,18 @@
 item claimed with the owner's ID, and one unclaimed for 3 months handed to the company. Every step
 through the real rules, with the clock set back to when it happened. A community that already has
 found items is left alone."""
-from contextlib import nullcontext
 from datetime import timedelta
-
-from flask import current_app, has_app_context
 
 from app import clock
 from documents.lost_found import DISPOSAL_MONTHS, FoundItem
 from documents.staff import Staff
+from seed.item_release import seed_each
 
 CLAIMANT_ID = "11010519491231002X"
 
 
 def seed_found_items(communities) -> int:
-    created = 0
-    frozen_before = clock._frozen
-    context = current_app.test_request_context("/", headers={"Accept-Language": "zh-CN"}) \
-        if has_app_context() else nullcontext()
-    with context:
-        try:
-            for community in communities:
-                if FoundItem.objects(community=community).first() is None:
-                    created += _seed_community(community)
-        finally:
-            clock.freeze(frozen_before)
-    return created
+    return seed_each(communities, FoundItem, _seed_community)
 
 
 def _seed_community(community) -> int:
