@@ -9,18 +9,20 @@ from flask_admin.contrib.mongoengine.filters import FilterEqual
 from flask_babel import force_locale, gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, FileField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from admin_views.base import EstateModelView, scoped_or_404, show_refusal, user_communities
 from admin_views.datetimes import TypedDateField
+from admin_views.files import read_upload, send_stored_file
 from admin_views.steps import StepForm, StepPageMixin, state_badge
 from app import clock
 from app.i18n import current_language
 from app.permissions import can
 from documents.base import DomainError
-from documents.item_release import (APPLICANTS, DRIVER_ID_TYPES, STATES, ItemRelease, ReleaseMonth,
-                                    close_month, community_today, find_pass, month_forms, period_of)
+from documents.item_release import (APPLICANTS, CERTIFICATE_UPLOAD, DRIVER_ID_TYPES, STATES, ItemRelease,
+                                    ReleaseCertificate, ReleaseMonth, close_month, community_today, find_pass,
+                                    month_forms, period_of)
 from documents.places import parse_room_code
 from documents.residents import Household
 from documents.validators import mask_id
@@ -50,6 +52,15 @@ class SignForm(StepForm):
                             description=_l("The owner (for company items: the unit's agent) signs the paper form"))
     certificate = StringField(_l("Outbound certificate (外运证明)"), validators=[Optional(), Length(max=200)],
                               description=_l("Company items: the owning unit's certificate, its number and issuer"))
+    certificate_file = FileField(_l("Scan of the certificate"),
+                                 description=_l("Company items: PDF, JPEG or PNG of the signed certificate"))
+
+    def arguments(self, record) -> dict:
+        values = super().arguments(record)
+        upload = self.certificate_file.data
+        values["certificate_file"] = (upload.filename, read_upload(upload, CERTIFICATE_UPLOAD)) \
+            if upload is not None and getattr(upload, "filename", "") else None
+        return values
 
     def prefill(self, record, user):
         self.signed_by.data = record.applicant_name
@@ -162,7 +173,15 @@ class ItemReleaseView(StepPageMixin, EstateModelView):
         extra = super().details_extra(model)
         extra["household_url"] = self.get_url("households.details_view", id=str(model.household.pk)) \
             if model.household is not None and can("residents", "details") else None
+        extra["certificates"] = list(ReleaseCertificate.objects(release=model).only("id", "filename"))
         return extra
+
+    @expose("/certificate/<file_id>")
+    def certificate_view(self, file_id):
+        if not can(AREA, "details"):
+            abort(403)
+        return send_stored_file(scoped_or_404(ReleaseCertificate, file_id),
+                                as_attachment=request.args.get("download") == "1")
 
     @expose("/register/", methods=("GET", "POST"))
     def register_view(self):

@@ -31,6 +31,7 @@ from app.permissions import can
 from documents import audit, timeline
 from documents.base import CommunityOwned, DomainError, RuleErrors, Versioned
 from documents.deadlines import local_date, zone_of
+from documents.files import JPEG, MB, PDF, PNG, UploadedFile, UploadRule
 from documents.fees import fees_settled
 from documents.fees.vacancy import month_bounds, period_of
 from documents.services import save_numbered
@@ -235,20 +236,28 @@ class ItemRelease(CommunityOwned, Versioned, Workflowed):
             "fees_checked_by": user.display_name, "fees_checked_at": clock.now(), "owed": owed or None,
             "override_reason": reason if owed else None}, note=reason or None, checked=False)
 
-    def sign(self, user, signed_by: str = "", certificate: str = ""):
-        """The owner (or, for company items, the unit's agent) signs the form."""
+    def sign(self, user, signed_by: str = "", certificate: str = "", certificate_file=None):
+        """The owner (or, for company items, the unit's agent) signs the form. Company items need the
+        owning unit's outbound certificate attached (`certificate_file`: (file name, bytes)) and named."""
         self.check("sign", user)
         name = (signed_by or "").strip()
         if not name:
             raise DomainError(gettext("Who signed the form?"), field="signed_by")
         values = {"signed_by_name": name, "signed_at": clock.now()}
-        certificate = (certificate or "").strip() or self.certificate
+        checked = CERTIFICATE_UPLOAD.accept(*certificate_file) if certificate_file and certificate_file[1] else None
         if self.applicant == "company":
-            if not certificate:
+            certificate = (certificate or "").strip() or self.certificate
+            if checked is None and ReleaseCertificate.objects(release=self).first() is None:
                 raise DomainError(gettext("Company items leave only with the owning unit's outbound certificate "
-                                          "(外运证明)."), field="certificate")
+                                          "(外运证明): attach it."), field="certificate_file")
+            if not certificate:
+                raise DomainError(gettext("Name the certificate: its number and the unit that issued it."),
+                                  field="certificate")
             values["certificate"] = certificate
-        return self.transition("sign", user, values=values, checked=False)
+        self.transition("sign", user, values=values, checked=False)
+        if checked is not None:
+            attach_certificate(self, checked, user)
+        return self
 
     def release(self, user, plate_seen: str = "", items_checked: bool = False, note: str = ""):
         """The guard at the gate: its day only, the plate as written, the items checked; once."""
@@ -271,6 +280,27 @@ class ItemRelease(CommunityOwned, Versioned, Workflowed):
         if not (reason or "").strip():
             raise DomainError(gettext("Say why the form is cancelled."), field="reason")
         return self.transition("cancel", user, values={"cancel_reason": reason.strip()}, checked=False)
+
+
+CERTIFICATE_UPLOAD = UploadRule(types=frozenset({PDF, JPEG, PNG}), max_bytes=10 * MB, same_extension=True,
+                                field="certificate_file", default_name="certificate",
+                                refused=_l("%(name)s is not accepted: only PDF, JPEG or PNG files can be attached."))
+
+
+class ReleaseCertificate(UploadedFile):
+    """The outbound certificate (外运证明) of company items, served only through the item release view."""
+    release = ReferenceField(ItemRelease, required=True)
+    meta = {"collection": "item_release_certificates", "indexes": ["release"]}
+
+
+def attach_certificate(record, checked, user) -> ReleaseCertificate:
+    name, kind, data = checked
+    stored = ReleaseCertificate(community=record.community, release=record, uploaded_by=user,
+                                uploaded_by_name=user.display_name, uploaded_at=clock.now(), size=len(data))
+    stored.keep(data, kind, name)
+    stored.save()
+    audit.record("attach", record, note=name, actor=user)
+    return stored
 
 
 def _month_open(record, user):
@@ -329,8 +359,8 @@ def close_month(user, community, period: str) -> ReleaseMonth:
     return record
 
 
-audit.register_action_labels({"close_month": _l("Month closed")}, area=AREA,
-                             collections=["item_release_months"])
+audit.register_action_labels({"close_month": _l("Month closed"), "attach": _l("Certificate attached")},
+                             area=AREA, collections=["item_release_months", "item_releases"])
 
 
 @timeline.register

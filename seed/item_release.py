@@ -1,10 +1,12 @@
 """Demo item release forms: yesterday's released at the gate, today's at each step (one agreed despite
 arrears by the supervisor), a company item with its outbound certificate. Every step through the real
 rules, with the clock set back to when it happened. A community that already has forms is left alone."""
+import io
 from contextlib import nullcontext
 from datetime import datetime, time, timedelta
 
 from flask import current_app, has_app_context
+from PIL import Image
 
 from app import clock
 from documents.base import DomainError
@@ -36,6 +38,13 @@ def seed_each(communities, model, seed_community) -> int:
         finally:
             clock.freeze(frozen_before)
     return created
+
+
+def _certificate_scan() -> bytes:
+    """A small blank "scan" standing for the signed certificate."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (120, 80), "white").save(buffer, "PNG")
+    return buffer.getvalue()
 
 
 def _staff(community, role):
@@ -91,5 +100,6 @@ def _seed_community(community) -> int:
                                 driver_id=DRIVERS[0][1])
     created += 1
     form.confirm_fees(clerk)
-    form.sign(clerk, signed_by="工程部 刘工", certificate="工程部外运证明 第2026-118号")
+    form.sign(clerk, signed_by="工程部 刘工", certificate="工程部外运证明 第2026-118号",
+              certificate_file=("外运证明.png", _certificate_scan()))
     return created

@@ -1,17 +1,20 @@
 """Item release forms: the rules of the form, fees settled or overridden, the owner's signature, the gate
 (its day only, once, also under racing requests) and the month-end archive."""
+import io
 import threading
 from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
+from PIL import Image
 
 from app import clock
 from documents.audit import AuditEntry
 from documents.base import DomainError, PermissionDenied
 from documents.fees.items import FeeItem, Rate
 from documents.fees.ledger import charge
-from documents.item_release import ItemRelease, ReleaseMonth, close_month, find_pass, parse_items
+from documents.item_release import (ItemRelease, ReleaseCertificate, ReleaseMonth, close_month, find_pass,
+                                    parse_items)
 from documents.staff import Staff
 from documents.timeline import for_household
 from tests.conftest import PASSWORD
@@ -106,14 +109,30 @@ def test_arrears_block_unless_a_supervisor_overrides_with_a_reason(rel):
     assert stored.state == "agreed" and stored.owed == "120.00" and stored.override_reason == "业主承诺本周补缴"
 
 
-def test_company_items_need_an_outbound_certificate(rel):
+def png() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "white").save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_company_items_need_an_outbound_certificate_attached(rel):
     record = form(rel, applicant="company", household=None, applicant_name="工程部")
     record.confirm_fees(rel["staff"]["clerk"])
+    clerk = rel["staff"]["clerk"]
     with pytest.raises(DomainError, match="outbound certificate") as refused:
-        record.sign(rel["staff"]["clerk"], signed_by="工程部 刘")
+        record.sign(clerk, signed_by="工程部 刘", certificate="工程部外运证明 2026-118")
+    assert refused.value.field == "certificate_file"
+    with pytest.raises(DomainError, match="only PDF, JPEG or PNG") as refused:
+        record.sign(clerk, signed_by="工程部 刘", certificate="x", certificate_file=("cert.txt", b"hello"))
+    assert refused.value.field == "certificate_file"
+    with pytest.raises(DomainError, match="Name the certificate") as refused:
+        record.sign(clerk, signed_by="工程部 刘", certificate_file=("cert.png", png()))
     assert refused.value.field == "certificate"
-    record.sign(rel["staff"]["clerk"], signed_by="工程部 刘", certificate="工程部外运证明 2026-118")
+    assert ItemRelease.objects.get().state == "agreed" and ReleaseCertificate.objects.count() == 0
+    record.sign(clerk, signed_by="工程部 刘", certificate="工程部外运证明 2026-118",
+                certificate_file=("cert.png", png()))
     assert record.state == "signed" and record.certificate == "工程部外运证明 2026-118"
+    assert ReleaseCertificate.objects(release=record).get().filename == "cert.png"
 
 
 def test_the_guard_releases_on_its_day_with_the_plate_and_items_checked(rel):

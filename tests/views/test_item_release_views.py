@@ -132,3 +132,29 @@ def test_the_list_exports_xlsx(app, rv, client_as):
     response = client_as("supervisor").get("/admin/item-release/export/xlsx/")
     assert response.status_code == 200 and response.data[:2] == b"PK"
     assert client_as("guard").get("/admin/item-release/export/xlsx/").status_code in (302, 403)
+
+
+def test_company_items_are_signed_with_the_certificate_attached(app, rv, client_as):
+    import io
+    from PIL import Image
+    from documents.item_release import ReleaseCertificate
+    with english_request(app):
+        record = ItemRelease.register(rv["staff"]["clerk"], rv["A"], items="旧办公桌 2", release_on=date(2026, 12, 20),
+                                      applicant="company", applicant_name="工程部 刘工")
+        record.confirm_fees(rv["staff"]["clerk"])
+    client = client_as("clerk")
+    url = f"/admin/item-release/step/sign/?id={record.pk}"
+    page = client.post(url, data={"signed_by": "工程部 刘工", "certificate": "外运证明 118"}, headers=EN,
+                       content_type="multipart/form-data").get_data(as_text=True)
+    assert "attach it" in page and ItemRelease.objects.get().state == "agreed"
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "white").save(buffer, "PNG")
+    response = client.post(url, data={"signed_by": "工程部 刘工", "certificate": "外运证明 118",
+                                      "certificate_file": (io.BytesIO(buffer.getvalue()), "cert.png")},
+                           headers=EN, content_type="multipart/form-data")
+    assert response.status_code == 302 and ItemRelease.objects.get().state == "signed"
+    stored = ReleaseCertificate.objects.get()
+    page = client.get(f"/admin/item-release/details/?id={record.pk}", headers=EN).get_data(as_text=True)
+    assert "cert.png" in page
+    assert client.get(f"/admin/item-release/certificate/{stored.pk}").data[:4] == b"\x89PNG"
+    assert client_as("clerk_b").get(f"/admin/item-release/certificate/{stored.pk}").status_code == 404
