@@ -158,3 +158,13 @@ def test_company_items_are_signed_with_the_certificate_attached(app, rv, client_
     assert "cert.png" in page
     assert client.get(f"/admin/item-release/certificate/{stored.pk}").data[:4] == b"\x89PNG"
     assert client_as("clerk_b").get(f"/admin/item-release/certificate/{stored.pk}").status_code == 404
+
+
+def test_the_list_and_month_pages_in_chinese(app, rv, client_as):
+    record = signed_form(app, rv)
+    client = in_chinese(client_as("clerk"))
+    page = client.get("/admin/item-release/").get_data(as_text=True)
+    assert "放行条编号" in page and record.number in page and "业主已签字" in page and "新建物品出入登记表" in page
+    page = client.get("/admin/item-release/month/?period=2026-12").get_data(as_text=True)
+    assert "物品出入登记表月底存档" in page and record.number in page
+    assert "月底关账存档" not in page            # a clerk does not close the month

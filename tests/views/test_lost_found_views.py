@@ -123,3 +123,11 @@ def test_scoping_and_export(app, lv, client_as):
     response = client_as("supervisor").get("/admin/lost-found/export/xlsx/")
     assert response.status_code == 200 and response.data[:2] == b"PK"
     assert client_as("housekeeper").get("/admin/lost-found/register/").status_code == 403
+
+
+def test_the_list_in_chinese_and_english(app, lv, client_as):
+    record = registered(app, lv)
+    page = in_chinese(client_as("clerk")).get("/admin/lost-found/").get_data(as_text=True)
+    assert "拾遗地点" in page and record.number in page and "前台保管中" in page and "登记拾遗物品" in page
+    page = client_as("supervisor").get("/admin/lost-found/", headers=EN).get_data(as_text=True)
+    assert "Where found" in page and "Kept at the front desk" in page
