@@ -49,7 +49,7 @@ def test_a_company_item_release_from_desk_to_gate(browser, portal):
     gate.press("#gate-number", "Enter")
     gate.wait_for_url("**/step/release/**")
     gate.fill("#plate_seen", PLATE)
-    gate.check("#items_checked")
+    gate.click("label[for=items_checked]")
     gate.click("#step-form [type=submit]")
     gate.wait_for_url("**/details/**")
     assert "Released at the gate" in gate.inner_text("#detail-state")
@@ -74,7 +74,7 @@ def test_a_found_item_is_announced_and_claimed(browser, portal):
     page.click("#record-actions a.step-claim")
     page.fill("#claimant_name", "张伟")
     page.fill("#description", "蓝色保温杯，杯身有贴纸")
-    page.check("#description_checked")
+    page.click("label[for=description_checked]")
     page.fill("#signed", "张伟")
     page.click("#step-form [type=submit]")
     assert "original ID card" in page.content()             # refused: no ID number
