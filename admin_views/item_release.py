@@ -273,4 +273,4 @@ class ItemReleaseView(StepPageMixin, EstateModelView):
 
 def register(admin):
     admin.add_view(ItemReleaseView(ItemRelease, name=_l("Item release"), category=_l("Service"),
-                                   endpoint="item_release", url="item-release"))
+                                   endpoint="item_release"))

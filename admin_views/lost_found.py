@@ -194,6 +194,6 @@ class FoundItemView(StepPageMixin, EstateModelView):
 
 
 def register(admin):
-    admin.add_view(FoundItemView(FoundItem, name=_l("Lost & found"), category=_l("Service"), endpoint="lost_found",
-                                 url="lost-found"))
+    admin.add_view(FoundItemView(FoundItem, name=_l("Lost & found"), category=_l("Service"),
+                                 endpoint="lost_found"))
 

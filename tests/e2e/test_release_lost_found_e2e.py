@@ -20,7 +20,7 @@ def png() -> bytes:
 
 def test_a_company_item_release_from_desk_to_gate(browser, portal):
     page = log_in(new_page(browser), portal, "clerk", lang="en")
-    page.goto(portal + "/admin/item-release/register/")
+    page.goto(portal + "/admin/item_release/register/")
     page.select_option("#applicant", "company")
     page.fill("#applicant_name", "工程部 刘工")
     page.fill("#certificate", "工程部外运证明 E2E-1")
@@ -44,7 +44,7 @@ def test_a_company_item_release_from_desk_to_gate(browser, portal):
     page.context.close()
 
     gate = log_in(new_page(browser, width=390), portal, "guard", lang="en")
-    gate.goto(portal + "/admin/item-release/gate/")
+    gate.goto(portal + "/admin/item_release/gate/")
     gate.fill("#gate-number", number.lower())
     gate.press("#gate-number", "Enter")
     gate.wait_for_url("**/step/release/**")
@@ -59,7 +59,7 @@ def test_a_company_item_release_from_desk_to_gate(browser, portal):
 
 def test_a_found_item_is_announced_and_claimed(browser, portal):
     page = log_in(new_page(browser), portal, "clerk", lang="en")
-    page.goto(portal + "/admin/lost-found/register/")
+    page.goto(portal + "/admin/lost_found/register/")
     page.fill("#item", "E2E 蓝色保温杯")
     page.fill("#place", "3栋电梯厅")
     page.fill("#finder_name", "保洁 陈阿姨")
@@ -68,7 +68,7 @@ def test_a_found_item_is_announced_and_claimed(browser, portal):
     page.click("#register-submit")
     page.wait_for_url("**/details/**")
     number = page.inner_text("#detail-number td:nth-child(2)").strip()
-    page.goto(portal + "/admin/lost-found/notice/?lang=en")
+    page.goto(portal + "/admin/lost_found/notice/?lang=en")
     assert number in page.inner_text("#notice-sheet") and "杯身有贴纸" not in page.content()
     page.go_back()
     page.click("#record-actions a.step-claim")

@@ -48,7 +48,7 @@ def registered(app, world):
 
 def test_the_clerk_registers_an_item_with_a_photo(lv, client_as):
     client = client_as("clerk")
-    response = client.post("/admin/lost-found/register/", data=dict(data(), photos=(io.BytesIO(png()), "p.png")),
+    response = client.post("/admin/lost_found/register/", data=dict(data(), photos=(io.BytesIO(png()), "p.png")),
                            headers=EN, content_type="multipart/form-data")
     assert response.status_code == 302
     record = FoundItem.objects.get()
@@ -64,9 +64,9 @@ def test_the_clerk_registers_an_item_with_a_photo(lv, client_as):
 ])
 def test_bad_registrations_are_refused_in_both_languages(lv, client_as, changes, english, chinese):
     client = client_as("clerk")
-    page = client.post("/admin/lost-found/register/", data=data(**changes), headers=EN).get_data(as_text=True)
+    page = client.post("/admin/lost_found/register/", data=data(**changes), headers=EN).get_data(as_text=True)
     assert english in page
-    page = in_chinese(client).post("/admin/lost-found/register/", data=data(**changes)).get_data(as_text=True)
+    page = in_chinese(client).post("/admin/lost_found/register/", data=data(**changes)).get_data(as_text=True)
     assert chinese in page
     assert FoundItem.objects.count() == 0
 
@@ -74,7 +74,7 @@ def test_bad_registrations_are_refused_in_both_languages(lv, client_as, changes,
 def test_a_claim_without_id_is_refused_then_recorded_and_masked(app, lv, client_as):
     record = registered(app, lv)
     client = client_as("clerk")
-    url = f"/admin/lost-found/step/claim/?id={record.pk}"
+    url = f"/admin/lost_found/step/claim/?id={record.pk}"
     claim = {"claimant_name": "王芳", "id_type": "id_card", "id_number": "", "description": "蓝色外壳的手机",
              "description_checked": "y", "signed": "王芳"}
     page = client.post(url, data=claim, headers=EN).get_data(as_text=True)
@@ -84,9 +84,9 @@ def test_a_claim_without_id_is_refused_then_recorded_and_masked(app, lv, client_
     client.post(url, data=dict(claim, id_number=ID), headers=EN)
     stored = FoundItem.objects.get()
     assert stored.state == "claimed" and stored.claimant_id_number == ID
-    page = client_as("clerk").get(f"/admin/lost-found/details/?id={record.pk}", headers=EN).get_data(as_text=True)
+    page = client_as("clerk").get(f"/admin/lost_found/details/?id={record.pk}", headers=EN).get_data(as_text=True)
     assert ID not in page and "110*" in page
-    page = client_as("manager").get(f"/admin/lost-found/details/?id={record.pk}", headers=EN).get_data(as_text=True)
+    page = client_as("manager").get(f"/admin/lost_found/details/?id={record.pk}", headers=EN).get_data(as_text=True)
     assert ID in page
 
 
@@ -95,7 +95,7 @@ def test_disposal_before_3_months_is_refused(app, lv, client_as):
     with english_request(app):
         record.to_office(lv["staff"]["clerk"], received_by="行政 周")
     client = client_as("supervisor")
-    url = f"/admin/lost-found/step/to_company/?id={record.pk}"
+    url = f"/admin/lost_found/step/to_company/?id={record.pk}"
     page = client.post(url, data={"received_by": "企管部 孙"}, headers=EN).get_data(as_text=True)
     assert "only after 3 months" in page and FoundItem.objects.get().state == "office"
     page = in_chinese(client).post(url, data={"received_by": "企管部 孙"}).get_data(as_text=True)
@@ -109,25 +109,25 @@ def test_disposal_before_3_months_is_refused(app, lv, client_as):
 def test_the_notice_prints_in_both_languages_without_the_description(app, lv, client_as):
     record = registered(app, lv)
     client = client_as("clerk")
-    english = client.get("/admin/lost-found/notice/?lang=en").get_data(as_text=True)
+    english = client.get("/admin/lost_found/notice/?lang=en").get_data(as_text=True)
     assert "Found-item notice" in english and record.number in english and "蓝色外壳" not in english
-    chinese = client.get("/admin/lost-found/notice/").get_data(as_text=True)
+    chinese = client.get("/admin/lost_found/notice/").get_data(as_text=True)
     assert "招领启事" in chinese and "会所" in chinese
     clock.freeze(datetime(2026, 12, 27, 2, 0))          # a week later: off the notice
-    assert record.number not in client.get("/admin/lost-found/notice/?lang=en").get_data(as_text=True)
+    assert record.number not in client.get("/admin/lost_found/notice/?lang=en").get_data(as_text=True)
 
 
 def test_scoping_and_export(app, lv, client_as):
     record = registered(app, lv)
-    assert record.number not in client_as("clerk_b").get("/admin/lost-found/", headers=EN).get_data(as_text=True)
-    response = client_as("supervisor").get("/admin/lost-found/export/xlsx/")
+    assert record.number not in client_as("clerk_b").get("/admin/lost_found/", headers=EN).get_data(as_text=True)
+    response = client_as("supervisor").get("/admin/lost_found/export/xlsx/")
     assert response.status_code == 200 and response.data[:2] == b"PK"
-    assert client_as("housekeeper").get("/admin/lost-found/register/").status_code == 403
+    assert client_as("housekeeper").get("/admin/lost_found/register/").status_code == 403
 
 
 def test_the_list_in_chinese_and_english(app, lv, client_as):
     record = registered(app, lv)
-    page = in_chinese(client_as("clerk")).get("/admin/lost-found/").get_data(as_text=True)
+    page = in_chinese(client_as("clerk")).get("/admin/lost_found/").get_data(as_text=True)
     assert "拾遗地点" in page and record.number in page and "前台保管中" in page and "登记拾遗物品" in page
-    page = client_as("supervisor").get("/admin/lost-found/", headers=EN).get_data(as_text=True)
+    page = client_as("supervisor").get("/admin/lost_found/", headers=EN).get_data(as_text=True)
     assert "Where found" in page and "Kept at the front desk" in page
