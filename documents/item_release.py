@@ -29,7 +29,7 @@ from mongoengine.errors import NotUniqueError
 from app import clock
 from app.permissions import can
 from documents import audit, timeline
-from documents.base import CommunityOwned, DomainError, RuleErrors, Versioned
+from documents.base import CommunityOwned, DomainError, PermissionDenied, RuleErrors, Versioned
 from documents.deadlines import local_date, zone_of
 from documents.files import JPEG, MB, PDF, PNG, UploadedFile, UploadRule
 from documents.fees import fees_settled
@@ -216,6 +216,12 @@ class ItemRelease(CommunityOwned, Versioned, Workflowed):
         return save_numbered(form, user, NUMBER_PREFIX)
 
     # --- the steps ---
+    def authorize_step(self, step, user):
+        """A housekeeper (客户服务员 of an area) agrees only for the buildings they look after."""
+        if self.granted_only_as(step, user, "housekeeper") and self.building_no not in (user.buildings or []):
+            raise PermissionDenied(gettext(
+                "Building %(no)s is not one of the buildings you look after.", no=self.building_no))
+
     def confirm_fees(self, user, override_reason: str = ""):
         """Customer service asks the fees area and agrees to release; arrears need a supervisor's override."""
         self.check("confirm_fees", user)

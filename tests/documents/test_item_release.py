@@ -217,3 +217,14 @@ def test_the_month_is_closed_once_when_every_form_is_done(rel):
     with pytest.raises(DomainError, match="closed") as refused:
         form(rel)
     assert refused.value.field == "release_on" and ReleaseMonth.objects.count() == 1
+
+
+def test_a_housekeeper_agrees_only_for_their_own_buildings(rel):
+    record = form(rel)
+    keeper = rel["staff"]["housekeeper"]
+    keeper.buildings = ["2"]
+    with pytest.raises(PermissionDenied, match="not one of the buildings"):
+        record.confirm_fees(keeper)
+    keeper.buildings = ["1"]
+    record.confirm_fees(keeper)
+    assert record.state == "agreed" and record.fees_checked_by == "housekeeper A"
