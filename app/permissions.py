@@ -229,6 +229,29 @@ PERMISSIONS: dict[str, dict[str, set]] = {
         **{role: READ | {"export", "labels"} for role in ("manager", "supervisor") if role not in KEY_KEEPER_ROLES},
         **{role: READ for role in ("housekeeper",) if role not in KEY_KEEPER_ROLES},
     },
+    # Item release (seed 003 物品放行): the front desk registers forms and agrees to release once the
+    # fees are settled; a supervisor may override arrears with a reason; the gate guard only looks
+    # passes up and marks them released; the manager also closes a month (month-end archive).
+    "item_release": {
+        "manager": READ | {"create", "export", "view_id_numbers"} | {f"action:{a}" for a in (
+            "confirm_fees", "override_arrears", "sign", "release", "cancel", "close_month")},
+        "supervisor": READ | {"create", "export", "view_id_numbers"} | {f"action:{a}" for a in (
+            "confirm_fees", "override_arrears", "sign", "cancel", "close_month")},
+        "clerk": READ | {"create", "export"} | {f"action:{a}" for a in ("confirm_fees", "sign", "cancel")},
+        "housekeeper": READ | {"action:confirm_fees"},
+        "guard": {"list", "details", "action:release"},
+    },
+    # Lost & found (seed 003 物品拾遗): the front desk (客户接待员) registers, keeps, hands over to the
+    # administration office and records claims; the office's head (supervisor / manager) hands items
+    # unclaimed for 3 months to the company; other staff read (they hand items in at the desk).
+    "lost_found": {
+        "manager": READ | {"create", "export", "view_id_numbers"} | {f"action:{a}" for a in (
+            "to_office", "to_company", "claim")},
+        "supervisor": READ | {"create", "export", "view_id_numbers"} | {f"action:{a}" for a in (
+            "to_office", "to_company", "claim")},
+        "clerk": READ | {"create", "export"} | {f"action:{a}" for a in ("to_office", "claim")},
+        "housekeeper": READ,
+    },
     # the agenda: a community's service calendar (office hours, closed days, deadline policy per
     # clock kind), and the e-mail / group-robot deliveries that wait or failed
     "calendar": {"manager": {"list", "edit"}, "admin": {"list", "edit"}},

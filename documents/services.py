@@ -34,6 +34,22 @@ def next_number(community, prefix: str, now=None) -> str:
     return f"{prefix}{day}-{Sequence.next(f'{community.pk}:{prefix}:{day}'):03d}"
 
 
+def save_numbered(record, user, prefix: str):
+    """A new record of a register: checked first (nothing saved and no number used when a rule
+    refuses), then numbered, saved and audited with every field it was created with."""
+    from documents import audit
+    from documents.workflow import domain_error_from
+    try:
+        record.validate()
+    except ValidationError as err:
+        raise domain_error_from(err) from None
+    record.number = next_number(record.community, prefix)
+    record.version = 1
+    record.save()
+    audit.record("create", record, audit.diff({}, audit.snapshot(record)), actor=user)
+    return record
+
+
 def to_the_minute(value):
     """Times are typed to the minute: 10:05 is not "before" a step recorded at 10:05:40."""
     return value.replace(second=0, microsecond=0)

@@ -22,6 +22,7 @@ ROLES = [
     ("culture", _l("Culture officer")),
     ("admin", _l("Administrator")),
     ("executive", _l("Senior management")),
+    ("guard", _l("Gate guard")),
 ]
 LANGUAGES = [("zh_Hans_CN", "简体中文"), ("en", "English")]
 MIN_PASSWORD_LENGTH = 10

@@ -4,8 +4,8 @@ import secrets
 
 from documents.agenda import sweep
 from documents.fees.dunning import seed_dunning
-from seed import (archive_access, events, feedback, fees, keys, movein, places, renovations, rental, residents,
-                  services, staff, vacancy)
+from seed import (archive_access, events, feedback, fees, item_release, keys, lost_found, movein, places,
+                  renovations, rental, residents, services, staff, vacancy)
 
 
 def demo_password() -> tuple[str, bool]:
@@ -34,6 +34,8 @@ def run(households_per_community=(200, 100)) -> str:
     lines.append(f"New dunning records: {seed_dunning(communities)}")
     lines.append(f"New key sets: {keys.seed_keys(communities)}")
     lines.append(f"New move-in files: {movein.seed_move_ins(communities)}")
+    lines.append(f"New item release forms: {item_release.seed_item_releases(communities)}")
+    lines.append(f"New found items: {lost_found.seed_found_items(communities)}")
     # the demo's deadlines that passed "before" the seed: breached and escalated at their moment,
     # as the scheduler of `make run` would within a minute
     lines.append(f"Agenda: {sweep()}")

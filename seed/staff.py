@@ -10,6 +10,7 @@ ACCOUNTS = [
     ("housekeeper", "刘管家", ["housekeeper"], 0),
     ("cashier", "陈收银", ["cashier"], 0),
     ("culture", "赵专员", ["culture"], 0),
+    ("guard", "黄门岗", ["guard"], 0),
     ("manager2", "周经理", ["manager"], 1),
     ("clerk2", "吴前台", ["clerk"], 1),
     ("executive", "孙总", ["executive"], None),      # company level: sees every community

@@ -1,0 +1,276 @@
+"""Item release (物品放行): the release form, its steps, the guard's gate page, prints, the month-end archive.
+
+The rules are in documents/item_release.py; these pages turn forms into its arguments and show its
+refusals on the field they concern.
+"""
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import expose
+from flask_admin.contrib.mongoengine.filters import FilterEqual
+from flask_babel import force_locale, gettext as _, lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, FileField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from admin_views.base import EstateModelView, scoped_or_404, show_refusal, user_communities
+from admin_views.datetimes import TypedDateField
+from admin_views.files import read_upload, send_stored_file
+from admin_views.steps import StepForm, StepPageMixin, state_badge
+from app import clock
+from app.i18n import current_language
+from app.permissions import can
+from documents.base import DomainError
+from documents.item_release import (APPLICANTS, CERTIFICATE_UPLOAD, DRIVER_ID_TYPES, STATES, ItemRelease,
+                                    ReleaseCertificate, ReleaseMonth, close_month, community_today, find_pass,
+                                    month_forms, period_of)
+from documents.places import parse_room_code
+from documents.residents import Household
+from documents.validators import mask_id
+
+AREA = "item_release"
+STATE_COLOURS = {"applied": "warning", "agreed": "primary", "signed": "info", "released": "success",
+                 "cancelled": "secondary"}
+
+
+def shows_driver_ids(user=None) -> bool:
+    return can(AREA, "view_id_numbers", user)
+
+
+def driver_id_text(model, user=None) -> str:
+    return (model.driver_id or "") if shows_driver_ids(user) else mask_id(model.driver_id)
+
+
+# --- step forms ---
+
+class AgreeForm(StepForm):
+    override_reason = TextAreaField(_l("Reason to release despite arrears"), validators=[Optional(), Length(max=500)],
+                                    description=_l("Only when the household owes fees; a supervisor's decision"))
+
+
+class SignForm(StepForm):
+    signed_by = StringField(_l("Signed by"), validators=[DataRequired(), Length(max=60)],
+                            description=_l("The owner (for company items: the unit's agent) signs the paper form"))
+    certificate = StringField(_l("Outbound certificate (外运证明)"), validators=[Optional(), Length(max=200)],
+                              description=_l("Company items: the owning unit's certificate, its number and issuer"))
+    certificate_file = FileField(_l("Scan of the certificate"),
+                                 description=_l("Company items: PDF, JPEG or PNG of the signed certificate"))
+
+    def arguments(self, record) -> dict:
+        values = super().arguments(record)
+        upload = self.certificate_file.data
+        values["certificate_file"] = (upload.filename, read_upload(upload, CERTIFICATE_UPLOAD)) \
+            if upload is not None and getattr(upload, "filename", "") else None
+        return values
+
+    def prefill(self, record, user):
+        self.signed_by.data = record.applicant_name
+        self.certificate.data = record.certificate
+        super().prefill(record, user)
+
+
+class ReleaseForm(StepForm):
+    plate_seen = StringField(_l("Plate of the vehicle at the gate"), validators=[Optional(), Length(max=12)])
+    items_checked = BooleanField(_l("Items checked against the pass"))
+    note = TextAreaField(_l("Gate note"), validators=[Optional(), Length(max=500)])
+
+
+class CancelForm(StepForm):
+    reason = TextAreaField(_l("Reason for cancelling"), validators=[DataRequired(), Length(max=500)])
+
+
+class RegisterForm(FlaskForm):
+    """The item in/out form (物品出入登记表) as the front desk fills it in."""
+    community = SelectField(_l("Community"), choices=[], validators=[Optional()])
+    applicant = SelectField(_l("Whose items"), choices=APPLICANTS, default="owner")
+    room = StringField(_l("Room"), validators=[Optional(), Length(max=30)],
+                       description=_l("Building-unit-room, e.g. 3-2-1201 (not needed for company items)"))
+    applicant_name = StringField(_l("Applicant"), validators=[Optional(), Length(max=60)],
+                                 description=_l("Leave empty for the household's name"))
+    owner_consent = StringField(_l("Owner's consent"), validators=[Optional(), Length(max=200)],
+                                description=_l("A tenant moving out: who consented, how (e.g. owner 张伟 by phone)"))
+    certificate = StringField(_l("Outbound certificate (外运证明)"), validators=[Optional(), Length(max=200)],
+                              description=_l("Company items: the owning unit's certificate, its number and issuer"))
+    items = TextAreaField(_l("Items and quantities"), validators=[Optional(), Length(max=3000)],
+                          description=_l("One line per item: the item, then its quantity, e.g. “Sofa 2”"))
+    release_on = TypedDateField(_l("Release day"), validators=[Optional()],
+                                description=_l("The pass is valid on this day only"))
+    vehicle_plate = StringField(_l("Vehicle plate"), validators=[Optional(), Length(max=12)])
+    driver_name = StringField(_l("Driver"), validators=[Optional(), Length(max=60)])
+    driver_id_type = SelectField(_l("Driver's document"), choices=DRIVER_ID_TYPES, default="licence")
+    driver_id = StringField(_l("Driving licence or ID number"), validators=[Optional(), Length(max=30)])
+
+    def household(self, communities):
+        code = parse_room_code(self.room.data or "")
+        if not (self.room.data or "").strip() and self.applicant.data == "company":
+            return None
+        if code is None:
+            self.room.errors = list(self.room.errors) + [_("Write the room as building-unit-room, e.g. 3-2-1201.")]
+            return False
+        ids = [c.pk for c in communities if not self.community.data or str(c.pk) == self.community.data]
+        found = Household.objects(community__in=ids, room_codes=code, status="current").first()
+        if found is None:
+            self.room.errors = list(self.room.errors) + [_("No current archive for room %(code)s.", code=code)]
+            return False
+        return found
+
+    def chosen_community(self, communities):
+        for community in communities:
+            if str(community.pk) == self.community.data:
+                return community
+        return communities[0] if len(communities) == 1 else None
+
+
+class ItemReleaseView(StepPageMixin, EstateModelView):
+    area = AREA
+    step_forms = {"confirm_fees": AgreeForm, "sign": SignForm, "release": ReleaseForm, "cancel": CancelForm}
+    list_template = "item_release/list.html"
+    details_template = "item_release/details.html"
+    column_list = ["number", "release_on", "room_code", "applicant_name", "items", "vehicle_plate", "state",
+                   "released_at"]
+    column_details_list = [
+        "number", "community", "room_code", "applicant", "applicant_name", "owner_consent", "certificate", "items",
+        "release_on", "vehicle_plate", "driver_name", "driver_id_type", "driver_id", "state", "registered_by",
+        "registered_at", "fees_checked_by", "fees_checked_at", "owed", "override_reason", "signed_by_name",
+        "signed_at", "released_by", "released_at", "gate_note", "cancel_reason"]
+    column_export_list = ["number", "community", "release_on", "room_code", "applicant", "applicant_name", "items",
+                          "vehicle_plate", "driver_name", "driver_id", "state", "fees_checked_by", "owed",
+                          "override_reason", "signed_by_name", "released_by", "released_at"]
+    column_formatters = {
+        "state": lambda v, c, m, n: state_badge(m, STATE_COLOURS),
+        "items": lambda v, c, m, n: m.items_summary,
+        "driver_id": lambda v, c, m, n: driver_id_text(m),
+    }
+    column_formatters_export = {"state": lambda v, c, m, n: m.state_label, "items": lambda v, c, m, n: m.items_summary,
+                                "driver_id": lambda v, c, m, n: driver_id_text(m)}
+    column_default_sort = ("release_on", True)
+    column_sortable_list = ["number", "release_on", "state"]
+    column_searchable_list = ["number", "room_code", "applicant_name"]
+    search_hint = _l("Pass no., room or applicant")
+    can_edit = False
+    can_delete = False
+
+    def __init__(self, *args, **kwargs):
+        self.column_filters = [FilterEqual("state", _l("State"), options=STATES),
+                               FilterEqual("building_no", _l("Building no.")),
+                               FilterEqual("applicant", _l("Whose items"), options=APPLICANTS)]
+        super().__init__(*args, **kwargs)
+
+    @property
+    def can_create(self):
+        return False           # forms are registered on the release form (register_view)
+
+    def get_query(self):
+        return ItemRelease.objects.for_user(current_user)
+
+    def step_summary(self, record) -> list:
+        return [(_("Pass no."), record.number), (_("Room"), record.room_code or ""),
+                (_("Applicant"), record.applicant_name), (_("Items and quantities"), record.items_summary),
+                (_("Release day"), record.release_on.isoformat()), (_("Vehicle plate"), record.vehicle_plate or ""),
+                (_("Driver"), f"{record.driver_name or ''} {driver_id_text(record)}".strip()),
+                (_("State"), record.state_label)]
+
+    def details_extra(self, model):
+        extra = super().details_extra(model)
+        extra["household_url"] = self.get_url("households.details_view", id=str(model.household.pk)) \
+            if model.household is not None and can("residents", "details") else None
+        extra["certificates"] = list(ReleaseCertificate.objects(release=model).only("id", "filename"))
+        return extra
+
+    @expose("/certificate/<file_id>")
+    def certificate_view(self, file_id):
+        if not can(AREA, "details"):
+            abort(403)
+        return send_stored_file(scoped_or_404(ReleaseCertificate, file_id),
+                                as_attachment=request.args.get("download") == "1")
+
+    @expose("/register/", methods=("GET", "POST"))
+    def register_view(self):
+        if not can(AREA, "create"):
+            abort(403)
+        communities = user_communities()
+        form = RegisterForm(request.form if request.method == "POST" else None)
+        form.community.choices = [(str(c.pk), c.display_name(current_language())) for c in communities]
+        if request.method == "GET" and communities:
+            form.release_on.data = community_today(communities[0])
+        if request.method == "POST" and form.validate():
+            household = form.household(communities)
+            community = household.community if household else form.chosen_community(communities)
+            if household is not False and community is not None:
+                try:
+                    record = ItemRelease.register(
+                        current_user._get_current_object(), community, items=form.items.data,
+                        release_on=form.release_on.data, applicant=form.applicant.data,
+                        applicant_name=form.applicant_name.data, household=household,
+                        vehicle_plate=form.vehicle_plate.data, driver_name=form.driver_name.data,
+                        driver_id=form.driver_id.data, driver_id_type=form.driver_id_type.data,
+                        owner_consent=form.owner_consent.data, certificate=form.certificate.data)
+                    flash(_("Release form %(number)s registered: customer service checks the fees next.",
+                            number=record.number), "success")
+                    return redirect(self.get_url(".details_view", id=str(record.pk)))
+                except DomainError as err:
+                    show_refusal(form, err)
+            elif community is None and household is not False:
+                form.community.errors = list(form.community.errors) + [_("Choose the community.")]
+        return self.render("item_release/register.html", form=form, several=len(communities) > 1)
+
+    # --- the gate: look a pass up by its number (typed or read from the QR code) ---
+    @expose("/gate/")
+    def gate_view(self):
+        if not can(AREA, "action:release"):
+            abort(403)
+        number = (request.args.get("number") or "").strip()
+        found = find_pass(current_user._get_current_object(), number) if number else None
+        if found is not None:
+            return redirect(self.get_url(".step_view", step="release", id=str(found.pk)))
+        if number:
+            flash(_("No pass %(number)s in your communities.", number=number.upper()), "error")
+        return self.render("item_release/gate.html", number=number)
+
+    # --- prints ---
+    def _print(self, template, **kwargs):
+        lang = "en" if request.args.get("lang") == "en" else "zh_Hans_CN"
+        with force_locale(lang):
+            return self.render(template, lang=lang, printed_at=clock.now(), driver_id_text=driver_id_text, **kwargs)
+
+    @expose("/print/")
+    def print_view(self):
+        if not can(AREA, "details"):
+            abort(403)
+        model = scoped_or_404(ItemRelease, request.args.get("id"))
+        gate_url = url_for(".gate_view", number=model.number, _external=True)
+        return self._print("item_release/print.html", forms=[model], model=model, gate_url=gate_url)
+
+    # --- month end ---
+    @expose("/month/", methods=("GET", "POST"))
+    def month_view(self):
+        if not can(AREA, "list"):
+            abort(403)
+        communities = user_communities()
+        chosen = next((c for c in communities if str(c.pk) == request.values.get("community")), None) \
+            or (communities[0] if communities else None)
+        if chosen is None:
+            abort(404)
+        period = (request.values.get("period") or period_of(community_today(chosen)))[:7]
+        if request.method == "POST":
+            try:
+                close_month(current_user._get_current_object(), chosen, period)
+                flash(_("The month %(period)s is closed and archived.", period=period), "success")
+            except DomainError as err:
+                flash(err.message, "error")
+            return redirect(self.get_url(".month_view", community=str(chosen.pk), period=period))
+        try:
+            forms = list(month_forms(chosen, period))
+        except DomainError as err:
+            flash(err.message, "error")
+            return redirect(self.get_url(".month_view", community=str(chosen.pk)))
+        closed = ReleaseMonth.objects(community=chosen, period=period).first()
+        if request.args.get("print"):
+            return self._print("item_release/print.html", forms=forms, model=forms[0] if forms else None,
+                               community=chosen, period=period, gate_url=None)
+        return self.render("item_release/month.html", forms=forms, closed=closed, period=period, community=chosen,
+                           communities=communities, can_close=can(AREA, "action:close_month"))
+
+
+def register(admin):
+    admin.add_view(ItemReleaseView(ItemRelease, name=_l("Item release"), category=_l("Service"),
+                                   endpoint="item_release"))
