@@ -135,10 +135,13 @@ PERMISSIONS: dict[str, dict[str, set]] = {
     # Fees: the cashier keeps the items' rates, generates the month's bills, charges, takes
     # payments and prints receipts; a supervisor voids a wrong receipt (with a reason); the manager
     # does everything; clerks and housekeepers read (housekeepers: dunning of their buildings).
+    # The day's reconciliation: cashier, supervisor, manager; opening balances at go-live: cashier, manager.
     "fees": {
-        "manager": ALL | {f"action:{a}" for a in ("generate_bills", "charge", "take_payment", "void")},
-        "cashier": WRITE | {"export"} | {f"action:{a}" for a in ("generate_bills", "charge", "take_payment")},
-        "supervisor": READ | {"export", "action:void"},
+        "manager": ALL | {f"action:{a}" for a in ("generate_bills", "charge", "take_payment", "void")}
+        | {"action:reconcile", "action:import_opening"},
+        "cashier": WRITE | {"export"} | {f"action:{a}" for a in ("generate_bills", "charge", "take_payment")}
+        | {"action:reconcile", "action:import_opening"},
+        "supervisor": READ | {"export", "action:void"} | {"action:reconcile"},
         "clerk": READ,
         "housekeeper": READ,
     },
