@@ -1,8 +1,10 @@
 """The fees area's pages (menu 收费 / Fees): one module per register, each with `register(admin, category)`."""
 from flask_babel import lazy_gettext as _l
 
+from admin_views.fees import opening, reconciliation
+
 #: the modules of the area, in menu order (each adds its pages in `register`)
-MODULES = []
+MODULES = [reconciliation, opening]
 
 
 def register(admin):
