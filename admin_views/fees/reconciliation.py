@@ -168,7 +168,7 @@ def workbook(report, language) -> bytes:
           + [[p.receipt_no, date.fromisoformat(p.received_on), local_text(p.received_at, report.community),
               p.room_code, p.household_name, p.method_label(), p.reference or "", p.received_by_name or "",
               to_money(p.amount), _("Voided in this period"), p.void_reason or ""] for p in report.voided_later])
-    checks = [[_("Community"), name], [_("From"), report.first], [_("To"), report.last]]
+    checks = [[_("Community"), name], [_("First day"), report.first], [_("Last day"), report.last]]
     for r in report.ranges:
         checks.append([_("Receipt numbers %(year)d", year=r.year), f"{r.first_no} – {r.last_no} ({r.count})"])
     checks.append([_("Missing receipt numbers"), ", ".join(report.missing) or _("None")])
