@@ -125,8 +125,9 @@ def read_plan(data: bytes, community, today: date | None = None) -> Plan:
     sheet = find_sheet(book, SHEET) or book[book.sheetnames[0]]
     today = today or today_in(community)
     rooms = {room.code: room.pk for room in Room.objects(community=community).only("code")}
-    households = {h.room.id: h for h in Household.objects(community=community, status="current").only(
-        "name", "room", "room_code", "building_no", "sort_key", "community").no_dereference()}
+    households = {getattr(h._data.get("room"), "id", h._data.get("room")): h for h in Household.objects(
+        community=community, status="current").only("name", "room", "room_code", "building_no", "sort_key",
+                                                     "community")}
     items = {item.code.upper(): item for item in FeeItem.objects(community=community)}
     labels = {key: str(label) for key, label, _r in COLUMNS}
     seen: dict = {}

@@ -43,7 +43,8 @@ class Totals:
         self.count += 1
         self.amount += amount
         self.by_method[payment.method] = self.by_method.get(payment.method, ZERO) + amount
-        for allocation in payment.allocations or []:
+        # the stored list as it is: through the field, mongoengine would read every paid line
+        for allocation in payment._data.get("allocations") or []:
             key = (allocation.item_name or "", allocation.item_name_en or "")
             self.by_item[key] = self.by_item.get(key, ZERO) + to_money(allocation.amount)
 
@@ -163,7 +164,7 @@ def reconcile(community, first: date, last: date | None = None, actor=None) -> R
     by_day = {day.isoformat(): DayReport(day) for day in days}
     everyone: dict = {}
     per_day: dict = {iso: {} for iso in by_day}
-    payments = Payment.objects(community=community, received_on__in=list(by_day)).no_dereference().order_by(
+    payments = Payment.objects(community=community, received_on__in=list(by_day)).order_by(
         "receipt_year", "receipt_seq")
     for payment in payments:
         day = by_day[payment.received_on]
@@ -188,7 +189,7 @@ def reconcile(community, first: date, last: date | None = None, actor=None) -> R
 
 
 def cashier_of(payment) -> tuple[str, str]:
-    staff = payment._data.get("received_by")
+    staff = payment._data.get("received_by")          # the raw reference: never read the staff record
     key = str(getattr(staff, "id", staff) or "")
     return key, payment.received_by_name or gettext("(unknown)")
 
