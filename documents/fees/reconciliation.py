@@ -38,15 +38,13 @@ class Totals:
     by_method: dict = field(default_factory=dict)          # method code -> amount
     by_item: dict = field(default_factory=dict)            # (name_zh, name_en) -> amount
 
-    def add(self, payment):
-        amount = to_money(payment.amount)
+    def add(self, receipt):
         self.count += 1
-        self.amount += amount
-        self.by_method[payment.method] = self.by_method.get(payment.method, ZERO) + amount
-        # the stored list as it is: through the field, mongoengine would read every paid line
-        for allocation in payment._data.get("allocations") or []:
-            key = (allocation.item_name or "", allocation.item_name_en or "")
-            self.by_item[key] = self.by_item.get(key, ZERO) + to_money(allocation.amount)
+        self.amount += receipt.amount
+        self.by_method[receipt.method] = self.by_method.get(receipt.method, ZERO) + receipt.amount
+        for allocation in receipt.allocations:
+            key = (allocation.get("item_name") or "", allocation.get("item_name_en") or "")
+            self.by_item[key] = self.by_item.get(key, ZERO) + to_money(allocation.get("amount"))
 
     def method(self, code):
         return self.by_method.get(code, ZERO)
@@ -58,6 +56,33 @@ class Totals:
     def balanced(self) -> bool:
         """The methods and the items each add up to the total."""
         return sum(self.by_method.values(), ZERO) == self.amount == sum(self.by_item.values(), ZERO)
+
+
+class Receipt:
+    """A payment as the report reads it: from the stored document as it is (building a mongoengine
+    document per receipt costs more than the whole report; its allocations would read every line)."""
+
+    FIELDS = ("receipt_no", "receipt_year", "receipt_seq", "received_on", "received_at", "room_code",
+              "household_name", "method", "reference", "received_by", "received_by_name", "void", "void_reason",
+              "voided_at", "voided_by_name")
+    __slots__ = FIELDS + ("pk", "amount", "allocations")
+
+    def __init__(self, raw: dict):
+        self.pk = raw["_id"]
+        for name in self.FIELDS:
+            setattr(self, name, raw.get(name))
+        self.void = bool(self.void)
+        self.amount = to_money(raw.get("amount")) or ZERO
+        self.allocations = raw.get("allocations") or []
+
+    def __eq__(self, other):
+        return getattr(other, "pk", None) == self.pk
+
+    def __hash__(self):
+        return hash(self.pk)
+
+    def method_label(self) -> str:
+        return str(dict(PAYMENT_METHODS).get(self.method, self.method or ""))
 
 
 @dataclass
@@ -164,9 +189,9 @@ def reconcile(community, first: date, last: date | None = None, actor=None) -> R
     by_day = {day.isoformat(): DayReport(day) for day in days}
     everyone: dict = {}
     per_day: dict = {iso: {} for iso in by_day}
-    payments = Payment.objects(community=community, received_on__in=list(by_day)).order_by(
-        "receipt_year", "receipt_seq")
-    for payment in payments:
+    found = Payment.objects(community=community, received_on__in=list(by_day)).only(*Receipt.FIELDS, "amount",
+                                                                                    "allocations").as_pymongo()
+    for payment in sorted(map(Receipt, found), key=lambda r: (r.receipt_year or 0, r.receipt_seq or 0)):
         day = by_day[payment.received_on]
         if payment.void:
             day.voided.append(payment)
@@ -188,10 +213,10 @@ def reconcile(community, first: date, last: date | None = None, actor=None) -> R
     return report
 
 
-def cashier_of(payment) -> tuple[str, str]:
-    staff = payment._data.get("received_by")          # the raw reference: never read the staff record
+def cashier_of(receipt) -> tuple[str, str]:
+    staff = receipt.received_by
     key = str(getattr(staff, "id", staff) or "")
-    return key, payment.received_by_name or gettext("(unknown)")
+    return key, receipt.received_by_name or gettext("(unknown)")
 
 
 def receipt_ranges(community, payments, check_before: bool) -> list[ReceiptRange]:
@@ -218,6 +243,7 @@ def voided_during(community, first: date, last: date) -> list:
     """Receipts taken before `first` and voided between `first` and `last` (local days)."""
     zone = zone_of(community)
     start, end = start_of_local_day(first, zone), start_of_local_day(last + timedelta(days=1), zone)
-    found = Payment.objects(community=community, void=True, voided_at__gte=start, voided_at__lt=end)
-    return sorted((p for p in found if (p.received_on or "") < first.isoformat()),
-                  key=lambda p: (p.receipt_year, p.receipt_seq))
+    found = Payment.objects(community=community, void=True, voided_at__gte=start, voided_at__lt=end).only(
+        *Receipt.FIELDS, "amount", "allocations").as_pymongo()
+    return sorted((r for r in map(Receipt, found) if (r.received_on or "") < first.isoformat()),
+                  key=lambda r: (r.receipt_year, r.receipt_seq))
