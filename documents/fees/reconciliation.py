@@ -171,9 +171,11 @@ def check_span(first: date, last: date, community) -> tuple[date, date]:
     """A span the report can cover: in order, not beyond today, at most MAX_DAYS days."""
     if last < first:
         raise DomainError(gettext("The last day comes before the first day."), field="last")
-    if last > today_in(community):
-        raise DomainError(gettext("%(day)s has not come yet on the community's clock.", day=last.isoformat()),
-                          field="last")
+    today = today_in(community)
+    for day, field_name in ((first, "first"), (last, "last")):
+        if day > today:
+            raise DomainError(gettext("%(day)s has not come yet on the community's clock.", day=day.isoformat()),
+                              field=field_name)
     if (last - first).days + 1 > MAX_DAYS:
         raise DomainError(gettext("A report covers at most %(n)d days.", n=MAX_DAYS), field="last")
     return first, last

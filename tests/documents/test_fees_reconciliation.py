@@ -96,7 +96,8 @@ def test_an_earlier_receipt_voided_during_the_span_is_listed_not_subtracted(taki
 
 
 def test_spans_roles_and_communities(takings):
-    for first, last, field in ((date(2026, 12, 21), None, "last"), (date(2026, 12, 19), date(2026, 12, 18), "last"),
+    for first, last, field in ((date(2026, 12, 21), None, "first"), (date(2026, 12, 20), date(2026, 12, 21), "last"),
+                               (date(2026, 12, 19), date(2026, 12, 18), "last"),
                                (date(2026, 8, 1), date(2026, 12, 1), "last")):
         with pytest.raises(DomainError) as err:
             reconcile(takings["A"], first, last)
