@@ -107,3 +107,16 @@ def test_spans_roles_and_communities(takings):
             reconcile(takings["A"], date(2026, 12, 19), actor=takings["staff"][role])
     assert reconcile(takings["A"], date(2026, 12, 19), actor=takings["staff"]["supervisor"]).totals.count == 2
     assert reconcile(takings["B"], date(2026, 12, 19)).totals.count == 0
+
+
+def test_receipt_numbers_start_again_at_one_in_a_new_local_year(fees):  # noqa: F811
+    generate_bills(fees["A"], "2026-11")
+    cashier, hh = fees["staff"]["cashier"], fees["hh_a"]
+    clock.freeze(wall_clock_utc(2026, 12, 31, 23, 50))
+    assert take_payment(hh, cashier, "10", "cash", token="y1").receipt_no == "A-SK2026-000001"
+    assert take_payment(hh, cashier, "10", "cash", token="y2").receipt_no == "A-SK2026-000002"
+    clock.freeze(wall_clock_utc(2027, 1, 1, 0, 10))              # still 2026 in UTC
+    first = take_payment(hh, cashier, "10", "cash", token="y3")
+    assert (first.receipt_no, first.received_on) == ("A-SK2027-000001", "2027-01-01")
+    assert take_payment(hh, cashier, "10", "cash", token="y4").receipt_no == "A-SK2027-000002"
+    assert reconcile(fees["A"], date(2027, 1, 1)).missing == []
