@@ -4,7 +4,8 @@ A fresh litemongo store gets one community of 5,000 households (quick: 500) in r
 (`bench.data`, as the archive benchmark), three monthly fee items (property fee per m², parking per
 space, a fixed refuse fee) and twelve months of bills made by `ledger.generate_bills` - each month
 timed (target: one month for 5,000 households under 60 s). After each month most households pay
-what they owe: a few hundred payments go through `take_payment` (the counter's own path, timed),
+what they owe, spread over the month's days: a hundred payments go through `take_payment` (the
+counter's own path, timed),
 the others are stored as the app stores them (a numbered payment with its allocations, then the
 lines' paid amounts and the account as `ledger.settle_household` derives them, written straight);
 one household in ten never pays, some pay every third month.
@@ -12,8 +13,8 @@ one household in ten never pays, some pay every third month.
 Then `fees_settled` is timed directly for a sample of households, and the fee pages through the
 WSGI app as a cashier (warm-up, then p50 / p95 / max against the 150 ms target, as bench.handover):
 the arrears list, the accounts list, the bill lines list and an account page where another helper
-has built them ("not built yet" otherwise), and the reconciliation of the last day of payments (for
-information: no target). Each response is checked (status 200, what the page must show). Exit
+has built them ("not built yet" otherwise), and the reconciliation of a working day of last month
+(for information: no target). Each response is checked (status 200, what the page must show). Exit
 status 1 when a check fails or a target is missed.
 """
 import argparse
@@ -85,8 +86,8 @@ def pay_month(community, period, households, cashier, rng, counter_left, stats, 
     from documents.money import ZERO, to_money
 
     first = date.fromisoformat(period + "-01")
-    day = min(first.replace(day=20), today)
-    moment = datetime(day.year, day.month, day.day, 2, 0)
+    last_day = min(first.replace(day=28), today)
+    moment = datetime(last_day.year, last_day.month, last_day.day, 10, 0)   # the counter's, after the others
     payers = []
     for household in households:
         kind = stats["kinds"][household.pk]
@@ -97,11 +98,17 @@ def pay_month(community, period, households, cashier, rng, counter_left, stats, 
     unpaid: dict = {}
     for line in BillLine.objects(community=community, settled=False).only(
             "household", "amount", "paid", "item_name", "item_name_en", "period", "due_on"):
-        unpaid.setdefault(line.household.id if hasattr(line.household, "id") else line.household, []).append(line)
-    last = Payment.objects(community=community, receipt_year=day.year).order_by("-receipt_seq").only("receipt_seq").first()
-    seq = last.receipt_seq if last else 0
+        raw = line._data.get("household")                 # the raw reference: never read the household
+        unpaid.setdefault(getattr(raw, "id", raw), []).append(line)
+    last = next(iter(Payment.objects(community=community).order_by("-receipt_no").only(
+        "receipt_year", "receipt_seq").limit(1)), None)
+    seq = last.receipt_seq if last and last.receipt_year == first.year else 0
     stored, stored_households, at_counter = [], [], []
-    for household in payers:
+    # the payments of the month spread over its first 28 days (and office hours), numbered in time order
+    # (UTC 01:00-09:59 is 09:00-17:59 in Shanghai: the local day is the UTC one)
+    stamps = {h.pk: datetime(first.year, first.month, rng.randint(1, last_day.day), rng.randint(1, 9),
+                             rng.randint(0, 59)) for h in payers}
+    for household in sorted(payers, key=lambda h: stamps[h.pk]):
         lines = unpaid.get(household.pk, [])
         owed = sum((line.owed for line in lines), ZERO)
         if owed <= 0:
@@ -110,13 +117,14 @@ def pay_month(community, period, households, cashier, rng, counter_left, stats, 
             at_counter.append((household, owed))
             continue
         seq += 1
+        at = stamps[household.pk]
         stored.append(Payment(
-            community=community, token=secrets.token_hex(12), **household_fields(household), receipt_year=day.year,
-            receipt_seq=seq, receipt_no=receipt_number(community, day.year, seq), amount=owed,
+            community=community, token=secrets.token_hex(12), **household_fields(household), receipt_year=at.year,
+            receipt_seq=seq, receipt_no=receipt_number(community, at.year, seq), amount=owed,
             method=rng.choice(["cash", "wechat", "alipay", "transfer"]), reference="bench",
             allocations=[Allocation(line=line.pk, amount=line.owed, item_name=line.item_name,
                                     item_name_en=line.item_name_en, period=line.period) for line in lines],
-            received_at=moment, received_on=day.isoformat(), received_by=cashier,
+            received_at=at, received_on=at.date().isoformat(), received_by=cashier,
             received_by_name=cashier.display_name))
         stored_households.append(household)
     for start in range(0, len(stored), 1000):
@@ -126,7 +134,7 @@ def pay_month(community, period, households, cashier, rng, counter_left, stats, 
     for household in stored_households:
         for line in unpaid.pop(household.pk):
             lines_collection.update_one({"_id": line.pk}, {"$set": {"paid": Decimal128(to_money(line.amount)), "settled": True}})
-        _write_account(household, ZERO, 0, None, moment, moment)
+        _write_account(household, ZERO, 0, None, stamps[household.pk], moment, read_back=False)
     clock.freeze(moment)
     for household, owed in at_counter:          # the counter's own path, numbered after the stored ones
         started = time.perf_counter()
@@ -200,7 +208,8 @@ def main(argv=None) -> int:
             fees_settled(household)
             settled_ms.append((time.perf_counter() - began) * 1000)
         target = next(h for h in households if stats["kinds"][h.pk] == "never")
-        busy_day = Payment.objects(community=community).order_by("-received_at").first().received_on
+        busy_day = f"{periods(today)[-2]}-15"          # a working day of last month
+        day_receipts = Payment.objects(community=community, received_on=busy_day).count()
         rule_names = {rule.rule for rule in app.url_map.iter_rules()}
     pages_seconds = time.perf_counter()
 
@@ -212,7 +221,8 @@ def main(argv=None) -> int:
         ("lines", "bill lines list, page 1", "/admin/bill_lines/", []),
         ("account", f"account page of {target.room_code}", f"/admin/fee_accounts/household/?id={target.pk}",
          [target.room_code]),
-        ("recon", f"reconciliation of {busy_day}", f"/admin/fee_reconciliation/?first={busy_day}",
+        ("recon", f"reconciliation of {busy_day} ({day_receipts} receipts)",
+         f"/admin/fee_reconciliation/?first={busy_day}",
          ["recon-grand-total"]),
     ]
     cases, missing = [], []
