@@ -5,10 +5,9 @@ A fresh litemongo store gets one community of 5,000 households (quick: 500) in r
 space, a fixed refuse fee) and twelve months of bills made by `ledger.generate_bills` - each month
 timed (target: one month for 5,000 households under 60 s). After each month most households pay
 what they owe, spread over the month's days: a hundred payments go through `take_payment` (the
-counter's own path, timed),
-the others are stored as the app stores them (a numbered payment with its allocations, then the
-lines' paid amounts and the account as `ledger.settle_household` derives them, written straight);
-one household in ten never pays, some pay every third month.
+counter's own path, timed), the others are stored as the app stores them (a numbered payment with
+its allocations, then the lines' paid amounts and the account as `ledger.settle_household` derives
+them, written straight); one household in ten never pays, some pay every third month.
 
 Then `fees_settled` is timed directly for a sample of households, and the fee pages through the
 WSGI app as a cashier (warm-up, then p50 / p95 / max against the 150 ms target, as bench.handover):
