@@ -185,6 +185,15 @@ def _page_number() -> int:
         return 0
 
 
+def _one_page(query) -> dict:
+    """The page of `query` asked for by ?page= (PAGE_SIZE notifications, their references read in one
+    go) and what the pager (admin_ext/_macros.html) needs: page, pages, total."""
+    page = _page_number()
+    total = query.count()
+    notes = list(query.skip(page * PAGE_SIZE).limit(PAGE_SIZE).select_related(max_depth=1))
+    return {"notes": notes, "page": page, "total": total, "pages": max(1, -(-total // PAGE_SIZE))}
+
+
 class NotificationsView(SecurePage):
     """Every logged-in person's own in-portal notifications, newest first."""
 
@@ -199,12 +208,8 @@ class NotificationsView(SecurePage):
 
     @expose("/")
     def index(self):
-        page = _page_number()
-        query = self._own().order_by("-created_at")
-        total = query.count()
-        notes = list(query.skip(page * PAGE_SIZE).limit(PAGE_SIZE).select_related(max_depth=1))
-        return self.render("agenda/notifications.html", notes=notes, page=page, total=total,
-                           pages=max(1, -(-total // PAGE_SIZE)), local_text=local_text)
+        return self.render("agenda/notifications.html", **_one_page(self._own().order_by("-created_at")),
+                           local_text=local_text)
 
     @expose("/open/<note_id>")
     def open(self, note_id):
@@ -243,13 +248,9 @@ class DeliveriesView(SecurePage):
 
     @expose("/")
     def index(self):
-        page = _page_number()
         query = Notification.objects(channel__in=[EMAIL, ROBOT], state__in=[PENDING, FAILED]) \
             .for_user(current_user).order_by("-created_at")
-        total = query.count()
-        notes = list(query.skip(page * PAGE_SIZE).limit(PAGE_SIZE).select_related(max_depth=1))
-        return self.render("agenda/deliveries.html", notes=notes, page=page, total=total,
-                           pages=max(1, -(-total // PAGE_SIZE)), local_text=local_text,
+        return self.render("agenda/deliveries.html", **_one_page(query), local_text=local_text,
                            can_retry=can(self.area, "action:retry"))
 
     @expose("/retry/", methods=("POST",))

@@ -17,7 +17,7 @@ from flask import abort, current_app, flash, redirect, request, url_for
 from flask_admin import AdminIndexView, BaseView, expose
 from flask_admin.contrib.mongoengine import ModelView
 from flask_admin.contrib.mongoengine.ajax import QueryAjaxModelLoader
-from flask_admin.helpers import get_redirect_target
+from flask_admin.helpers import get_redirect_target, is_form_submitted
 from flask_admin.model.filters import BaseFilter
 from flask_admin.contrib.mongoengine.form import (CustomModelConverter, ModelSelectField,
                                                   ModelSelectMultipleField)
@@ -37,7 +37,8 @@ from admin_views.datetimes import TypedDateField, TypedDateTimeField
 from app import clock
 from app.permissions import can
 from documents import audit
-from documents.base import DomainError, PermissionDenied, StaleEditError, sees_community, stale_message
+from documents.base import (DomainError, PermissionDenied, StaleEditError, refusals, sees_community,
+                            stale_message)
 from documents.deadlines import local_text, to_local, to_utc, zone_of
 from documents.money import MoneyField, money_text
 from documents.places import Community
@@ -66,6 +67,8 @@ def add_row_actions(endpoint: str, provider):
 def can_open(endpoint: str) -> bool:
     """May the logged-in user open the admin page of `endpoint` ("events.details_view")? Templates
     show a link only then (a Jinja global), so no role is offered a page that answers 403."""
+    if endpoint not in current_app.view_functions:
+        return False                      # no such page (an area whose pages are not registered)
     blueprint, _dot, method = endpoint.partition(".")
     admin = current_app.extensions.get("estate_admin")
     view = next((v for v in getattr(admin, "_views", []) if v.endpoint == blueprint), None)
@@ -256,18 +259,31 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
         return list(qs.skip(max(0, int(offset or 0))).limit(limit))
 
 
-def attach_errors(node, error, leftovers: list):
-    """Put a mongoengine ValidationError's messages on the matching (nested) form fields."""
+def household_loader(placeholder):
+    """The scoped archive lookup of a form: the start of a room code, or part of a name."""
+    from documents.residents import Household
+    return ScopedAjaxLoader("household", Household, fields=["room_code", "name"], prefix_fields=["room_code"],
+                            order_by="sort_key", placeholder=placeholder)
+
+
+def attach_errors(node, error, leftovers: list, skip=(), drop_unknown=False):
+    """Put a mongoengine ValidationError's messages on the matching (nested) form fields.
+
+    At the top (`node` is the form), messages for the fields in `skip` are left out, and with
+    `drop_unknown` so are messages for document fields the form does not have."""
     # mongoengine nests list-field errors as plain dicts: {"owners": {0: {"phone": ValidationError}}}
     nested = error if isinstance(error, dict) else getattr(error, "errors", None)
     if nested:
         for key, sub in nested.items():
             if key == NON_FIELD_ERRORS:
-                attach_errors(node, sub, leftovers)
+                attach_errors(node, sub, leftovers, skip, drop_unknown)
+                continue
+            if key in skip:
                 continue
             child = _child(node, key)
             if child is None:
-                leftovers.append(_message(sub))
+                if not drop_unknown:
+                    leftovers.append(_message(sub))
             else:
                 attach_errors(child, sub, leftovers)
         return
@@ -281,15 +297,49 @@ def attach_errors(node, error, leftovers: list):
         leftovers.append(message)
 
 
+def place_errors(form, problems, document_class=None, skip=(), guessing=False) -> list:
+    """Put refusals on the form the one way every form does it; return the messages that concern no
+    one field (shown above the form).
+
+    - DomainError: on the field it names, also one inside a list of sub-forms ("owners-0-phone");
+      without a field, or naming a hidden one or one the form lacks: above the form;
+    - mongoengine ValidationError: its messages (the store's own in the user's language) on the
+      matching (nested) fields; a message for a field the form lacks: above the form.
+    `skip` names the form's fields that already show an error of their own (their input did not
+    parse): a message for them is left out. With `guessing` the record was checked without those
+    values, so a message for a field the form lacks (derived from a missing value) is left out too.
+    """
+    leftovers = []
+    for problem in problems if isinstance(problems, (list, tuple)) else [problems]:
+        if isinstance(problem, DomainError):
+            name = problem.field or ""
+            if name and name.split("-")[0] in skip:
+                continue
+            target = _field_named(form, name) if name else None
+            if target is not None and not isinstance(target, HiddenField):
+                target.errors = list(target.errors or []) + [problem.message]
+            elif not (guessing and name):
+                leftovers.append(problem.message)
+        elif isinstance(problem, ValidationError):
+            translate_store_errors(problem, document_class)
+            attach_errors(form, problem, leftovers, skip=skip, drop_unknown=guessing)
+    return leftovers
+
+
+def fill_record(form, model, leave_out=()):
+    """The form's values into `model`, but those of the fields in `leave_out` (and the form's
+    bookkeeping: CSRF token, the version the form was opened at)."""
+    for name, field in form._fields.items():
+        if name not in leave_out and name not in ("csrf_token", "record_version"):
+            field.populate_obj(model, name)
+
+
 def show_refusal(form, err: DomainError):
     """A rule refused a custom form (a step, a visit): its message on the field it concerns (also
     one inside a list of sub-forms, named as the form names it: "violations-1-type"), or flashed
     above the form when it concerns no one field."""
-    target = _field_named(form, err.field) if err.field else None
-    if target is not None and not isinstance(target, HiddenField):
-        target.errors = list(target.errors or []) + [err.message]
-    else:
-        flash(err.message, "error")
+    for message in place_errors(form, err):
+        flash(message, "error")
 
 
 def _field_named(fields, name):
@@ -389,12 +439,23 @@ class CommunityFormMixin:
     def edit_form(self, obj=None):
         form = super().edit_form(obj)
         if obj is not None and request.method == "GET":
-            zone = zone_of(obj.community)
-            for name in self.local_time_fields:
-                value = getattr(obj, name, None)
-                if name in form._fields and value is not None:
-                    form[name].data = to_local(value, zone).replace(tzinfo=None)
+            for name, value in self._local_times(obj):
+                if name in form._fields:
+                    form[name].data = value
         return form
+
+    def as_typed(self, model):
+        """A record's times as its form shows them (wall-clock times of its community), so that a
+        time the form left out is read like one typed (see check_despite_field_errors)."""
+        for name, value in self._local_times(model):
+            setattr(model, name, value)
+
+    def _local_times(self, record):
+        zone = zone_of(record.community)
+        for name in self.local_time_fields:
+            value = getattr(record, name, None)
+            if value is not None:
+                yield name, to_local(value, zone).replace(tzinfo=None)
 
     def store_local_times(self, model):
         zone = zone_of(model.community)
@@ -560,10 +621,14 @@ class EstateModelView(AccessMixin, ModelView):
         return form
 
     def create_form(self, obj=None):
-        return preset_references(self._scope_form(super().create_form(obj)))
+        form = preset_references(self._scope_form(super().create_form(obj)))
+        form.estate_record = (True, None)       # what validate_form checks besides the fields
+        return form
 
     def edit_form(self, obj=None):
-        return self._scope_form(super().edit_form(obj))
+        form = self._scope_form(super().edit_form(obj))
+        form.estate_record = (False, obj)
+        return form
 
     def check_community(self, model):
         """A record may only be saved into one of the user's communities."""
@@ -578,14 +643,72 @@ class EstateModelView(AccessMixin, ModelView):
             form_class.record_version = HiddenField()
         return form_class
 
+    # --- every error of a form in one round ---
+    def validate_form(self, form):
+        """The fields' own checks, and, when some field refused its input, the record's own checks
+        (rules of the document) on the values that did parse: the user sees every error of the
+        form at once instead of one round per kind. Nothing is saved here."""
+        if super().validate_form(form):
+            return True
+        target = getattr(form, "estate_record", None)
+        if target is not None and is_form_submitted():
+            self.check_despite_field_errors(form, *target)
+        return False
+
+    def record_problems(self, form, model, is_created) -> list:
+        """Every refusal of the record's own checks on the values `form` put into `model`: the
+        view's preparation (`on_model_change`), the community check and the document's validation
+        (its fields and its `clean()` rules), each run even when an earlier one refused.
+
+        A view whose `create_model` calls a document method instead of saving the form's record
+        (a venue booking, a sign-up) overrides this with that method's checks."""
+        return refusals((lambda: self._on_model_change(form, model, is_created),
+                         lambda: self.check_community(model), model.validate), also=(ValidationError,))
+
+    def as_typed(self, model):
+        """A record's values as its form shows them (CommunityFormMixin: times in local time)."""
+
+    def draft_refused(self, form) -> bool:
+        """For a `create_model` that calls a document method instead of saving the form's record:
+        the form's values in a draft record, checked all at once by `record_problems`; True (and
+        every refusal shown on the form) when the method would refuse them."""
+        draft = self.model()
+        fill_record(form, draft)
+        problems = self.record_problems(form, draft, True)
+        if problems:
+            self._refuse(form, problems, create=True)
+        return bool(problems)
+
+    def check_despite_field_errors(self, form, is_created, record):
+        """Some fields refused their input: run the record's checks on a scratch copy holding the
+        other fields' values (a skipped field keeps the record's value, or none on a new record)
+        and show their messages too, except on the fields that show an error already."""
+        failed = {name for name, field in form._fields.items() if field.errors}
+        if "csrf_token" in failed:
+            return
+        try:
+            if is_created:
+                model = self.model()
+            else:
+                model = type(record)._from_son(record.to_mongo())
+                self.as_typed(model)          # a time left out reads as if typed again
+            fill_record(form, model, leave_out=failed)
+            problems = self.record_problems(form, model, is_created)
+        except Exception:  # noqa: BLE001 - a check that needs a value the user has still to correct
+            current_app.logger.debug("record checks skipped on a form with field errors", exc_info=True)
+            return
+        for message in place_errors(form, problems, self.model, skip=failed, guessing=True):
+            flash(message, "error")
+
     # --- create / update / delete with audit, versions and field errors ---
     def create_model(self, form):
         model = self.model()
         form_data_version = self._pop_version(form)  # noqa: F841 - not used on create
         try:
             form.populate_obj(model)
-            self._on_model_change(form, model, True)
-            self.check_community(model)
+            problems = self.record_problems(form, model, True)
+            if problems:
+                return self._refuse(form, problems, create=True)
             if hasattr(model, "save_versioned"):
                 model.save_versioned(None)
             else:
@@ -602,8 +725,9 @@ class EstateModelView(AccessMixin, ModelView):
         try:
             self.check_community(model)
             form.populate_obj(model)
-            self._on_model_change(form, model, False)
-            self.check_community(model)
+            problems = self.record_problems(form, model, False)
+            if problems:
+                return self._refuse(form, problems, create=False)
             if hasattr(model, "save_versioned"):
                 if expected is None:   # no version sent, or not a number: it cannot prove it is fresh
                     raise StaleEditError(stale_message())
@@ -640,25 +764,19 @@ class EstateModelView(AccessMixin, ModelView):
         return int(value) if value.isascii() and value.isdigit() else None
 
     def _refuse(self, form, ex, create):
-        leftovers = []
-        if isinstance(ex, StaleEditError):
-            flash(ex.message, "error")
-            return False
-        if isinstance(ex, DomainError):
-            target = form._fields.get(ex.field) if ex.field else None
-            if target is not None:
-                attach_errors(target, ValidationError(ex.message), leftovers)
-            else:
-                leftovers.append(ex.message)
-        elif isinstance(ex, ValidationError):
-            translate_store_errors(ex, self.model)
-            attach_errors(form, ex, leftovers)
-            if not leftovers:
-                leftovers.append(_("Please correct the marked fields."))
-        elif isinstance(ex, NotUniqueError):
+        """Show why the record was not saved (one refusal or a list of them); nothing was saved."""
+        problems = ex if isinstance(ex, list) else [ex]
+        for problem in problems:
+            if isinstance(problem, StaleEditError):
+                flash(problem.message, "error")
+                return False
+            if not isinstance(problem, (DomainError, ValidationError, NotUniqueError)):
+                raise problem
+        leftovers = place_errors(form, [p for p in problems if not isinstance(p, NotUniqueError)], self.model)
+        if any(isinstance(p, NotUniqueError) for p in problems):
             leftovers.append(_("A record with the same key already exists."))
-        else:
-            raise ex
+        if not leftovers and any(isinstance(p, ValidationError) for p in problems):
+            leftovers.append(_("Please correct the marked fields."))
         for message in leftovers:
             flash(message, "error")
         return False

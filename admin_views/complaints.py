@@ -5,10 +5,10 @@ from markupsafe import Markup
 from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from admin_views.base import choice_label, masked_phone
+from admin_views.base import choice_label
 from admin_views.filters import CommunityFilter, LocalDateBetweenFilter, ReferenceFilter
-from admin_views.services import (CloseForm, DueFilter, ServiceRequestView, due_badge, handler_options,
-                                  reason_choices, room_loader, service_state_badge, without_badges)
+from admin_views.services import (DETAIL_FORMATTERS, LIST_FORMATTERS, CloseForm, DueFilter, ServiceRequestView,
+                                  handler_options, reason_choices, room_loader, staff_name, without_badges)
 from admin_views.steps import StepForm
 from documents.complaints import (CHANNELS, CLASS_SHORT, CLASSES, DEPARTMENTS, ESCALATION_LEVELS, KINDS, STATES,
                                   Complaint)
@@ -121,19 +121,15 @@ class ComplaintView(ServiceRequestView):
 
     # labels are the fields' own names; times are shown in the community's zone and choices by their
     # labels by default (EstateModelView)
-    column_formatters = {
+    column_formatters = LIST_FORMATTERS | {
         "complaint_class": lambda v, c, m, n: _class_label(m),
-        "state": lambda v, c, m, n: service_state_badge(m),
-        "handler": lambda v, c, m, n: m.handler.display_name if m.handler else "",
-        "due_at": lambda v, c, m, n: due_badge(m),
+        "handler": staff_name("handler"),
         "escalation_level": lambda v, c, m, n: escalation_badge(m),
     }
-    column_formatters_detail = dict(column_formatters, **{
+    column_formatters_detail = column_formatters | DETAIL_FORMATTERS | {
         "complaint_class": lambda v, c, m, n: choice_label(CLASSES, m.complaint_class),
-        "resident_phone": lambda v, c, m, n: masked_phone("residents", m.resident_phone or ""),
-        "registered_by": lambda v, c, m, n: m.registered_by.display_name if m.registered_by else "",
-        "handled_by": lambda v, c, m, n: m.handled_by.display_name if m.handled_by else "",
-    })
+        "handled_by": staff_name("handled_by"),
+    }
     column_formatters_export = dict(without_badges(column_formatters_detail), **{
         "escalation_level": lambda v, c, m, n: choice_label(ESCALATION_LEVELS, m.escalation_level),
     })

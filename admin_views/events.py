@@ -19,7 +19,7 @@ from mongoengine import ValidationError
 from wtforms import TextAreaField
 from wtforms.validators import InputRequired, Length
 
-from admin_views.base import (CommunityFormMixin, EstateModelView, ScopedAjaxLoader, SecurePage, masked_phone,
+from admin_views.base import (CommunityFormMixin, EstateModelView, SecurePage, household_loader, masked_phone,
                               scoped_or_404)
 from admin_views.exports import safe_cell
 from admin_views.files import read_upload, send_stored_file
@@ -335,10 +335,28 @@ class VenueBookingView(StepPageMixin, EventsAreaView):
         "contact_phone": lambda v, c, m, n: masked_phone(AREA, m.contact_phone or ""),
     })
 
+    def record_problems(self, form, model, is_created):
+        """A booking is made by its venue (`Venue.book`): the venue's checks and the booking's own
+        (end after start, the phone) on the values the form put into `model`, all at once."""
+        venue = model.venue
+        if venue is None:
+            return []
+        model.community = venue.community
+        model.start, model.end = (to_utc(value, venue.community) if value else None
+                                  for value in (model.start, model.end))
+        problems = venue.booking_problems(model.start, model.end)
+        try:
+            model.validate()
+        except ValidationError as err:
+            problems.append(err)
+        return problems
+
     def create_model(self, form):
         venue = form.venue.data
         if venue is None or not Venue.objects.for_user(current_user).filter(pk=venue.pk).first():
             flash(_("Choose a venue of your community."), "error")
+            return False
+        if self.draft_refused(form):
             return False
         try:
             return venue.book(to_utc(form.start.data, venue.community), to_utc(form.end.data, venue.community),
@@ -398,9 +416,7 @@ class SignUpView(StepPageMixin, EventsAreaView):
 
     def __init__(self, *args, **kwargs):
         self.form_ajax_refs = {
-            "household": ScopedAjaxLoader("household", Household, fields=["room_code", "name"],
-                                          prefix_fields=["room_code"], order_by="sort_key",
-                                          placeholder=_l("Type a room code or a name, e.g. 3-2-12")),
+            "household": household_loader(_l("Type a room code or a name, e.g. 3-2-12")),
         }
         super().__init__(*args, **kwargs)
 
@@ -412,10 +428,19 @@ class SignUpView(StepPageMixin, EventsAreaView):
             form.event.data = form.event.queryset.filter(pk=chosen).first()
         return form
 
+    def record_problems(self, form, model, is_created):
+        """A sign-up is made by its event (`Event.sign_up`): that method's checks on the values the
+        form put into `model`, all at once."""
+        if model.event is None:
+            return []
+        return model.event.sign_up_problems(model.household, model.people, model.contact_phone)
+
     def create_model(self, form):
         event = form.event.data
         if event is None or not Event.objects.for_user(current_user).filter(pk=event.pk).first():
             flash(_("Choose a published event of your community."), "error")
+            return False
+        if self.draft_refused(form):
             return False
         try:
             signup = event.sign_up(form.household.data, form.people.data, form.contact_phone.data, staff())

@@ -64,6 +64,9 @@ class TrueFilter(BaseMongoEngineFilter):
 class TypedDaysMixin:
     """Two days as people type them: `2026-11-01 to 2026-11-28`, `2026/11/01 - 2026/11/28`, `至`…"""
 
+    def __init__(self, column, name):
+        super().__init__(column, name, data_type="daterangepicker")
+
     def validate(self, value):
         return parse_date_range(value) is not None
 
@@ -74,9 +77,6 @@ class TypedDaysMixin:
 class LocalDateBetweenFilter(TypedDaysMixin, BaseMongoEngineFilter, base_filters.BaseDateBetweenFilter):
     """A range of days for a time field: local calendar days of each community (not UTC days)."""
 
-    def __init__(self, column, name):
-        super().__init__(column, name, data_type="daterangepicker")
-
     def apply(self, query, value):
         start, end = value
         return query.filter(local_range_query(self.column, user_communities(), start, end))
@@ -84,9 +84,6 @@ class LocalDateBetweenFilter(TypedDaysMixin, BaseMongoEngineFilter, base_filters
 
 class DateBetweenFilter(TypedDaysMixin, BaseMongoEngineFilter, base_filters.BaseDateBetweenFilter):
     """A range of days for a date field (no time of day, no zone), both days included."""
-
-    def __init__(self, column, name):
-        super().__init__(column, name, data_type="daterangepicker")
 
     def apply(self, query, value):
         start, end = value

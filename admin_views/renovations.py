@@ -21,7 +21,7 @@ from wtforms import (BooleanField, DecimalField, FieldList, FileField,
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import TextInput
 
-from admin_views.base import (EstateModelView, ScopedAjaxLoader, SecurePage, html_table, masked_id,
+from admin_views.base import (EstateModelView, SecurePage, household_loader, html_table, masked_id,
                               masked_phone, scoped_or_404, user_communities)
 from admin_views.datetimes import TypedDateField, TypedDateTimeField
 from admin_views.files import read_upload, send_stored_file
@@ -39,7 +39,6 @@ from documents.renovations import (AREA, ATTACHMENT_KINDS, INSPECTION_KINDS, PAY
                                    VIOLATION_TYPES, Renovation, RenovationAttachment, amount_problem, as_date,
                                    due_patrols, load_problem, new_key, patrol_buildings, permit_step,
                                    upload_rule)
-from documents.residents import Household
 
 
 def _date(value):
@@ -517,9 +516,7 @@ class RenovationView(StepPageMixin, EstateModelView):
 
     def __init__(self, *args, **kwargs):
         self.form_ajax_refs = {
-            "household": ScopedAjaxLoader("household", Household, fields=["room_code", "name"],
-                                          prefix_fields=["room_code"], order_by="sort_key",
-                                          placeholder=_l("Type a room code, e.g. 3-2-12, or a name")),
+            "household": household_loader(_l("Type a room code, e.g. 3-2-12, or a name")),
         }
         super().__init__(*args, **kwargs)
 

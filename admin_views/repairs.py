@@ -16,8 +16,8 @@ from admin_views.datetimes import TypedDateTimeField, parse_date
 from admin_views.files import read_upload, send_stored_file
 from admin_views.filters import CommunityFilter, LocalDateBetweenFilter, TrueFilter
 from admin_views.services import (SATISFACTION, Above, AtLeast, CloseForm, DueFilter, LocalTimeStepForm,
-                                  Needed, ServiceRequestView, due_badge, mobile_phone,
-                                  room_loader, service_state_badge, without_badges)
+                                  DETAIL_FORMATTERS, LIST_FORMATTERS, Needed, ServiceRequestView, mobile_phone,
+                                  room_loader, without_badges)
 from admin_views.steps import StepForm
 from app import clock
 from app.i18n import TranslatedForm
@@ -252,20 +252,16 @@ class RepairView(ServiceRequestView):
         super().__init__(*args, **kwargs)
 
     # times are shown in the community's zone and choices by their labels by default (EstateModelView)
-    column_formatters = {
+    column_formatters = LIST_FORMATTERS | {
         "location": lambda v, c, m, n: _location(m),
-        "state": lambda v, c, m, n: service_state_badge(m),
-        "due_at": lambda v, c, m, n: due_badge(m),
     }
-    column_formatters_detail = dict(column_formatters, **{
+    column_formatters_detail = column_formatters | DETAIL_FORMATTERS | {
         "location": lambda v, c, m, n: f"{choice_label(LOCATIONS, m.location)}: {_location(m)}",
-        "resident_phone": lambda v, c, m, n: masked_phone("residents", m.resident_phone or ""),
         "materials": lambda v, c, m, n: _materials_table(m),
-        "registered_by": lambda v, c, m, n: m.registered_by.display_name if m.registered_by else "",
         "arrival_late": lambda v, c, m, n: _("Yes") if m.arrival_late else "",
         "review_late": lambda v, c, m, n: _("Yes") if m.review_late else "",
         "signature": lambda v, c, m, n: _signature(v, m),
-    })
+    }
     column_formatters_export = dict(without_badges(column_formatters_detail), **{
         "materials": lambda v, c, m, n: "; ".join(f"{x.name} {x.quantity}×{x.unit_price}" for x in m.materials),
         "arrival_late": lambda v, c, m, n: _("Yes") if m.arrival_late else _("No"),

@@ -13,7 +13,7 @@ from mongoengine import ValidationError as RuleError
 from wtforms import DateTimeLocalField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation, ValidationError
 
-from admin_views.base import CommunityFormMixin, EstateModelView, ScopedAjaxLoader, user_communities
+from admin_views.base import CommunityFormMixin, EstateModelView, ScopedAjaxLoader, masked_phone, user_communities
 from admin_views.steps import StepForm, StepPageMixin, state_badge
 from app import clock
 from app.permissions import can
@@ -69,17 +69,34 @@ def due_badge(record, now=None) -> Markup:
         BADGES[kind], kind, local_text(record.due_at, record.community), text)
 
 
-def without_badges(formatters: dict) -> dict:
-    """Export formatters: the state and the deadline as plain text (the field defaults), not badges."""
-    return {name: formatter for name, formatter in formatters.items() if name not in ("state", "due_at")}
-
-
 #: finished records grey, open ones blue
 STATE_COLOURS = {"closed": "secondary", "cancelled": "secondary"}
 
 
 def service_state_badge(record) -> Markup:
     return state_badge(record, STATE_COLOURS)
+
+
+def staff_name(field: str):
+    """A column formatter: the display name of the staff member the reference `field` names."""
+    return lambda v, c, m, n: getattr(m, field).display_name if getattr(m, field) else ""
+
+
+#: what the lists of repairs and complaints show alike: the state and the deadline as badges
+LIST_FORMATTERS = {
+    "state": lambda v, c, m, n: service_state_badge(m),
+    "due_at": lambda v, c, m, n: due_badge(m),
+}
+#: and their details pages, besides the list's
+DETAIL_FORMATTERS = {
+    "resident_phone": lambda v, c, m, n: masked_phone("residents", m.resident_phone or ""),
+    "registered_by": staff_name("registered_by"),
+}
+
+
+def without_badges(formatters: dict) -> dict:
+    """Export formatters: the state and the deadline as plain text (the field defaults), not badges."""
+    return {name: formatter for name, formatter in formatters.items() if name not in LIST_FORMATTERS}
 
 
 # --- row buttons ---

@@ -1,4 +1,5 @@
-"""`flask` commands: seed the demo data, create an administrator, deliver waiting audit entries."""
+"""`flask` commands: seed the demo data, create an administrator, deliver waiting audit entries, sweep,
+bill a month."""
 import click
 from flask.cli import with_appcontext
 
@@ -49,6 +50,32 @@ def init_app(app):
         from documents.agenda import sweep
 
         click.echo(str(sweep()))
+
+    @app.cli.command("bill")
+    @click.option("--month", required=True, help="The month to bill, YYYY-MM (this month or earlier).")
+    @click.option("--community", "code", help="One community's code (default: every community).")
+    @with_appcontext
+    def bill_command(month, code):
+        """Make the month's bill lines (idempotent: lines already there are left as they are)."""
+        from documents.base import DomainError
+        from documents.fees.ledger import generate_bills
+        from documents.places import Community
+
+        communities = Community.objects(code=code) if code else Community.objects
+        if code and not communities.count():
+            raise click.ClickException(f"No community with the code {code}.")
+        for community in communities:
+            try:
+                report = generate_bills(community, month)
+            except DomainError as error:
+                raise click.ClickException(str(error)) from None
+            line = (f"{community.code} {report.period}: {report.created} lines created, {report.existing} already "
+                    f"there, {report.households} households")
+            if report.without_rate:
+                line += "; no rate for: " + ", ".join(report.without_rate)
+            if report.without_area:
+                line += f"; {report.without_area} rooms without an area"
+            click.echo(line)
 
 
 def register_storage_commands(app):

@@ -1,4 +1,4 @@
-"""Five years of a small office, generated fast: work orders, complaints, renovations, audit history.
+"""Repairs, complaints and renovation files for the benchmarks, generated fast: the one generator.
 
 `bench.data` loads the households (as the app saves them). On top of it the demo seed walks a
 few dozen repairs, complaints and renovation files through the real workflow steps
@@ -6,11 +6,17 @@ few dozen repairs, complaints and renovation files through the real workflow ste
 audit entries. `service_records()` then makes any number of records from them in one community:
 a copy of a template gets a new id and number, a household of the community (room, room code,
 building, name, phone), and all its times moved to a moment of the last `years` years (its audit
-entries come along, moved the same way). Documents go straight into the store (`insert_raw`: the
+entries come along, moved the same way); an open copy gets the open clocks the agenda would have
+started for it (`open_clocks()`). Documents go straight into the store (`insert_raw`: the
 embedded store's `load_many`, else `insert_many`), not through the app's save paths.
 
-A case on top of it (the handover page: 50,000 repairs and 10,000 complaints in one community)
-calls `add_service_records(community, {"repairs": 50_000, "complaints": 10_000}, rng)`.
+Two benchmarks use it:
+- `bench.store`: five years of a small office (`load()`): per community, the work in hand (each
+  open template once, recent) and years of finished work, with audit history;
+- `bench.handover`: one busy community of only generated records (`busy_community()`: 50,000
+  repairs and 10,000 complaints over two years, a tenth of them open, templates seeded in a small
+  community of their own), through `add_service_records(..., open_share=OPEN_SHARE)`.
+Deterministic for a given seed (but for the moment it runs: times are relative to now).
 """
 import copy
 import random
@@ -26,6 +32,13 @@ QUICK = {"repairs": 5_000, "complaints": 1_000, "renovations": 200, "audit": 25_
 YEARS = 5
 FINISHED = ("closed", "cancelled", "archived", "refunded", "rejected")
 BATCH = 5_000
+#: the work in hand was registered this many hours ago (least, most)
+RECENT_HOURS = (1, 72)
+#: the share of open records in a busy community (`bench.handover`)
+OPEN_SHARE = 0.1
+#: households of the community the templates are seeded in for `busy_community()` (the seed
+#: places its records in up to 24 of them)
+TEMPLATE_HOUSEHOLDS = 40
 
 
 def insert_raw(document_class, docs) -> int:
@@ -82,13 +95,15 @@ KINDS = {"repairs": ("reported_at", "BX"), "complaints": ("received_at", "TS"),
 
 
 def service_records(community_id, households, templates, counts, rng, now=None, years=YEARS,
-                    audit_budget=None):
+                    audit_budget=None, open_share=None):
     """Documents for `counts` ({collection: n}) records of one community over the last `years`.
 
     `households`: raw household documents of the community (room, room_code, building_no, name,
     owners). Returns ({collection: [documents]}, [audit entries]); the audit entries stop at
-    `audit_budget` if given. Records in open states keep their recent times (they are the work
-    in hand: each open template once); the finished ones are spread evenly over the years.
+    `audit_budget` if given. Open records keep their recent times (registered `RECENT_HOURS`
+    ago: the work in hand); the finished ones are spread evenly over the years. The work in hand
+    is each open template once, or, with `open_share` (0.1), that share of the records, each a
+    copy of an open template chosen at random.
     """
     now = now or datetime.utcnow()
     out, audit = defaultdict(list), []
@@ -97,13 +112,17 @@ def service_records(community_id, households, templates, counts, rng, now=None, 
         time_field, prefix = KINDS[name]
         sources = [doc for doc in templates.docs[name] if doc.get(time_field)]
         finished = [doc for doc in sources if doc.get("state") in FINISHED] or sources
+        in_hand = [doc for doc in sources if doc.get("state") not in FINISHED] or sources
         if not sources or not households:
             continue
         for index in range(count):
-            # the work in hand: each open template once, recent; five years of finished work
-            recent = index < len(sources) and sources[index].get("state") not in FINISHED
-            template = sources[index] if recent else finished[index % len(finished)]
-            when = now - timedelta(hours=rng.uniform(1, 72)) if recent else \
+            if open_share is None:   # each open template once, recent; then finished work
+                recent = index < len(sources) and sources[index].get("state") not in FINISHED
+                template = sources[index] if recent else finished[index % len(finished)]
+            else:
+                recent = rng.random() < open_share
+                template = rng.choice(in_hand) if recent else finished[index % len(finished)]
+            when = now - timedelta(hours=rng.uniform(*RECENT_HOURS)) if recent else \
                 now - timedelta(days=rng.uniform(3, 365 * years))
             delta = when - template[time_field]
             doc = _shift(copy.deepcopy(template), delta)
@@ -131,6 +150,48 @@ def service_records(community_id, households, templates, counts, rng, now=None, 
                     moved["household"] = household["_id"]
                 audit.append(moved)
     return out, audit
+
+
+def open_clocks(records, now=None) -> list:
+    """The open clocks of generated repairs and complaints, as `agenda.sync` would have started
+    them (one per deadline the record's state runs), breached if the deadline has passed.
+
+    `records`: {collection: [documents]} as `service_records()` returns them."""
+    from documents.agenda import BREACHED, KINDS_OF, RUNNING, Clock
+    from documents.complaints import Complaint
+    from documents.repairs import Repair
+
+    now = now or datetime.utcnow()
+    clocks = []
+    for model in (Repair, Complaint):
+        name = model._get_collection_name()
+        for doc in records.get(name, ()):
+            if doc.get("state") in FINISHED:
+                continue
+            record = model._from_son(doc)
+            for kind in KINDS_OF[model.__name__]:
+                if not kind.wants(record):
+                    continue
+                due = kind.due_of(record)
+                late = due < now
+                clocks.append(Clock(
+                    kind=kind.name, collection=name, record_id=record.pk, record_label=record.number,
+                    community=record.community, building_no=record.building_no, due_at=due,
+                    responsible_role=kind.role, started_at=due - timedelta(hours=1),
+                    state=BREACHED if late else RUNNING, breached_at=due if late else None,
+                    next_at=None if late else due).to_mongo().to_dict())
+    return clocks
+
+
+def work_in_hand(records, clocks) -> dict:
+    """What a handover counts of generated records: open repairs (and how many are late: their
+    clock breached), open complaints."""
+    from documents.agenda import BREACHED
+
+    def open_of(name):
+        return sum(doc.get("state") not in FINISHED for doc in records.get(name, ()))
+    return {"open_repairs": open_of("repairs"), "open_complaints": open_of("complaints"),
+            "late_repairs": sum(c["collection"] == "repairs" and c["state"] == BREACHED for c in clocks)}
 
 
 def _place(doc, household):
@@ -161,11 +222,15 @@ def community_households(community_id):
         {"room": 1, "room_code": 1, "building_no": 1, "name": 1, "owners": 1, "sort_key": 1}))
 
 
-def add_service_records(community, counts, rng, templates=None, audit_budget=0) -> dict:
-    """Store `counts` ({"repairs": 50_000, "complaints": 10_000, ...}) records in one community.
+def add_service_records(community, counts, rng, templates=None, audit_budget=0, open_share=None,
+                        years=YEARS) -> dict:
+    """Store `counts` ({"repairs": 50_000, "complaints": 10_000, ...}) records in one community,
+    with the open clocks of the open ones (see `service_records()` for `open_share` and `years`).
 
-    The store must hold templates (the demo seed's records, e.g. after `load()` or `flask seed`).
-    Returns {collection: number stored}, audit entries included."""
+    The store must hold templates (the demo seed's records, e.g. after `load()` or `flask seed`),
+    or `templates` be given. Returns {collection: number stored} (audit entries and clocks
+    included) and the work in hand (`work_in_hand()`)."""
+    from documents.agenda import Clock
     from documents.audit import AuditEntry
     from documents.complaints import Complaint
     from documents.renovations import Renovation
@@ -173,15 +238,53 @@ def add_service_records(community, counts, rng, templates=None, audit_budget=0) 
 
     templates = templates or Templates.read()
     records, audit = service_records(community.pk, community_households(community.pk), templates,
-                                     counts, rng, audit_budget=audit_budget)
+                                     counts, rng, years=years, audit_budget=audit_budget,
+                                     open_share=open_share)
+    clocks = open_clocks(records)
     stored = {}
     for model in (Repair, Complaint, Renovation):
         name = model._get_collection_name()
         if records.get(name):
             stored[name] = insert_raw(model, records[name])
+    if clocks:
+        stored["clocks"] = insert_raw(Clock, clocks)
     if audit:
         stored["audit_entries"] = insert_raw(AuditEntry, audit)
+    stored.update(work_in_hand(records, clocks))
     return stored
+
+
+def busy_community(community, households, repairs, complaints, seed: int = 2026, password: str | None = None) -> dict:
+    """`bench.handover`'s community: its places and `households`, then `repairs` and `complaints`
+    over two years, `OPEN_SHARE` of them open (some late), copied from templates the seed walks in
+    a small community of their own (BENCH-T), so that this one holds only generated records.
+    Returns what `add_service_records()` does."""
+    from bench.data import make_households, make_places
+    from documents.places import Community
+
+    make_places(community, households)
+    make_households(community, households, random.Random(f"{seed}-{community.code}"))
+    templates_of = Community(code="BENCH-T", name_zh="样板小区", name_en="Template Court").save()
+    make_places(templates_of, TEMPLATE_HOUSEHOLDS)
+    make_households(templates_of, TEMPLATE_HOUSEHOLDS, random.Random(f"{seed}-templates"))
+    templates = seed_templates([templates_of], password or "bench-" + str(seed), renovations=False)
+    return add_service_records(community, {"repairs": repairs, "complaints": complaints}, random.Random(seed),
+                               templates, open_share=OPEN_SHARE, years=2)
+
+
+def seed_templates(communities, password, renovations=True) -> "Templates":
+    """Walk the demo seed's records through the real steps in `communities` (and their staff),
+    then read them as templates."""
+    from seed import renovations as seed_renovations
+    from seed import services as seed_services
+    from seed import staff as seed_staff
+
+    # the demo's accounts work in a first and a second community: a single one takes both
+    seed_staff.seed_staff((communities * 2)[:max(2, len(communities))], password)
+    seed_services.seed_services(communities)
+    if renovations:
+        seed_renovations.seed_renovations(communities)
+    return Templates.read()
 
 
 def household_audit(community_id, households, templates, count, rng, now=None, years=YEARS):
@@ -203,21 +306,16 @@ def household_audit(community_id, households, templates, count, rng, now=None, y
 
 def load(world, sizes=FULL, seed: int = 2026, password: str | None = None) -> dict:
     """Seed templates through the real steps, then fill five years. Returns timings (seconds)."""
+    from documents.agenda import Clock
     from documents.audit import AuditEntry
     from documents.complaints import Complaint
     from documents.renovations import Renovation
     from documents.repairs import Repair
-    from seed import renovations as seed_renovations
-    from seed import services as seed_services
-    from seed import staff as seed_staff
 
     seconds = {}
     started = time.perf_counter()
-    seed_staff.seed_staff(world.communities, password or "bench-" + str(seed))
-    seed_services.seed_services(world.communities)
-    seed_renovations.seed_renovations(world.communities)
+    templates = seed_templates(world.communities, password or "bench-" + str(seed))
     seconds["templates (seed through the steps)"] = time.perf_counter() - started
-    templates = Templates.read()
 
     rng = random.Random(seed)
     weights = [n / sum(world.households) for n in world.households]
@@ -233,6 +331,7 @@ def load(world, sizes=FULL, seed: int = 2026, password: str | None = None) -> di
         audit += household_audit(community.pk, households, templates, max(0, budget - len(audit)), rng)
         for model in (Repair, Complaint, Renovation):
             totals[model._get_collection_name()] += insert_raw(model, records[model._get_collection_name()])
+        insert_raw(Clock, open_clocks(records))
         audit = audit[:audit_left]
         audit_left -= len(audit)
         totals["audit_entries"] += insert_raw(AuditEntry, audit)

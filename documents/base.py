@@ -1,6 +1,6 @@
 """Shared pieces every area uses: the domain error, community ownership, edit versions."""
 from flask_babel import gettext, lazy_gettext as _l
-from mongoengine import Document, IntField, QuerySet, ReferenceField
+from mongoengine import Document, IntField, QuerySet, ReferenceField, ValidationError
 from mongoengine.errors import SaveConditionError
 
 
@@ -14,6 +14,30 @@ class DomainError(Exception):
 
     def __str__(self):
         return str(self.message)
+
+
+class RuleErrors(dict):
+    """A `clean()`'s messages by field, raised together at the end of the checks, so that a form shows
+    every rule a record breaks at once (the first message of a field is kept)."""
+
+    def add(self, field: str, message):
+        self.setdefault(field, message)
+
+    def raise_any(self):
+        if self:
+            raise ValidationError(errors={name: ValidationError(str(message)) for name, message in self.items()})
+
+
+def refusals(checks, also: tuple = ()) -> list:
+    """Run every check (a callable that raises DomainError, or one of the errors in `also`) and
+    return all the refusals, not only the first: a form shows them at once."""
+    found = []
+    for check in checks:
+        try:
+            check()
+        except (DomainError, *also) as err:
+            found.append(err)
+    return found
 
 
 class PermissionDenied(DomainError):

@@ -11,12 +11,12 @@ never escalate.
 from datetime import timedelta
 
 from flask_babel import gettext, lazy_gettext as _l
-from mongoengine import DateTimeField, IntField, ReferenceField, StringField, ValidationError
+from mongoengine import DateTimeField, IntField, ReferenceField, StringField
 
 from app import clock
 from app.permissions import can
 from documents import audit, timeline
-from documents.base import DomainError, PermissionDenied
+from documents.base import DomainError, PermissionDenied, RuleErrors
 from documents.agenda import ClockKind, Rung, declare_clocks
 from documents.deadlines import local_text
 from documents.service_calendar import Span
@@ -97,20 +97,19 @@ class Complaint(ServiceRequest):
     }
 
     def clean(self):
+        errors = RuleErrors()
         if not self.received_at:
             self.received_at = clock.now()
         elif self.received_at > clock.now() + CLOCK_SKEW:
-            raise ValidationError(errors={"received_at": ValidationError(gettext(
-                "The complaint cannot be received in the future: at the latest %(time)s.",
-                time=local_text(clock.now() + CLOCK_SKEW, self.community)))})
+            errors.add("received_at", gettext("The complaint cannot be received in the future: at the latest %(time)s.",
+                                              time=local_text(clock.now() + CLOCK_SKEW, self.community)))
         if self.kind == "complaint" and self.complaint_class is None:
-            raise ValidationError(errors={"complaint_class": ValidationError(
-                gettext("Classify the complaint: class 1, 2 or 3."))})
+            errors.add("complaint_class", gettext("Classify the complaint: class 1, 2 or 3."))
         if self.kind == "suggestion":
             self.complaint_class = None
         if (self.case_analysis or "").strip() and self.complaint_class != 1:
-            raise ValidationError(errors={"case_analysis": ValidationError(
-                gettext("Only class 1 complaints carry a case analysis."))})
+            errors.add("case_analysis", gettext("Only class 1 complaints carry a case analysis."))
+        errors.raise_any()
         self.link_room()
         span = handling_span(self)
         kind = HANDLING_CLOCK if self.kind == "complaint" else SUGGESTION_CLOCK

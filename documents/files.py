@@ -4,8 +4,9 @@ Neither the file name nor the type the browser claims is trusted: the first byte
 image is decoded whole (Pillow) and stored re-encoded, so a file that only starts like an image
 (`GIF89a` followed by HTML) is refused and nothing but pixels survives (metadata such as a photo's
 GPS position is dropped too). Each area states what it accepts as an `UploadRule` (content types,
-size limit, the message naming its types) and stores what `rule.accept(filename, data)` returns. Stored files are served only through
-the area's own scoped view (admin_views/files.py), never through Flask-Admin's api_file_view.
+size limit, the message naming its types) and stores what `rule.accept(filename, data)` returns in a
+document derived from `StoredFile` (or `UploadedFile`). Stored files are served only through the
+area's own scoped view (admin_views/files.py), never through Flask-Admin's api_file_view.
 """
 import io
 import os
@@ -16,8 +17,9 @@ from dataclasses import dataclass
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from flask_babel import gettext, lazy_gettext as _l
+from mongoengine import DateTimeField, FileField, IntField, ReferenceField, StringField
 
-from documents.base import DomainError
+from documents.base import CommunityOwned, DomainError
 
 PDF = "application/pdf"
 JPEG = "image/jpeg"
@@ -140,3 +142,45 @@ def read_stored(proxy) -> bytes:
         return b""
     proxy.seek(0)
     return proxy.read() or b""
+
+
+class StoredFile(CommunityOwned):
+    """A file of one community kept in GridFS, with its (safe) name and the type its content showed.
+
+    Abstract: each area's document adds what the file belongs to. The bytes go to GridFS's default
+    collection (`fs`); a document that keeps them in a collection of its own redeclares
+    `file = FileField(collection_name=...)`. The field names are those of the stored data.
+    """
+
+    meta = {"abstract": True}
+    file = FileField()
+    filename = StringField(max_length=200, verbose_name=_l("File name"))
+    content_type = StringField(max_length=40, verbose_name=_l("Type"))
+
+    def __str__(self):
+        return self.filename or ""
+
+    def keep(self, data: bytes, content_type: str, filename: str):
+        """Put checked bytes (what `UploadRule.accept` or `check` let through) into GridFS and note
+        their name and type; the caller saves the document."""
+        self.filename, self.content_type = filename, content_type
+        store(self.file, data, content_type, filename)
+
+    def read(self) -> bytes:
+        return read_stored(self.file)
+
+    def discard(self):
+        """Remove the record and its stored bytes (an upload whose step was refused)."""
+        type(self).objects(pk=self.pk).delete()
+        self.file.delete()
+
+
+class UploadedFile(StoredFile):
+    """A stored file a staff member uploaded: when and by whom (the account, and/or the name shown
+    in lists), and its size. An area sets those it keeps; the others stay empty (not stored)."""
+
+    meta = {"abstract": True}
+    size = IntField(verbose_name=_l("Size"))
+    uploaded_at = DateTimeField(verbose_name=_l("Uploaded at"))
+    uploaded_by = ReferenceField("Staff", verbose_name=_l("Uploaded by"))
+    uploaded_by_name = StringField(verbose_name=_l("Uploaded by"))

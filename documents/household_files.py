@@ -4,12 +4,12 @@ They are read at full level only (documents/archive_access.py): listing their na
 archive page, opening one is registered in the access register.
 """
 from flask_babel import gettext, lazy_gettext as _l
-from mongoengine import DateTimeField, FileField, IntField, ReferenceField, StringField
+from mongoengine import FileField, ReferenceField, StringField
 
 from app import clock
 from documents import audit
-from documents.base import CommunityOwned, PermissionDenied
-from documents.files import JPEG, MB, PDF, PNG, UploadRule, read_stored, store
+from documents.base import PermissionDenied
+from documents.files import JPEG, MB, PDF, PNG, UploadedFile, UploadRule
 
 KINDS = [("id_copy", _l("ID copy")), ("contract", _l("Purchase or lease contract")),
          ("agreement", _l("Property service agreement")), ("other", _l("Other document"))]
@@ -17,28 +17,17 @@ UPLOAD = UploadRule(types=frozenset({PDF, JPEG, PNG}), max_bytes=10 * MB, same_e
                     refused=_l("%(name)s is not accepted: only PDF, JPEG or PNG files can be attached."))
 
 
-class HouseholdFile(CommunityOwned):
+class HouseholdFile(UploadedFile):
     household = ReferenceField("Household", required=True, verbose_name=_l("Household"))
     kind = StringField(choices=KINDS, required=True, verbose_name=_l("Document"))
-    filename = StringField(max_length=200, verbose_name=_l("File name"))
-    content_type = StringField(verbose_name=_l("Type"))
-    size = IntField(verbose_name=_l("Size"))
     file = FileField(collection_name="household_files")
-    uploaded_at = DateTimeField(verbose_name=_l("Uploaded at"))
-    uploaded_by_name = StringField(verbose_name=_l("Uploaded by"))
 
     meta = {"collection": "household_files", "indexes": [("household", "uploaded_at"), "community"],
             "ordering": ["uploaded_at"]}
 
-    def __str__(self):
-        return self.filename or ""
-
     @property
     def kind_label(self) -> str:
         return str(dict(KINDS).get(self.kind, self.kind))
-
-    def read(self) -> bytes:
-        return read_stored(self.file)
 
 
 def attach(household, user, kind: str, filename: str, data: bytes) -> HouseholdFile:
@@ -50,10 +39,9 @@ def attach(household, user, kind: str, filename: str, data: bytes) -> HouseholdF
     if kind not in dict(KINDS):
         raise DomainError(gettext("Choose the kind of document."), field="kind")
     name, content_type = UPLOAD.check(filename, data)
-    record = HouseholdFile(community=household.community, household=household, kind=kind, filename=name,
-                           content_type=content_type, size=len(data), uploaded_at=clock.now(),
-                           uploaded_by_name=user.username)
-    store(record.file, data, content_type, name)
+    record = HouseholdFile(community=household.community, household=household, kind=kind, size=len(data),
+                           uploaded_at=clock.now(), uploaded_by_name=user.username)
+    record.keep(data, content_type, name)
     record.save()
     audit.record("attach", household, note=f"{record.kind_label}: {name}", actor=user)
     return record

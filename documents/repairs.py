@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from flask_babel import force_locale, gettext, lazy_gettext as _l
 from mongoengine import (BooleanField, DateField, DateTimeField, EmbeddedDocument,
-                         EmbeddedDocumentListField, FileField, IntField, ReferenceField,
+                         EmbeddedDocumentListField, IntField, ReferenceField,
                          StringField, ValidationError)
 from mongoengine.errors import NotUniqueError
 from mongoengine.fields import Decimal128Field
@@ -20,7 +20,7 @@ from mongoengine.fields import Decimal128Field
 from app import clock
 from documents import audit, timeline
 from documents.base import CommunityOwned, DomainError, PermissionDenied
-from documents.files import GIF, JPEG, MB, PNG, WEBP, UploadRule, store
+from documents.files import GIF, JPEG, MB, PNG, WEBP, StoredFile, UploadedFile, UploadRule
 from documents.money import ZERO, MoneyField, exact_decimal, to_money
 from documents.agenda import ClockKind, Rung, declare_clocks
 from documents.deadlines import end_of_local_day, local_date, zone_of
@@ -324,11 +324,23 @@ class Repair(ServiceRequest):
                 captured = RepairSignature.capture(self, signature, values["signed_by"], user)
                 values["signature"] = captured
         try:
-            return self.transition("sign_off", user, values=values, validate=True, checked=False)
+            result = self.transition("sign_off", user, values=values, validate=True, checked=False)
         except DomainError:
             if captured is not None:
                 captured.delete()
             raise
+        self.charge_household()
+        return result
+
+    def charge_household(self):
+        """What the resident agreed to pay becomes a line of their fee account, once (004: the
+        resident pays at the office); the cashier's receipt then settles it."""
+        total = to_money(self.total)
+        if self.household is None or not total or total <= 0 or self.signed_at is None:
+            return None
+        from documents.fees.ledger import charge, ensure_item
+        return charge(self.household, ensure_item(self.community, "repair"), total, source="repair",
+                      source_id=str(self.pk), note=f"{self.number} {(self.work_done or '')[:80]}".strip())
 
     def cancel(self, user, reason: str):
         self.check("cancel", user)
@@ -441,27 +453,16 @@ class RainDay(CommunityOwned):
         return count
 
 
-class RepairPhoto(CommunityOwned):
+class RepairPhoto(UploadedFile):
     """A photo of a repair (GridFS); served only through the repair view, scoped to the community."""
     repair = ReferenceField(Repair, required=True)
-    file = FileField()
-    filename = StringField(max_length=120)
-    content_type = StringField(max_length=40)
-    uploaded_by = ReferenceField("Staff")
-    uploaded_at = DateTimeField()
     meta = {"collection": "repair_photos", "indexes": ["repair"]}
 
-    def __str__(self):
-        return self.filename or ""
 
-
-class RepairSignature(CommunityOwned):
+class RepairSignature(StoredFile):
     """The resident's signature drawn on the screen at sign-off (a PNG in GridFS), served only
     through the repair view."""
     repair = ReferenceField(Repair, required=True)
-    file = FileField()
-    filename = StringField(max_length=120)
-    content_type = StringField(max_length=40)
     signer = StringField(max_length=60)
     recorded_by = ReferenceField("Staff")
     recorded_at = DateTimeField()
@@ -474,8 +475,8 @@ class RepairSignature(CommunityOwned):
     def capture(cls, repair, data: bytes, signer: str, actor) -> "RepairSignature":
         name, kind = SIGNATURE_UPLOAD.check("signature.png", data)
         signature = cls(community=repair.community, repair=repair, signer=signer, recorded_by=actor,
-                        recorded_at=clock.now(), filename=name, content_type=kind)
-        store(signature.file, data, kind, name)
+                        recorded_at=clock.now())
+        signature.keep(data, kind, name)
         signature.save()
         return signature
 
@@ -493,9 +494,8 @@ def add_photo(repair, data: bytes, filename: str, actor) -> RepairPhoto:
     name, kind, data = PHOTO_UPLOAD.accept(filename, data)
     if RepairPhoto.objects(repair=repair).count() >= MAX_PHOTOS:
         raise DomainError(gettext("A work order holds at most %(n)d photos.", n=MAX_PHOTOS))
-    photo = RepairPhoto(community=repair.community, repair=repair, filename=name,
-                        content_type=kind, uploaded_by=actor, uploaded_at=clock.now())
-    store(photo.file, data, kind, name)
+    photo = RepairPhoto(community=repair.community, repair=repair, uploaded_by=actor, uploaded_at=clock.now())
+    photo.keep(data, kind, name)
     photo.save()
     audit.record("add_photo", repair, note=photo.filename, actor=actor)
     return photo

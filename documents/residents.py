@@ -9,7 +9,7 @@ from mongoengine import (Q, DateField, EmbeddedDocument, EmbeddedDocumentListFie
 
 from app import clock
 from documents import audit, timeline
-from documents.base import CommunityOwned, DomainError, Versioned
+from documents.base import CommunityOwned, DomainError, RuleErrors, Versioned
 from documents.places import Room, parse_room_code
 from documents.validators import (id_document_problem, normalise_phone, validate_mobile,
                                   validate_plate)
@@ -137,35 +137,34 @@ class Household(CommunityOwned, Versioned):
         return ""
 
     def clean(self):
-        self._check_rooms()
+        errors = RuleErrors()
+        self._check_rooms(errors)
         if self.move_in_date and self.move_out_date and self.move_out_date < self.move_in_date:
-            raise ValidationError(errors={"move_out_date": ValidationError(
-                gettext("The move-out date cannot be before the move-in date."))})
+            errors.add("move_out_date", gettext("The move-out date cannot be before the move-in date."))
         keys = [e.key.strip() for e in self.extra_fields or [] if e.key]
         if len(keys) != len(set(keys)):
-            raise ValidationError(errors={"extra_fields": ValidationError(
-                gettext("Each extra field name may appear only once."))})
+            errors.add("extra_fields", gettext("Each extra field name may appear only once."))
+        errors.raise_any()
         self.tags = sorted({t.strip() for t in self.tags or [] if t and t.strip()})
         self._fill_search_fields()
 
-    def _check_rooms(self):
+    def _check_rooms(self, errors: RuleErrors):
         """The rooms belong to the archive's community; a room has one current archive."""
         if self.room is not None:
             if self.community and self.room.community.pk != self.community.pk:
-                raise ValidationError(errors={"room": ValidationError(
-                    gettext("The room belongs to another community."))})
-            self.building_no, self.unit_no = self.room.building_no, self.room.unit_no
-            self.room_code = self.room.code
-            self.sort_key = self.room.sort_key
+                errors.add("room", gettext("The room belongs to another community."))
+            else:
+                self.building_no, self.unit_no = self.room.building_no, self.room.unit_no
+                self.room_code = self.room.code
+                self.sort_key = self.room.sort_key
         if any(self.community and other.community.pk != self.community.pk for other in self.other_rooms or []):
-            raise ValidationError(errors={"other_rooms": ValidationError(
-                gettext("The room belongs to another community."))})
-        if self.room is not None and self.status == "current" and not getattr(self, "room_checked", False):
+            errors.add("other_rooms", gettext("The room belongs to another community."))
+        if self.room is not None and "room" not in errors and self.status == "current" \
+                and not getattr(self, "room_checked", False):
             clash = Household.objects(room=self.room, status="current", pk__ne=self.pk).first()
             if clash:
-                raise ValidationError(errors={"room": ValidationError(gettext(
-                    "Room %(code)s already has a current archive (%(name)s).",
-                    code=self.room.code, name=clash.name))})
+                errors.add("room", gettext("Room %(code)s already has a current archive (%(name)s).",
+                                           code=self.room.code, name=clash.name))
 
     def _fill_search_fields(self):
         """Room codes, names, name prefixes and phone tails stored for indexed look-ups."""

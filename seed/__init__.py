@@ -3,7 +3,7 @@ import os
 import secrets
 
 from documents.agenda import sweep
-from seed import archive_access, events, places, renovations, residents, services, staff
+from seed import archive_access, events, fees, places, renovations, residents, services, staff
 
 
 def demo_password() -> tuple[str, bool]:
@@ -25,6 +25,7 @@ def run(households_per_community=(200, 100)) -> str:
              f"new staff accounts: {len(created_staff)}; new service records: {created_services}"]
     lines.append(f"New renovation files: {renovations.seed_renovations(communities)}")
     lines.append(f"New archive access requests: {archive_access.seed_access(communities)}")
+    lines.append(f"Fees: {fees.seed_fees(communities)}")
     # the demo's deadlines that passed "before" the seed: breached and escalated at their moment,
     # as the scheduler of `make run` would within a minute
     lines.append(f"Agenda: {sweep()}")

@@ -8,11 +8,11 @@ from datetime import datetime
 from decimal import Decimal
 
 from flask_babel import gettext, lazy_gettext as _l
-from mongoengine import DateTimeField, IntField, ListField, ReferenceField, StringField, ValidationError
+from mongoengine import DateTimeField, IntField, ListField, ReferenceField, StringField
 
 from app import clock
 from documents import audit
-from documents.base import CommunityOwned, DomainError, Versioned
+from documents.base import CommunityOwned, DomainError, RuleErrors, Versioned
 from documents.bilingual import BilingualText, to_local
 from documents.events import records, signups
 from documents.events.common import (AREA, EVENT_STATES, EVENT_TYPES, label, required_reason,
@@ -105,15 +105,14 @@ class Event(BilingualText, CommunityOwned, Versioned, Workflowed):
     # --- validation: small named checks, each adding {field: message} ---
     def clean(self):
         self.budget = to_money(self.budget)
-        errors: dict = {}
+        errors = RuleErrors()
         for check in (_title_given, _ends_after_start, _plan_fits, _venue_fits, _buildings_fit):
             check(self, errors)
         stored = Event.objects(pk=self.pk).first() if self.pk is not None else None
         if stored is not None:
             for check in (_capacity_holds_the_confirmed, _content_kept_after_submit, _nothing_changes_once_closed):
                 check(self, stored, errors)
-        if errors:
-            raise ValidationError(errors={name: ValidationError(message) for name, message in errors.items()})
+        errors.raise_any()
 
     def save(self, *args, **kwargs):
         """An edit of the capacity never drops it below the confirmed people (checked in the write)."""
@@ -201,6 +200,9 @@ class Event(BilingualText, CommunityOwned, Versioned, Workflowed):
     # --- seats and the waiting list (documents/events/signups.py) ---
     def sign_up(self, household, people: int, contact_phone: str, user) -> SignUp:
         return signups.sign_up(self, household, people, contact_phone, user)
+
+    def sign_up_problems(self, household, people, contact_phone: str) -> list:
+        return signups.sign_up_problems(self, household, people, contact_phone)
 
     def promote_waiting(self, user=None, quiet_for=None) -> list:
         return signups.promote_waiting(self, user, quiet_for=quiet_for)

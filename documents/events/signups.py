@@ -17,7 +17,7 @@ from mongoengine.errors import NotUniqueError
 
 from app import clock
 from documents import audit
-from documents.base import CommunityOwned, DomainError, Versioned
+from documents.base import CommunityOwned, DomainError, Versioned, refusals
 from documents.bilingual import to_local
 from documents.events.common import AREA, MAX_PEOPLE_PER_SIGNUP, SIGNUP_STATES, label
 from documents.validators import normalise_phone, validate_mobile
@@ -225,6 +225,17 @@ def sign_up(event, household, people, contact_phone: str, user) -> SignUp:
         gettext("waiting list, position %(n)d", n=signup.waiting_number())
     audit.record("sign_up", signup, audit.diff({}, audit.snapshot(signup)), note=note, actor=user)
     return signup
+
+
+def sign_up_problems(event, household, people, contact_phone: str) -> list:
+    """Every reason `sign_up` would refuse these values, all at once, for a form (a value None is not
+    known yet: its checks are left out); `sign_up` checks them again when it writes."""
+    checks = [lambda: check_open(event)]
+    if household is not None:
+        checks += [lambda: _check_household(event, household), lambda: _checked_phone(contact_phone, household)]
+    if people is not None:
+        checks.append(lambda: _checked_people(event, people))
+    return refusals(checks)
 
 
 def check_open(event):

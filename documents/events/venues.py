@@ -13,7 +13,7 @@ from mongoengine import BooleanField, DateTimeField, IntField, Q, ReferenceField
 
 from app import clock
 from documents import audit
-from documents.base import CommunityOwned, DomainError, Versioned
+from documents.base import CommunityOwned, DomainError, Versioned, refusals
 from documents.bilingual import BilingualText, to_local
 from documents.deadlines import local_text
 from documents.events.common import AREA, BOOKING_STATES, same_community
@@ -78,8 +78,7 @@ class Venue(BilingualText, CommunityOwned, Versioned):
              contact_phone: str = "") -> "VenueBooking":
         """Book the venue for [start, end) (naive UTC), refusing a clash with the booking named."""
         authorize_area(AREA, "action:book_venue", user, self.community, label=_l("Book a venue"))
-        if not self.active:
-            raise DomainError(gettext("This venue is not in use."), field="venue")
+        self._check_in_use()
         if start is None or end is None or end <= start:
             raise DomainError(gettext("The end must be after the start."), field="end")
         token = self._acquire()
@@ -97,6 +96,19 @@ class Venue(BilingualText, CommunityOwned, Versioned):
             self._release(token)
         audit.record("book_venue", booking, audit.diff({}, audit.snapshot(booking)), actor=user)
         return booking
+
+    def booking_problems(self, start, end) -> list:
+        """Every reason the venue would refuse a booking of [start, end) (naive UTC; None: not known
+        yet) now, all at once, for a form that shows them with the booking's own checks (the end
+        after the start, the phone); `book()` checks them again under the lock."""
+        checks = [self._check_in_use]
+        if start is not None and end is not None and end > start:
+            checks.append(lambda: self._refuse_clash(start, end))
+        return refusals(checks)
+
+    def _check_in_use(self):
+        if not self.active:
+            raise DomainError(gettext("This venue is not in use."), field="venue")
 
     def _booked_for_event(self, event, start, end):
         if event is None:

@@ -303,6 +303,59 @@ def quantity_for(item, household, room) -> Decimal | None:
     return Decimal("1")
 
 
+@dataclass
+class _Month:
+    """What the generation of one month knows while it goes through the households."""
+    community: object
+    period: str
+    first: date
+    last: date
+    report: GenerationReport
+    now: object
+    created_by: str
+    existing: set
+
+    @property
+    def month_days(self) -> int:
+        return (self.last - self.first).days + 1
+
+    def lines_of(self, household, room, days: int, items) -> list:
+        """The household's new lines of the month (none for a line that exists or has no rate)."""
+        lines, factor = [], None
+        for item in items:
+            key = f"{household.pk}:{item.pk}:{self.period}"
+            if key in self.existing:
+                self.report.existing += 1
+                continue
+            rate = item.rate_on(self.first, getattr(room, "use", None))
+            if rate is None:
+                if item.name() not in self.report.without_rate:
+                    self.report.without_rate.append(item.name())
+                continue
+            quantity = quantity_for(item, household, room)
+            if quantity is None:
+                self.report.without_area += 1
+                continue
+            line_factor = Decimal("1")
+            if item.kind in VACANCY_KINDS:
+                factor = billing_factor(household, self.period) if factor is None else factor
+                line_factor = factor
+            amount = line_amount(quantity, rate, days, self.month_days, line_factor)
+            if amount > 0:
+                lines.append(self.line(household, item, key, quantity, rate, days, line_factor, amount))
+        return lines
+
+    def line(self, household, item, key, quantity, rate, days, factor, amount) -> BillLine:
+        return BillLine(
+            community=self.community.pk, key=key, household=household.pk, household_name=household.name,
+            room_code=household.room_code, building_no=household.building_no, sort_key=household.sort_key,
+            item=item.pk, item_name=item.name_zh, item_name_en=item.name_en, kind=item.kind, period=self.period,
+            quantity=quantity, rate=rate, days=days, month_days=self.month_days, factor=str(factor),
+            amount=amount, paid=ZERO, paid_elsewhere=ZERO, settled=False,
+            due_on=self.first.replace(day=min(item.due_day or 1, self.month_days)), source="monthly",
+            created_at=self.now, created_by_name=self.created_by)
+
+
 def generate_bills(community, period: str, actor=None, now=None) -> GenerationReport:
     """The month's lines of every monthly item for every household living there that month.
 
@@ -315,12 +368,12 @@ def generate_bills(community, period: str, actor=None, now=None) -> GenerationRe
     first, last = parse_period(period)
     period = period_of(first)
     require_not_future(period, community, now)
-    report = GenerationReport(period)
+    month = _Month(community, period, first, last, report=GenerationReport(period), now=now,
+                   created_by=getattr(actor, "display_name", None) or "system",
+                   existing=set(BillLine.objects(community=community, period=period).scalar("key")))
+    report = month.report
     items = list(FeeItem.objects(community=community, active=True, basis__in=list(MONTHLY_BASES)))
-    existing = set(BillLine.objects(community=community, period=period).scalar("key"))
     rooms = {r.pk: r for r in Room.objects(community=community).only("area", "use")}
-    month_days = (last - first).days + 1
-    created_by = getattr(actor, "display_name", None) or "system"
     new_lines, touched = [], set()
     households = Household.objects(community=community, status__in=["current", "moved_out"]).only(
         "name", "room", "room_code", "building_no", "sort_key", "vehicles", "move_in_date", "move_out_date",
@@ -334,36 +387,9 @@ def generate_bills(community, period: str, actor=None, now=None) -> GenerationRe
         # with no_dereference() copies every field definition per document in mongoengine 0.29)
         raw_room = household._data.get("room")
         room = rooms.get(getattr(raw_room, "id", raw_room))
-        factor = None
-        for item in items:
-            key = f"{household.pk}:{item.pk}:{period}"
-            if key in existing:
-                report.existing += 1
-                continue
-            rate = item.rate_on(first, getattr(room, "use", None))
-            if rate is None:
-                if item.name() not in report.without_rate:
-                    report.without_rate.append(item.name())
-                continue
-            quantity = quantity_for(item, household, room)
-            if quantity is None:
-                report.without_area += 1
-                continue
-            line_factor = Decimal("1")
-            if item.kind in VACANCY_KINDS:
-                factor = billing_factor(household, period) if factor is None else factor
-                line_factor = factor
-            amount = line_amount(quantity, rate, days, month_days, line_factor)
-            if amount <= 0:
-                continue
-            new_lines.append(BillLine(
-                community=community.pk, key=key, household=household.pk, household_name=household.name,
-                room_code=household.room_code, building_no=household.building_no, sort_key=household.sort_key,
-                item=item.pk, item_name=item.name_zh, item_name_en=item.name_en, kind=item.kind, period=period,
-                quantity=quantity, rate=rate, days=days, month_days=month_days, factor=str(line_factor),
-                amount=amount, paid=ZERO, paid_elsewhere=ZERO, settled=False,
-                due_on=first.replace(day=min(item.due_day or 1, month_days)), source="monthly",
-                created_at=now, created_by_name=created_by))
+        lines = month.lines_of(household, room, days, items)
+        if lines:
+            new_lines += lines
             touched.add(household.pk)
     report.created = _insert_new(new_lines)
     report.existing += len(new_lines) - report.created

@@ -2,11 +2,11 @@
 import hashlib
 
 from flask_babel import gettext, lazy_gettext as _l
-from mongoengine import DateTimeField, FileField, IntField, ReferenceField, StringField
+from mongoengine import FileField, ReferenceField, StringField
 
 from app import clock
-from documents.base import CommunityOwned, DomainError
-from documents.files import JPEG, MB, PDF, PNG, UploadRule, read_stored, store
+from documents.base import DomainError
+from documents.files import JPEG, MB, PDF, PNG, UploadedFile, UploadRule
 
 ATTACHMENT_KINDS = [
     ("licence", _l("Business licence copy")),
@@ -33,33 +33,16 @@ def upload_rule(kind) -> UploadRule:
     return PHOTO_UPLOAD if kind == "photo" else DOCUMENT_UPLOAD
 
 
-class RenovationAttachment(CommunityOwned):
+class RenovationAttachment(UploadedFile):
     """A contractor's document or a photo of a renovation file, kept in GridFS."""
     renovation = ReferenceField("Renovation", required=True, verbose_name=_l("Renovation file"))
     kind = StringField(choices=ATTACHMENT_KINDS, required=True, verbose_name=_l("Document"))
-    filename = StringField(max_length=200, verbose_name=_l("File name"))
-    content_type = StringField(verbose_name=_l("Type"))
-    size = IntField(verbose_name=_l("Size"))
     sha256 = StringField()
     file = FileField(collection_name="renovation_files")
     patrol_key = StringField()
-    uploaded_at = DateTimeField(verbose_name=_l("Uploaded at"))
-    uploaded_by = ReferenceField("Staff")
-    uploaded_by_name = StringField(verbose_name=_l("Uploaded by"))
 
     meta = {"collection": "renovation_attachments",
             "indexes": [("renovation", "kind"), "community"], "ordering": ["uploaded_at"]}
-
-    def __str__(self):
-        return self.filename or ""
-
-    def read(self) -> bytes:
-        return read_stored(self.file)
-
-    def discard(self):
-        """Remove the record and its stored bytes (an upload whose step was refused)."""
-        RenovationAttachment.objects(pk=self.pk).delete()
-        self.file.delete()
 
 
 class AttachmentSteps:
@@ -85,10 +68,10 @@ class AttachmentSteps:
             raise DomainError(gettext("Choose what kind of document this is."), field="kind")
         name, content_type, stored = upload_rule(kind).accept(filename, data)
         attachment = RenovationAttachment(   # sha256 of the bytes received: a resent photo is recognised
-            community=self.community, renovation=self, kind=kind, filename=name, content_type=content_type,
-            size=len(stored), sha256=hashlib.sha256(data).hexdigest(), patrol_key=patrol_key,
+            community=self.community, renovation=self, kind=kind, size=len(stored),
+            sha256=hashlib.sha256(data).hexdigest(), patrol_key=patrol_key,
             uploaded_at=clock.now(), uploaded_by=user, uploaded_by_name=user.display_name)
-        store(attachment.file, stored, content_type, name)
+        attachment.keep(stored, content_type, name)
         attachment.save()
         try:
             self.transition("attach", user, note=f"{labels[kind]}: {name}", checked=False)

@@ -69,7 +69,19 @@ class FeeSteps:
             "fees_paid_at": now, "fees_method": method, "fees_paid_by": paid_by[:60], "fees_received_by": user,
             "fees_received_by_name": user.display_name,
             "deposit_received_on": local_date(now, zone_of(self.community))}, note=money_text(total))
-        return self.fee_payment()
+        receipt = self.fee_payment()
+        self.record_in_fee_account(receipt)
+        return receipt
+
+    def record_in_fee_account(self, receipt):
+        """The fees and deposit join the household's fee account as a line paid on this receipt,
+        so the account shows them without a second entry at the cashier's."""
+        if self.household is None or receipt is None or not self.total_fees():
+            return None
+        from documents.fees.ledger import charge, ensure_item
+        return charge(self.household, ensure_item(self.community, "renovation"), self.total_fees(),
+                      source="renovation", source_id=str(self.pk), paid_elsewhere=self.total_fees(),
+                      note=f"{receipt.receipt_no} {self.permit_no or ''}".strip())
 
     def fee_payment(self):
         """The receipt record of the fees paid (made now if a crash left it missing); None if unpaid."""

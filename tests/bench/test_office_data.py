@@ -33,3 +33,30 @@ def test_service_records_are_valid_documents_spread_over_five_years(app_ctx):
             assert record.room.community.pk == community.pk and record.room_code == record.room.code
     open_repairs = Repair.objects(state__nin=["closed", "cancelled"]).count()
     assert open_repairs < 30, "five years of finished work, a few open records"
+
+
+def test_a_busy_community_has_a_tenth_open_each_with_its_open_clocks(app_ctx):
+    """bench.handover's data: only generated records in the community, about a tenth open, and the
+    agenda's open clock of each open one with a deadline (breached when the deadline has passed)."""
+    from documents.agenda import BREACHED, OPEN, RUNNING, Clock
+
+    community = Community(code="BUSY", name_zh="繁忙小区").save()
+    made = office.busy_community(community, 120, 400, 100, password="Kettle-orbit-Marble-59")
+    assert (made["repairs"], made["complaints"]) == (400, 100)
+    assert Repair.objects(community=community).count() == 400 and Complaint.objects(community=community).count() == 100
+    open_repairs = Repair.objects(community=community, state__in=list(Repair.OPEN_STATES))
+    assert made["open_repairs"] == open_repairs.count() and 20 <= made["open_repairs"] <= 60
+    assert made["open_complaints"] == Complaint.objects(community=community,
+                                                        state__in=list(Complaint.OPEN_STATES)).count() > 0
+    now = datetime.utcnow()
+    clocks = Clock.objects(community=community, phase=OPEN)
+    assert clocks.count() == made["clocks"] == open_repairs.filter(due_at__ne=None).count() + \
+        Complaint.objects(community=community, state__in=list(Complaint.OPEN_STATES), due_at__ne=None).count()
+    assert made["late_repairs"] == clocks.filter(collection="repairs", state=BREACHED).count() > 0
+    for record in open_repairs.filter(due_at__ne=None):
+        record.validate()
+        (one,) = Clock.objects(record_id=record.pk, phase=OPEN)
+        assert one.due_at == record.due_at and one.state == (BREACHED if record.due_at < now else RUNNING)
+        assert now - timedelta(hours=office.RECENT_HOURS[1] + 1) < record.reported_at <= now
+    for record in Repair.objects(community=community, state__nin=list(Repair.OPEN_STATES)):
+        assert record.due_at is None and now - timedelta(days=2 * 365 + 2) < record.reported_at <= now

@@ -239,3 +239,40 @@ def test_moved_out_households_are_billed_up_to_the_move_out_day(fees):
     generate_bills(fees["A"], "2026-12")
     assert lines_of(hh, "2026-11")["WY", "2026-11"].days == 10
     assert ("WY", "2026-12") not in lines_of(hh)
+
+
+def test_a_signed_repair_charge_becomes_one_line_of_the_household_account(app, fees):
+    from tests.services_support import completed_repair
+    clock.freeze(datetime(2026, 12, 20, 2, 0))
+    with app.test_request_context():
+        repair = completed_repair(fees)                       # 35.50 of material + 20.00 of labour
+        assert repair.household.pk == fees["hh_a"].pk
+        repair.sign_off(fees["staff"]["clerk"], 5, paper_order_no="P-001")
+        repair.charge_household()                             # again: still one line
+    line = BillLine.objects.get(key=f"repair:{repair.pk}")
+    assert (line.amount, line.kind, line.settled) == (Decimal("55.50"), "repair", False)
+    assert repair.number in line.note
+    assert fees_settled(fees["hh_a"]).owed == Decimal("55.50")
+
+
+def test_renovation_fees_paid_at_the_cashier_join_the_account_settled(app, fees):
+    from tests.renovations_support import file_in_state
+    clock.freeze(datetime(2026, 3, 2, 2, 0))
+    with app.test_request_context():
+        renovation = file_in_state(fees, "fees_paid")
+    line = BillLine.objects.get(key=f"renovation:{renovation.pk}")
+    assert (line.amount, line.paid, line.settled) == (Decimal("3650.00"), Decimal("3650.00"), True)
+    assert renovation.fees_receipt_no in line.note
+    assert fees_settled(fees["hh_a"]).settled
+
+
+def test_flask_bill_bills_a_month_once_and_refuses_a_bad_one(app, fees):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["bill", "--month", "2026-11", "--community", "A"])
+    assert result.exit_code == 0, result.output
+    assert "A 2026-11: 3 lines created, 0 already there, 2 households" in result.output
+    again = runner.invoke(args=["bill", "--month", "2026-11", "--community", "A"])
+    assert "0 lines created, 3 already there" in again.output
+    bad = runner.invoke(args=["bill", "--month", "2027-05", "--community", "A"])
+    assert bad.exit_code != 0 and "2027-05" in bad.output
+    assert BillLine.objects.count() == 3

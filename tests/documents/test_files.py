@@ -118,3 +118,42 @@ def test_pdfs_are_kept_as_sent():
 def test_bidirectional_controls_are_stripped_from_stored_names(raw, clean):
     assert safe_filename(raw) == clean
     assert RULE.accept(raw, PDF_BYTES)[0] == clean
+
+
+def test_stored_files_written_before_the_shared_base_still_load(app_ctx, world):
+    """Records and GridFS bytes stored under the former field and collection names read the same."""
+    import datetime
+
+    import gridfs
+    from mongoengine.connection import get_db
+
+    from documents.household_files import HouseholdFile
+    from documents.renovations import RenovationAttachment
+    from documents.repairs import RepairPhoto, RepairSignature
+
+    db, community, household = get_db(), world["A"].pk, world["hh_a"].pk
+    at = datetime.datetime(2026, 11, 2, 8, 30)
+    shapes = [   # (document, its collection, GridFS collection, the fields as they were stored)
+        (HouseholdFile, "household_files", "household_files",
+         {"household": household, "kind": "contract", "size": len(PDF_BYTES),
+          "uploaded_at": at, "uploaded_by_name": "clerk"}),
+        (RenovationAttachment, "renovation_attachments", "renovation_files",
+         {"renovation": household, "kind": "licence", "size": len(PDF_BYTES),
+          "sha256": "ab", "uploaded_at": at, "uploaded_by": world["staff"]["clerk"].pk,
+          "uploaded_by_name": "王芳"}),
+        (RepairPhoto, "repair_photos", "fs",
+         {"repair": household, "uploaded_by": world["staff"]["clerk"].pk, "uploaded_at": at}),
+        (RepairSignature, "repair_signatures", "fs",
+         {"repair": household, "signer": "张伟",
+          "recorded_by": world["staff"]["clerk"].pk, "recorded_at": at}),
+    ]
+    for document, collection, files, fields in shapes:
+        grid_id = gridfs.GridFS(db, collection=files).put(PDF_BYTES, content_type=PDF, filename="合同.pdf")
+        pk = db[collection].insert_one(dict(fields, community=community, file=grid_id, filename="合同.pdf",
+                                            content_type=PDF)).inserted_id
+        record = document.objects.get(pk=pk)
+        assert record.read() == PDF_BYTES and record.filename == "合同.pdf" and record.content_type == PDF
+        assert record.to_mongo().to_dict() == db[collection].find_one({"_id": pk}), document.__name__
+    assert str(HouseholdFile.objects.get()) == "合同.pdf" and HouseholdFile.objects.get().uploaded_at == at
+    assert RenovationAttachment.objects.get().uploaded_by_name == "王芳"
+    assert RepairSignature.objects.get().recorded_at == at

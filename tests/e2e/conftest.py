@@ -80,13 +80,46 @@ def browser(portal):
         browser.close()
 
 
-@pytest.fixture
-def page(browser, portal):
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
+def new_page(browser, width=1366, height=900, phone=None, locale="zh-CN"):
+    """A page in a browser context of its own (its own cookies), the window `width` x `height` px;
+    `phone` (by default: narrower than 500 px) emulates a touch phone. Close it with page.context.close()."""
+    phone = width < 500 if phone is None else phone
+    context = browser.new_context(viewport={"width": width, "height": height}, locale=locale,
+                                  is_mobile=phone, has_touch=phone)
     page = context.new_page()
     page.set_default_timeout(15000)
+    return page
+
+
+def log_in(page, portal, username, password=PASSWORD, lang=None):
+    """Log `page` in through the login form; lang="zh_Hans_CN" or "en" also chooses that language
+    (an account remembers the last one, which another test may have changed). Returns the page."""
+    page.goto(portal + "/auth/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("#login-button")
+    page.wait_for_url("**/admin/**")
+    select = page.locator("#language-select")
+    if lang and select.input_value() != lang:
+        if page.viewport_size["width"] < 992:          # the top bar is folded behind its button
+            page.locator("button.navbar-toggler").click()
+        with page.expect_navigation():
+            select.select_option(lang)
+    return page
+
+
+def assert_no_horizontal_scroll(page, what=None):
+    """The page is not wider than the window: neither the document nor its body scrolls sideways."""
+    widths = page.evaluate("({doc: document.documentElement.scrollWidth, body: document.body.scrollWidth})")
+    window = page.viewport_size["width"]
+    assert max(widths["doc"], widths["body"]) <= window, (what, widths, window)
+
+
+@pytest.fixture
+def page(browser, portal):
+    page = new_page(browser)
     yield page
-    context.close()
+    page.context.close()
 
 
 @pytest.fixture
@@ -96,18 +129,8 @@ def login(page, portal, request):
     default_lang = getattr(request.module, "LOGIN_LANGUAGE", None)
 
     def do(username, password=PASSWORD, lang=default_lang):
-        """lang="zh_Hans_CN" or "en": also choose that language (an account remembers the last one,
-        which another test may have changed)."""
-        page.goto(portal + "/auth/login")
-        page.fill("input[name=username]", username)
-        page.fill("input[name=password]", password)
-        page.click("#login-button")
-        page.wait_for_url("**/admin/**")
-        select = page.locator("#language-select")
-        if lang and select.input_value() != lang:
-            with page.expect_navigation():
-                select.select_option(lang)
-        return page
+        """lang="zh_Hans_CN" or "en": also choose that language (see log_in)."""
+        return log_in(page, portal, username, password, lang)
     return do
 
 

@@ -16,7 +16,9 @@ def main():
     with app.app_context():
         from seed import run
         print(run(households_per_community=(60, 30)), flush=True)
-    # The embedded store (SQLite) is bound to the thread that opened it: serve from one thread.
+    # Werkzeug's server, one request at a time, is enough for the browser tests. The embedded store
+    # does not need it: it opens a connection per thread (app/embedded_store.py), and `make run`
+    # serves it from waitress's threads.
     server = make_server("127.0.0.1", port, app, threaded=False)
     print(f"serving on {port}", flush=True)
     server.serve_forever()

@@ -1,7 +1,7 @@
 """Community events in a real browser: calendar, event page with sign-ups and gallery, notice print."""
 import re
 
-from tests.e2e.conftest import PASSWORD, screenshot
+from tests.e2e.conftest import assert_no_horizontal_scroll, log_in, new_page, screenshot
 
 #: the texts asserted here are Chinese: every login chooses it (another test may switch an account)
 LOGIN_LANGUAGE = "zh_Hans_CN"
@@ -67,12 +67,7 @@ def test_an_event_is_approved_and_published_on_its_step_pages(login, browser, po
     assert page.locator("#step-buttons .step-publish").count() == 0     # the supervisor does not publish
     screenshot(page, "events_approved_zh")
 
-    officer = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN").new_page()
-    officer.goto(portal + "/auth/login")
-    officer.fill("input[name=username]", "culture")
-    officer.fill("input[name=password]", PASSWORD)
-    officer.click("#login-button")
-    officer.wait_for_url("**/admin/**")
+    officer = log_in(new_page(browser), portal, "culture")
     officer.goto(page.url)
     officer.locator("#step-buttons .step-publish").click()
     officer.locator("#step-submit").click()
@@ -85,20 +80,8 @@ def test_an_event_is_approved_and_published_on_its_step_pages(login, browser, po
 
 
 def _phone(browser, portal, username):
-    """A phone 390 px wide, logged in, in Chinese."""
-    phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", is_mobile=True,
-                                has_touch=True).new_page()
-    phone.set_default_timeout(15000)
-    phone.goto(portal + "/auth/login")
-    phone.fill("input[name=username]", username)
-    phone.fill("input[name=password]", PASSWORD)
-    phone.click("#login-button")
-    phone.wait_for_url("**/admin/**")
-    return phone
-
-
-def _page_width(page) -> int:
-    return page.evaluate("Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)")
+    """A phone 390 px wide, logged in."""
+    return log_in(new_page(browser, 390, 844), portal, username)
 
 
 def test_on_a_phone_the_event_page_and_the_calendar_keep_to_the_screen(browser, portal):
@@ -106,14 +89,14 @@ def test_on_a_phone_the_event_page_and_the_calendar_keep_to_the_screen(browser, 
     for title in ("社区义剪志愿服务", "中秋游园会"):      # sign-ups with buttons and a waiting list; 100 rows
         _event_page(phone, portal, title)
         assert phone.locator("#signup-table tbody tr").count() > 5
-        assert _page_width(phone) <= 390, title
+        assert_no_horizontal_scroll(phone, title)
         box = phone.locator("#signup-table-box").bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= 390, title
     screenshot(phone, "events_details_phone_zh")
     for month in sorted({_start_of(phone, portal, t)[:7] for t in ("亲子手工课", "社区义剪志愿服务", "中秋游园会")}):
         phone.goto(portal + f"/admin/event_calendar/?month={month}")
         assert phone.locator("#event-calendar a.calendar-item").count() > 0, month
-        assert _page_width(phone) <= 390, month
+        assert_no_horizontal_scroll(phone, month)
         table = phone.locator("#event-calendar").bounding_box()
         assert table["x"] + table["width"] <= 390, month
     screenshot(phone, "events_calendar_phone_zh")
@@ -136,6 +119,6 @@ def test_on_a_phone_a_booking_reads_in_local_time_and_an_events_booking_in_chine
     square.locator(".step-cancel_booking").click()
     phone.wait_for_url("**/admin/venuebookings/step/cancel_booking/**")
     assert phone.locator("#step-title").inner_text().startswith("取消预订 — 中心广场 " + start)
-    assert _page_width(phone) <= 390
+    assert_no_horizontal_scroll(phone)
     screenshot(phone, "events_booking_step_phone_zh")
     phone.context.close()

@@ -5,38 +5,24 @@ import re
 
 import pytest
 
-from tests.e2e.conftest import PASSWORD, screenshot
+from tests.e2e.conftest import assert_no_horizontal_scroll, log_in, new_page, screenshot
 
 LOGIN_LANGUAGE = "zh_Hans_CN"
 
 
 def open_as(browser, portal, username, width, height=900, phone=False):
-    context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN",
-                                  is_mobile=phone, has_touch=phone)
-    page = context.new_page()
-    page.set_default_timeout(15000)
+    page = new_page(browser, width, height, phone=phone)
     page.violations = []
     page.on("console", lambda msg: page.violations.append(msg.text)
             if "Content Security Policy" in msg.text or "Content-Security-Policy" in msg.text else None)
-    page.goto(portal + "/auth/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("#login-button")
-    page.wait_for_url("**/admin/**")
-    select = page.locator("#language-select")
-    if select.input_value() != LOGIN_LANGUAGE:
-        with page.expect_navigation():
-            select.select_option(LOGIN_LANGUAGE)
-    return page
+    return log_in(page, portal, username, lang=LOGIN_LANGUAGE)
 
 
 def assert_fits(page, name):
-    """No horizontal scroll: the document is not wider than the window."""
+    """No horizontal scroll (the document is not wider than the window), no CSP violation."""
     page.wait_for_load_state("networkidle")
     screenshot(page, name)
-    widths = page.evaluate("({doc: document.documentElement.scrollWidth, body: document.body.scrollWidth,"
-                           " inner: window.innerWidth})")
-    assert max(widths["doc"], widths["body"]) <= widths["inner"], (name, widths)
+    assert_no_horizontal_scroll(page, name)
     assert not page.violations, (name, page.violations)
 
 

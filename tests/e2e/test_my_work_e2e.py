@@ -3,14 +3,10 @@ the supervisor logs in, sees the bell count, reads My work and follows the link 
 My work fits a phone 390 px wide in both languages."""
 import re
 
-from tests.e2e.conftest import PASSWORD, screenshot
+from tests.e2e.conftest import assert_no_horizontal_scroll, log_in, new_page, screenshot
 
 #: the texts asserted here are Chinese: every login chooses it (another test may switch an account)
 LOGIN_LANGUAGE = "zh_Hans_CN"
-
-
-def _page_width(page) -> int:
-    return page.evaluate("Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)")
 
 
 def test_the_supervisor_follows_an_escalated_complaint_from_my_work(page, portal, login):
@@ -46,24 +42,11 @@ def test_my_work_fits_a_phone_and_a_desktop_in_both_languages(browser, portal):
     for lang, locale in (("zh_Hans_CN", "zh-CN"), ("en", "en-US")):
         for who in ("clerk", "housekeeper"):
             for width, height in ((390, 844), (1366, 900)):
-                context = browser.new_context(viewport={"width": width, "height": height}, locale=locale,
-                                              is_mobile=width < 500, has_touch=width < 500)
-                page = context.new_page()
-                page.set_default_timeout(15000)
-                page.goto(portal + "/auth/login")
-                page.fill("input[name=username]", who)
-                page.fill("input[name=password]", PASSWORD)
-                page.click("#login-button")
-                page.wait_for_url("**/admin/**")
-                select = page.locator("#language-select")
-                if select.input_value() != lang:
-                    if width < 992:
-                        page.locator("button.navbar-toggler").click()
-                    with page.expect_navigation():
-                        select.select_option(lang)
+                page = new_page(browser, width, height, locale=locale)
+                log_in(page, portal, who, lang=lang)
                 page.goto(portal + "/admin/")
                 assert page.locator("#group-overdue").count() == 1
                 assert page.locator(".mywork-item").count() + page.locator(".waiting-row").count() > 0, who
-                assert _page_width(page) <= width, (who, lang, width)
+                assert_no_horizontal_scroll(page, (who, lang, width))
                 screenshot(page, f"my_work_{who}_{lang}_{width}")
-                context.close()
+                page.context.close()

@@ -5,7 +5,7 @@ Uses the demo data of seed/renovations.py (files waiting for approval, for the f
 """
 import re
 
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import assert_no_horizontal_scroll, log_in, new_page, screenshot
 
 #: the texts asserted here are Chinese: every login chooses it (another test may switch an account)
 LOGIN_LANGUAGE = "zh_Hans_CN"
@@ -117,10 +117,6 @@ def test_cashier_sees_the_amount_then_refunds_once_and_prints_the_receipt(page, 
     assert "押金已退" in page.locator("table.model-list").inner_text()
 
 
-def _page_width(page) -> int:
-    return page.evaluate("Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)")
-
-
 def test_the_inspection_result_is_a_pair_of_radios_and_a_typed_load_stays(page, portal, login):
     login("supervisor", lang="zh_Hans_CN")
     open_first_with_step(page, portal, "已提交", "flat_inspection")
@@ -156,22 +152,15 @@ def test_on_a_phone_the_file_and_the_patrol_form_keep_to_the_screen(page, portal
     login("manager")
     open_first_with_step(page, portal, "施工中", "log_patrol")
     details = page.url
-    phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", is_mobile=True,
-                                has_touch=True).new_page()
-    phone.set_default_timeout(15000)
-    phone.goto(portal + "/auth/login")
-    phone.fill("input[name=username]", "manager")
-    phone.fill("input[name=password]", "e2e-password-1")
-    phone.click("#login-button")
-    phone.wait_for_url("**/admin/**")
+    phone = log_in(new_page(browser, 390, 844), portal, "manager")
     phone.goto(details)
-    assert _page_width(phone) <= 390
+    assert_no_horizontal_scroll(phone)
     workers = phone.locator("#detail-workers .table-responsive").bounding_box()
     assert workers["x"] >= 0 and workers["x"] + workers["width"] <= 390
     screenshot(phone, "renovation-details-phone")
     phone.click("#step-buttons .step-log_patrol")
     phone.wait_for_url("**/step/log_patrol/**")
-    assert _page_width(phone) <= 390
+    assert_no_horizontal_scroll(phone)
     assert phone.locator("#violations-1-deduction").bounding_box()["width"] > 140   # two fields a row at most
     phone.fill("#findings", "楼道有垃圾")
     phone.fill("#violations-1-deduction", "50")

@@ -3,7 +3,7 @@ import re
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import assert_no_horizontal_scroll, screenshot
 
 #: the texts asserted here are Chinese: every login chooses it (another test may switch an account)
 LOGIN_LANGUAGE = "zh_Hans_CN"
@@ -145,11 +145,11 @@ def test_material_lines_and_the_handover_fit_a_phone(page, portal, login):
         assert box["width"] >= 120, (field, box)
         assert box["x"] >= 0 and box["x"] + box["width"] <= 390, (field, box)
     assert page.locator(".step-list-row").first.inner_text().strip().startswith("第 1 行")
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert_no_horizontal_scroll(page)
     screenshot(page, "repairs-6-complete-phone")
 
     page.goto(f"{portal}/admin/handover/")
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert_no_horizontal_scroll(page)
     summary = page.locator("#open-items td.item-summary").first.bounding_box()
     assert summary["width"] >= 250, summary                  # not two characters a line
     assert "左侧" not in page.locator("#handover-form").inner_text()

@@ -117,6 +117,23 @@ def test_the_manager_sees_failed_deliveries_of_their_communities_and_sends_one_a
         assert client_as(role).post("/admin/deliveries/retry/", data={"id": str(other.pk)}).status_code == 403
 
 
+def test_deliveries_are_paginated_newest_first(app, world, client_as):
+    from datetime import timedelta
+    for n in range(25):
+        note = robot_note(world, world["A"], FAILED, f"D{n:02d}")
+        note.update(set__created_at=shanghai(2026, 11, 23, 9, 0) + timedelta(minutes=n))
+    client = client_as("manager")
+    first = client.get("/admin/deliveries/").data.decode()
+    assert first.index("D24") < first.index("D23") and "D04" not in first and "1 / 2" in first
+    assert '<li class="page-item disabled"><a class="page-link" href="/admin/deliveries/?page=-1">' in first
+    assert '<li class="page-item "><a class="page-link" href="/admin/deliveries/?page=1">' in first
+    second = client.get("/admin/deliveries/?page=1").data.decode()
+    assert "D04" in second and "D24" not in second and "2 / 2" in second
+    assert '<li class="page-item disabled"><a class="page-link" href="/admin/deliveries/?page=2">' in second
+    robot_note(world, world["B"], FAILED, "B-only")
+    assert "pagination" not in client_as("manager_b").get("/admin/deliveries/").data.decode()   # one page
+
+
 def test_staff_email_and_community_robot_webhook_are_in_their_forms(app, world, client_as):
     admin = client_as("admin")
     staff = world["staff"]["clerk"]
