@@ -53,6 +53,10 @@ class SpreadsheetImportPage(SecurePage):
     def done_message(self, job) -> str:
         raise NotImplementedError
 
+    def has_work(self, plan) -> bool:
+        """Is there anything to write (else no job is kept and no Import button shown)?"""
+        return True
+
     # --- the page ---
     def is_accessible(self):
         return super().is_accessible() and can(*self.permission)
@@ -99,8 +103,8 @@ class SpreadsheetImportPage(SecurePage):
         except DomainError as err:
             form.file.errors = [err.message]
             return self._page(form)
-        job = None if plan.errors else self.start(current_user._get_current_object(), community, upload.filename,
-                                                  data)
+        job = None if plan.errors or not self.has_work(plan) else self.start(
+            current_user._get_current_object(), community, upload.filename, data)
         return self._page(form, plan=plan, job=job)
 
     @expose("/confirm/", methods=("POST",))

@@ -29,6 +29,9 @@ class OpeningImportView(SpreadsheetImportPage):
     def template_workbook(self, locale):
         return template_workbook(locale)
 
+    def has_work(self, plan):
+        return plan.created > 0
+
     def done_message(self, job):
         return _("Imported %(file)s: %(created)d lines created (%(amount)s yuan), %(skipped)d already there.",
                  file=job.filename, created=job.created, amount=money_text(job.amount), skipped=job.skipped)
