@@ -193,11 +193,13 @@ PERMISSIONS: dict[str, dict[str, set]] = {
     # payments and prints receipts; a supervisor voids a wrong receipt (with a reason); the manager
     # does everything; clerks read; housekeepers read and record dunning contacts (催缴) for the
     # buildings they look after (documents/fees/dunning.py), cashiers and managers community-wide.
+    # The day's reconciliation: cashier, supervisor, manager; opening balances at go-live: cashier, manager.
     "fees": {
-        "manager": ALL | {f"action:{a}" for a in ("generate_bills", "charge", "take_payment", "void", "dunning")},
+        "manager": ALL | {f"action:{a}" for a in ("generate_bills", "charge", "take_payment", "void", "dunning",
+                                                  "reconcile", "import_opening")},
         "cashier": WRITE | {"export"} | {f"action:{a}" for a in ("generate_bills", "charge", "take_payment",
-                                                                 "dunning")},
-        "supervisor": READ | {"export", "action:void"},
+                                                                 "dunning", "reconcile", "import_opening")},
+        "supervisor": READ | {"export", "action:void", "action:reconcile"},
         "clerk": READ,
         "housekeeper": READ | {"action:dunning"},
     },

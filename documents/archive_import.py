@@ -13,26 +13,22 @@ room code; a room's first row names the household) and, optionally, a sheet of r
 building, unit, floor, room number) for places that do not exist yet. Headers are read in English
 or Chinese, in any order.
 """
-import io
 import re
-import zipfile
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 
-from flask_babel import force_locale, gettext, lazy_gettext as _l
-from mongoengine import DateTimeField, FileField, IntField, StringField, ValidationError
+from flask_babel import gettext, lazy_gettext as _l
+from mongoengine import FileField, IntField, ValidationError
 
-from app import clock
 from documents import audit
-from documents.base import CommunityOwned, DomainError
-from documents.files import MB
+from documents.base import DomainError
 from documents.places import NUMBER_RE, Building, Room, Unit, parse_room_code, room_sort_key
 from documents.residents import ID_TYPES, RELATIONS, Household, Person, Tenant, Vehicle
+from documents.spreadsheet import (MAX_BYTES, ImportJob, RowErrors, cell_date, cell_text, choice_of,  # noqa: F401
+                                   find_sheet, open_workbook, sheet_rows, template_bytes)
 from documents.workflow import flatten_errors
 
-MAX_BYTES = 10 * MB
 PLACE_NUMBER = re.compile(NUMBER_RE)
-MAX_ROWS = 60000
 HOUSEHOLDS_SHEET = _l("Households")
 ROOMS_SHEET = _l("Rooms")
 LISTED_AS = [("owner", _l("Owner")), ("member", _l("Household member")), ("tenant", _l("Tenant"))]
@@ -65,30 +61,15 @@ EXAMPLE_ROWS = [
 EXAMPLE_ROOMS = [["3", "2", 12, "1201"], ["3", "2", 12, "1202"]]
 
 
-class ArchiveImport(CommunityOwned):
+class ArchiveImport(ImportJob):
     """One import: the file, who sent it, and what it did (listed on the import page)."""
 
-    at = DateTimeField(required=True, verbose_name=_l("Time"))
-    staff_name = StringField(verbose_name=_l("Staff"))
-    filename = StringField(max_length=200, verbose_name=_l("File name"))
-    state = StringField(choices=[("previewed", _l("Previewed, not imported")), ("done", _l("Imported"))],
-                        default="previewed", verbose_name=_l("State"))
-    rows = IntField(default=0, verbose_name=_l("Rows"))
     created = IntField(default=0, verbose_name=_l("Created"))
     updated = IntField(default=0, verbose_name=_l("Updated"))
     rooms_created = IntField(default=0, verbose_name=_l("Rooms created"))
-    errors = IntField(default=0, verbose_name=_l("Errors"))
     file = FileField(collection_name="archive_import_files")
 
     meta = {"collection": "archive_imports", "indexes": [("community", "-at")], "ordering": ["-at"]}
-
-
-@dataclass
-class RowError:
-    sheet: str
-    row: int
-    column: str
-    message: str
 
 
 @dataclass
@@ -108,15 +89,12 @@ class PlannedHousehold:
 
 
 @dataclass
-class Plan:
+class Plan(RowErrors):
     community: object
     errors: list = field(default_factory=list)
     households: list = field(default_factory=list)
     new_rooms: list = field(default_factory=list)
     rows: int = 0
-
-    def error(self, sheet, row, column, message):
-        self.errors.append(RowError(str(sheet), row, str(column), str(message)))
 
     @property
     def created(self) -> int:
@@ -127,98 +105,15 @@ class Plan:
         return sum(1 for h in self.households if h.action == "update")
 
 
-# --- reading cells ---
-
-_NAMES: dict[int, set] = {}
-
-
-def _both(label) -> set[str]:
-    """A label's text in English and in Chinese, lower-case (labels are module constants: cached)."""
-    names = _NAMES.get(id(label))
-    if names is None:
-        names = set()
-        for locale in ("en", "zh_Hans_CN"):
-            with force_locale(locale):
-                names.add(str(label).strip().lower())
-        _NAMES[id(label)] = names
-    return names
-
-
-def choice_of(choices, text) -> str | None:
-    """A choice typed as its code or its label in either language; None if it is none of them."""
-    value = str(text or "").strip()
-    for code, label in choices:
-        if value.lower() == code or value.lower() in _both(label):
-            return code
-    return None
-
-
-def cell_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    return str(value).strip()
-
-
-def cell_date(value) -> date | None:
-    """A date cell, or a text such as 2020-05-01 / 2020/5/1; ValueError when it is neither."""
-    if value in (None, ""):
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    text = str(value).strip().replace("/", "-").replace(".", "-")
-    year, month, day = (int(part) for part in text.split("-"))
-    return date(year, month, day)
-
-
-def header_map(header_row, columns) -> tuple[dict, list]:
-    """Column key -> index from a header row in either language; and the missing required headers."""
-    wanted = {key: _both(label) for key, label, _required in columns}
-    found = {}
-    for index, value in enumerate(header_row or []):
-        text = cell_text(value).rstrip("*").strip().lower()
-        for key, names in wanted.items():
-            if text in names and key not in found:
-                found[key] = index
-    missing = [label for key, label, required in columns if required and key not in found]
-    return found, missing
-
-
 # --- the plan ---
-
-def open_workbook(data: bytes):
-    """The workbook, or a DomainError saying why the file cannot be read (size, not xlsx)."""
-    from openpyxl import load_workbook
-    if len(data) > MAX_BYTES:
-        raise DomainError(gettext("The file is larger than the limit of %(mb)d MB.", mb=MAX_BYTES // MB),
-                          field="file")
-    if not data.startswith(b"PK\x03\x04"):
-        raise DomainError(gettext("This is not an Excel workbook (.xlsx). Save the sheet as .xlsx and try again."),
-                          field="file")
-    try:
-        return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError):
-        raise DomainError(gettext("This is not an Excel workbook (.xlsx). Save the sheet as .xlsx and try again."),
-                          field="file") from None
-
-
-def _sheet(book, label):
-    names = _both(label)
-    return next((book[name] for name in book.sheetnames if name.strip().lower() in names), None)
-
 
 def read_plan(data: bytes, community) -> Plan:
     """Everything the workbook would do to `community`'s archives, and every bad row. No writes."""
     book = open_workbook(data)
     plan = Plan(community=community)
-    people = _sheet(book, HOUSEHOLDS_SHEET) or book[book.sheetnames[0]]
+    people = find_sheet(book, HOUSEHOLDS_SHEET) or book[book.sheetnames[0]]
     rooms = {room.code: room for room in Room.objects(community=community).select_related(max_depth=1)}
-    rooms_sheet = _sheet(book, ROOMS_SHEET)
+    rooms_sheet = find_sheet(book, ROOMS_SHEET)
     if rooms_sheet is not None and rooms_sheet.title != people.title:
         _read_rooms(plan, rooms_sheet, rooms)
     _read_people(plan, people, rooms)
@@ -226,27 +121,9 @@ def read_plan(data: bytes, community) -> Plan:
     return plan
 
 
-def _rows(sheet, columns, plan):
-    """(row number, {key: value}) of a sheet's filled rows; None after a missing header (recorded)."""
-    iterator = sheet.iter_rows(values_only=True)
-    header = next(iterator, None)
-    found, missing = header_map(header, columns)
-    for label in missing:
-        plan.error(sheet.title, 1, label, gettext("The column “%(column)s” is missing.", column=str(label)))
-    if missing:
-        return
-    for number, values in enumerate(iterator, start=2):
-        if not values or all(v in (None, "") for v in values):
-            continue
-        if number > MAX_ROWS:
-            plan.error(sheet.title, number, "", gettext("At most %(n)d rows can be imported at once.", n=MAX_ROWS))
-            return
-        yield number, {key: (values[index] if index < len(values) else None) for key, index in found.items()}
-
-
 def _read_rooms(plan, sheet, rooms):
     labels = {key: label for key, label, _r in ROOM_COLUMNS}
-    for number, row in _rows(sheet, ROOM_COLUMNS, plan) or []:
+    for number, row in sheet_rows(sheet, ROOM_COLUMNS, plan) or []:
         parts = {key: cell_text(row.get(key)).upper() for key in ("building", "unit", "number")}
         bad = next((key for key, value in parts.items() if not PLACE_NUMBER.match(value)), None)
         if bad:
@@ -271,7 +148,7 @@ def _read_people(plan, sheet, rooms):
     labels = {key: label for key, label, _r in PEOPLE_COLUMNS}
     by_code: dict[str, PlannedHousehold] = {}
     seen: dict[tuple, int] = {}
-    for number, row in _rows(sheet, PEOPLE_COLUMNS, plan) or []:
+    for number, row in sheet_rows(sheet, PEOPLE_COLUMNS, plan) or []:
         plan.rows += 1
         household = _household_of(plan, sheet.title, number, row, rooms, by_code, labels)
         if household is None:
@@ -463,38 +340,14 @@ def _finish(plan, user, job):
 
 def start(user, community, filename: str, data: bytes) -> ArchiveImport:
     """Keep the uploaded file for the preview and the confirmation (nothing imported yet)."""
-    job = ArchiveImport(community=community, at=clock.now(), staff_name=user.username,
-                        filename=(filename or "import.xlsx")[:200], state="previewed")
-    job.file.put(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                 filename=job.filename)
-    return job.save()
+    return ArchiveImport.start(user, community, filename, data)
 
 
 def template_workbook(locale: str) -> bytes:
     """The template in one language: both sheets, headers (required ones starred) and example rows."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    book = Workbook()
-    with force_locale(locale):
-        people = book.active
-        people.title = str(HOUSEHOLDS_SHEET)
-        people.append([f"{label}*" if required else str(label) for _k, label, required in PEOPLE_COLUMNS])
-        for row in EXAMPLE_ROWS:
-            people.append(_localised(row))
-        rooms = book.create_sheet(str(ROOMS_SHEET))
-        rooms.append([f"{label}*" for _k, label, _r in ROOM_COLUMNS])
-        for row in EXAMPLE_ROOMS:
-            rooms.append(row)
-    for sheet in (people, rooms):
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for column in sheet.columns:
-            sheet.column_dimensions[column[0].column_letter].width = 16
-            for cell in column[1:]:
-                cell.number_format = "@"           # codes and phone numbers stay text
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return template_bytes(locale, [(HOUSEHOLDS_SHEET, PEOPLE_COLUMNS, lambda: map(_localised, EXAMPLE_ROWS)),
+                                   (ROOMS_SHEET, [(k, label, True) for k, label, _r in ROOM_COLUMNS],
+                                    EXAMPLE_ROOMS)])
 
 
 def _localised(row):

@@ -229,38 +229,48 @@ def settle_household(household, now=None) -> Account:
     return _write_account(household, owed, open_lines, oldest, last_payment, now)
 
 
-def _write_account(household, owed, open_lines, oldest, last_payment=None, now=None) -> Account:
+def _write_account(household, owed, open_lines, oldest, last_payment=None, now=None,
+                   read_back: bool = True) -> Account | None:
     values = {f"set__{k}": v for k, v in household_fields(household).items()}
-    values.update(set__community=household.community, set__owed=owed, set__owed_fen=int(owed * 100),
+    values.update(set__community=household._data.get("community"), set__owed=owed, set__owed_fen=int(owed * 100),
                   set__open_lines=open_lines, set__oldest_due_on=oldest, set__settled_at=now or clock.now())
     if last_payment is not None:
         values["set__last_payment_at"] = last_payment
     for hook in _account_values:
         values.update(hook(household, oldest, now or clock.now()) or {})
     Account.objects(household=household).update_one(upsert=True, **values)
+    if not read_back and not _account_listeners:
+        return None
     account = Account.objects(household=household).first()
     for listener in _account_listeners:
         listener(account, now or clock.now())
-    return account
+    return account if read_back else None
 
 
 def _refresh_accounts_from_lines(community, household_ids, now=None):
     """After new unpaid lines (the monthly generation): the accounts of these households from their
-    unpaid lines, read in one query."""
+    unpaid lines, read in one query as raw documents (building a document per line, or following
+    its household reference, costs more than the sums), the households in one query of the
+    community (an `$in` of thousands of ids is slow on the embedded stores)."""
     wanted = set(household_ids)
     owed, counts, oldest = {}, {}, {}
-    for line in BillLine.objects(community=community, settled=False).only("household", "amount", "paid", "due_on"):
-        hid = line.household.pk if hasattr(line.household, "pk") else line.household
+    for raw in BillLine.objects(community=community, settled=False).only(
+            "household", "amount", "paid", "due_on").as_pymongo():
+        hid = raw.get("household")
         if hid not in wanted:
             continue
-        owed[hid] = owed.get(hid, ZERO) + line.owed
+        left = max(ZERO, to_money(raw.get("amount")) - (to_money(raw.get("paid")) or ZERO))
+        owed[hid] = owed.get(hid, ZERO) + left
         counts[hid] = counts.get(hid, 0) + 1
-        if line.due_on and (hid not in oldest or line.due_on < oldest[hid]):
-            oldest[hid] = line.due_on
-    for household in Household.objects(pk__in=list(wanted)).only("name", "room_code", "building_no", "sort_key",
-                                                                "community"):
-        _write_account(household, owed.get(household.pk, ZERO), counts.get(household.pk, 0),
-                       oldest.get(household.pk), now=now)
+        due = raw.get("due_on")
+        due = due.date() if hasattr(due, "date") else due
+        if due and (hid not in oldest or due < oldest[hid]):
+            oldest[hid] = due
+    for household in Household.objects(community=community).only("name", "room_code", "building_no", "sort_key",
+                                                                  "community"):
+        if household.pk in wanted:
+            _write_account(household, owed.get(household.pk, ZERO), counts.get(household.pk, 0),
+                           oldest.get(household.pk), now=now, read_back=False)
 
 
 # --- what is owed, for the other areas ---
@@ -335,11 +345,14 @@ def living_households(community, first: date, last: date, building_no: str | Non
     if building_no:
         households = households.filter(building_no=building_no)
     for household in households.only("name", "room", "room_code", "building_no", "sort_key", "vehicles",
-                                     "move_in_date", "move_out_date", "status", "community").no_dereference():
+                                     "move_in_date", "move_out_date", "status", "community"):
         days = billed_days(household, first, last)
         if days == 0 or (household.status == "moved_out" and not household.move_out_date):
             continue
-        yield household, rooms.get(household.room.id if hasattr(household.room, "id") else household.room), days
+        # the raw reference: following it would read the room once per household (and a query made
+        # with no_dereference() copies every field definition per document in mongoengine 0.29)
+        raw_room = household._data.get("room")
+        yield household, rooms.get(getattr(raw_room, "id", raw_room)), days
 
 
 @dataclass

