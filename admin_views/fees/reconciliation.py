@@ -115,66 +115,79 @@ def receipt_url():
     return lambda payment: url_for(RECEIPT_ENDPOINT, id=str(payment.pk))
 
 
-def workbook(report, language) -> bytes:
-    """The report as a workbook: by day and method, by fee item, by day and cashier, every receipt
-    (void ones marked), and the checks. Amounts are numbers, days real dates."""
-    from openpyxl import Workbook
+def _sheet(book, title, header, rows):
+    """One sheet: a bold header, then the rows (safe cells; dates and money formatted)."""
     from openpyxl.styles import Font
 
-    methods = report.methods
-    book = Workbook()
-    book.remove(book.active)
+    ws = book.create_sheet(str(title)[:31])
+    ws.append([safe_cell(str(h)) for h in header])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        ws.append([safe_cell(v) for v in row])
+    for row in ws.iter_rows(min_row=2):
+        for cell in row:
+            if isinstance(cell.value, date):
+                cell.number_format = "yyyy-mm-dd"
+            elif isinstance(cell.value, Decimal):
+                cell.number_format = "#,##0.00"
+    for column in ws.columns:
+        ws.column_dimensions[column[0].column_letter].width = 16
+    return ws
 
-    def sheet(title, header, rows):
-        ws = book.create_sheet(str(title)[:31])
-        ws.append([safe_cell(str(h)) for h in header])
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-        for row in rows:
-            ws.append([safe_cell(v) for v in row])
-        for row in ws.iter_rows(min_row=2):
-            for cell in row:
-                if isinstance(cell.value, date):
-                    cell.number_format = "yyyy-mm-dd"
-                elif isinstance(cell.value, Decimal):
-                    cell.number_format = "#,##0.00"
-        for column in ws.columns:
-            ws.column_dimensions[column[0].column_letter].width = 16
-        return ws
 
-    name = pick(report.community.name_zh, report.community.name_en, language)
-    sheet(_("By day"), [_("Day"), _("Receipts")] + [label for _c, label in methods] + [_("Total")],
-          [[d.day, d.totals.count] + [d.totals.method(code) for code, _l in methods] + [d.totals.amount]
-           for d in report.days]
-          + [[_("Total"), report.totals.count] + [report.totals.method(code) for code, _l in methods]
-             + [report.totals.amount]])
-    sheet(_("By fee item"), [_("Fee item")] + [d.day for d in report.days] + [_("Total")],
-          [[item_label(key, language)] + [d.totals.item(key) for d in report.days] + [report.totals.item(key)]
-           for key, _label in report.items]
-          + [[_("Total")] + [d.totals.amount for d in report.days] + [report.totals.amount]])
-    sheet(_("By cashier"), [_("Day"), _("Cashier"), _("Receipts")] + [label for _c, label in methods] + [_("Total")],
-          [[d.day, c.name, c.totals.count] + [c.totals.method(code) for code, _l in methods] + [c.totals.amount]
-           for d in report.days for c in d.cashiers]
-          + [[_("Total"), c.name, c.totals.count] + [c.totals.method(code) for code, _l in methods]
-             + [c.totals.amount] for c in report.cashiers])
+def _receipt_row(p, community, void_text):
+    return [p.receipt_no, date.fromisoformat(p.received_on), local_text(p.received_at, community), p.room_code,
+            p.household_name, p.method_label(), p.reference or "", p.received_by_name or "", to_money(p.amount),
+            void_text, p.void_reason or ""]
+
+
+def _receipt_rows(report):
     receipts = sorted([p for d in report.days for p in d.payments + d.voided],
                       key=lambda p: (p.receipt_year, p.receipt_seq))
-    sheet(_("Receipts"), [_("Receipt no."), _("Day"), _("Received at"), _("Room"), _("Household"),
-                          _("Payment method"), _("Slip or transaction no."), _("Cashier"), _("Amount"),
-                          _("Void"), _("Reason for voiding")],
-          [[p.receipt_no, date.fromisoformat(p.received_on), local_text(p.received_at, report.community),
-            p.room_code, p.household_name, p.method_label(), p.reference or "", p.received_by_name or "",
-            to_money(p.amount), _("Yes") if p.void else "", p.void_reason or ""] for p in receipts]
-          + [[p.receipt_no, date.fromisoformat(p.received_on), local_text(p.received_at, report.community),
-              p.room_code, p.household_name, p.method_label(), p.reference or "", p.received_by_name or "",
-              to_money(p.amount), _("Voided in this period"), p.void_reason or ""] for p in report.voided_later])
+    return [_receipt_row(p, report.community, _("Yes") if p.void else "") for p in receipts] \
+        + [_receipt_row(p, report.community, _("Voided in this period")) for p in report.voided_later]
+
+
+def _check_rows(report, name):
     checks = [[_("Community"), name], [_("First day"), report.first], [_("Last day"), report.last]]
     for r in report.ranges:
         checks.append([_("Receipt numbers %(year)d", year=r.year), f"{r.first_no} – {r.last_no} ({r.count})"])
     checks.append([_("Missing receipt numbers"), ", ".join(report.missing) or _("None")])
     checks.append([_("Voided receipts (not counted)"), len(report.voided)])
     checks.append([_("Methods and items add up to the total"), _("Yes") if report.balanced else _("No")])
-    sheet(_("Checks"), [_("Check"), _("Result")], checks)
+    return checks
+
+
+def workbook(report, language) -> bytes:
+    """The report as a workbook: by day and method, by fee item, by day and cashier, every receipt
+    (void ones marked), and the checks. Amounts are numbers, days real dates."""
+    from openpyxl import Workbook
+
+    methods = report.methods
+    book = Workbook()
+    book.remove(book.active)
+    by_method = [code for code, _l in methods]
+    _sheet(book, _("By day"), [_("Day"), _("Receipts")] + [label for _c, label in methods] + [_("Total")],
+           [[d.day, d.totals.count] + [d.totals.method(code) for code in by_method] + [d.totals.amount]
+            for d in report.days]
+           + [[_("Total"), report.totals.count] + [report.totals.method(code) for code in by_method]
+              + [report.totals.amount]])
+    _sheet(book, _("By fee item"), [_("Fee item")] + [d.day for d in report.days] + [_("Total")],
+           [[item_label(key, language)] + [d.totals.item(key) for d in report.days] + [report.totals.item(key)]
+            for key, _label in report.items]
+           + [[_("Total")] + [d.totals.amount for d in report.days] + [report.totals.amount]])
+    _sheet(book, _("By cashier"),
+           [_("Day"), _("Cashier"), _("Receipts")] + [label for _c, label in methods] + [_("Total")],
+           [[d.day, c.name, c.totals.count] + [c.totals.method(code) for code in by_method] + [c.totals.amount]
+            for d in report.days for c in d.cashiers]
+           + [[_("Total"), c.name, c.totals.count] + [c.totals.method(code) for code in by_method]
+              + [c.totals.amount] for c in report.cashiers])
+    _sheet(book, _("Receipts"), [_("Receipt no."), _("Day"), _("Received at"), _("Room"), _("Household"),
+                                 _("Payment method"), _("Slip or transaction no."), _("Cashier"), _("Amount"),
+                                 _("Void"), _("Reason for voiding")], _receipt_rows(report))
+    _sheet(book, _("Checks"), [_("Check"), _("Result")],
+           _check_rows(report, pick(report.community.name_zh, report.community.name_en, language)))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
