@@ -199,7 +199,7 @@ def main(argv=None) -> int:
         clock.freeze(None)
         lines = BillLine.objects(community=community).count()
         payments = Payment.objects(community=community).count()
-        debtors = Account.objects(community=community, owed_fen__gt=0).count()
+        debtors = Account.objects(community=community, owing=True).count()
         sample = rng.sample(households, min(100, len(households)))
         settled_ms = []
         for household in sample:

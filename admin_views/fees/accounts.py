@@ -62,7 +62,7 @@ class OwingFilter(BaseMongoEngineFilter, base_filters.BaseBooleanFilter):
     """Accounts with something owed (yes) or nothing owed (no)."""
 
     def apply(self, query, value):
-        return query.filter(owed_fen__gt=0) if value == "1" else query.filter(owed_fen__lte=0)
+        return query.filter(owing=True) if value == "1" else query.filter(owing__ne=True)
 
     def operation(self):
         return _l("is")
@@ -85,7 +85,7 @@ class AccountView(EstateModelView):
     column_sortable_list = [("room_code", "sort_key"), ("owed", "owed_fen"), "oldest_due_on"]
     column_searchable_list = ["household"]         # see search_by_household
     column_filters = [CommunityFilter(), FilterEqual("building_no", _l("Building no.")),
-                      OwingFilter("owed_fen", _l("Owing"))]
+                      OwingFilter("owing", _l("Owing"))]
     column_formatters = {"room_code": lambda v, c, m, n: account_link(m)}
     column_formatters_export = {"room_code": lambda v, c, m, n: m.room_code or ""}
     list_select_related = False
@@ -105,11 +105,11 @@ class AccountView(EstateModelView):
         count, query = super().get_list(0, None, False, search, filters, execute=False, page_size=0)
         size = page_size or self.page_size
         start = (page or 0) * size
-        owing = query.filter(owed_fen__gt=0).order_by("sort_key")
+        owing = query.filter(owing=True).order_by("sort_key")
         owing_count = owing.count()
         rows = list(owing.skip(start).limit(size)) if start < owing_count else []
         if len(rows) < size:
-            rows += list(query.filter(owed_fen__lte=0).order_by("sort_key")
+            rows += list(query.filter(owing__ne=True).order_by("sort_key")
                          .skip(max(0, start - owing_count)).limit(size - len(rows)))
         return count, rows
 

@@ -173,6 +173,8 @@ class Account(CommunityOwned):
     owed = MoneyField(default=ZERO, verbose_name=_l("Owed"))
     #: the same in fen: money cannot be range-queried or sorted on the embedded stores
     owed_fen = IntField(default=0)
+    #: something is owed (an equality the embedded stores answer from an index; owed_fen > 0 is a range)
+    owing = BooleanField(default=False)
     open_lines = IntField(default=0, verbose_name=_l("Unpaid lines"))
     oldest_due_on = DateField(verbose_name=_l("Oldest unpaid since"))
     last_payment_at = DateTimeField(verbose_name=_l("Last payment"))
@@ -188,6 +190,7 @@ class Account(CommunityOwned):
 
     meta = {"collection": "fee_accounts",
             "indexes": [("community", "owed_fen"), ("community", "building_no"), "oldest_due_on", "sort_key",
+                        ("community", "owing", "sort_key"),
                         ("community", "aging"), ("community", "contact_age")],
             "ordering": ["sort_key"]}
 
@@ -233,6 +236,7 @@ def _write_account(household, owed, open_lines, oldest, last_payment=None, now=N
                    read_back: bool = True) -> Account | None:
     values = {f"set__{k}": v for k, v in household_fields(household).items()}
     values.update(set__community=household._data.get("community"), set__owed=owed, set__owed_fen=int(owed * 100),
+                  set__owing=owed > 0,
                   set__open_lines=open_lines, set__oldest_due_on=oldest, set__settled_at=now or clock.now())
     if last_payment is not None:
         values["set__last_payment_at"] = last_payment
