@@ -80,7 +80,8 @@ class ClockKind:
     """A kind of deadline. `states`: the record's states in which it runs; `due_field`: the record's
     field holding the deadline; `done_field`: the time field of the fact that stops it (met when
     not after the deadline; default: the moment it stopped). `responsible(record)` -> Staff or None;
-    `role`: who answers for it when no one person does (and who is told of a breach).
+    `role`: who answers for it when no one person does (and who is told of a breach); `roles`: all
+    the roles that answer for it together, when more than one does (default: `role` alone).
     `on_rung(record, rung, at)` -> values the record itself keeps of an escalation (e.g. its level).
     `applies(record)`: only records it is true for have this clock (complaints, not suggestions).
     `due(record)`: the deadline when it is not a field as such (a patrol due on a date: its end).
@@ -93,6 +94,7 @@ class ClockKind:
     done_field: str | None = None
     policy: str = CALENDAR
     role: str = "supervisor"
+    roles: tuple = ()
     responsible: Callable | None = None
     ladder: tuple = ()
     on_rung: Callable | None = None
@@ -116,6 +118,10 @@ class ClockKind:
     def wants(self, record) -> bool:
         return record.state in self.states and (self.applies is None or self.applies(record)) \
             and self.due_of(record) is not None
+
+    def answering_roles(self) -> tuple:
+        """Every role that answers for the clock when no one person does."""
+        return tuple(dict.fromkeys((self.role,) + tuple(self.roles or ())))
 
     def responsible_of(self, record):
         return self.responsible(record) if self.responsible else None
@@ -146,6 +152,8 @@ class Clock(Document):
     due_at = DateTimeField(required=True, verbose_name=_l("Due"))
     responsible = ReferenceField("Staff", verbose_name=_l("Responsible"))
     responsible_role = StringField(verbose_name=_l("Responsible role"))
+    #: every role that answers for it (the kind's `answering_roles`), when it is more than one
+    responsible_roles = ListField(StringField())
     state = StringField(choices=CLOCK_STATES, default=RUNNING, verbose_name=_l("State"))
     #: OPEN while running, or breached with the fact still not there; a string (not a boolean) so
     #: that every store answers "open clocks of …" from its index exactly
@@ -167,6 +175,7 @@ class Clock(Document):
             {"fields": ["record_id", "kind", "round"], "unique": True},
             ("phase", "next_at"), ("collection", "phase", "due_at"), ("community", "phase", "due_at"),
             ("responsible", "phase", "due_at"), ("responsible_role", "community", "phase", "due_at"),
+            ("responsible_roles", "community", "phase", "due_at"),
             ("community", "phase", "level"), ("kind", "phase", "community", "due_at"),
             ("kind", "phase", "community", "building_no", "due_at"),
             ("collection", "community", "phase", "state", "due_at"),
@@ -221,7 +230,8 @@ def _start(kind: ClockKind, record, now):
     clock_ = Clock(kind=kind.name, collection=record._get_collection_name(), record_id=record.pk,
                    round=round_, record_label=str(record)[:120], community=record.community,
                    building_no=getattr(record, "building_no", None), due_at=due,
-                   responsible=responsible, responsible_role=kind.role, started_at=now, next_at=due)
+                   responsible=responsible, responsible_role=kind.role, started_at=now, next_at=due,
+                   responsible_roles=list(roles) if len(roles := kind.answering_roles()) > 1 else None)
     try:
         clock_.save(force_insert=True)
     except NotUniqueError:

@@ -45,7 +45,8 @@ def _scope(user) -> Q:
 def answered_by(user) -> Q:
     """Clocks `user` answers for: theirs by name, or their role's where no one person answers."""
     own = Q(responsible=user.pk)
-    by_role = Q(responsible=None, responsible_role__in=list(user.roles or [])) & _scope(user)
+    roles = list(user.roles or [])
+    by_role = Q(responsible=None) & (Q(responsible_role__in=roles) | Q(responsible_roles__in=roles)) & _scope(user)
     return own | by_role
 
 

@@ -109,7 +109,8 @@ def recipients(kind, clock_, event) -> list:
     if clock_.responsible is not None and getattr(clock_.responsible, "active", False):
         told = [clock_.responsible]
     else:
-        told = staff_with_role(kind.role, clock_.community)
+        told = list({s.pk: s for role in kind.answering_roles()
+                     for s in staff_with_role(role, clock_.community)}.values())
     if kind.ladder and not kind.ladder[0].after:
         at_once = {s.pk for s in staff_with_role(kind.ladder[0].role, clock_.community)}
         told = [s for s in told if s.pk not in at_once]
