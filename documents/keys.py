@@ -613,7 +613,7 @@ declare(KeyLoan, Workflow(AREA, [
 
 KEY_LOAN_CLOCK, = declare_clocks(KeyLoan, [
     ClockKind("key_loan", _l("Key loan: due back"), ("on_loan",), "expected_return_at",
-              done_field="returned_at", role=KEY_KEEPER_ROLES[0],
+              done_field="returned_at", role=KEY_KEEPER_ROLES[0], roles=KEY_KEEPER_ROLES,
               ladder=(Rung(1, timedelta(0), "supervisor", _l("Overdue key loan: supervisor told")),)),
 ], area=AREA, endpoint="key_loans.details_view")
 

@@ -259,3 +259,34 @@ def test_a_key_on_loan_is_taken_back_before_it_is_reported_lost(kw):
     return_key(loan, clerk, "借用人遗失钥匙")
     fresh(kw["set101"]).mark_lost(clerk, "借用人遗失")
     assert fresh(kw["set101"]).state == "lost" and KeyMovement.objects(kind="lost").count() == 1
+
+
+def test_loan_clock_reaches_every_key_keeper_role(kw, monkeypatch):
+    """With two key-keeper roles, the loan's clock is answered by both: each role's My work lists it
+    overdue and each is told of the breach; a role that keeps no keys sees nothing."""
+    from documents import my_work, notifications
+    from documents.keys import KEY_LOAN_CLOCK
+    monkeypatch.setattr(KEY_LOAN_CLOCK, "roles", ("clerk", "housekeeper"))
+    assert KEY_LOAN_CLOCK.answering_roles() == ("clerk", "housekeeper")
+    loan = lend(kw["set101"], kw["staff"]["clerk"], "李师傅", "110105199001011234", "contractor", "修水管", None)
+    running = Clock.objects(record_id=loan.pk).first()
+    assert (running.responsible_role, running.responsible_roles) == ("clerk", ["clerk", "housekeeper"])
+    late = wall_clock_utc(2026, 12, 21, 9, 0)
+    for role in ("clerk", "housekeeper"):
+        assert [c.record_id for c in my_work.overdue(kw["staff"][role], late).items] == [loan.pk]
+    assert my_work.overdue(kw["staff"]["cashier"], late).count == 0
+    assert my_work.overdue(kw["staff"]["clerk_b"], late).count == 0            # another community
+    event = {"what": "breach", "level": 0, "at": running.due_at, "key": "k"}
+    told = {s.username for s in notifications.recipients(KEY_LOAN_CLOCK, running, event)}
+    assert {kw["staff"]["clerk"].username, kw["staff"]["housekeeper"].username} <= told
+    assert kw["staff"]["cashier"].username not in told
+
+
+def test_a_single_role_clock_keeps_one_role(kw):
+    loan = lend(kw["set101"], kw["staff"]["clerk"], "李师傅", "110105199001011234", "contractor", "修水管", None)
+    running = Clock.objects(record_id=loan.pk).first()
+    assert running.responsible_role == "clerk" and not running.responsible_roles
+    late = wall_clock_utc(2026, 12, 21, 9, 0)
+    from documents import my_work
+    assert my_work.overdue(kw["staff"]["clerk"], late).count == 1
+    assert my_work.overdue(kw["staff"]["housekeeper"], late).count == 0
