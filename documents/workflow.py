@@ -51,6 +51,10 @@ class Step:
     page_checks: the same for checks that read the store (attachments, a plan's events): run on
     the step page and by the step, not for every row of a list.
     page: the step has a step page / button (False: done from another page, e.g. a row of a table).
+    reverse: for an area that lets a step be undone, how the step's effects are reversed:
+    callable(record, user) -> what the area's undo step writes and does; it raises DomainError
+    when they cannot be reversed now (say what must happen first). None: the step changes
+    nothing but the state.
     """
     name: str
     from_states: tuple | str
@@ -64,6 +68,7 @@ class Step:
     page: bool = True
     audit_label: object = None
     method: str | None = None
+    reverse: Callable | None = None
 
     @property
     def method_name(self) -> str:
