@@ -85,9 +85,14 @@ class LostForm(StepForm):
     note = TextAreaField(_l("How it was lost"), validators=[DataRequired(), Length(max=500)])
 
 
+class OwnerReturnForm(StepForm):
+    note = StringField(_l("Why the keys come back"), validators=[DataRequired(), Length(max=300)],
+                       description=_l("E.g. the move-in handover was undone"))
+
+
 class KeySetView(StepPageMixin, CommunityFormMixin, EstateModelView):
     area = AREA
-    step_forms = {"check_label": LabelCheckForm, "mark_lost": LostForm}
+    step_forms = {"check_label": LabelCheckForm, "mark_lost": LostForm, "return_from_owner": OwnerReturnForm}
     list_template = "keys/key_set_list.html"
     details_template = "keys/key_set_details.html"
     column_list = ["label_code", "room_code", "kind", "count", "cabinet", "hook", "state", "label_state"]

@@ -136,6 +136,11 @@ class ReasonForm(StepForm):
     reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=500)])
 
 
+class UndoForm(ReasonForm):
+    """The reason, below what undoing will reverse (the document says it)."""
+    intro_template = "movein/_undo_intro.html"
+
+
 # --- list cells ---
 
 def _state_cell(view, context, model, name):
@@ -157,7 +162,8 @@ def _defects_cell(view, context, model, name):
         link = Markup('<a href="{}">{}</a>').format(
             view.get_url("repairs.details_view", id=str(defect.work_order.pk)), defect.work_order_no) \
             if defect.work_order is not None else ""
-        rows.append((defect.round, str(areas.get(defect.area, defect.area)), defect.description, link))
+        withdrawn = f" ({_('withdrawn')})" if defect.withdrawn else ""
+        rows.append((defect.round, str(areas.get(defect.area, defect.area)) + withdrawn, defect.description, link))
     if not rows:
         return ""
     head = "".join(Markup("<th>{}</th>").format(h) for h in (_("Inspection"), _("Where"), _("Defect"), _("Work order")))
@@ -180,7 +186,7 @@ class MoveInView(StepPageMixin, EstateModelView):
     area = AREA
     step_forms = {"verify": VerifyForm, "sign": SignForm, "archive": ArchiveForm, "fees": FeesForm,
                   "items": ItemsForm, "inspect": InspectForm, "handbook": HandbookForm, "finish": FinishForm,
-                  "skip": ReasonForm, "undo": ReasonForm}
+                  "skip": ReasonForm, "undo": UndoForm}
     row_steps = ()
     details_template = "movein/details.html"
     column_list = ["room_code", "owner_name", "appointment_on", "state", "state_since"]

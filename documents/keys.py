@@ -3,7 +3,7 @@
 **Key sets.** One `KeySet` per room and kind (entrance, mailbox, meter box, ...): a label code, the
 number of keys, the cabinet and hook where it hangs, and its state:
 
-    in_cabinet -issue (to the owner, at move-in)-> issued
+    in_cabinet -issue (to the owner, at move-in)-> issued -return_from_owner-> in_cabinet
     in_cabinet -lend-> on_loan -take_back-> in_cabinet
     in_cabinet/issued -mark_lost-> lost   (a key lost on loan: taken back with a note first)
     any state but lost: check_label (the periodic label check), renew_label
@@ -218,6 +218,20 @@ class KeySet(CommunityOwned, Versioned, Workflowed):
             "label_state": "ok", "label_checked_at": clock.now(), "label_checked_by": _name(user),
             "label_note": None})
 
+    def return_from_owner(self, user, note: str = ""):
+        """Keys issued to the owner come back into the cabinet (a move-in handover undone, a sale
+        fallen through): the issue is cleared, the movement recorded with the reason."""
+        self.check("return_from_owner", user)
+        note = _clean(note, 300)
+        if not note:
+            raise DomainError(gettext("Say why the owner's keys come back to the cabinet."), field="note")
+        household = self.household
+        self.transition("return_from_owner", user, checked=False, note=note, values={
+            "household": None, "issued_at": None, "issued_by": None, "issued_signed_by": None,
+            "identity_checked": False})
+        _movement("return", self, user, household=household, note=note, key=f"return-owner:{self.pk}:{self.version}")
+        return self
+
     def mark_lost(self, user, note: str):
         self.check("mark_lost", user)
         note = _clean(note, 500)
@@ -418,7 +432,7 @@ def issue_to_owner(key_set: KeySet, household, actor, identity_checked: bool, si
         "issued_signed_by": signed_by, "identity_checked": True},
         note=gettext("Signed for by %(name)s", name=signed_by))
     return _movement("issue", key_set, actor, household=household, person=signed_by,
-                     key=f"issue:{key_set.pk}")
+                     key=f"issue:{key_set.pk}:{key_set.version}")
 
 
 def _check_borrower(key_set, borrower_name, borrower_id_number, borrower_kind, purpose, expected_return_at):
@@ -589,6 +603,8 @@ declare(KeySet, Workflow(AREA, [
          needs=_l("Only keys in the cabinet can be issued; a key set is issued once."), page=False),
     Step("lend", ("in_cabinet",), "on_loan", label=_l("Lend key"),
          needs=_l("Only a key in the cabinet can be lent."), page=False),
+    Step("return_from_owner", ("issued",), "in_cabinet", label=_l("Keys returned by the owner"),
+         permission="action:return_key", needs=_l("Only keys issued to the owner are returned by the owner.")),
     Step("take_back", ("on_loan",), "in_cabinet", label=_l("Take key back"), permission="action:return_key",
          needs=_l("Only a key on loan can be taken back."), page=False),
     Step("mark_lost", ("in_cabinet", "issued"), "lost", label=_l("Report keys lost"),

@@ -21,8 +21,26 @@ what), `state_since` says since when the owner waits at the current step (the ha
 - handbook: residents' handbook, service card and tips handed out, move-in checklist filled;
 - finish: renovation offered or declined; the archive becomes current, the room occupied.
 
-Skipping or undoing a step needs a supervisor (the role map) and a reason, both logged.
+Skipping or undoing a step needs a supervisor (the role map) and a reason, both logged. Undoing
+moves the file back one step and reverses what that step did, as each step declares (`reverse=` on
+its Step; a skipped step had no effects):
+
+- verify: who came (owner / agent) is cleared; sign, handbook: nothing but the state;
+- archive: archives are kept permanently (004): the archive stays, "moving in", linked to the file;
+  redoing the step completes the same archive;
+- fees: the auto-debit agreement and the receipt number are cleared from the file; the payment
+  stays on the household's account (a refund is the fees area's business);
+- items: refused while keys of the room are still with the owner — they are returned into the key
+  register first (key register → "Keys returned by the owner"); then the item counts are cleared;
+- inspect: the accepting round is withdrawn (kept, marked undone) with its defect rows; their work
+  orders not yet under way (reported or dispatched) are cancelled through the repairs workflow,
+  those already under way (technician on site or later) are kept and stay linked to their row;
+- finish: the archive made current reverts to "moving in" (and its move-in date, if this file set
+  it), the room goes back to the status it had, the renovation choice and moving-in day are cleared.
 """
+from dataclasses import dataclass, field as dataclass_field
+from typing import Callable
+
 from flask_babel import force_locale, gettext, lazy_gettext as _l
 from mongoengine import (BooleanField, DateField, DateTimeField, EmbeddedDocument, EmbeddedDocumentListField,
                          IntField, ListField, ReferenceField, StringField)
@@ -80,7 +98,7 @@ class LogEntry(EmbeddedDocument):
     at = DateTimeField(verbose_name=_l("At"))
     by_name = StringField(verbose_name=_l("By"))
     summary = StringField(verbose_name=_l("What"))
-    kind = StringField(default="done")       # done | skipped | undone | inspection
+    kind = StringField(default="done")       # done | skipped | undone | inspection (refused: same step)
 
 
 class HandedItem(EmbeddedDocument):
@@ -94,6 +112,7 @@ class Defect(EmbeddedDocument):
     description = StringField(max_length=500, verbose_name=_l("Defect"))
     work_order = ReferenceField("Repair", verbose_name=_l("Work order"))
     work_order_no = StringField(verbose_name=_l("Work order"))
+    withdrawn = BooleanField(default=False, verbose_name=_l("Withdrawn (inspection undone)"))
 
 
 class Inspection(EmbeddedDocument):
@@ -102,6 +121,7 @@ class Inspection(EmbeddedDocument):
     by_name = StringField(verbose_name=_l("Inspected by"))
     failed_areas = ListField(StringField(choices=CHECK_AREAS))
     outcome = StringField(choices=OUTCOMES, verbose_name=_l("Outcome"))
+    undone = BooleanField(default=False, verbose_name=_l("Undone"))
 
 
 class MoveIn(CommunityOwned, Versioned, Workflowed):
@@ -131,6 +151,10 @@ class MoveIn(CommunityOwned, Versioned, Workflowed):
     defects = EmbeddedDocumentListField(Defect, verbose_name=_l("Defects"))
     renovation = StringField(choices=RENOVATION_CHOICES, verbose_name=_l("Renovation"))
     moved_in_on = DateField(verbose_name=_l("Moved in on"))
+    #: what moving in changed outside the file, so that undoing it puts exactly that back
+    archive_made_current = BooleanField(default=False)
+    move_in_date_set = BooleanField(default=False)
+    room_status_before = StringField()
 
     meta = {"collection": "move_ins",
             "indexes": [{"fields": ["room"], "unique": True}, ("community", "state"),
@@ -351,7 +375,8 @@ class MoveIn(CommunityOwned, Versioned, Workflowed):
         summary = f"#{round_no} {outcome}: " + "; ".join(f"{d.description} → {d.work_order_no}" for d in found)
         try:
             return self._advance("inspect", user, {"_outcome": outcome}, summary.rstrip(": "), ops={
-                "push__inspections": inspection, **({"push_all__defects": found} if found else {})})
+                "push__inspections": inspection, **({"push_all__defects": found} if found else {})},
+                kind="inspection" if outcome == "refused" else "done")
         except DomainError:
             for order in orders:          # a second click lost the race: its orders go too
                 order.delete()
@@ -388,9 +413,14 @@ class MoveIn(CommunityOwned, Versioned, Workflowed):
         if renovation not in dict(RENOVATION_CHOICES):
             raise DomainError(gettext("Say whether the owner will renovate."), field="renovation")
         today = self.today()
-        result = self._advance("finish", user, {"renovation": renovation, "moved_in_on": today},
-                               f"renovation {renovation}; moved in {today.isoformat()}")
-        household = Household.objects(pk=self.household.pk).first()
+        household = Household.objects(pk=self.household.pk).first() if self.household is not None else None
+        room = Room.objects(pk=self.room.pk).only("status").first()
+        result = self._advance("finish", user, {
+            "renovation": renovation, "moved_in_on": today,
+            "archive_made_current": household is not None and household.status != "current",
+            "move_in_date_set": household is not None and household.move_in_date is None,
+            "room_status_before": room.status if room is not None else None},
+            f"renovation {renovation}; moved in {today.isoformat()}")
         if household is not None and (household.status != "current" or household.move_in_date is None):
             before = audit.snapshot(household)
             household.status = "current"
@@ -409,11 +439,165 @@ class MoveIn(CommunityOwned, Versioned, Workflowed):
         return self._advance("skip", user, {}, f"{skipped}: {reason}", kind="skipped")
 
     def undo(self, user, reason=""):
+        """Back to the step before, its effects reversed as the step declares (module docstring)."""
         self.check("undo", user)
         reason = (reason or "").strip()
         if not reason:
             raise DomainError(gettext("Give the reason for undoing the step."), field="reason")
-        return self._advance("undo", user, {}, f"{ORDER[ORDER.index(self.state) - 1]}: {reason}", kind="undone")
+        undone = self.undone_step()
+        reversal = self.reversal(user)
+        said = "; ".join(reversal.said)
+        result = self._advance("undo", user, reversal.values, f"{undone}: {reason}" + (f" — {said}" if said else ""),
+                               kind="undone")
+        if reversal.then is not None:
+            reversal.then(self, user)
+        return result
+
+    # ---- undoing: what the step before did, and how it is reversed ----
+    def undone_step(self) -> str:
+        """The step an undo takes back: the one before the step the file waits for."""
+        return ORDER[-1] if self.state == "moved_in" else ORDER[ORDER.index(self.state) - 1]
+
+    def undone_was_skipped(self) -> bool:
+        """Did the file reach its state by skipping the step before? (then there is nothing to reverse)"""
+        moves = []
+        for entry in self.log or []:
+            if entry.kind in ("done", "skipped"):
+                moves.append(entry.kind)
+            elif entry.kind == "undone" and moves:
+                moves.pop()
+        return bool(moves) and moves[-1] == "skipped"
+
+    def reversal(self, user) -> "Reversal":
+        """What undoing the step before writes and does (translated sentences in `said`); a
+        DomainError when it cannot be undone now."""
+        step = self.workflow[self.undone_step()]
+        if self.undone_was_skipped():
+            return Reversal(said=[gettext("The step was skipped: there is nothing to reverse.")])
+        if step.reverse is None:
+            return Reversal(said=[gettext("The step changed nothing else: only the file goes back.")])
+        return step.reverse(self, user)
+
+    def undo_effects(self, user) -> list[str]:
+        """What undoing would do, said on the undo page (empty when it is refused: the page says why)."""
+        try:
+            return list(self.reversal(user).said) if self.state in ORDER[1:] + ["moved_in"] else []
+        except DomainError:
+            return []
+
+    def current_inspections(self) -> list:
+        """The inspection rounds that stand (an undone round left out)."""
+        return [i for i in self.inspections or [] if not i.undone]
+
+    def current_defects(self) -> list:
+        """The defect rows of the inspection & handover form (withdrawn rows of an undone round left out)."""
+        return [d for d in self.defects or [] if not d.withdrawn]
+
+
+@dataclass
+class Reversal:
+    """How undoing a step reverses its effects: `values` the file's fields put back in the undo's
+    own write; `then(record, user)` the effects on other records, carried out after that write (each
+    through its own document's rules, safe to repeat); `said` what happens, translated."""
+    values: dict = dataclass_field(default_factory=dict)
+    then: Callable | None = None
+    said: list = dataclass_field(default_factory=list)
+
+
+def _reverse_verify(record, user):
+    return Reversal({"visitor": None, "agent_name": None},
+                    said=[gettext("Who came (owner or agent) is cleared; the documents are verified again.")])
+
+
+def _reverse_archive(record, user):
+    return Reversal(said=[gettext("Archives are kept permanently: the archive stays “moving in”; redoing the "
+                                  "step completes the same archive.")])
+
+
+def _reverse_fees(record, user):
+    return Reversal({"auto_debit": None, "bank": None, "account_masked": None, "receipt_no": None},
+                    said=[gettext("The auto-debit agreement and the receipt number are cleared from the file; "
+                                  "payments stay on the household's account (a refund goes through the fees "
+                                  "area).")])
+
+
+def _reverse_items(record, user):
+    from documents.keys import KeySet
+    with_owner = [k.label_code for k in KeySet.objects(room=record.room, state="issued").only("label_code")]
+    if with_owner:
+        raise DomainError(gettext("The keys %(labels)s were handed over to the owner: take them back into the key "
+                                  "register first (key register, “Keys returned by the owner”), then undo.",
+                                  labels=", ".join(sorted(with_owner))), field="reason")
+    return Reversal({"items": []}, said=[gettext("The items handed over are cleared from the file.")])
+
+
+def _reverse_inspection(record, user):
+    rounds = [i.round for i in record.inspections or [] if not i.undone and i.outcome != "refused"]
+    if not rounds:
+        return Reversal(said=[gettext("No accepting inspection to withdraw.")])
+    last = rounds[-1]
+    cancel, kept = _orders_of_round(record, last)
+    said = [gettext("Inspection %(n)d is withdrawn (kept on the file, marked undone) with its defect rows.", n=last)]
+    if cancel:
+        said.append(gettext("Work orders not yet under way are cancelled: %(numbers)s.", numbers=_numbers(cancel)))
+    if kept:
+        said.append(gettext("Work orders already under way are kept and stay linked to their defect: %(numbers)s.",
+                            numbers=_numbers(kept)))
+    reason = gettext("Move-in inspection of %(room)s undone", room=record.room_code)
+
+    def cancel_orders(record, user):
+        from documents.repairs import Repair
+        for order in Repair.objects(pk__in=[o.pk for o in cancel], state__in=list(CANCELLABLE_ORDER_STATES)):
+            order.cancel(user, reason)
+    return Reversal(_withdrawn(record, last), then=cancel_orders, said=said)
+
+
+def _orders_of_round(record, round_no) -> tuple[list, list]:
+    """The work orders of a round's defects: (those still to cancel, those already under way)."""
+    from documents.repairs import Repair
+    ids = [d.work_order.pk for d in record.defects or []
+           if d.round == round_no and not d.withdrawn and d.work_order is not None]
+    orders = list(Repair.objects(pk__in=ids)) if ids else []
+    return ([o for o in orders if o.state in CANCELLABLE_ORDER_STATES],
+            [o for o in orders if o.state not in CANCELLABLE_ORDER_STATES])
+
+
+def _withdrawn(record, round_no) -> dict:
+    """The file's inspections and defect rows with the round marked undone / withdrawn."""
+    def marked(row, flag):
+        return type(row)._from_son({**row.to_mongo().to_dict(), flag: True}) if row.round == round_no else row
+    return {"inspections": [marked(i, "undone") for i in record.inspections or []],
+            "defects": [marked(d, "withdrawn") for d in record.defects or []]}
+
+
+def _numbers(orders) -> str:
+    return ", ".join(sorted(o.number or "" for o in orders))
+
+
+def _reverse_finish(record, user):
+    said = [gettext("The renovation choice and the moving-in day are cleared.")]
+    if record.archive_made_current:
+        said.append(gettext("The archive goes back to “moving in”, and the room to its status before."))
+
+    def revert_archive(record, user):
+        household = Household.objects(pk=record.household.pk).first() if record.household is not None else None
+        if household is None or not record.archive_made_current or household.status != "current":
+            return
+        before = audit.snapshot(household)
+        household.status = "moving_in"
+        if record.move_in_date_set:
+            household.move_in_date = None
+        household.save_versioned(None)        # the room leaves "occupied" (Household._sync_room_status)
+        if record.room_status_before:
+            Room.objects(pk=record.room.pk, status__in=["vacant", "occupied", "rented"]).update_one(
+                set__status=record.room_status_before)
+        audit.record("edit", household, audit.diff(before, audit.snapshot(household)), actor=user,
+                     note=gettext("Moving in undone (move-in file %(room)s)", room=record.room_code))
+    return Reversal({"renovation": None, "moved_in_on": None}, then=revert_archive, said=said)
+
+
+#: a defect's work order is cancelled by undoing its inspection only while no technician is on site
+CANCELLABLE_ORDER_STATES = ("reported", "dispatched")
 
 
 def defect_rows(defects) -> list:
@@ -459,7 +643,7 @@ def _after_inspection(record, values):
 
 
 def _previous(record, values):
-    return ORDER[ORDER.index(record.state) - 1]
+    return record.undone_step()
 
 
 def _skippable(record, user):
@@ -468,8 +652,13 @@ def _skippable(record, user):
 
 
 def _not_first(record, user):
-    if record.state not in ORDER[1:]:
+    if record.state not in ORDER[1:] + ["moved_in"]:
         raise DomainError(gettext("There is no earlier step to undo."))
+
+
+def _reversible(record, user):
+    """The undo page says what must happen first (keys with the owner) before it is offered."""
+    record.reversal(user)
 
 
 def _needs(previous):
@@ -488,18 +677,23 @@ class _Needs:
 
 
 declare(MoveIn, Workflow(AREA, [
-    Step("verify", ("verify",), _next, label=_l("Verify documents"), needs=_Needs("verify")),
+    Step("verify", ("verify",), _next, label=_l("Verify documents"), needs=_Needs("verify"),
+         reverse=_reverse_verify),
     Step("sign", ("sign",), _next, label=_l("Sign agreement and rules"), needs=_Needs("sign")),
     Step("archive", ("archive",), _next, label=_l("Fill in the archive"), needs=_Needs("archive"),
-         method="fill_archive"),
-    Step("fees", ("fees",), _next, label=_l("Auto-debit and fees"), needs=_Needs("fees"), method="settle_fees"),
-    Step("items", ("items",), _next, label=_l("Hand over items"), needs=_Needs("items"), method="hand_over"),
-    Step("inspect", ("inspect",), _after_inspection, label=_l("Inspect the flat"), needs=_Needs("inspect")),
+         method="fill_archive", reverse=_reverse_archive),
+    Step("fees", ("fees",), _next, label=_l("Auto-debit and fees"), needs=_Needs("fees"), method="settle_fees",
+         reverse=_reverse_fees),
+    Step("items", ("items",), _next, label=_l("Hand over items"), needs=_Needs("items"), method="hand_over",
+         reverse=_reverse_items),
+    Step("inspect", ("inspect",), _after_inspection, label=_l("Inspect the flat"), needs=_Needs("inspect"),
+         reverse=_reverse_inspection),
     Step("handbook", ("handbook",), _next, label=_l("Handbook and checklist"), needs=_Needs("handbook"),
          method="give_handbook"),
-    Step("finish", ("finish",), _next, label=_l("Moving in"), needs=_Needs("finish")),
+    Step("finish", ("finish",), _next, label=_l("Moving in"), needs=_Needs("finish"), reverse=_reverse_finish),
     Step("skip", tuple(ORDER), _next, label=_l("Skip this step"), preconditions=(_skippable,)),
-    Step("undo", tuple(ORDER), _previous, label=_l("Undo the last step"), preconditions=(_not_first,)),
+    Step("undo", tuple(ORDER) + ("moved_in",), _previous, label=_l("Undo the last step"),
+         preconditions=(_not_first,), page_checks=(_reversible,)),
 ]))
 
 

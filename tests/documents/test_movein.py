@@ -166,8 +166,6 @@ def test_moving_in_makes_the_archive_current_the_room_occupied_and_writes_the_ti
     assert Room.objects(pk=mv["rooms"]["A"]["1-1-102"].pk).get().status == "occupied"
     titles = [item.title for item in timeline.for_household(household) if item.kind == "Move-in"]
     assert len(titles) == 8 and "Moving in" in titles
-    with pytest.raises(DomainError):
-        record.undo(mv["staff"]["supervisor"], "x")
 
 
 def test_the_board_counts_steps_and_flags_long_waits(mv):
@@ -224,3 +222,126 @@ def test_notices_for_a_building_slots_never_overbooked_and_the_file_opened_from_
     record = first.open_file(clerk, "王芳", "13800138001")
     assert record.appointment_on == date(2026, 12, 21) and record.room_code == first.room_code
     assert first.reload().state == "opened" and first.move_in.pk == record.pk
+
+
+# ---- undo: each step's effects reversed as the step declares ----
+
+def _undo(mv, record, reason="核对有误"):
+    record.undo(mv["staff"]["supervisor"], reason)
+    return MoveIn.objects.get(pk=record.pk)
+
+
+def test_undoing_verify_clears_who_came(mv):
+    record = through(mv, opened(mv), "verify")
+    assert MoveIn.objects.get().visitor == "owner"
+    with pytest.raises(PermissionDenied):
+        record.undo(mv["staff"]["clerk"], "x")
+    with pytest.raises(DomainError) as err:
+        record.undo(mv["staff"]["supervisor"], "  ")
+    assert err.value.field == "reason" and MoveIn.objects.get().state == "sign"
+    stored = _undo(mv, record)
+    assert (stored.state, stored.visitor, stored.agent_name) == ("verify", None, None)
+    assert stored.log[-1].kind == "undone" and "cleared" in stored.log[-1].summary
+
+
+def test_undoing_the_archive_keeps_the_archive_and_redoing_completes_it(mv):
+    record = through(mv, opened(mv), "archive")
+    household = Household.objects(room=mv["rooms"]["A"]["1-1-102"]).get()
+    stored = _undo(mv, record)
+    assert stored.state == "archive" and stored.household.pk == household.pk
+    assert Household.objects(room=mv["rooms"]["A"]["1-1-102"]).get().status == "moving_in"
+    assert "kept permanently" in stored.log[-1].summary
+    stored.fill_archive(mv["staff"]["clerk"], "王芳", "13800138001", "id_card", ID, True)
+    assert MoveIn.objects.get().state == "fees" and Household.objects(room=household.room).count() == 1
+    assert len(Household.objects.get(pk=household.pk).owners) == 1
+
+
+def test_undoing_fees_clears_the_auto_debit_and_receipt_but_not_the_payments(mv):
+    record = through(mv, opened(mv), "fees")
+    stored = _undo(mv, record)
+    assert stored.state == "fees"
+    assert (stored.auto_debit, stored.bank, stored.account_masked, stored.receipt_no) == (None, None, None, None)
+    assert "payments stay" in stored.log[-1].summary
+
+
+def _room_keys(mv):
+    from documents.keys import KeySet, receive_from_developer
+    from documents.places import Building
+    building = Building.objects(community=mv["A"], number="1").first()
+    receive_from_developer(mv["staff"]["clerk"], building, "开发商 王经理", None, {"entrance": 2}, cabinet="K1")
+    return KeySet.objects(community=mv["A"], label_code="1-1-102-E").get()
+
+
+def test_undoing_items_is_refused_while_the_owner_has_the_keys_then_clears_the_items(mv):
+    from documents.keys import KeyMovement, KeySet
+    key_set = _room_keys(mv)
+    record = through(mv, opened(mv), "fees")
+    record.hand_over(mv["staff"]["clerk"], {"access_card": 2}, True, key_set_ids=[str(key_set.pk)])
+    assert KeySet.objects.get(pk=key_set.pk).state == "issued"
+    record = MoveIn.objects.get()
+    assert "1-1-102-E" in record.why_not("undo", mv["staff"]["supervisor"])
+    with pytest.raises(DomainError) as err:
+        record.undo(mv["staff"]["supervisor"], "钥匙发错")
+    assert "1-1-102-E" in str(err.value.message) and "key register" in str(err.value.message)
+    assert MoveIn.objects.get().state == "inspect" and MoveIn.objects.get().items
+    with pytest.raises(DomainError) as err:
+        KeySet.objects.get(pk=key_set.pk).return_from_owner(mv["staff"]["clerk"], " ")
+    assert err.value.field == "note"
+    KeySet.objects.get(pk=key_set.pk).return_from_owner(mv["staff"]["clerk"], "交付撤回，钥匙收回")
+    back = KeySet.objects.get(pk=key_set.pk)
+    assert (back.state, back.household, back.issued_signed_by) == ("in_cabinet", None, None)
+    stored = _undo(mv, MoveIn.objects.get(), "钥匙发错")
+    assert stored.state == "items" and stored.items == []
+    stored.hand_over(mv["staff"]["clerk"], {}, True, key_set_ids=[str(key_set.pk)])     # issued again
+    assert KeySet.objects.get(pk=key_set.pk).state == "issued"
+    assert sorted(m.kind for m in KeyMovement.objects(key_set=key_set.pk)) == ["issue", "issue", "receive", "return"]
+
+
+def test_undoing_the_inspection_withdraws_its_round_and_cancels_only_orders_not_under_way(mv):
+    record = through(mv, opened(mv), "items")
+    record.inspect(mv["staff"]["housekeeper"], ["walls", "water"],
+                   [("walls", "客厅墙面裂缝"), ("water", "厨房水龙头漏水")], "with_defects")
+    stored = MoveIn.objects.get()
+    waiting, under_way = [d.work_order.pk for d in stored.defects]
+    Repair.objects(pk=under_way).update_one(set__state="arrived")     # a technician is already on site
+    stored = _undo(mv, stored, "验房记录有误")
+    assert stored.state == "inspect"
+    assert [i.undone for i in stored.inspections] == [True] and all(d.withdrawn for d in stored.defects)
+    assert stored.current_defects() == []
+    assert Repair.objects.get(pk=waiting).state == "cancelled"
+    assert Repair.objects.get(pk=under_way).state == "arrived"         # kept, still linked to its row
+    assert stored.defects[1].work_order.pk == under_way
+    assert Repair.objects.get(pk=under_way).number in stored.log[-1].summary
+    stored.inspect(mv["staff"]["housekeeper"], [], [], "accepted")    # the re-inspection: round 2
+    again = MoveIn.objects.get()
+    assert again.state == "handbook" and [i.round for i in again.inspections] == [1, 2]
+
+
+def test_undoing_a_refused_round_is_not_possible_only_the_accepting_one(mv):
+    record = through(mv, opened(mv), "items")
+    record.inspect(mv["staff"]["housekeeper"], ["walls"], [("walls", "墙面裂缝")], "refused")
+    stored = _undo(mv, MoveIn.objects.get(), "交付物品有误")        # waiting at inspect: undoes the items
+    assert stored.state == "items" and not stored.inspections[0].undone and Repair.objects.get().state == "reported"
+
+
+def test_undoing_moving_in_puts_the_archive_and_the_room_back(mv):
+    room = mv["rooms"]["A"]["1-1-102"]
+    before = Room.objects.get(pk=room.pk).status
+    record = through(mv, opened(mv), "finish")
+    assert Room.objects.get(pk=room.pk).status == "occupied"
+    stored = _undo(mv, record, "业主尚未搬入")
+    household = Household.objects(room=room).get()
+    assert stored.state == "finish" and stored.renovation is None and stored.moved_in_on is None
+    assert household.status == "moving_in" and household.move_in_date is None
+    assert Room.objects.get(pk=room.pk).status == before
+    assert AuditEntry.objects(collection="households", note__contains="undone").count() == 1
+    stored.finish(mv["staff"]["clerk"], "offered")
+    assert Household.objects(room=room).get().status == "current"
+    assert Room.objects.get(pk=room.pk).status == "occupied"
+
+
+def test_undoing_a_skipped_step_reverses_nothing(mv):
+    record = opened(mv)
+    record.skip(mv["staff"]["supervisor"], "业主已在售楼处核验")
+    stored = _undo(mv, MoveIn.objects.get(), "需本人核验")
+    assert stored.state == "verify" and "nothing to reverse" in stored.log[-1].summary

@@ -219,3 +219,28 @@ def test_roles_and_communities(mv, client_as):
     assert "step-verify" in page and "step-skip" not in page
     page = client_as("supervisor").get(f"/admin/move_ins/details/?id={record.pk}", headers=EN).get_data(as_text=True)
     assert "step-skip" in page
+
+
+def test_a_supervisor_undoes_moving_in_and_the_page_says_what_is_reversed(mv, client_as):
+    clients = {role: client_as(role) for role in ("clerk", "cashier", "housekeeper", "supervisor")}
+    open_file(clients["clerk"])
+    record = MoveIn.objects.get()
+    for role, name, data in STEP_DATA:
+        assert step(clients[role], name, record, data).status_code == 302
+    room = Room.objects.get(pk=record.room.pk)
+    assert room.status == "occupied"
+    assert clients["clerk"].get(f"/admin/move_ins/step/undo/?id={record.pk}").status_code == 403
+    supervisor = clients["supervisor"]
+    page = supervisor.get(f"/admin/move_ins/step/undo/?id={record.pk}", headers=EN).get_data(as_text=True)
+    assert 'id="undo-effects"' in page and "The archive goes back to “moving in”" in page
+    page = step(supervisor, "undo", record, {"reason": ""}).get_data(as_text=True)
+    assert "Give the reason for undoing the step." in page and MoveIn.objects.get().state == "moved_in"
+    page = in_chinese(supervisor).get(f"/admin/move_ins/step/undo/?id={record.pk}").get_data(as_text=True)
+    assert "档案恢复为“入住中”" in page
+    assert step(supervisor, "undo", record, {"reason": "业主尚未搬入"}, headers=ZH).status_code == 302
+    stored = MoveIn.objects.get()
+    assert stored.state == "finish" and stored.renovation is None and stored.log[-1].kind == "undone"
+    assert Household.objects(room=room).get().status == "moving_in"
+    assert Room.objects.get(pk=room.pk).status != "occupied"
+    details = supervisor.get(f"/admin/move_ins/details/?id={record.pk}", headers=EN).get_data(as_text=True)
+    assert "step-finish" not in details or "finish" == stored.state
