@@ -50,6 +50,18 @@ def _chosen_community(communities, raw):
     return next((c for c in communities if str(c.pk) == (raw or "")), communities[0] if communities else None)
 
 
+def _page_community(right):
+    """A register page of one community: the role's right (else 403), the user's communities and the
+    one chosen (``?community=…``, default the first; none: 404)."""
+    if not can(AREA, right):
+        abort(403)
+    communities = user_communities()
+    community = _chosen_community(communities, request.values.get("community"))
+    if community is None:
+        abort(404)
+    return communities, community
+
+
 def _label_badge(view, context, model, name):
     return Markup('<span class="badge badge-{} label-{}">{}</span>').format(
         LABEL_COLOURS.get(model.label_state, "info"), model.label_state,
@@ -176,12 +188,7 @@ class KeySetView(StepPageMixin, CommunityFormMixin, EstateModelView):
     @expose("/labels/", methods=("GET",))
     def labels_view(self):
         """An A4 sheet of labels (a building's, or the labels to renew)."""
-        if not can(AREA, "labels"):
-            abort(403)
-        communities = user_communities()
-        community = _chosen_community(communities, request.args.get("community"))
-        if community is None:
-            abort(404)
+        _communities, community = _page_community("labels")
         building = (request.args.get("building") or "").strip()
         renew = request.args.get("renew") == "1"
         query = labels_to_renew(_actor(), community) if renew else KeySet.objects(community=community.pk)
@@ -196,12 +203,7 @@ class KeySetView(StepPageMixin, CommunityFormMixin, EstateModelView):
     @expose("/check/", methods=("GET", "POST"))
     def check_view(self):
         """The periodic label check of a building: each key set's label good, damaged or unreadable."""
-        if not can(AREA, "action:check_label"):
-            abort(403)
-        communities = user_communities()
-        community = _chosen_community(communities, request.values.get("community"))
-        if community is None:
-            abort(404)
+        communities, community = _page_community("action:check_label")
         buildings = [b.number for b in Building.objects(community=community.pk).order_by("number")]
         building = request.values.get("building") or (buildings[0] if buildings else "")
         key_sets = list(KeySet.objects(community=community.pk, building_no=building, state__ne="lost")
@@ -228,12 +230,7 @@ class KeySetView(StepPageMixin, CommunityFormMixin, EstateModelView):
     @expose("/renew/", methods=("GET", "POST"))
     def renew_view(self):
         """The labels to renew (damaged or unreadable); a renewed label is marked here."""
-        if not can(AREA, "labels"):
-            abort(403)
-        communities = user_communities()
-        community = _chosen_community(communities, request.values.get("community"))
-        if community is None:
-            abort(404)
+        communities, community = _page_community("labels")
         if request.method == "POST":
             if not can(AREA, "action:renew_label") or not FlaskForm().validate():
                 abort(403)
@@ -363,6 +360,24 @@ class CancelForm(StepForm):
     reason = StringField(_l("Reason"), validators=[Optional(), Length(max=300)])
 
 
+def _lend(community, form):
+    """The lend form's step: the loan, and what to say (a sales loan waits for its signature)."""
+    due = form.expected_return_at.data
+    loan = lend(find_key_set(community, form.label_code.data), _actor(), form.borrower_name.data,
+                form.borrower_id_number.data, form.borrower_kind.data, form.purpose.data,
+                to_utc(due, zone_of(community)) if due else None)
+    if loan.state == "awaiting_signature":
+        return loan, _("Loan of %(label)s registered: record the supervisor's signature before handing out the "
+                       "key.", label=loan.label_code), "warning"
+    return loan, _("Key %(label)s lent to %(who)s until %(due)s.", label=loan.label_code, who=loan.borrower_name,
+                   due=local_text(loan.expected_return_at, community)), "success"
+
+
+def _take_back(community, form):
+    loan = return_by_label(community, form.label_code.data, _actor(), form.note.data)
+    return loan, _("Key %(label)s is back in the cabinet.", label=loan.label_code), "success"
+
+
 class KeyLoanView(StepPageMixin, EstateModelView):
     area = AREA
     step_forms = {"approve": SignatureForm, "return_key": ReturnStepForm, "chase": ChaseForm, "cancel": CancelForm}
@@ -409,55 +424,37 @@ class KeyLoanView(StepPageMixin, EstateModelView):
         return self.render("keys/form.html", form=form, title=title, submit=submit, form_id=form_id,
                            several=len(communities) > 1, back=self.get_url(".index_view"), intro=intro)
 
-    @expose("/lend/", methods=("GET", "POST"))
-    def lend_view(self):
-        if not can(AREA, "action:lend"):
+    def _label_form_view(self, form_class, right, act, title, submit, form_id, intro=None):
+        """A register form that names a key set by its label (lend, take back): the role's right, the
+        community, the label filled in from ``?key_set=…``; on a valid POST ``act(community, form)``
+        takes the step in documents/keys.py and returns (loan, message, category) — its refusal is
+        shown on the field it names, nothing typed is lost."""
+        if not can(AREA, right):
             abort(403)
         communities = user_communities()
-        form = LendForm(request.form if request.method == "POST" else None)
+        form = form_class(request.form if request.method == "POST" else None)
         form.community.choices = _community_choices(communities)
         if request.method == "GET" and request.args.get("key_set"):
             key_set = scoped_or_404(KeySet, request.args.get("key_set"))
             form.label_code.data, form.community.data = key_set.label_code, str(key_set.community.pk)
         elif request.method == "POST" and form.validate():
-            community = _chosen_community(communities, form.community.data)
             try:
-                key_set = find_key_set(community, form.label_code.data)
-                due = form.expected_return_at.data
-                loan = lend(key_set, _actor(), form.borrower_name.data, form.borrower_id_number.data,
-                            form.borrower_kind.data, form.purpose.data,
-                            to_utc(due, zone_of(community)) if due else None)
-                if loan.state == "awaiting_signature":
-                    flash(_("Loan of %(label)s registered: record the supervisor's signature before handing "
-                            "out the key.", label=loan.label_code), "warning")
-                else:
-                    flash(_("Key %(label)s lent to %(who)s until %(due)s.", label=loan.label_code,
-                            who=loan.borrower_name, due=local_text(loan.expected_return_at, community)), "success")
+                loan, message, category = act(_chosen_community(communities, form.community.data), form)
+                flash(message, category)
                 return redirect(self.get_url(".details_view", id=str(loan.pk)))
             except DomainError as err:
                 show_refusal(form, err)
-        return self._form_page(form, communities, _("Lend a key"), _("Lend key"), "lend-form",
-                               intro=_("Check the borrower's ID; the borrower signs the key loan form."))
+        return self._form_page(form, communities, title, submit, form_id, intro=intro)
+
+    @expose("/lend/", methods=("GET", "POST"))
+    def lend_view(self):
+        return self._label_form_view(LendForm, "action:lend", _lend, _("Lend a key"), _("Lend key"), "lend-form",
+                                     intro=_("Check the borrower's ID; the borrower signs the key loan form."))
 
     @expose("/return/", methods=("GET", "POST"))
     def return_view(self):
-        if not can(AREA, "action:return_key"):
-            abort(403)
-        communities = user_communities()
-        form = ReturnForm(request.form if request.method == "POST" else None)
-        form.community.choices = _community_choices(communities)
-        if request.method == "GET" and request.args.get("key_set"):
-            key_set = scoped_or_404(KeySet, request.args.get("key_set"))
-            form.label_code.data, form.community.data = key_set.label_code, str(key_set.community.pk)
-        elif request.method == "POST" and form.validate():
-            community = _chosen_community(communities, form.community.data)
-            try:
-                loan = return_by_label(community, form.label_code.data, _actor(), form.note.data)
-                flash(_("Key %(label)s is back in the cabinet.", label=loan.label_code), "success")
-                return redirect(self.get_url(".details_view", id=str(loan.pk)))
-            except DomainError as err:
-                show_refusal(form, err)
-        return self._form_page(form, communities, _("Take a key back"), _("Take key back"), "return-form")
+        return self._label_form_view(ReturnForm, "action:return_key", _take_back, _("Take a key back"),
+                                     _("Take key back"), "return-form")
 
     @expose("/overdue/", methods=("GET",))
     def overdue_view(self):

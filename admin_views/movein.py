@@ -26,9 +26,9 @@ from app.i18n import TranslatedForm, current_language
 from app.permissions import can
 from documents.base import DomainError
 from documents.deadlines import local_date, zone_of
-from documents.movein import (AREA, CHECK_AREAS, DOCUMENTS_TO_BRING, ITEM_KINDS, LONG_WAIT_MINUTES, NOTICE_STATES,
-                              OUTCOMES, RENOVATION_CHOICES, STATES, STEPS, VISITORS, HandoverSlot, MoveIn,
-                              MoveInNotice, board, issue_notices)
+from documents.movein import (AREA, CHECK_AREAS, DOCUMENTS_TO_BRING, ITEM_KINDS, LONG_WAIT_LIST, LONG_WAIT_MINUTES,
+                              NOTICE_STATES, OUTCOMES, RENOVATION_CHOICES, STATES, STEPS, VISITORS, HandoverSlot,
+                              MoveIn, MoveInNotice, board, issue_notices, long_waits)
 from documents.residents import ID_TYPES
 
 BOARD_PAGE_SIZE = 20
@@ -272,13 +272,16 @@ class MoveInView(StepPageMixin, EstateModelView):
         except ValueError:
             day = today
         page = max(0, request.args.get("page", 0, type=int) or 0)
+        now = clock.now()
         rows, counts = board(community, day, offset=page * BOARD_PAGE_SIZE, limit=BOARD_PAGE_SIZE)
+        waiting, waiting_count = long_waits(community, day, now)
         total = sum(counts.values())
         pages = max(1, -(-total // BOARD_PAGE_SIZE))
         return self.render("movein/board.html", rows=rows, counts=counts, steps=STEPS, total=total,
                            done=counts.get("moved_in", 0), day=day, community=community, communities=communities,
                            community_name=community.display_name(current_language()),
-                           page=page, pages=pages, threshold=LONG_WAIT_MINUTES, now=clock.now())
+                           page=page, pages=pages, threshold=LONG_WAIT_MINUTES, now=now, waiting=waiting,
+                           waiting_count=waiting_count, waiting_limit=LONG_WAIT_LIST)
 
     # ---- prints (A4, Chinese or English) ----
     @expose("/print/inspection/")

@@ -13,12 +13,11 @@ import argparse
 import os
 import re
 import secrets
-import shutil
 import sys
 import tempfile
 import time
 
-from bench.run import TARGET_MS, Case, login, make_app, measure, pad
+from bench.run import TARGET_MS, Case, finish, login, make_app, measure, print_timings
 
 FULL = (50_000, 10_000)
 QUICK = (5_000, 1_000)
@@ -82,21 +81,8 @@ def main(argv=None) -> int:
           f"({made['open_repairs']:,} open, {made['late_repairs']:,} late) and {complaints:,} complaints "
           f"({made['open_complaints']:,} open); loaded in {load_seconds:.0f} s")
     print(f"{args.warmup} warm-up + {args.repeat} timed requests per page; target p95 <= {TARGET_MS:.0f} ms\n")
-    print(f"| {pad('page', 40)} | {'p50 ms':>6} | {'p95 ms':>6} | {'max ms':>6} | {'queries':>7} | target |")
-    print(f"|{'-' * 42}|{'-' * 7}:|{'-' * 7}:|{'-' * 7}:|{'-' * 8}:|{'-' * 8}|")
-    for case in cases:
-        if not case.times:
-            continue
-        ok = "met" if case.p(95) <= TARGET_MS else "MISSED"
-        print(f"| {pad(case.label, 40)} | {case.p(50):6.1f} | {case.p(95):6.1f} | {max(case.times):6.1f} "
-              f"| {case.queries.total:7d} | {ok:<6} |")
-    slow = [c.label for c in cases if c.times and c.p(95) > TARGET_MS]
-    if slow:
-        failures.append("p95 over target: " + "; ".join(slow))
-    for failure in failures:
-        print("FAILED:", failure)
-    shutil.rmtree(os.path.dirname(store), ignore_errors=True)
-    return 1 if failures else 0
+    failures += print_timings(cases, TARGET_MS)
+    return finish(failures, store)
 
 
 if __name__ == "__main__":

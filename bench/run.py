@@ -295,6 +295,29 @@ def main(argv=None) -> int:
     return 1 if failures else 0
 
 
+def print_timings(cases, target_ms: float, width: int = 40) -> list[str]:
+    """The table of a page benchmark (p50 / p95 / max / queries per page, the target met or missed);
+    returns the failure line of the pages whose p95 missed it (empty when none did)."""
+    print(f"| {pad('page', width)} | {'p50 ms':>6} | {'p95 ms':>6} | {'max ms':>6} | {'queries':>7} | target |")
+    print(f"|{'-' * (width + 2)}|{'-' * 7}:|{'-' * 7}:|{'-' * 7}:|{'-' * 8}:|{'-' * 8}|")
+    for case in cases:
+        if not case.times:
+            continue
+        ok = "met" if case.p(95) <= target_ms else "MISSED"
+        print(f"| {pad(case.label, width)} | {case.p(50):6.1f} | {case.p(95):6.1f} | {max(case.times):6.1f} "
+              f"| {case.queries.total:7d} | {ok:<6} |")
+    slow = [c.label for c in cases if c.times and c.p(95) > target_ms]
+    return ["p95 over target: " + "; ".join(slow)] if slow else []
+
+
+def finish(failures, store) -> int:
+    """Say what failed, drop the temporary store; the exit status (1 when anything failed)."""
+    for failure in failures:
+        print("FAILED:", failure)
+    shutil.rmtree(os.path.dirname(store), ignore_errors=True)
+    return 1 if failures else 0
+
+
 def pad(text: str, width: int) -> str:
     """Left-align in a monospace column, counting CJK characters as two columns wide."""
     wide = sum(1 for ch in text if unicodedata.east_asian_width(ch) in "WF")

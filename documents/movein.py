@@ -39,6 +39,7 @@ its Step; a skipped step had no effects):
   it), the room goes back to the status it had, the renovation choice and moving-in day are cleared.
 """
 from dataclasses import dataclass, field as dataclass_field
+from datetime import timedelta
 from typing import Callable
 
 from flask_babel import force_locale, gettext, lazy_gettext as _l
@@ -91,6 +92,10 @@ RENOVATION_CHOICES = [("offered", _l("Wants to renovate: renovation file to open
                       ("declined", _l("Declined renovation"))]
 #: an owner waiting longer than this at one step is highlighted on the handover-day board
 LONG_WAIT_MINUTES = 30
+#: the board lists at most this many of the owners waiting long (the longest first)
+LONG_WAIT_LIST = 10
+#: what a row of the board shows (the rest of a file — its log, defects, outbox — stays in the store)
+BOARD_FIELDS = ("community", "room_code", "owner_name", "appointment_on", "state", "state_since", "arrived_at")
 
 
 class LogEntry(EmbeddedDocument):
@@ -138,6 +143,7 @@ class MoveIn(CommunityOwned, Versioned, Workflowed):
 
     state = StringField(choices=STATES, default="verify", required=True, verbose_name=_l("Waiting for"))
     state_since = DateTimeField(verbose_name=_l("Since"))
+    arrived_at = DateTimeField(verbose_name=_l("Arrived"))
     log = EmbeddedDocumentListField(LogEntry, verbose_name=_l("Steps taken"))
 
     visitor = StringField(choices=VISITORS, verbose_name=_l("Who came"))
@@ -158,7 +164,8 @@ class MoveIn(CommunityOwned, Versioned, Workflowed):
 
     meta = {"collection": "move_ins",
             "indexes": [{"fields": ["room"], "unique": True}, ("community", "state"),
-                        ("community", "appointment_on", "sort_key"), ("community", "sort_key"), "household",
+                        ("community", "appointment_on", "sort_key"), ("community", "appointment_on", "state"),
+                        ("community", "appointment_on", "state_since"), ("community", "sort_key"), "household",
                         ("community", "room_code"), ("community", "owner_name"), ("community", "building_no")],
             "ordering": ["sort_key"]}
 
@@ -221,6 +228,8 @@ class MoveIn(CommunityOwned, Versioned, Workflowed):
         now = clock.now()
         values = dict(values or {})
         values["state_since"] = now
+        if self.arrived_at is None:
+            values["arrived_at"] = now          # the first step taken: the owner is at the counters
         entry = LogEntry(step=name, at=now, by_name=_name(user), summary=summary[:500], kind=kind)
         ops = dict(ops or {})
         ops["push__log"] = entry
@@ -698,11 +707,21 @@ declare(MoveIn, Workflow(AREA, [
 
 
 def board(community, day, offset=0, limit=20):
-    """The handover day: one page of the day's appointments (by room) and the counts per step."""
+    """The handover day: one page of the day's appointments (by room) and the counts per step.
+    Its cost follows what it shows: one indexed count per step, one page of rows (their board
+    fields only), however many files the day or the community has."""
     base = MoveIn.objects(community=community, appointment_on=day)
     counts = {name: base.filter(state=name).count() for name in ORDER + ["moved_in"]}
-    rows = list(base.order_by("sort_key").skip(offset).limit(limit))
+    rows = list(base.only(*BOARD_FIELDS).order_by("sort_key").skip(offset).limit(limit))
     return rows, counts
+
+
+def long_waits(community, day, now=None, limit=LONG_WAIT_LIST):
+    """(the owners of the day waiting longer than LONG_WAIT_MINUTES at one step, longest first,
+    at most `limit` of them; how many there are in all)."""
+    since = (now or clock.now()) - timedelta(minutes=LONG_WAIT_MINUTES)
+    waiting = MoveIn.objects(community=community, appointment_on=day, state__in=ORDER, state_since__lt=since)
+    return list(waiting.only(*BOARD_FIELDS).order_by("state_since").limit(limit)), waiting.count()
 
 
 @timeline.register

@@ -179,6 +179,26 @@ def test_the_board_counts_steps_and_flags_long_waits(mv):
     assert all(r.waits_long() for r in rows)
 
 
+def test_the_board_lists_the_longest_waits_first_and_at_most_its_limit(mv):
+    from documents.movein import long_waits
+    first = opened(mv)                                     # opened 10:00
+    clock.freeze(datetime(2026, 12, 20, 2, 5))
+    through(mv, first, "verify")                           # arrived 10:05, waits at sign since 10:05
+    clock.freeze(datetime(2026, 12, 20, 2, 10))
+    second = opened(mv, "1-1-202")                         # waits at verify since 10:10
+    clock.freeze(datetime(2026, 12, 20, 2, 20))
+    opened(mv, "1-1-302")                                  # since 10:20
+    assert long_waits(mv["A"], date(2026, 12, 20)) == ([], 0)
+    clock.freeze(datetime(2026, 12, 20, 2, 10 + LONG_WAIT_MINUTES + 1))
+    waiting, count = long_waits(mv["A"], date(2026, 12, 20))
+    assert count == 2 and [w.room_code for w in waiting] == ["1-1-102", "1-1-202"]
+    assert MoveIn.objects.get(pk=first.pk).arrived_at == datetime(2026, 12, 20, 2, 5)
+    assert MoveIn.objects.get(pk=second.pk).arrived_at is None
+    waiting, count = long_waits(mv["A"], date(2026, 12, 20), limit=1)
+    assert count == 2 and [w.room_code for w in waiting] == ["1-1-102"]
+    assert waiting[0].log == [] and waiting[0].owner_name == "王芳"            # only the board's fields read
+
+
 def test_step_five_issues_the_rooms_key_sets_from_the_register(mv):
     from documents.keys import KeyMovement, KeySet, receive_from_developer
     building = mv["rooms"]["A"]["1-1-102"].building

@@ -132,6 +132,7 @@ def test_the_board_counts_and_highlights_long_waits(mv, client_as):
     page = client_as("manager").get("/admin/move_ins/board/", headers=EN).get_data(as_text=True)
     assert 'id="count-total">2<' in page and 'id="count-verify">1<' in page and 'id="count-sign">1<' in page
     assert page.count("long-wait") == 2 and f"more than {LONG_WAIT_MINUTES} minutes" in page
+    assert 'id="count-waiting-longest">2<' in page and page.count("longest-row") == 2
     page = in_chinese(client_as("manager")).get("/admin/move_ins/board/", headers=ZH).get_data(as_text=True)
     assert "交付日看板" in page
 
