@@ -222,6 +222,8 @@ class MoveInView(StepPageMixin, EstateModelView):
         extra["current"] = model.step_number()
         extra["account_url"] = self.get_url("fee_accounts.household", id=str(model.household.pk)) \
             if model.household is not None and can("fees", "details") else None
+        extra["household_url"] = self.get_url("households.details_view", id=str(model.household.pk)) \
+            if model.household is not None and can("residents", "details") else None
         extra["renovation_url"] = self.get_url("renovations.create_view") \
             if model.renovation == "offered" and can("renovations", "create") else None
         return extra
