@@ -183,3 +183,21 @@ def test_sales_loan_waits_for_the_signature_step(kv, client_as):
     assert clerk.post(f"/admin/key_loans/step/approve/?id={loan.pk}", data={"signed_by": "销售经理 赵"}).status_code == 302
     assert KeyLoan.objects.get().state == "on_loan" and key("1-1-101-E").state == "on_loan"
     assert clock.now() + timedelta(hours=6) < KeyLoan.objects.get().expected_return_at + timedelta(hours=7)
+
+
+def test_the_owner_returns_issued_keys_on_their_step_page(kv, client_as):
+    clerk = client_as("clerk")
+    key_set = key("1-1-101-E")
+    clerk.post(f"/admin/key_sets/issue/?id={key_set.pk}", data={"identity_checked": "y", "signed_by": "张伟"})
+    assert key("1-1-101-E").state == "issued"
+    url = f"/admin/key_sets/step/return_from_owner/?id={key_set.pk}"
+    assert client_as("supervisor").get(url).status_code == 403
+    details = clerk.get(f"/admin/key_sets/details/?id={key_set.pk}").get_data(as_text=True)
+    assert "step-return_from_owner" in details
+    page = clerk.post(url, data={"note": ""}).get_data(as_text=True)
+    assert "This field is required." in page and key("1-1-101-E").state == "issued"
+    page = in_chinese(clerk).get(url).get_data(as_text=True)
+    assert "业主交回钥匙" in page and "钥匙交回原因" in page
+    assert clerk.post(url, data={"note": "入伙交付撤销"}).status_code == 302
+    back = key("1-1-101-E")
+    assert (back.state, back.household, back.issued_signed_by) == ("in_cabinet", None, None)
