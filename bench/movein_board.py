@@ -48,13 +48,16 @@ def files(community, rooms, day, now, rng, owners_on_day):
     for index, room in enumerate(rooms):
         on_day = index < owners_on_day
         state = states[index % len(states)] if on_day else "moved_in"
-        when = now - timedelta(minutes=rng.uniform(1, 120)) if on_day else now - timedelta(days=1 + index % 60)
+        # waiting long (45-120 min) or not (1-15 min): the long-waiting count holds while the bench runs
+        minutes = rng.uniform(45, 120) if rng.random() < 0.6 else rng.uniform(1, 15)
+        when = now - timedelta(minutes=minutes) if on_day else now - timedelta(days=1 + index % 60)
         done = ORDER[:ORDER.index(state)] if state in ORDER else ORDER
         log = [LogEntry(step=step, at=when - timedelta(minutes=5 * (len(done) - n)), by_name="基准前台",
                         summary=f"{step} ✓") for n, step in enumerate(done)]
         record = MoveIn(community=community, room=room, room_code=room.code, building_no=room.building_no,
                         sort_key=room.sort_key, owner_name=f"业主{index:04d}", owner_phone=f"138{index:08d}",
                         appointment_on=day if on_day else day - timedelta(days=1 + index % 60),
+                        day_key=(day if on_day else day - timedelta(days=1 + index % 60)).isoformat(),
                         opened_at=when - timedelta(hours=1), opened_by_name="基准前台", state=state,
                         state_since=when, arrived_at=log[0].at if log else None, log=log, version=len(log) + 1)
         if "items" in done:

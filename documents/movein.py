@@ -95,7 +95,8 @@ LONG_WAIT_MINUTES = 30
 #: the board lists at most this many of the owners waiting long (the longest first)
 LONG_WAIT_LIST = 10
 #: what a row of the board shows (the rest of a file — its log, defects, outbox — stays in the store)
-BOARD_FIELDS = ("community", "room_code", "owner_name", "appointment_on", "state", "state_since", "arrived_at")
+BOARD_FIELDS = ("community", "room_code", "owner_name", "appointment_on", "day_key", "state", "state_since",
+                "arrived_at")
 
 
 class LogEntry(EmbeddedDocument):
@@ -138,6 +139,9 @@ class MoveIn(CommunityOwned, Versioned, Workflowed):
     owner_name = StringField(required=True, max_length=60, verbose_name=_l("Owner"))
     owner_phone = StringField(max_length=20, verbose_name=_l("Owner's phone"))
     appointment_on = DateField(verbose_name=_l("Appointment day"))
+    #: the appointment day as text (2026-12-20): the board's index key. A text key is exact on every
+    #: store, so its counts are index counts and its pages read only their rows (app/embedded_store.py)
+    day_key = StringField()
     opened_at = DateTimeField(verbose_name=_l("Opened at"))
     opened_by_name = StringField(verbose_name=_l("Opened by"))
 
@@ -164,13 +168,17 @@ class MoveIn(CommunityOwned, Versioned, Workflowed):
 
     meta = {"collection": "move_ins",
             "indexes": [{"fields": ["room"], "unique": True}, ("community", "state"),
-                        ("community", "appointment_on", "sort_key"), ("community", "appointment_on", "state"),
-                        ("community", "appointment_on", "state_since"), ("community", "sort_key"), "household",
+                        ("community", "appointment_on", "sort_key"), ("community", "day_key", "state"),
+                        ("community", "day_key", "sort_key"), ("community", "day_key", "state_since"),
+                        ("community", "sort_key"), "household",
                         ("community", "room_code"), ("community", "owner_name"), ("community", "building_no")],
             "ordering": ["sort_key"]}
 
     def __str__(self):
         return gettext("Move-in %(room)s", room=self.room_code or "")
+
+    def clean(self):
+        self.day_key = self.appointment_on.isoformat() if self.appointment_on else None
 
     # ---- what the pages ask ----
     def today(self):
@@ -710,7 +718,7 @@ def board(community, day, offset=0, limit=20):
     """The handover day: one page of the day's appointments (by room) and the counts per step.
     Its cost follows what it shows: one indexed count per step, one page of rows (their board
     fields only), however many files the day or the community has."""
-    base = MoveIn.objects(community=community, appointment_on=day)
+    base = MoveIn.objects(community=community, day_key=day.isoformat())
     counts = {name: base.filter(state=name).count() for name in ORDER + ["moved_in"]}
     rows = list(base.only(*BOARD_FIELDS).order_by("sort_key").skip(offset).limit(limit))
     return rows, counts
@@ -718,10 +726,26 @@ def board(community, day, offset=0, limit=20):
 
 def long_waits(community, day, now=None, limit=LONG_WAIT_LIST):
     """(the owners of the day waiting longer than LONG_WAIT_MINUTES at one step, longest first,
-    at most `limit` of them; how many there are in all)."""
+    at most `limit` of them; how many there are in all).
+
+    Only exact index queries: the day's pending files in the order of their waits, the first
+    `limit` read; when all of them wait long, the count is found by bisecting that order (each
+    probe reads one file), not by reading every pending file."""
     since = (now or clock.now()) - timedelta(minutes=LONG_WAIT_MINUTES)
-    waiting = MoveIn.objects(community=community, appointment_on=day, state__in=ORDER, state_since__lt=since)
-    return list(waiting.only(*BOARD_FIELDS).order_by("state_since").limit(limit)), waiting.count()
+    pending = MoveIn.objects(community=community, day_key=day.isoformat(), state__in=ORDER).order_by("state_since")
+    first = list(pending.only(*BOARD_FIELDS).limit(limit))
+    shown = [row for row in first if row.state_since is not None and row.state_since < since]
+    if len(shown) < limit:
+        return shown, len(shown)
+    waits_long, beyond = limit, pending.count()      # the first `waits_long` wait long; from `beyond` on none
+    while waits_long < beyond:
+        middle = (waits_long + beyond) // 2
+        probe = list(pending.only("state_since").skip(middle).limit(1))
+        if probe and probe[0].state_since is not None and probe[0].state_since < since:
+            waits_long = middle + 1
+        else:
+            beyond = middle
+    return shown, waits_long
 
 
 @timeline.register
