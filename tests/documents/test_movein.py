@@ -365,3 +365,23 @@ def test_undoing_a_skipped_step_reverses_nothing(mv):
     record.skip(mv["staff"]["supervisor"], "业主已在售楼处核验")
     stored = _undo(mv, MoveIn.objects.get(), "需本人核验")
     assert stored.state == "verify" and "nothing to reverse" in stored.log[-1].summary
+
+
+def test_undoing_a_step_without_effects_only_moves_the_file_back(mv):
+    record = through(mv, opened(mv), "handbook")
+    stored = _undo(mv, record, "手册未发放")
+    assert stored.state == "handbook" and "changed nothing else" in stored.log[-1].summary
+    assert Household.objects(room=mv["rooms"]["A"]["1-1-102"]).get().status == "moving_in"
+
+
+def test_a_double_click_on_undo_reverses_the_inspection_once(mv):
+    record = through(mv, opened(mv), "items")
+    record.inspect(mv["staff"]["housekeeper"], ["walls"], [("walls", "客厅墙面裂缝")], "with_defects")
+    first, second = MoveIn.objects.get(), MoveIn.objects.get()
+    first.undo(mv["staff"]["supervisor"], "验房记录有误")
+    with pytest.raises(DomainError):
+        second.undo(mv["staff"]["supervisor"], "验房记录有误")
+    stored = MoveIn.objects.get()
+    assert stored.state == "inspect" and [e.kind for e in stored.log].count("undone") == 1
+    assert Repair.objects.get().state == "cancelled"
+    assert AuditEntry.objects(collection="repairs", action="cancel").count() == 1
