@@ -474,39 +474,48 @@ def validate_answers(questions: list[Question], raw: dict) -> list[Answer]:
     """`raw`: question key -> list of submitted strings. Every question checked; all problems raised together."""
     errors, answers = OrderedDict(), []
     for number, question in enumerate(questions, start=1):
-        values = [v.strip() for v in (raw.get(question.key) or []) if v is not None and str(v).strip()]
+        values = [str(v).strip() for v in (raw.get(question.key) or []) if v is not None and str(v).strip()]
         if not values:
             if question.required:
                 errors[question.key] = gettext("Question %(n)d needs an answer.", n=number)
             continue
-        if question.kind == RATING:
-            try:
-                value = int(values[0])
-            except ValueError:
-                value = None
-            if len(values) != 1 or value is None or not question.scale_min <= value <= question.scale_max:
-                errors[question.key] = gettext("Question %(n)d: choose a rating from %(low)d to %(high)d.", n=number,
-                                               low=question.scale_min, high=question.scale_max)
-                continue
-            answers.append(Answer(key=question.key, value=value))
-        elif question.kind in (SINGLE, MULTIPLE):
-            allowed = [o.value for o in question.options]
-            if any(v not in allowed for v in values) or len(set(values)) != len(values) \
-                    or (question.kind == SINGLE and len(values) != 1):
-                errors[question.key] = gettext("Question %(n)d: choose among the options given.", n=number)
-                continue
-            chosen = sorted(values, key=allowed.index)
-            answers.append(Answer(key=question.key, value=chosen[0] if question.kind == SINGLE else chosen))
-        else:
-            text = "\n".join(values)
-            if len(text) > MAX_TEXT_ANSWER:
-                errors[question.key] = gettext("Question %(n)d: at most %(max)d characters.", n=number,
-                                               max=MAX_TEXT_ANSWER)
-                continue
-            answers.append(Answer(key=question.key, value=text))
+        try:
+            answers.append(Answer(key=question.key, value=READERS[question.kind](question, values, number)))
+        except DomainError as err:
+            errors[question.key] = err.message
     if errors:
         raise SurveyAnswerErrors(errors)
     return answers
+
+
+def _rating(question, values, number):
+    try:
+        value = int(values[0])
+    except ValueError:
+        value = None
+    if len(values) != 1 or value is None or not question.scale_min <= value <= question.scale_max:
+        raise DomainError(gettext("Question %(n)d: choose a rating from %(low)d to %(high)d.", n=number,
+                                  low=question.scale_min, high=question.scale_max))
+    return value
+
+
+def _choice(question, values, number):
+    allowed = [o.value for o in question.options]
+    if any(v not in allowed for v in values) or len(set(values)) != len(values) \
+            or (question.kind == SINGLE and len(values) != 1):
+        raise DomainError(gettext("Question %(n)d: choose among the options given.", n=number))
+    chosen = sorted(values, key=allowed.index)
+    return chosen[0] if question.kind == SINGLE else chosen
+
+
+def _text(question, values, number):
+    text = "\n".join(values)
+    if len(text) > MAX_TEXT_ANSWER:
+        raise DomainError(gettext("Question %(n)d: at most %(max)d characters.", n=number, max=MAX_TEXT_ANSWER))
+    return text
+
+
+READERS = {RATING: _rating, SINGLE: _choice, MULTIPLE: _choice, TEXT: _text}
 
 
 def score_of(questions, answers) -> float | None:
@@ -567,43 +576,52 @@ class CampaignResults:
         return round(self.returned * 100.0 / self.asked, 1) if self.asked else 0.0
 
 
-def results(campaign: Campaign, language=None) -> CampaignResults:
-    """Response rate, each question's counts and average, each building's rate and averages, the comments."""
-    rows = list(Response.objects(campaign=campaign).only(
-        "state", "building_no", "room_code", "answers", "score", "returned_at", "return_due_at", "handed_out_at"))
-    returned = [r for r in rows if r.state == RETURNED]
-    per_question = []
-    for question in campaign.questions:
-        values = [a.value for r in returned for a in r.answers if a.key == question.key]
-        result = QuestionResult(question, answered=len(values))
-        if question.kind == RATING:
-            counter = Counter(values)
-            result.counts = [(str(v), counter.get(v, 0)) for v in question.scale]
-            result.average = round(sum(values) / len(values), 2) if values else None
-        elif question.kind in (SINGLE, MULTIPLE):
-            counter = Counter(v for value in values for v in (value if isinstance(value, list) else [value]))
-            result.counts = [(o.text(language), counter.get(o.value, 0)) for o in question.options]
-        else:
-            result.comments = [(r.room_code or "", a.value) for r in returned for a in r.answers
-                               if a.key == question.key]
-        per_question.append(result)
+def _average(values):
+    return round(sum(values) / len(values), 2) if values else None
+
+
+def _values(responses, key) -> list:
+    return [a.value for r in responses for a in r.answers if a.key == key]
+
+
+def question_result(question: Question, returned: list, language=None) -> QuestionResult:
+    values = _values(returned, question.key)
+    result = QuestionResult(question, answered=len(values))
+    if question.kind == RATING:
+        counter = Counter(values)
+        result.counts = [(str(v), counter.get(v, 0)) for v in question.scale]
+        result.average = _average(values)
+    elif question.kind in (SINGLE, MULTIPLE):
+        counter = Counter(v for value in values for v in (value if isinstance(value, list) else [value]))
+        result.counts = [(o.text(language), counter.get(o.value, 0)) for o in question.options]
+    else:
+        result.comments = [(r.room_code or "", a.value) for r in returned for a in r.answers if a.key == question.key]
+    return result
+
+
+def building_results(campaign: Campaign, rows: list) -> list[BuildingResult]:
     buildings = OrderedDict()
     for row in sorted(rows, key=lambda r: (len(r.building_no or ""), r.building_no or "")):
         building = buildings.setdefault(row.building_no or "", BuildingResult(row.building_no or ""))
         building.asked += 1
         building.returned += row.state == RETURNED
     for building in buildings.values():
-        mine = [r for r in returned if (r.building_no or "") == building.building_no]
-        for question in campaign.questions:
-            if question.kind != RATING:
-                continue
-            values = [a.value for r in mine for a in r.answers if a.key == question.key]
-            building.averages[question.key] = round(sum(values) / len(values), 2) if values else None
+        mine = [r for r in rows if r.state == RETURNED and (r.building_no or "") == building.building_no]
+        building.averages = {q.key: _average(_values(mine, q.key)) for q in campaign.questions if q.kind == RATING}
+    return list(buildings.values())
+
+
+def results(campaign: Campaign, language=None) -> CampaignResults:
+    """Response rate, each question's counts and average, each building's rate and averages, the comments."""
+    rows = list(Response.objects(campaign=campaign).only(
+        "state", "building_no", "room_code", "answers", "score", "returned_at", "return_due_at", "handed_out_at"))
+    returned = [r for r in rows if r.state == RETURNED]
     scores = [r.score for r in returned if r.score is not None]
     late = sum(1 for r in returned if r.return_due_at and r.returned_at and r.returned_at > r.return_due_at)
     return CampaignResults(asked=len(rows), handed_out=sum(1 for r in rows if r.handed_out_at),
-                           returned=len(returned), late=late, questions=per_question,
-                           buildings=list(buildings.values()),
+                           returned=len(returned), late=late,
+                           questions=[question_result(q, returned, language) for q in campaign.questions],
+                           buildings=building_results(campaign, rows),
                            average_score=round(sum(scores) / len(scores), 1) if scores else None)
 
 
