@@ -43,7 +43,7 @@ from documents.base import CommunityOwned, DomainError, Versioned
 from documents.bilingual import BilingualText, pick
 from documents.deadlines import local_date, zone_of
 from documents.service_calendar import Span
-from documents.services import save_numbered
+from documents.services import next_number, save_numbered
 from documents.workflow import Step, Workflow, Workflowed, authorize_area, declare
 
 AREA = "surveys"
@@ -155,6 +155,19 @@ def parse_options(text: str) -> list[Option]:
         zh, _bar, en = line.partition("|")
         options.append(Option(value=str(len(options) + 1), text_zh=zh.strip() or None, text_en=en.strip() or None))
     return options
+
+
+def question_from_form(kind: str, text_zh: str = "", text_en: str = "", required: bool = False,
+                       scale_min: str = "", scale_max: str = "", satisfaction: bool = False,
+                       options: str = "") -> Question:
+    """A question as the template editor's row typed it (bounds as text; unusable bounds left empty,
+    so that `problem()` says what is wrong)."""
+    def whole(text):
+        text = (text or "").strip()
+        return int(text) if text.lstrip("-").isdigit() and len(text) < 4 else None
+    return Question(kind=kind or None, text_zh=(text_zh or "").strip() or None, text_en=(text_en or "").strip() or None,
+                    required=bool(required), scale_min=whole(scale_min), scale_max=whole(scale_max),
+                    satisfaction=bool(satisfaction), options=parse_options(options))
 
 
 def options_text(question: Question) -> str:
@@ -273,9 +286,22 @@ class Campaign(CommunityOwned, Versioned, Workflowed, BilingualText):
         authorize_area(AREA, "create", user, community, label=_l("New survey"))
         record = cls(community=community, template=template, title_zh=(title_zh or "").strip() or None,
                      title_en=(title_en or "").strip() or None, scope=scope, building_nos=list(building_nos or []),
-                     sample_size=sample_size, created_by=user.display_name, created_at=clock.now())
-        record.sample_seed = sample_seed if sample_seed is not None else random.SystemRandom().randrange(1, 10**9)
+                     sample_size=sample_size, sample_seed=sample_seed)
+        record.stamp_new(user)
         return save_numbered(record, user, CAMPAIGN_PREFIX)
+
+    def save(self, *args, **kwargs):
+        """A survey created through its form is numbered when it is first saved (checked before)."""
+        if self.pk is None and not self.number and self.community is not None:
+            self.number = next_number(self.community, CAMPAIGN_PREFIX)
+        return super().save(*args, **kwargs)
+
+    def stamp_new(self, user):
+        """Who created it and when; the seed the sample is drawn with (kept, so it can be drawn again)."""
+        self.created_by = user.display_name
+        self.created_at = clock.now()
+        if self.sample_seed is None:
+            self.sample_seed = random.SystemRandom().randrange(1, 10**9)
 
     def households(self) -> list:
         """The households asked: the community's current households, of the buildings named, or the
