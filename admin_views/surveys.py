@@ -4,13 +4,14 @@ the resident's page behind a questionnaire's link (/s/<token>: no login, nothing
 from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, session, url_for
 from flask_admin import expose
 from flask_admin.contrib.mongoengine.filters import FilterEqual
-from flask_babel import gettext as _, lazy_gettext as _l, refresh
+from flask_babel import force_locale, gettext as _, lazy_gettext as _l, refresh
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 
 from admin_views.base import CommunityFormMixin, EstateModelView, SecurePage, choice_label, scoped_or_404
 from admin_views.exports import rows_response
+from admin_views.fees.payments import print_language
 from admin_views.filters import CommunityFilter
 from admin_views.steps import StepPageMixin, state_badge
 from app import clock
@@ -195,20 +196,24 @@ class CampaignView(StepPageMixin, CommunityFormMixin, EstateModelView):
                     continue
                 sheets.append((response, url_for("survey_public.answer", token=token, _external=True)))
             if sheets:
-                return _no_store(self._print(campaign, sheets))
+                return _no_store(self._print(campaign, sheets, request.form.get("lang")))
             flash(_("Choose the questionnaires to hand out."), "error")
         buildings = sorted({r.building_no or "" for r in Response.objects(campaign=campaign).only("building_no")},
                            key=lambda b: (len(b), b))
         return self.render("surveys/hand_out.html", campaign=campaign, form=form, responses=list(query.limit(500)),
                            building=building, buildings=buildings, hours=RETURN_HOURS,
+                           print_lang="en" if print_language() == "en" else "zh",
                            local_time=lambda v: local_text(v, campaign.community),
                            return_url=self.get_url(".details_view", id=str(campaign.pk)))
 
-    def _print(self, campaign, sheets):
-        lang = "en" if current_language() == "en" else "zh"
-        return self.render("surveys/questionnaire_print.html", campaign=campaign, community=campaign.community,
-                           sheets=sheets, lang=lang, printed_at=clock.now(), hours=RETURN_HOURS,
-                           local_time=lambda v: local_text(v, campaign.community))
+    def _print(self, campaign, sheets, lang):
+        """The questionnaires in the language chosen on the hand-out page (its labels too). Its
+        language links lead back to that page: a new print is a new hand-out (new links)."""
+        lang = "en" if lang == "en" else "zh"
+        with force_locale("en" if lang == "en" else "zh_Hans_CN"):
+            return self.render("surveys/questionnaire_print.html", campaign=campaign, community=campaign.community,
+                               sheets=sheets, lang=lang, printed_at=clock.now(), hours=RETURN_HOURS,
+                               local_time=lambda v: local_text(v, campaign.community))
 
     # --- results ---
     @expose("/results/")
@@ -239,7 +244,7 @@ def result_charts(campaign, found, language) -> list[Chart]:
     """The response rate per building, each building's average per rating, and each question's counts."""
     charts = [Chart("rate", _("Response rate per building"), "bar",
                     [_("Building %(no)s", no=b.building_no) for b in found.buildings],
-                    [Series(_("Returned"), [b.rate for b in found.buildings])], unit="%")]
+                    [Series(_("Questionnaires back"), [b.rate for b in found.buildings])], unit="%")]
     ratings = [q for q in campaign.questions if q.kind == RATING]
     if ratings and found.buildings:
         charts.append(Chart("buildings", _("Average rating per building"), "bar",

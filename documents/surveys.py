@@ -31,7 +31,7 @@ from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from flask_babel import gettext, lazy_gettext as _l
+from flask_babel import gettext, lazy_gettext as _l, lazy_pgettext
 from mongoengine.errors import NotUniqueError
 from mongoengine import (BooleanField, DateTimeField, DynamicField, EmbeddedDocument, EmbeddedDocumentListField,
                          FloatField, IntField, ListField, ReferenceField, StringField)
@@ -67,9 +67,10 @@ QUESTION_KINDS = [(RATING, _l("Rating on a scale")), (SINGLE, _l("Single choice"
                   (MULTIPLE, _l("Multiple choice")), (TEXT, _l("Free text"))]
 SCOPES = [("community", _l("Whole community")), ("buildings", _l("Some buildings")),
           ("sample", _l("A sample of households"))]
-CAMPAIGN_STATES = [("draft", _l("Draft")), ("open", _l("Open")), ("closed", _l("Closed"))]
+CAMPAIGN_STATES = [("draft", _l("Draft")), ("open", lazy_pgettext("survey", "Open")),
+                   ("closed", lazy_pgettext("survey", "Closed"))]
 PENDING, HANDED_OUT, RETURNED, CANCELLED = "pending", "handed_out", "returned", "cancelled"
-RESPONSE_STATES = [(PENDING, _l("Not handed out")), (HANDED_OUT, _l("Handed out")), (RETURNED, _l("Returned")),
+RESPONSE_STATES = [(PENDING, _l("Not handed out")), (HANDED_OUT, _l("Handed out")), (RETURNED, lazy_pgettext("survey", "Returned")),
                    (CANCELLED, _l("Not returned (survey closed)"))]
 CHANNELS = [("paper", _l("Paper, entered by staff")), ("link", _l("Link, answered by the resident"))]
 
@@ -97,7 +98,7 @@ class Option(EmbeddedDocument):
 
 class Question(EmbeddedDocument):
     key = StringField(required=True, max_length=20)
-    kind = StringField(choices=QUESTION_KINDS, required=True, verbose_name=_l("Kind"))
+    kind = StringField(choices=QUESTION_KINDS, required=True, verbose_name=_l("Question type"))
     text_zh = StringField(max_length=300, verbose_name=_l("Question (Chinese)"))
     text_en = StringField(max_length=300, verbose_name=_l("Question (English)"))
     required = BooleanField(default=False, verbose_name=_l("Required"))
@@ -390,8 +391,8 @@ class Response(CommunityOwned, Versioned, Workflowed):
     return_due_at = DateTimeField(verbose_name=_l("Back by"))
     token_hash = StringField(max_length=64)
     token_expires_at = DateTimeField(verbose_name=_l("Link valid until"))
-    returned_at = DateTimeField(verbose_name=_l("Returned on"))
-    channel = StringField(choices=CHANNELS, verbose_name=_l("Answered by"))
+    returned_at = DateTimeField(verbose_name=lazy_pgettext("survey", "Returned on"))
+    channel = StringField(choices=CHANNELS, verbose_name=_l("Way of answering"))
     entered_by = StringField(max_length=60, verbose_name=_l("Entered by"))
     answers = EmbeddedDocumentListField(Answer)
     score = FloatField(verbose_name=_l("Satisfaction (0-100)"))

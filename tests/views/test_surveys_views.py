@@ -24,9 +24,9 @@ def opened(app, world):
     return campaign
 
 
-def _hand_out(client, campaign, *responses):
+def _hand_out(client, campaign, *responses, lang="en"):
     page = client.post(f"/admin/campaigns/hand-out/?id={campaign.pk}",
-                       data={"response": [str(r.pk) for r in responses]})
+                       data={"response": [str(r.pk) for r in responses], "lang": lang})
     links = re.findall(r"http://localhost/s/([A-Za-z0-9_-]{40,})", page.get_data(as_text=True))
     return page, links
 
@@ -93,6 +93,10 @@ def test_handing_out_prints_each_questionnaire_with_its_code_and_link(client_as,
     assert first.code in html and len(links) == 1 and "2026 survey" in html and "Overall satisfaction" in html
     first.reload()
     assert first.state == HANDED_OUT
+    # printed again, in Chinese: a new link, the old one no longer works
+    second_print, (new_link,) = _hand_out(client, opened, first, lang="zh")
+    assert "您对物业服务的总体满意度" in second_print.get_data(as_text=True) and "编码" in second_print.get_data(as_text=True)
+    assert new_link != links[0]
     # another community's staff cannot hand out, see or enter this survey
     other = client_as("clerk_b")
     assert other.get(f"/admin/campaigns/hand-out/?id={opened.pk}").status_code == 404
