@@ -270,6 +270,7 @@ def _no_store(body):
 class ResponseView(EstateModelView):
     """Every household's questionnaire: handed out, back, by which way (read only)."""
     area = AREA
+    can_create = can_edit = can_delete = False    # answers change only through their steps
     column_list = ["code", "campaign", "room_code", "household_name", "state", "handed_out_at", "return_due_at",
                    "returned_at", "channel", "score"]
     column_details_list = ["code", "community", "campaign", "building_no", "room_code", "household_name", "state",
@@ -287,18 +288,6 @@ class ResponseView(EstateModelView):
     column_formatters_detail = column_formatters
     column_export_list = ["code", "campaign", "room_code", "household_name", "state", "returned_at", "channel",
                           "score"]
-
-    @property
-    def can_create(self):
-        return False
-
-    @property
-    def can_edit(self):
-        return False
-
-    @property
-    def can_delete(self):
-        return False
 
     def __init__(self, *args, **kwargs):
         self.column_filters = [FilterEqual("campaign", _l("Survey")), CommunityFilter(),
@@ -397,7 +386,7 @@ def _refused(message, status):
 def register(admin):
     admin.add_view(TemplateView(SurveyTemplate, name=_l("Questionnaires"), category=_l("Surveys"),
                                 endpoint="survey_templates"))
-    admin.add_view(CampaignView(Campaign, name=_l("Surveys"), category=_l("Surveys"), endpoint="campaigns"))
+    admin.add_view(CampaignView(Campaign, name=_l("Survey campaigns"), category=_l("Surveys"), endpoint="campaigns"))
     admin.add_view(ResponseView(Response, name=_l("Questionnaires handed out"), category=_l("Surveys"),
                                 endpoint="survey_responses"))
     admin.add_view(EntryPage(name=_l("Enter answers by code"), category=_l("Surveys"), endpoint="survey_entry"))

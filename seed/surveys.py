@@ -6,15 +6,13 @@ Each step goes through the real rules with the clock set back to when it happene
 already has a questionnaire is left alone (a second `flask seed` creates nothing).
 """
 import random
-from contextlib import nullcontext
 from datetime import timedelta
-
-from flask import current_app, has_app_context
 
 from app import clock
 from documents.staff import Staff
 from documents.surveys import (MULTIPLE, RATING, SINGLE, TEXT, Campaign, Option, Question, Response, SurveyTemplate,
                                answer_by_link)
+from seed.once import seed_new_communities
 
 COMMENTS = ["电梯经常出故障，希望尽快维修", "保安巡逻很认真，感谢", "希望增加儿童游乐设施", "垃圾清运及时，环境干净",
             "地下车库照明不足", "Please fix the gym door.", "前台服务热情"]
@@ -41,18 +39,8 @@ def questions():
 
 def seed_surveys(communities) -> int:
     """Seed every community without a questionnaire; returns how many questionnaires came back."""
-    created = 0
-    frozen_before = clock._frozen
-    context = current_app.test_request_context("/", headers={"Accept-Language": "zh-CN"}) \
-        if has_app_context() else nullcontext()
-    with context:
-        try:
-            for community in communities:
-                if SurveyTemplate.objects(community=community).first() is None:
-                    created += _seed_community(community)
-        finally:
-            clock.freeze(frozen_before)
-    return created
+    return seed_new_communities(communities, lambda c: SurveyTemplate.objects(community=c).first() is not None,
+                                _seed_community)
 
 
 def _staff(community, role):
