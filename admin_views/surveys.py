@@ -12,7 +12,7 @@ from wtforms import StringField, TextAreaField
 from admin_views.base import CommunityFormMixin, EstateModelView, SecurePage, choice_label, scoped_or_404
 from admin_views.exports import rows_response
 from admin_views.fees.payments import print_language
-from admin_views.filters import CommunityFilter
+from admin_views.filters import CommunityFilter, ReferenceFilter
 from admin_views.steps import StepPageMixin, state_badge
 from app import clock
 from app.charts import Chart, Series, charts_xlsx
@@ -290,10 +290,16 @@ class ResponseView(EstateModelView):
                           "score"]
 
     def __init__(self, *args, **kwargs):
-        self.column_filters = [FilterEqual("campaign", _l("Survey")), CommunityFilter(),
+        self.column_filters = [ReferenceFilter("campaign", _l("Survey"), choices=_campaign_choices), CommunityFilter(),
                                FilterEqual("state", _l("State"), options=RESPONSE_STATES),
                                FilterEqual("building_no", _l("Building no."))]
         super().__init__(*args, **kwargs)
+
+
+def _campaign_choices():
+    """The user's surveys that have questionnaires (the latest first)."""
+    return [(str(c.pk), str(c)) for c in Campaign.objects.for_user(current_user).filter(state__in=["open", "closed"])
+            .order_by("-created_at").only("number", "title_zh", "title_en").limit(100)]
 
 
 class EntryPage(SecurePage):

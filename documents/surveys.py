@@ -39,7 +39,7 @@ from mongoengine import (BooleanField, DateTimeField, DynamicField, EmbeddedDocu
 from app import clock
 from documents import audit
 from documents.agenda import ClockKind, declare_clocks
-from documents.base import CommunityOwned, DomainError, Versioned
+from documents.base import CommunityOwned, DomainError, PermissionDenied, Versioned
 from documents.bilingual import BilingualText, pick
 from documents.deadlines import local_date, zone_of
 from documents.service_calendar import Span
@@ -185,7 +185,9 @@ class SurveyTemplate(CommunityOwned, Versioned, BilingualText):
     created_by = StringField(max_length=60, verbose_name=_l("Created by"))
     created_at = DateTimeField(verbose_name=_l("Created on"))
 
-    meta = {"collection": "survey_templates", "indexes": [("community", "title_zh")], "ordering": ["title_zh"]}
+    meta = {"collection": "survey_templates",
+            "indexes": [("community", "title_zh"), ("community", "title_en"), ("community", "-created_at")],
+            "ordering": ["title_zh"]}
 
     def __str__(self):
         return self.title or ""
@@ -255,7 +257,8 @@ class Campaign(CommunityOwned, Versioned, Workflowed, BilingualText):
 
     meta = {"collection": "survey_campaigns",
             "indexes": [{"fields": ["community", "number"], "unique": True}, ("community", "-created_at"),
-                        ("community", "state")],
+                        ("community", "state"), ("community", "title_zh"), ("community", "title_en"),
+                        ("community", "-opened_at"), "number"],
             "ordering": ["-created_at"]}
 
     def __str__(self):
@@ -401,11 +404,19 @@ class Response(CommunityOwned, Versioned, Workflowed):
             "indexes": [{"fields": ["community", "code"], "unique": True},
                         {"fields": ["campaign", "household"], "unique": True},
                         {"fields": ["token_hash"], "sparse": True}, ("campaign", "state"),
-                        ("campaign", "building_no"), ("community", "state", "returned_at")],
+                        ("campaign", "building_no"), ("community", "state", "returned_at"), ("community", "room_code"),
+                        ("community", "building_no"), ("community", "-returned_at"), ("community", "return_due_at"),
+                        "code"],
             "ordering": ["code"]}
 
     def __str__(self):
         return f"{self.code} {self.room_code or ''}".strip()
+
+    def authorize_step(self, step, user):
+        """Housekeepers hand out and enter the questionnaires of the buildings they look after."""
+        if self.granted_only_as(step, user, "housekeeper") and self.building_no not in (user.buildings or []):
+            raise PermissionDenied(gettext(
+                "Building %(no)s is not one of the buildings you look after.", no=self.building_no))
 
     # --- handing out: a fresh link, the 24 h clock ---
     def hand_out(self, user) -> str:

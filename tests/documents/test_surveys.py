@@ -234,3 +234,15 @@ def test_results_per_question_and_building_and_the_monthly_trend(sv):
     assert trend == [{"month": "2026-12", "average": 75.0, "count": 1},
                      {"month": "2027-01", "average": 100.0, "count": 1}]
     assert satisfaction_by_month([sv["B"].pk], datetime(2026, 12, 1), datetime(2027, 2, 1)) == []
+
+
+def test_a_housekeeper_hands_out_only_in_the_buildings_they_look_after(sv):
+    campaign = open_campaign(sv)
+    response = Response.objects(campaign=campaign).first()
+    keeper = sv["staff"]["housekeeper"]
+    response.hand_out(keeper)                        # building 1 is theirs (the test world)
+    keeper.buildings = ["2"]
+    with pytest.raises(PermissionDenied, match="Building 1 is not one of the buildings you look after"):
+        response.hand_out(keeper)
+    with pytest.raises(PermissionDenied):
+        response.enter_answers(keeper, GOOD)

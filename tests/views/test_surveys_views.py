@@ -77,6 +77,8 @@ def test_a_survey_is_created_and_opened_through_the_pages(app, client_as, world)
     assert campaign.state == "open" and Response.objects(campaign=campaign).count() == 2
     page = client.get(f"/admin/campaigns/details/?id={campaign.pk}")
     assert b'id="hand-out"' in page.data and b'id="results"' in page.data
+    listing = client.get(f"/admin/survey_responses/?flt0_0={campaign.pk}").get_data(as_text=True)
+    assert listing.count(f"{campaign.number}-000") == 2 and "not a valid value" not in listing
     # an open survey is no longer edited
     client.post(f"/admin/campaigns/edit/?id={campaign.pk}", data={
         "community": str(world["A"].pk), "template": str(questionnaire.pk), "title_zh": "改名", "scope": "community",
