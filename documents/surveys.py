@@ -330,18 +330,30 @@ class Campaign(CommunityOwned, Versioned, Workflowed, BilingualText):
         if not households:
             raise DomainError(gettext("No current household matches who is asked: nothing to open."))
         now = clock.now()
+        self._make_questionnaires(households, now)
         self.transition("open", user, values={
             "questions": list(template.questions), "intro_zh": template.intro_zh, "intro_en": template.intro_en,
             "households_asked": len(households), "opened_at": now}, checked=False)
-        for position, household in enumerate(households, start=1):
-            try:   # the (campaign, household) key is unique: a retried opening adds nobody twice
-                Response(community=self.community, campaign=self, household=household,
+        return self
+
+    def _make_questionnaires(self, households, now):
+        """One questionnaire per household, made before the survey opens, so an open survey always has
+        them. A draft's questionnaires are nobody's yet (only an open survey hands out): an opening tried
+        again starts them afresh; the (campaign, household) and code keys are unique, so two openings at
+        once make each one once."""
+        Response.objects(campaign=self, state=PENDING).delete()
+        rows = [Response(community=self.community, campaign=self, household=household,
                          code=f"{self.number}-{position:04d}", building_no=household.building_no,
                          room_code=household.room_code, household_name=household.name, state=PENDING, version=1,
-                         created_at=now).save(force_insert=True)
-            except NotUniqueError:
-                pass
-        return self
+                         created_at=now) for position, household in enumerate(households, start=1)]
+        try:
+            Response.objects.insert(rows, load_bulk=False)
+        except NotUniqueError:
+            for row in rows:
+                try:
+                    row.save(force_insert=True)
+                except NotUniqueError:
+                    pass
 
     def close(self, user):
         """No more answers: the questionnaires not back are marked so (their clocks cancelled)."""

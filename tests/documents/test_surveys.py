@@ -246,3 +246,13 @@ def test_a_housekeeper_hands_out_only_in_the_buildings_they_look_after(sv):
         response.hand_out(keeper)
     with pytest.raises(PermissionDenied):
         response.enter_answers(keeper, GOOD)
+
+
+def test_an_opening_tried_again_makes_each_questionnaire_once(sv):
+    manager = sv["staff"]["manager"]
+    campaign = Campaign.create(manager, sv["A"], template(sv), title_zh="重试")
+    campaign._make_questionnaires(campaign.households(), NOW)     # a first try that died before the transition
+    campaign.open(manager)
+    assert Response.objects(campaign=campaign).count() == 2
+    assert sorted(r.code for r in Response.objects(campaign=campaign)) == [f"{campaign.number}-0001",
+                                                                           f"{campaign.number}-0002"]

@@ -213,3 +213,16 @@ def test_only_the_survey_routes_are_open_without_login(app):
     client = app.test_client()
     for url in ("/admin/campaigns/", "/admin/survey_templates/", "/admin/survey_entry/", "/admin/survey_responses/"):
         assert "/auth/login" in client.get(url).headers["Location"]
+
+
+def test_a_survey_of_a_questionnaire_without_questions_is_not_opened_in_either_language(app, client_as, world):
+    empty = SurveyTemplate(community=world["A"], title_zh="空问卷")
+    empty.save_versioned(None)
+    draft = Campaign(community=world["A"], template=empty, title_zh="空调查").save()
+    client = client_as("manager")
+    page = client.post(f"/admin/campaigns/step/open/?id={draft.pk}")
+    assert "This questionnaire has no questions: add at least one before it is used." in page.get_data(as_text=True)
+    client.post("/auth/language", data={"language": "zh_Hans_CN"})
+    page = client.get(f"/admin/campaigns/step/open/?id={draft.pk}")
+    assert "此问卷没有题目" in page.get_data(as_text=True)
+    assert Campaign.objects(pk=draft.pk).get().state == "draft" and Response.objects(campaign=draft).count() == 0
