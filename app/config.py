@@ -38,6 +38,8 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "20 per minute")
+    #: the resident's survey page (/s/<token>, no login) per address
+    SURVEY_RATE_LIMIT = os.environ.get("SURVEY_RATE_LIMIT", "30 per minute")
     # After this many failed logins of one account from one address, that account waits at that
     # address, doubling each time (seconds); colleagues and the account elsewhere are not affected.
     LOGIN_FAILURES_BEFORE_DELAY = 5
@@ -70,6 +72,7 @@ class TestConfig(Config):
     WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = True
     LOGIN_RATE_LIMIT = "1000 per minute"
+    SURVEY_RATE_LIMIT = "1000 per minute"
     PASSWORD_HASHER = "fast"  # argon2 with small cost; production keeps the strong default
     RUN_SCHEDULER = False
     MAIL_SERVER = ""

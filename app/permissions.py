@@ -254,6 +254,16 @@ PERMISSIONS: dict[str, dict[str, set]] = {
         "clerk": READ | {"create", "export"} | {f"action:{a}" for a in ("to_office", "claim")},
         "housekeeper": READ,
     },
+    # Satisfaction surveys (意见征询, documents/surveys.py): supervisors and the manager write the
+    # questionnaires and open/close surveys; the front desk and housekeepers hand questionnaires out and
+    # enter the paper answers; results and their export for the office and senior management.
+    "surveys": {
+        **{role: WRITE | {"export", "results"} | {f"action:{a}" for a in ("open", "close", "hand_out", "enter")}
+           for role in ("manager", "supervisor")},
+        "clerk": READ | {"results", "action:hand_out", "action:enter"},
+        "housekeeper": READ | {"action:hand_out", "action:enter"},
+        "executive": READ | {"results", "export"},
+    },
     # the agenda: a community's service calendar (office hours, closed days, deadline policy per
     # clock kind), and the e-mail / group-robot deliveries that wait or failed
     "calendar": {"manager": {"list", "edit"}, "admin": {"list", "edit"}},

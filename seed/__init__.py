@@ -5,7 +5,7 @@ import secrets
 from documents.agenda import sweep
 from documents.fees.dunning import seed_dunning
 from seed import (archive_access, events, feedback, fees, item_release, keys, lost_found, movein, places,
-                  renovations, rental, residents, services, staff, vacancy)
+                  renovations, rental, residents, services, staff, surveys, vacancy)
 
 
 def demo_password() -> tuple[str, bool]:
@@ -36,6 +36,7 @@ def run(households_per_community=(200, 100)) -> str:
     lines.append(f"New move-in files: {movein.seed_move_ins(communities)}")
     lines.append(f"New item release forms: {item_release.seed_item_releases(communities)}")
     lines.append(f"New found items: {lost_found.seed_found_items(communities)}")
+    lines.append(f"Survey questionnaires back: {surveys.seed_surveys(communities)}")
     # the demo's deadlines that passed "before" the seed: breached and escalated at their moment,
     # as the scheduler of `make run` would within a minute
     lines.append(f"Agenda: {sweep()}")
