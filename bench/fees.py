@@ -240,10 +240,10 @@ def main(argv=None) -> int:
     print(f"| {'month':7} | {'lines made':>10} | {'wall s':>7} | {'CPU s':>6} | target < {GENERATION_TARGET_S:.0f} s |")
     print(f"|{'-' * 9}|{'-' * 11}:|{'-' * 8}:|{'-' * 7}:|{'-' * 15}|")
     for period, wall, cpu, created in generation:
-        print(f"| {period:7} | {created:10,} | {wall:7.1f} | {cpu:6.1f} | "
-              f"{'met' if wall < GENERATION_TARGET_S else 'MISSED':<13} |")
+        met = "-" if args.only else "met" if wall < GENERATION_TARGET_S else "MISSED"
+        print(f"| {period:7} | {created:10,} | {wall:7.1f} | {cpu:6.1f} | {met:<13} |")
     slow_months = [p for p, wall, _c, _n in generation if wall >= GENERATION_TARGET_S]
-    if slow_months:
+    if slow_months and not args.only:           # with --only the months are set-up, not the measure
         failures.append("bill generation over 60 s: " + ", ".join(slow_months))
     print()
     ordered = sorted(settled_ms)
