@@ -12,19 +12,16 @@ with warm-up requests first, reporting p50 / p95 / max against the 150 ms target
 checked (rows in the table, the count in the heading). Exit status 1 when a check fails or a p95
 misses the target.
 """
-import argparse
 import os
 import random
 import re
-import secrets
-import shutil
 import sys
-import tempfile
 import time
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from bench.run import TARGET_MS, Case, login, make_app, measure, pad
+from bench.run import (TARGET_MS, Case, bench_account, finish, fresh_app, login, missed_targets, page_parser,
+                       page_table, time_pages)
 
 FULL = 5_000
 QUICK = 1_000
@@ -36,11 +33,7 @@ NOW = datetime(2026, 12, 20, 2, 0)          # 2026-12-20 10:00 in Shanghai
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m bench.arrears", description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="1,000 households")
-    parser.add_argument("--repeat", type=int, default=30, help="timed requests per page (default 30)")
-    parser.add_argument("--warmup", type=int, default=3, help="untimed requests first (default 3)")
-    return parser.parse_args(argv)
+    return page_parser("python -m bench.arrears", __doc__, "1,000 households").parse_args(argv)
 
 
 def months_behind(rng) -> int:
@@ -135,22 +128,16 @@ def heading_count(html: str) -> int | None:
 def main(argv=None) -> int:
     args = parse_args(argv)
     households = QUICK if args.quick else FULL
-    store = os.path.join(tempfile.mkdtemp(prefix="estate-bench-arrears-"), "data")
-    app = make_app(store)
+    app, store = fresh_app("estate-bench-arrears-")
     from app import clock
     from documents.places import Community
-    from documents.staff import Staff
 
     clock.freeze(NOW)
     started = time.perf_counter()
     with app.app_context():
         community = Community(code="BENCH-F", name_zh="碧桂华庭", name_en="Bigui Court").save()
         made = load(community, households)
-        password = secrets.token_urlsafe(12)
-        cashier = Staff(username="bench_cashier", display_name="基准收银员", roles=["cashier"],
-                        communities=[community], language="zh_Hans_CN")
-        cashier.set_password(password)
-        cashier.save()
+        password = bench_account(community, "bench_cashier", "基准收银员", "cashier")
     load_seconds = time.perf_counter() - started
 
     client = app.test_client()
@@ -165,14 +152,12 @@ def main(argv=None) -> int:
         Case("stale", "arrears: 31-60 days, no contact > 30 days", "/admin/arrears/?aging=31-60&contact=30", []),
         Case("page", "arrears: all, page 20", "/admin/arrears/?page=19", []),
     ]
-    failures = []
-    for case in cases:
-        problem = measure(client, case, args.warmup, args.repeat)
-        html = client.get(case.url).data.decode()
-        if problem:
-            failures.append(f"{case.label}: {problem}")
-        elif heading_count(html) is None or list_rows(html) != expected_rows(case.url, heading_count(html)):
-            failures.append(f"{case.label}: {list_rows(html)} rows for {heading_count(html)} households")
+
+    def check(case, html):
+        if heading_count(html) is None or list_rows(html) != expected_rows(case.url, heading_count(html)):
+            yield f"{list_rows(html)} rows for {heading_count(html)} households"
+
+    failures = time_pages(client, cases, args.warmup, args.repeat, check)
     first = client.get("/admin/arrears/").data.decode()
     if heading_count(first) != made["in_arrears"]:
         failures.append(f"the list counts {heading_count(first)} households, {made['in_arrears']} are in arrears")
@@ -183,19 +168,9 @@ def main(argv=None) -> int:
     load_average = os.getloadavg()[0]
     print(f"{args.warmup} warm-up + {args.repeat} timed per page; target p95 <= {TARGET_MS:.0f} ms; "
           f"load average {load_average:.1f}")
-    print(f"| {pad('page', 44)} | {'p50 ms':>6} | {'p95 ms':>6} | {'max ms':>6} | {'CPU p50':>7} |")
-    for case in cases:
-        if case.times:
-            print(f"| {pad(case.label, 44)} | {case.p(50):6.1f} | {case.p(95):6.1f} | {max(case.times):6.1f} "
-                  f"| {case.p(50, cpu=True):7.1f} |")
-    slow = [c.label for c in cases if c.times and c.p(95) > TARGET_MS]
-    if slow:
-        failures.append("p95 over target: " + "; ".join(slow))
-    for failure in failures:
-        print("FAILED:", failure)
+    print("\n".join(page_table(cases, ("p50", "p95", "max", "cpu"), width=44, target=False, rule=False)))
     clock.freeze(None)
-    shutil.rmtree(os.path.dirname(store), ignore_errors=True)
-    return 1 if failures else 0
+    return finish(failures + missed_targets(cases), store)
 
 
 if __name__ == "__main__":

@@ -14,21 +14,20 @@ WSGI app as a cashier (warm-up, then p50 / p95 / max against the 150 ms target, 
 the arrears list, the accounts list, the bill lines list and an account page where another helper
 has built them ("not built yet" otherwise), and the reconciliation of a working day of last month
 (for information: no target). Each response is checked (status 200, what the page must show). Exit
-status 1 when a check fails or a target is missed.
+status 1 when a check fails or a target is missed. `--only accounts` (or another page's key) bills and
+pays the last three months only and times that one page: a quick re-measure of a page after a change.
 """
-import argparse
 import os
 import random
 import secrets
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from datetime import date, datetime
 from decimal import Decimal
 
-from bench.run import TARGET_MS, Case, login, make_app, measure, pad
+from bench.run import (TARGET_MS, Case, bench_account, finish, fresh_app, login, missed_targets, pad, page_parser,
+                       page_table, time_pages)
 
 FULL = 5_000
 QUICK = 500
@@ -39,13 +38,16 @@ LATE_PAY = 0.15           # share that pays only every third month
 COUNTER_PAYMENTS = 120    # payments per run taken through take_payment (quick: 60)
 #: pages timed for information: the targets are the arrears list and the account page
 NO_TARGET = ("recon",)
+#: the pages (keys of `--only`)
+PAGES = ("arrears", "accounts", "lines", "account", "recon")
+#: months billed and paid with `--only`: enough for the accounts' mix (some pay every third month)
+ONLY_MONTHS = 3
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m bench.fees", description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help=f"{QUICK:,} households instead of {FULL:,}")
-    parser.add_argument("--repeat", type=int, default=30, help="timed requests per page (default 30)")
-    parser.add_argument("--warmup", type=int, default=3, help="untimed requests first (default 3)")
+    parser = page_parser("python -m bench.fees", __doc__, f"{QUICK:,} households instead of {FULL:,}")
+    parser.add_argument("--only", choices=PAGES, help=f"time this page alone, after the last {ONLY_MONTHS} "
+                                                      f"months' bills and payments instead of a year's")
     parser.add_argument("--store", help="keep the store in this new directory (for profiling afterwards)")
     parser.add_argument("--profile-generation", action="store_true",
                         help="print a cProfile of the last month's generation")
@@ -146,10 +148,7 @@ def pay_month(community, period, households, cashier, rng, counter_left, stats, 
 def main(argv=None) -> int:
     args = parse_args(argv)
     size = QUICK if args.quick else FULL
-    if args.store and os.path.exists(args.store):
-        raise SystemExit(f"{args.store} exists; the benchmark needs a fresh store.")
-    store = args.store or os.path.join(tempfile.mkdtemp(prefix="estate-bench-fees-"), "data")
-    app = make_app(store)
+    app, store = fresh_app("estate-bench-fees-", args.store)
     from app import clock
     from bench import data
     from documents.fees.ledger import Account, BillLine, fees_settled, generate_bills, today_in
@@ -167,12 +166,10 @@ def main(argv=None) -> int:
         data.make_places(community, size)
         data.make_households(community, size, rng)
         items = make_items(community)
-        password = secrets.token_urlsafe(12)
-        cashier = Staff(username="bench_cashier", display_name="基准收银员", roles=["cashier"],
-                        communities=[community], language="zh_Hans_CN")
-        cashier.set_password(password)
-        cashier.save()
+        password = bench_account(community, "bench_cashier", "基准收银员", "cashier")
+        cashier = Staff.objects(username="bench_cashier").get()
         today = today_in(community)
+        months = periods(today)[-ONLY_MONTHS:] if args.only else periods(today)
         households = list(Household.objects(community=community, status="current").only(
             "name", "room_code", "building_no", "sort_key", "community"))
         for household in households:
@@ -182,8 +179,8 @@ def main(argv=None) -> int:
         load_seconds = time.perf_counter() - started
         counter_per_month = max(1, (60 if args.quick else COUNTER_PAYMENTS) // MONTHS)
         profiler = None
-        for number, period in enumerate(periods(today), start=1):
-            if args.profile_generation and number == MONTHS:
+        for number, period in enumerate(months, start=1):
+            if args.profile_generation and number == len(months):
                 import cProfile
                 profiler = cProfile.Profile()
                 profiler.enable()
@@ -193,7 +190,7 @@ def main(argv=None) -> int:
             generation.append((period, time.perf_counter() - began, time.process_time() - began_cpu, report.created))
             if profiler:
                 profiler.disable()
-            if period != periods(today)[-1]:
+            if period != months[-1]:
                 paid_counts.append(pay_month(community, period, households, cashier, rng, counter_per_month,
                                             stats, today))
         clock.freeze(None)
@@ -226,28 +223,27 @@ def main(argv=None) -> int:
     ]
     cases, missing = [], []
     for key, label, url, expect in wanted:
+        if args.only and key != args.only:
+            continue
         path = url.split("?", 1)[0]
         if path not in rule_names:
             missing.append(f"{label} ({path}): not built yet")
             continue
         cases.append(Case(key, label, url, expect))
-    for case in cases:
-        problem = measure(client, case, args.warmup, args.repeat)
-        if problem:
-            failures.append(f"{case.label}: {problem}")
+    failures += time_pages(client, cases, args.warmup, args.repeat)
 
     print(f"Estate Desk fees benchmark ({'quick' if args.quick else 'full'}), {time.strftime('%Y-%m-%d %H:%M')}")
     print(f"Store: embedded (litemongo), fresh; one community, {size:,} households, {len(items)} monthly items; "
           f"places and archives loaded in {load_seconds:.0f} s; machine load average {os.getloadavg()[0]:.1f}")
-    print(f"After {MONTHS} months: {lines:,} bill lines, {payments:,} payments ({len(stats['take_payment'])} through "
+    print(f"After {len(months)} months: {lines:,} bill lines, {payments:,} payments ({len(stats['take_payment'])} through "
           f"take_payment), {debtors:,} households owing\n")
     print(f"| {'month':7} | {'lines made':>10} | {'wall s':>7} | {'CPU s':>6} | target < {GENERATION_TARGET_S:.0f} s |")
     print(f"|{'-' * 9}|{'-' * 11}:|{'-' * 8}:|{'-' * 7}:|{'-' * 15}|")
     for period, wall, cpu, created in generation:
-        print(f"| {period:7} | {created:10,} | {wall:7.1f} | {cpu:6.1f} | "
-              f"{'met' if wall < GENERATION_TARGET_S else 'MISSED':<13} |")
+        met = "-" if args.only else "met" if wall < GENERATION_TARGET_S else "MISSED"
+        print(f"| {period:7} | {created:10,} | {wall:7.1f} | {cpu:6.1f} | {met:<13} |")
     slow_months = [p for p, wall, _c, _n in generation if wall >= GENERATION_TARGET_S]
-    if slow_months:
+    if slow_months and not args.only:           # with --only the months are set-up, not the measure
         failures.append("bill generation over 60 s: " + ", ".join(slow_months))
     print()
     ordered = sorted(settled_ms)
@@ -258,29 +254,15 @@ def main(argv=None) -> int:
         print(f"take_payment, {len(taken)} payments: p50 {statistics.median(taken):.1f} ms, "
               f"p95 {taken[int(len(taken) * 0.95) - 1]:.1f} ms")
     print(f"\nPages as a cashier: {args.warmup} warm-up + {args.repeat} timed requests; target p95 <= {TARGET_MS:.0f} ms")
-    print(f"| {pad('page', 40)} | {'p50 ms':>6} | {'p95 ms':>6} | {'max ms':>6} | {'queries':>7} | target |")
-    print(f"|{'-' * 42}|{'-' * 7}:|{'-' * 7}:|{'-' * 7}:|{'-' * 8}:|{'-' * 8}|")
-    for case in cases:
-        if not case.times:
-            print(f"| {pad(case.label, 40)} | {'-':>6} | {'-':>6} | {'-':>6} | {'-':>7} | failed |")
-            continue
-        ok = "-" if case.key in NO_TARGET else "met" if case.p(95) <= TARGET_MS else "MISSED"
-        print(f"| {pad(case.label, 40)} | {case.p(50):6.1f} | {case.p(95):6.1f} | {max(case.times):6.1f} "
-              f"| {case.queries.total:7d} | {ok:<6} |")
+    print("\n".join(page_table(cases, no_target=NO_TARGET)))
     for line in missing:
         print(f"| {pad(line, 40)} |")
-    slow = [c.label for c in cases if c.times and c.p(95) > TARGET_MS and c.key not in NO_TARGET]
-    if slow:
-        failures.append("p95 over target: " + "; ".join(slow))
+    failures += missed_targets(cases, NO_TARGET)
     print(f"(pages timed in {time.perf_counter() - pages_seconds:.0f} s)")
     if profiler:
         import pstats
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
-    for failure in failures:
-        print("FAILED:", failure)
-    if not args.store:
-        shutil.rmtree(os.path.dirname(store), ignore_errors=True)
-    return 1 if failures else 0
+    return finish(failures, None if args.store else store)
 
 
 if __name__ == "__main__":

@@ -5,36 +5,19 @@ the superior, a complaint relayed late and one with handling lines.
 Each step goes through the real rules with the clock set back to when it happened. A community
 that already has feedback entries is left alone (a second `flask seed` creates nothing).
 """
-from contextlib import nullcontext
 from datetime import timedelta
-
-from flask import current_app, has_app_context
 
 from app import clock
 from documents.complaints import Complaint
 from documents.feedback import ComplaintRelay, FeedbackEntry, LiaisonSlip
 from documents.places import Room
-from documents.staff import Staff
+from seed.frame import seed_each
+from seed.frame import staff as _staff
 
 
 def seed_feedback(communities) -> int:
     """Seed every community without feedback entries; returns how many records were created."""
-    created = 0
-    frozen_before = clock._frozen
-    context = current_app.test_request_context("/", headers={"Accept-Language": "zh-CN"}) \
-        if has_app_context() else nullcontext()
-    with context:
-        try:
-            for community in communities:
-                if FeedbackEntry.objects(community=community).first() is None:
-                    created += _seed_community(community)
-        finally:
-            clock.freeze(frozen_before)
-    return created
-
-
-def _staff(community, role):
-    return Staff.objects(communities=community.pk, roles=role, active=True).order_by("username").first()
+    return seed_each(communities, FeedbackEntry, _seed_community)
 
 
 def _seed_community(community) -> int:

@@ -2,10 +2,8 @@
 arrears by the supervisor), a company item with its outbound certificate. Every step through the real
 rules, with the clock set back to when it happened. A community that already has forms is left alone."""
 import io
-from contextlib import nullcontext
 from datetime import datetime, time, timedelta
 
-from flask import current_app, has_app_context
 from PIL import Image
 
 from app import clock
@@ -13,7 +11,8 @@ from documents.base import DomainError
 from documents.deadlines import to_utc, zone_of
 from documents.item_release import ItemRelease, community_today
 from documents.residents import Household
-from documents.staff import Staff
+from seed.frame import seed_each
+from seed.frame import staff as _staff
 
 PLATES = ("粤B12345", "粤BD12345", "粤A6K2L8", "粤B3Q7M1")
 DRIVERS = (("王建国", "440301198001010011"), ("陈师傅", "440305197503150032"))
@@ -23,32 +22,11 @@ def seed_item_releases(communities) -> int:
     return seed_each(communities, ItemRelease, _seed_community)
 
 
-def seed_each(communities, model, seed_community) -> int:
-    """Run `seed_community(community)` (-> how many it created) for every community without `model`
-    records, in a Chinese request, the clock put back afterwards."""
-    created = 0
-    frozen_before = clock._frozen
-    context = current_app.test_request_context("/", headers={"Accept-Language": "zh-CN"}) \
-        if has_app_context() else nullcontext()
-    with context:
-        try:
-            for community in communities:
-                if model.objects(community=community).first() is None:
-                    created += seed_community(community)
-        finally:
-            clock.freeze(frozen_before)
-    return created
-
-
 def _certificate_scan() -> bytes:
     """A small blank "scan" standing for the signed certificate."""
     buffer = io.BytesIO()
     Image.new("RGB", (120, 80), "white").save(buffer, "PNG")
     return buffer.getvalue()
-
-
-def _staff(community, role):
-    return Staff.objects(communities=community.pk, roles=role, active=True).first()
 
 
 def _agree(form, clerk, supervisor):

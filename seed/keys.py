@@ -6,10 +6,7 @@ supervisor's signature) and two labels to renew.
 Each step goes through the real rules with the clock set back to when it happened. A community that
 already has key sets is left alone, so a second `flask seed` creates nothing.
 """
-from contextlib import nullcontext
 from datetime import datetime, time, timedelta
-
-from flask import current_app, has_app_context
 
 from app import clock
 from app.permissions import KEY_KEEPER_ROLES
@@ -17,7 +14,7 @@ from documents.deadlines import to_utc, zone_of
 from documents.keys import (KeySet, community_today, issue_to_owner, lend,
                             receive_from_developer, return_key)
 from documents.places import Building
-from documents.staff import Staff
+from seed.frame import seed_each, staff
 
 KINDS = {"entrance": 3, "mailbox": 1, "meter_box": 1}
 CABINET = "K1"
@@ -26,23 +23,11 @@ ID = "110105198803150018"
 
 def seed_keys(communities) -> int:
     """Seed every community without key sets; returns how many key sets were registered."""
-    created = 0
-    frozen_before = clock._frozen
-    context = current_app.test_request_context("/", headers={"Accept-Language": "zh-CN"}) \
-        if has_app_context() else nullcontext()
-    with context:
-        try:
-            for community in communities:
-                if KeySet.objects(community=community).first() is None:
-                    created += _seed_community(community)
-        finally:
-            clock.freeze(frozen_before)
-    return created
+    return seed_each(communities, KeySet, _seed_community)
 
 
 def _keeper(community):
-    return Staff.objects(communities=community.pk, roles__in=list(KEY_KEEPER_ROLES), active=True) \
-        .order_by("username").first()
+    return staff(community, *KEY_KEEPER_ROLES)
 
 
 def _at(community, day, hour: int, now=None):

@@ -6,8 +6,7 @@ from datetime import timedelta
 
 from app import clock
 from documents.lost_found import DISPOSAL_MONTHS, FoundItem
-from documents.staff import Staff
-from seed.item_release import seed_each
+from seed.frame import seed_each, staff
 
 CLAIMANT_ID = "11010519491231002X"
 
@@ -17,8 +16,7 @@ def seed_found_items(communities) -> int:
 
 
 def _seed_community(community) -> int:
-    clerk = Staff.objects(communities=community.pk, roles="clerk", active=True).first()
-    head = Staff.objects(communities=community.pk, roles__in=["supervisor", "manager"], active=True).first()
+    clerk, head = staff(community, "clerk"), staff(community, "supervisor", "manager")
     if clerk is None:
         return 0
     now = clock.now()

@@ -5,17 +5,15 @@ The files are opened on rooms without an archive (new flats) and each step is ta
 rules, as the counter's role, with the clock set to when it happened. A community that already has
 move-in files is left alone.
 """
-from contextlib import nullcontext
 from datetime import datetime, time, timedelta
-
-from flask import current_app, has_app_context
 
 from app import clock
 from documents.deadlines import local_date, to_utc, zone_of
 from documents.movein import MoveIn
 from documents.places import Room
 from documents.residents import Household
-from documents.staff import Staff
+from seed.frame import seed_each
+from seed.frame import staff as _staff
 
 #: (owner, phone, ID number, the last step taken) of the demo owners
 OWNERS = [
@@ -29,22 +27,7 @@ OWNERS = [
 
 
 def seed_move_ins(communities) -> int:
-    created = 0
-    frozen_before = clock._frozen
-    context = current_app.test_request_context("/", headers={"Accept-Language": "zh-CN"}) \
-        if has_app_context() else nullcontext()
-    with context:
-        try:
-            for community in communities:
-                if MoveIn.objects(community=community).first() is None:
-                    created += _seed_community(community)
-        finally:
-            clock.freeze(frozen_before)
-    return created
-
-
-def _staff(community, role):
-    return Staff.objects(communities=community.pk, roles=role, active=True).order_by("username").first()
+    return seed_each(communities, MoveIn, _seed_community)
 
 
 def _free_rooms(community, count):

@@ -5,17 +5,15 @@ paid, no deal, signed), and a tenant's complaint waiting to be reported.
 Each step is taken through the real rules (documents/rental.py) with the clock set back to when it
 happened. A community that already has listings is left alone, so a second `flask seed` creates nothing.
 """
-from contextlib import nullcontext
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-
-from flask import current_app, has_app_context
 
 from app import clock
 from documents.deadlines import to_local, to_utc, zone_of
 from documents.rental import Listing, Prospect, lease_fee_for, new_complaint
 from documents.residents import Household
-from documents.staff import Staff
+from seed.frame import seed_each
+from seed.frame import staff as _staff
 
 #: a tiny but real PDF for the filed lease and ID copies
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -24,22 +22,7 @@ TENANT_IDS = ("110105199001011232", "11010519491231002X")
 
 def seed_rental(communities) -> int:
     """Seed every community without listings; returns how many listings were created."""
-    created = 0
-    frozen_before = clock._frozen
-    context = current_app.test_request_context("/", headers={"Accept-Language": "zh-CN"}) \
-        if has_app_context() else nullcontext()
-    with context:
-        try:
-            for index, community in enumerate(communities):
-                if Listing.objects(community=community).first() is None:
-                    created += _seed_community(community, index)
-        finally:
-            clock.freeze(frozen_before)
-    return created
-
-
-def _staff(community, role):
-    return Staff.objects(communities=community.pk, roles=role, active=True).order_by("username").first()
+    return seed_each(communities, Listing, _seed_community, indexed=True)
 
 
 def _at(community, day: date, hour: int = 10):

@@ -7,10 +7,7 @@ always has something late, something due today and something closed. A community
 has repairs is left alone (running the seed twice creates nothing new).
 """
 import random
-from contextlib import nullcontext
 from datetime import timedelta
-
-from flask import current_app, has_app_context
 
 from app import clock
 from documents.complaints import Complaint
@@ -18,8 +15,9 @@ from documents.handover import write_handover
 from documents.places import Building
 from documents.repairs import Repair
 from documents.residents import Household
-from documents.staff import Staff
 from documents.visits import log_visit
+from seed.frame import seed_each
+from seed.frame import staff as _staff
 
 REPAIRS = [
     # (category, description, urgency)
@@ -58,24 +56,7 @@ MATERIALS = [
 
 def seed_services(communities) -> int:
     """Seed every community that has no repairs yet; returns how many records were created."""
-    created = 0
-    frozen_before = clock._frozen   # the seed moves the clock; put back whatever was there
-    # Inside an app (flask seed) the rules' translated messages need a request for the locale;
-    # with no app at all (scripts, tests) they stay untranslated and need nothing.
-    context = current_app.test_request_context("/", headers={"Accept-Language": "zh-CN"}) \
-        if has_app_context() else nullcontext()
-    with context:
-        try:
-            for index, community in enumerate(communities):
-                if Repair.objects(community=community).first() is None:
-                    created += _seed_community(community, index)
-        finally:
-            clock.freeze(frozen_before)
-    return created
-
-
-def _staff(community, *roles):
-    return Staff.objects(communities=community.pk, roles__in=list(roles), active=True).order_by("username").first()
+    return seed_each(communities, Repair, _seed_community, indexed=True)
 
 
 def _seed_community(community, index) -> int:

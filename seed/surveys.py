@@ -9,10 +9,9 @@ import random
 from datetime import timedelta
 
 from app import clock
-from documents.staff import Staff
 from documents.surveys import (MULTIPLE, RATING, SINGLE, TEXT, Campaign, Option, Question, Response, SurveyTemplate,
                                answer_by_link)
-from seed.once import seed_new_communities
+from seed.frame import seed_each, staff as _staff
 
 COMMENTS = ["电梯经常出故障，希望尽快维修", "保安巡逻很认真，感谢", "希望增加儿童游乐设施", "垃圾清运及时，环境干净",
             "地下车库照明不足", "Please fix the gym door.", "前台服务热情"]
@@ -39,12 +38,7 @@ def questions():
 
 def seed_surveys(communities) -> int:
     """Seed every community without a questionnaire; returns how many questionnaires came back."""
-    return seed_new_communities(communities, lambda c: SurveyTemplate.objects(community=c).first() is not None,
-                                _seed_community)
-
-
-def _staff(community, role):
-    return Staff.objects(communities=community.pk, roles=role, active=True).order_by("username").first()
+    return seed_each(communities, SurveyTemplate, _seed_community)
 
 
 def _answers(rng) -> dict:

@@ -4,11 +4,8 @@ rooms, this month's inspections with a building still missing, and a storm round
 Dates are relative to the moment of seeding; each step is taken through the real rules with the
 clock set back to when it happened. A community that already has vacancies is left alone.
 """
-from contextlib import nullcontext
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-
-from flask import current_app, has_app_context
 
 from app import clock
 from documents.deadlines import to_utc, zone_of
@@ -16,7 +13,8 @@ from documents.fees.vacancy import (StormRound, Vacancy, add_months, community_t
                                     period_of, record_inspection)
 from documents.places import Room, Unit
 from documents.residents import Household
-from documents.staff import Staff
+from seed.frame import seed_each
+from seed.frame import staff as _staff
 
 BASEMENT_ROOMS = ("B01", "B02")
 FINDINGS = "卫生间地漏返味，阳台窗框渗水痕迹"
@@ -24,22 +22,7 @@ FINDINGS = "卫生间地漏返味，阳台窗框渗水痕迹"
 
 def seed_vacancies(communities) -> int:
     """Seed every community without vacancies; returns how many applications were created."""
-    created = 0
-    frozen_before = clock._frozen
-    context = current_app.test_request_context("/", headers={"Accept-Language": "zh-CN"}) \
-        if has_app_context() else nullcontext()
-    with context:
-        try:
-            for index, community in enumerate(communities):
-                if Vacancy.objects(community=community).first() is None:
-                    created += _seed_community(community, index)
-        finally:
-            clock.freeze(frozen_before)
-    return created
-
-
-def _staff(community, role):
-    return Staff.objects(communities=community.pk, roles=role, active=True).order_by("username").first()
+    return seed_each(communities, Vacancy, _seed_community, indexed=True)
 
 
 def _at(community, day: date, hour: int = 10):

@@ -16,12 +16,13 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField
 from wtforms.validators import Length, Optional, ValidationError
 
-from admin_views.base import EstateModelView, scoped_or_404, show_refusal
+from admin_views.base import EstateModelView, resolve_references, scoped_or_404, show_refusal
 from admin_views.fees.bills import account_link, search_by_household
 from admin_views.filters import CommunityFilter
 from app.permissions import can
 from documents.base import DomainError
-from documents.fees.ledger import Account, BillLine, period_of, settle_household, today_in
+from documents.fees.ledger import (CLEAR, OWING, Account, BillLine, fill_standing, period_of, settle_household,
+                                  today_in)
 from documents.fees.payments import METHODS_WITH_REFERENCE, PAYMENT_METHODS, Payment, open_lines, take_payment
 from documents.money import CENT, ZERO, exact_decimal, money_text, to_money
 from documents.residents import Household
@@ -62,7 +63,8 @@ class OwingFilter(BaseMongoEngineFilter, base_filters.BaseBooleanFilter):
     """Accounts with something owed (yes) or nothing owed (no)."""
 
     def apply(self, query, value):
-        return query.filter(owing=True) if value == "1" else query.filter(owing__ne=True)
+        fill_standing()
+        return query.filter(standing=OWING if value == "1" else CLEAR)
 
     def operation(self):
         return _l("is")
@@ -85,10 +87,11 @@ class AccountView(EstateModelView):
     column_sortable_list = [("room_code", "sort_key"), ("owed", "owed_fen"), "oldest_due_on"]
     column_searchable_list = ["household"]         # see search_by_household
     column_filters = [CommunityFilter(), FilterEqual("building_no", _l("Building no.")),
-                      OwingFilter("owing", _l("Owing"))]
+                      OwingFilter("standing", _l("Owing"))]
     column_formatters = {"room_code": lambda v, c, m, n: account_link(m)}
     column_formatters_export = {"room_code": lambda v, c, m, n: m.room_code or ""}
-    list_select_related = False
+    #: the last payment is shown on its community's clock: the page's communities read in one query
+    list_references = ("community",)
     column_display_actions = False    # the room opens the account
     can_create = can_edit = can_delete = False
 
@@ -102,16 +105,17 @@ class AccountView(EstateModelView):
         """Without a chosen order: the accounts that owe first, then the others, each by room."""
         if sort_column is not None or not execute:
             return super().get_list(page, sort_column, sort_desc, search, filters, execute, page_size)
+        fill_standing()
         count, query = super().get_list(0, None, False, search, filters, execute=False, page_size=0)
         size = page_size or self.page_size
         start = (page or 0) * size
-        owing = query.filter(owing=True).order_by("sort_key")
+        owing = query.filter(standing=OWING).order_by("sort_key")
         owing_count = owing.count()
         rows = list(owing.skip(start).limit(size)) if start < owing_count else []
         if len(rows) < size:
-            rows += list(query.filter(owing__ne=True).order_by("sort_key")
+            rows += list(query.filter(standing=CLEAR).order_by("sort_key")
                          .skip(max(0, start - owing_count)).limit(size - len(rows)))
-        return count, rows
+        return count, resolve_references(rows, self.list_references)
 
     # --- one household's account ---
     @expose("/household/", methods=("GET", "POST"))

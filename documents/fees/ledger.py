@@ -173,8 +173,12 @@ class Account(CommunityOwned):
     owed = MoneyField(default=ZERO, verbose_name=_l("Owed"))
     #: the same in fen: money cannot be range-queried or sorted on the embedded stores
     owed_fen = IntField(default=0)
-    #: something is owed (an equality the embedded stores answer from an index; owed_fen > 0 is a range)
+    #: something is owed
     owing = BooleanField(default=False)
+    #: the same as a string, OWING or CLEAR, for the accounts list and its filter: the embedded store
+    #: answers a string equality, and a page of it in room order, from its index tables alone (a
+    #: boolean is keyed like the number 1, so `owing=True` made it read and sort every account that owes)
+    standing = StringField()
     open_lines = IntField(default=0, verbose_name=_l("Unpaid lines"))
     oldest_due_on = DateField(verbose_name=_l("Oldest unpaid since"))
     last_payment_at = DateTimeField(verbose_name=_l("Last payment"))
@@ -190,12 +194,32 @@ class Account(CommunityOwned):
 
     meta = {"collection": "fee_accounts",
             "indexes": [("community", "owed_fen"), ("community", "building_no"), "oldest_due_on", "sort_key",
-                        ("community", "owing", "sort_key"),
+                        ("community", "standing", "sort_key"),
                         ("community", "aging"), ("community", "contact_age")],
             "ordering": ["sort_key"]}
 
     def __str__(self):
         return f"{self.room_code or ''} {self.household_name or ''}".strip()
+
+
+#: Account.standing
+OWING, CLEAR = "owing", "clear"
+_standing_filled = False
+
+
+def fill_standing() -> int:
+    """Accounts written before `standing` existed get it from what they owe: once per process, before
+    the accounts list first asks by it (every write of an account sets it). Returns how many were set."""
+    global _standing_filled
+    if _standing_filled:
+        return 0
+    written = 0
+    for account in Account.objects(standing=None).only("owed_fen"):
+        Account.objects(pk=account.pk, standing=None).update_one(
+            set__standing=OWING if (account.owed_fen or 0) > 0 else CLEAR)
+        written += 1
+    _standing_filled = True
+    return written
 
 
 def household_fields(household) -> dict:
@@ -236,7 +260,7 @@ def _write_account(household, owed, open_lines, oldest, last_payment=None, now=N
                    read_back: bool = True) -> Account | None:
     values = {f"set__{k}": v for k, v in household_fields(household).items()}
     values.update(set__community=household._data.get("community"), set__owed=owed, set__owed_fen=int(owed * 100),
-                  set__owing=owed > 0,
+                  set__owing=owed > 0, set__standing=OWING if owed > 0 else CLEAR,
                   set__open_lines=open_lines, set__oldest_due_on=oldest, set__settled_at=now or clock.now())
     if last_payment is not None:
         values["set__last_payment_at"] = last_payment

@@ -397,7 +397,7 @@ def test_accounts_that_owe_come_first_then_by_room(fees, client_as, app):
         take_payment(fees["hh_a"], fees["staff"]["cashier"], "315.58", "cash", token="a1")
     page = client_as("cashier").get("/admin/fee_accounts/").data.decode()
     assert page.index("Michael Brown") < page.index("张伟")               # 1-1-201 owes, 1-1-101 does not
-    owing = filter_arg(app, "fee_accounts", column="owing")
+    owing = filter_arg(app, "fee_accounts", column="standing")
     page = client_as("cashier").get(f"/admin/fee_accounts/?{owing}=1").data.decode()
     assert "Michael Brown" in page and "张伟" not in page
     page = client_as("cashier").get("/admin/fee_accounts/?search=1-1-101").data.decode()
