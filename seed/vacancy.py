@@ -119,8 +119,8 @@ def _inspections(community, today, clerk, keeper, manager):
         record_inspection(who, rooms[target.room_id], day, findings=FINDINGS if finding else "",
                           open_work_order=finding, category="plumbing", no_leaks=not finding)
     storm_day = today - timedelta(days=2)
-    if storm_day.month != today.month:
-        return
+    if storm_day.month != today.month or storm_day <= day:
+        return            # no room for a storm round after this month's inspections (the 1st to the 3rd)
     _at(community, storm_day, 8)
     storm = StormRound.start(manager, community, "rainstorm", "暴雨橙色预警解除后全面检查")
     for target in storm.target_list()[: len(storm.targets) // 2]:

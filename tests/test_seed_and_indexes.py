@@ -1,4 +1,9 @@
 """Demo data is deterministic and idempotent; every list filter/sort/search field is indexed."""
+from datetime import datetime
+
+from mongoengine.connection import get_db
+
+from app import clock
 from documents.residents import Household
 from documents.staff import Staff
 
@@ -9,7 +14,11 @@ def test_seed_twice_creates_nothing_new_and_uses_demo_password(app_ctx, monkeypa
     first = run(households_per_community=(40, 20))
     assert "new households: 60" in first and "manager2" in first and "demo-password-xyz" not in first
     snapshot = sorted((h.room_code, h.name, h.owners[0].phone) for h in Household.objects)
+    db = get_db()
+    counts = {name: db[name].count_documents({}) for name in db.list_collection_names()}
     second = run(households_per_community=(40, 20))
+    grown = {name: db[name].count_documents({}) - counts.get(name, 0) for name in db.list_collection_names()}
+    assert {name: n for name, n in grown.items() if n} == {}        # no payment, file or record twice
     assert "new households: 0" in second and "new staff accounts: 0" in second
     assert sorted((h.room_code, h.name, h.owners[0].phone) for h in Household.objects) == snapshot
     clerk = Staff.objects(username="clerk").get()
@@ -18,6 +27,13 @@ def test_seed_twice_creates_nothing_new_and_uses_demo_password(app_ctx, monkeypa
                                                    "cashier", "culture", "manager2", "clerk2"}
     assert Staff.objects(username="clerk2").get().communities[0].code == "CHW"
     assert Household.objects(tenants__id_type="passport").count() >= 1  # a few foreign tenants
+
+
+def test_seed_runs_on_any_day_of_the_month(app_ctx):
+    """The 3rd: this month's inspections fall on the 1st, and so would the storm round two days ago."""
+    from seed import run
+    clock.freeze(datetime(2026, 12, 3, 2, 0))
+    assert "Demo password" in run(households_per_community=(10, 5))
 
 
 def test_seed_generates_a_password_when_none_is_given(app_ctx, monkeypatch):

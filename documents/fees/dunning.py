@@ -575,6 +575,8 @@ def seed_dunning(communities, now=None) -> int:
                ("visit", "业主对电梯维修有意见，暂不缴费。", None, "转客服主管跟进电梯问题后再次上门"),
                ("letter", "", None, "送达催缴通知单，一周后电话跟进")]
     for community in communities:
+        if DunningRecord.objects(community=community).first() is not None:
+            continue       # seeded before: the accounts in arrears have changed since
         zone = zone_of(community)
         accounts = Account.objects(community=community, aging__in=list(IN_ARREARS)).order_by("-owed_fen").limit(6)
         for index, account in enumerate(accounts):
