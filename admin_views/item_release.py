@@ -18,6 +18,7 @@ from admin_views.files import read_upload, send_stored_file
 from admin_views.steps import StepForm, StepPageMixin, state_badge
 from app import clock
 from app.i18n import current_language
+from app.qr import qr_svg
 from app.permissions import can
 from documents.base import DomainError
 from documents.item_release import (APPLICANTS, CERTIFICATE_UPLOAD, DRIVER_ID_TYPES, STATES, ItemRelease,
@@ -30,6 +31,12 @@ from documents.validators import mask_id
 AREA = "item_release"
 STATE_COLOURS = {"applied": "warning", "agreed": "primary", "signed": "info", "released": "success",
                  "cancelled": "secondary"}
+
+
+def pass_gate_url(number: str) -> str:
+    """What the QR code on a printed pass holds: the guard's look-up page for that pass number. The page is
+    behind the login and the guard's right (action:release); the URL itself carries nothing but the number."""
+    return url_for("item_release.gate_view", number=number, _external=True)
 
 
 def shows_driver_ids(user=None) -> bool:
@@ -237,8 +244,9 @@ class ItemReleaseView(StepPageMixin, EstateModelView):
         if not can(AREA, "details"):
             abort(403)
         model = scoped_or_404(ItemRelease, request.args.get("id"))
-        gate_url = url_for(".gate_view", number=model.number, _external=True)
-        return self._print("item_release/print.html", forms=[model], model=model, gate_url=gate_url)
+        gate_url = pass_gate_url(model.number)
+        return self._print("item_release/print.html", forms=[model], model=model, gate_url=gate_url,
+                           qr=qr_svg(gate_url, title=model.number))
 
     # --- month end ---
     @expose("/month/", methods=("GET", "POST"))

@@ -1,0 +1,13 @@
+"""QR codes on prints: an inline SVG drawn by segno (pure Python) — no image file, no outside service.
+
+The code carries only what is given (e.g. the URL of a page behind the login): scanning it shows nothing
+to someone who cannot log in with the right role.
+"""
+import segno
+from markupsafe import Markup
+
+
+def qr_svg(text: str, *, scale: int = 3, title: str = "") -> Markup:
+    """`text` as a QR code (error correction M), an <svg> element to put in a page as it is."""
+    code = segno.make(text, error="m", micro=False)
+    return Markup(code.svg_inline(scale=scale, title=title or None, svgclass="qr", lineclass=None))
