@@ -23,13 +23,13 @@ from documents.renovations.parts import Contractor, Inspection, InspectionItem, 
 from documents.renovations.patrols import (VIOLATION_TYPES, Patrol, Violation, due_patrols, next_patrol_due,
                                            count_due_patrols, patrol_buildings, patrol_status)
 from documents.renovations.permits import (MAX_HOT_WORK_HOURS, PERMIT_CODES, PERMIT_FIELDS, PERMIT_KINDS,
-                                           PERMIT_STATUSES, Permit, load_problem, permit_step)
+                                           PERMIT_STATUSES, RELEASE_KIND, Permit, load_problem, permit_step)
 from documents.renovations.refund import DepositRefund
 
 __all__ = [
     "AREA", "ATTACHMENT_KINDS", "DOCUMENT_UPLOAD", "INSPECTION_KINDS", "MAX_ATTACHMENT_BYTES",
     "MAX_HOT_WORK_HOURS", "PAYMENT_METHODS", "PERMIT_CODES", "PERMIT_FIELDS", "PERMIT_KINDS", "PERMIT_STATES",
-    "PERMIT_STATUSES", "PHASES", "PHOTO_UPLOAD", "REFUND_METHODS", "REQUIRED_DOCUMENTS", "STATES",
+    "PERMIT_STATUSES", "PHASES", "RELEASE_KIND", "PHOTO_UPLOAD", "REFUND_METHODS", "REQUIRED_DOCUMENTS", "STATES",
     "VIOLATION_TYPES", "Contractor", "DepositRefund", "FeePayment", "Inspection", "InspectionItem", "OtherFee",
     "Patrol", "Permit", "Renovation", "RenovationAttachment", "Violation", "Worker", "amount_problem", "as_date",
     "due_patrols", "licence_problem", "load_problem", "local_today", "new_key", "next_patrol_due", "count_due_patrols", "patrol_buildings",
