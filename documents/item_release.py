@@ -156,7 +156,7 @@ class ItemRelease(CommunityOwned, Versioned, Workflowed):
         "indexes": [{"fields": ["community", "number"], "unique": True}, ("community", "-release_on"),
                     ("community", "state"), ("community", "room_code"), ("community", "applicant_name"),
                     ("community", "building_no"), ("community", "applicant"), "household", "number",
-                    "renovation"],
+                    ("community", "source"), "renovation"],
         "ordering": ["-release_on", "-number"],
     }
 
