@@ -3,7 +3,8 @@
 One package, split by concern:
 
 - `file`: the Renovation document, its workflow (every step declared once) and main steps;
-- `permits`: temporary passes, temporary power, hot work, large-item release;
+- `permits`: temporary passes, temporary power, hot work; when large items may leave (they leave on the
+  item release form of documents/item_release.py, source "renovation");
 - `patrols`: patrol due dates by phase, violations and their rectification;
 - `fees`: the cashier's "fees and deposit paid" and its receipt;
 - `refund`: deductions (never beyond the deposit), the manager's approval above the community's
