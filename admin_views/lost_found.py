@@ -207,15 +207,15 @@ class FoundItemView(StepPageMixin, EstateModelView):
 
     @expose("/register-print/")
     def register_print_view(self):
-        """The register (《拾遗物品登记表》) of a month (`period`) or of the days `first`..`last`, A4."""
+        """The register (《拾遗物品登记表》) of the days `first`..`last`, else of a month (`period`, default this one)."""
         if not can(AREA, "list"):
             abort(403)
         community, communities = self._community()
         args = request.args
         first, last = (_day(args.get(name)) for name in ("first", "last"))
-        period = (args.get("period") or "").strip()
-        if not period and not (args.get("first") or args.get("last")):
-            period = period_of(local_date(clock.now(), zone_of(community)))
+        ranged = bool(args.get("first") or args.get("last"))      # days typed: they win over the month
+        period = "" if ranged else (args.get("period") or "").strip() \
+            or period_of(local_date(clock.now(), zone_of(community)))
         items, span = [], None
         with force_locale(self._lang()):          # a refusal in the print's language
             try:

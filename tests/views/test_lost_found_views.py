@@ -144,7 +144,9 @@ def test_the_register_prints_a_month_or_a_range_in_both_languages(app, lv, clien
     assert english.count('class="register-row"') == 1 and record.number in english and "蓝色外壳" in english
     assert ID not in english and "110*" in english and "王五" in english          # the clerk sees the ID masked
     assert english.count("<!DOCTYPE html>") == 1 and 'id="print-community"' in english
-    chinese = client.get("/admin/lost_found/register-print/?first=2026-12-01&last=2026-12-20").get_data(as_text=True)
+    chinese = client.get("/admin/lost_found/register-print/?period=2026-11&first=2026-12-01&last=2026-12-20") \
+        .get_data(as_text=True)                                    # the days typed win over the month
+    assert 'id="register-span">2026-12-01 – 2026-12-20' in chinese
     assert "拾遗物品登记表" in chinese and record.number in chinese and "已认领" in chinese
     before = client.get("/admin/lost_found/register-print/?period=2026-11&lang=en").get_data(as_text=True)
     assert record.number not in before and "No item was found in these days." in before
