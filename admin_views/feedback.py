@@ -275,7 +275,8 @@ class LiaisonSlipView(StepPageMixin, CommunityFormMixin, EstateModelView):
         return self.render("feedback/slip_print.html", record=record, labels=_bilingual(PRINT_LABELS),
                            department=_both(DEPARTMENTS, record.department),
                            local_time=lambda v: local_text(v, record.community),
-                           printed_at=local_text(clock.now(), record.community))
+                           lang="zh_Hans_CN", printed_at=clock.now(),
+                           printed_text=local_text(clock.now(), record.community))
 
 
 class TellSuperiorForm(StepForm):

@@ -9,7 +9,7 @@ from flask_admin.contrib.mongoengine.filters import FilterEqual
 from flask_babel import force_locale, gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, FileField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, FileField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from admin_views.base import EstateModelView, scoped_or_404, show_refusal, user_communities
@@ -18,18 +18,26 @@ from admin_views.files import read_upload, send_stored_file
 from admin_views.steps import StepForm, StepPageMixin, state_badge
 from app import clock
 from app.i18n import current_language
+from app.qr import printed_url, qr_svg
 from app.permissions import can
 from documents.base import DomainError
-from documents.item_release import (APPLICANTS, CERTIFICATE_UPLOAD, DRIVER_ID_TYPES, STATES, ItemRelease,
+from documents.item_release import (APPLICANTS, CERTIFICATE_UPLOAD, DRIVER_ID_TYPES, SOURCES, STATES, ItemRelease,
                                     ReleaseCertificate, ReleaseMonth, close_month, community_today, find_pass,
                                     month_forms, period_of)
 from documents.places import parse_room_code
+from documents.renovations import Renovation
 from documents.residents import Household
 from documents.validators import mask_id
 
 AREA = "item_release"
 STATE_COLOURS = {"applied": "warning", "agreed": "primary", "signed": "info", "released": "success",
                  "cancelled": "secondary"}
+
+
+def pass_gate_url(number: str) -> str:
+    """What the QR code on a printed pass holds: the guard's look-up page for that pass number. The page is
+    behind the login and the guard's right (action:release); the URL itself carries nothing but the number."""
+    return printed_url("item_release.gate_view", number=number)
 
 
 def shows_driver_ids(user=None) -> bool:
@@ -98,6 +106,40 @@ class RegisterForm(FlaskForm):
     driver_name = StringField(_l("Driver"), validators=[Optional(), Length(max=60)])
     driver_id_type = SelectField(_l("Driver's document"), choices=DRIVER_ID_TYPES, default="licence")
     driver_id = StringField(_l("Driving licence or ID number"), validators=[Optional(), Length(max=30)])
+    renovation = HiddenField()
+    #: what the renovation file gives (its household, community and owner): not asked on its form
+    RENOVATION_GIVES = ("community", "applicant", "room", "owner_consent", "certificate")
+
+    def set_up(self, communities, renovation, prefill: bool):
+        """A renovation's form: what the file gives is not asked. Prefill: today, the renovation's owner."""
+        if renovation is not None:
+            for name in self.RENOVATION_GIVES:
+                del self[name]
+            self.renovation.data = str(renovation.pk)
+        else:
+            self.community.choices = [(str(c.pk), c.display_name(current_language())) for c in communities]
+        if prefill and communities:
+            self.release_on.data = community_today(renovation.community if renovation else communities[0])
+            self.applicant_name.data = renovation.applicant if renovation else None
+
+    def whose(self, communities, renovation):
+        """(household, community) of the form; community None when the form says what is missing."""
+        if renovation is not None:
+            return renovation.household, renovation.community
+        household = self.household(communities)
+        if household is False:
+            return None, None
+        community = household.community if household else self.chosen_community(communities)
+        if community is None:
+            self.community.errors = list(self.community.errors) + [_("Choose the community.")]
+        return household, community
+
+    def arguments(self, renovation) -> dict:
+        values = {name: self[name].data for name in ("items", "release_on", "vehicle_plate", "driver_name",
+                                                     "driver_id", "driver_id_type", "applicant_name")}
+        if renovation is None:
+            values.update({name: self[name].data for name in ("applicant", "owner_consent", "certificate")})
+        return values
 
     def household(self, communities):
         code = parse_room_code(self.room.data or "")
@@ -128,19 +170,23 @@ class ItemReleaseView(StepPageMixin, EstateModelView):
     column_list = ["number", "release_on", "room_code", "applicant_name", "items", "vehicle_plate", "state",
                    "released_at"]
     column_details_list = [
-        "number", "community", "room_code", "applicant", "applicant_name", "owner_consent", "certificate", "items",
+        "number", "community", "source", "renovation_permit_no", "renovation_contractor", "room_code", "applicant",
+        "applicant_name", "owner_consent", "certificate", "items",
         "release_on", "vehicle_plate", "driver_name", "driver_id_type", "driver_id", "state", "registered_by",
         "registered_at", "fees_checked_by", "fees_checked_at", "owed", "override_reason", "signed_by_name",
         "signed_at", "released_by", "released_at", "gate_note", "cancel_reason"]
-    column_export_list = ["number", "community", "release_on", "room_code", "applicant", "applicant_name", "items",
+    column_export_list = ["number", "community", "source", "renovation_permit_no", "release_on", "room_code",
+                          "applicant", "applicant_name", "items",
                           "vehicle_plate", "driver_name", "driver_id", "state", "fees_checked_by", "owed",
                           "override_reason", "signed_by_name", "released_by", "released_at"]
     column_formatters = {
         "state": lambda v, c, m, n: state_badge(m, STATE_COLOURS),
         "items": lambda v, c, m, n: m.items_summary,
         "driver_id": lambda v, c, m, n: driver_id_text(m),
+        "source": lambda v, c, m, n: m.source_label,
     }
-    column_formatters_export = {"state": lambda v, c, m, n: m.state_label, "items": lambda v, c, m, n: m.items_summary,
+    column_formatters_export = {"state": lambda v, c, m, n: m.state_label, "source": lambda v, c, m, n: m.source_label,
+                                "items": lambda v, c, m, n: m.items_summary,
                                 "driver_id": lambda v, c, m, n: driver_id_text(m)}
     column_default_sort = ("release_on", True)
     column_sortable_list = ["number", "release_on", "state"]
@@ -152,7 +198,8 @@ class ItemReleaseView(StepPageMixin, EstateModelView):
     def __init__(self, *args, **kwargs):
         self.column_filters = [FilterEqual("state", _l("State"), options=STATES),
                                FilterEqual("building_no", _l("Building no.")),
-                               FilterEqual("applicant", _l("Whose items"), options=APPLICANTS)]
+                               FilterEqual("applicant", _l("Whose items"), options=APPLICANTS),
+                               FilterEqual("source", _l("Source"), options=SOURCES)]
         super().__init__(*args, **kwargs)
 
     @property
@@ -185,33 +232,30 @@ class ItemReleaseView(StepPageMixin, EstateModelView):
 
     @expose("/register/", methods=("GET", "POST"))
     def register_view(self):
+        """The release form; `?renovation=<id>`: the large items of that renovation file (its household)."""
         if not can(AREA, "create"):
             abort(403)
         communities = user_communities()
         form = RegisterForm(request.form if request.method == "POST" else None)
-        form.community.choices = [(str(c.pk), c.display_name(current_language())) for c in communities]
-        if request.method == "GET" and communities:
-            form.release_on.data = community_today(communities[0])
+        renovation_id = request.values.get("renovation") or form.renovation.data
+        renovation = scoped_or_404(Renovation, renovation_id) if renovation_id else None
+        form.set_up(communities, renovation, prefill=request.method == "GET")
         if request.method == "POST" and form.validate():
-            household = form.household(communities)
-            community = household.community if household else form.chosen_community(communities)
-            if household is not False and community is not None:
+            household, community = form.whose(communities, renovation)
+            if community is not None:
                 try:
-                    record = ItemRelease.register(
-                        current_user._get_current_object(), community, items=form.items.data,
-                        release_on=form.release_on.data, applicant=form.applicant.data,
-                        applicant_name=form.applicant_name.data, household=household,
-                        vehicle_plate=form.vehicle_plate.data, driver_name=form.driver_name.data,
-                        driver_id=form.driver_id.data, driver_id_type=form.driver_id_type.data,
-                        owner_consent=form.owner_consent.data, certificate=form.certificate.data)
+                    record = ItemRelease.register(current_user._get_current_object(), community,
+                                                  household=household, renovation=renovation,
+                                                  **form.arguments(renovation))
                     flash(_("Release form %(number)s registered: customer service checks the fees next.",
                             number=record.number), "success")
                     return redirect(self.get_url(".details_view", id=str(record.pk)))
                 except DomainError as err:
                     show_refusal(form, err)
-            elif community is None and household is not False:
-                form.community.errors = list(form.community.errors) + [_("Choose the community.")]
-        return self.render("item_release/register.html", form=form, several=len(communities) > 1)
+        renovation_url = url_for("renovations.details_view", id=str(renovation.pk)) \
+            if renovation is not None and can("renovations", "details") else None
+        return self.render("item_release/register.html", form=form, several=len(communities) > 1,
+                           renovation=renovation, renovation_url=renovation_url)
 
     # --- the gate: look a pass up by its number (typed or read from the QR code) ---
     @expose("/gate/")
@@ -237,8 +281,9 @@ class ItemReleaseView(StepPageMixin, EstateModelView):
         if not can(AREA, "details"):
             abort(403)
         model = scoped_or_404(ItemRelease, request.args.get("id"))
-        gate_url = url_for(".gate_view", number=model.number, _external=True)
-        return self._print("item_release/print.html", forms=[model], model=model, gate_url=gate_url)
+        gate_url = pass_gate_url(model.number)
+        return self._print("item_release/print.html", forms=[model], model=model, gate_url=gate_url,
+                           qr=qr_svg(gate_url, title=model.number))
 
     # --- month end ---
     @expose("/month/", methods=("GET", "POST"))

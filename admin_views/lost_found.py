@@ -3,6 +3,8 @@
 The rules are in documents/lost_found.py; these pages turn forms into its arguments and show its
 refusals on the field they concern.
 """
+from datetime import date
+
 from flask import abort, flash, redirect, request
 from flask_admin import expose
 from flask_admin.contrib.mongoengine.filters import FilterEqual
@@ -21,9 +23,10 @@ from app import clock
 from app.i18n import current_language
 from app.permissions import can
 from documents.base import DomainError
-from documents.deadlines import local_text, to_utc, zone_of
+from documents.deadlines import local_date, local_text, to_utc, zone_of
+from documents.fees.vacancy import period_of
 from documents.lost_found import (FINDERS, NOTICE_DAYS, PHOTO_UPLOAD, STATES, FoundItem, FoundItemPhoto, add_photo,
-                                  notice_items)
+                                  notice_items, register_items, register_span)
 from documents.residents import ID_TYPES
 from documents.validators import mask_id
 
@@ -177,20 +180,59 @@ class FoundItemView(StepPageMixin, EstateModelView):
             abort(403)
         return send_stored_file(scoped_or_404(FoundItemPhoto, photo_id), max_age=600)
 
-    @expose("/notice/")
-    def notice_view(self):
-        """The found-item notice (招领启事) for the notice boards: what, where, when - never the details."""
-        if not can(AREA, "list"):
-            abort(403)
+    def _community(self):
         communities = user_communities()
         community = next((c for c in communities if str(c.pk) == request.args.get("community")), None) \
             or (communities[0] if communities else None)
         if community is None:
             abort(404)
-        lang = "en" if request.args.get("lang") == "en" else "zh_Hans_CN"
-        with force_locale(lang):
-            return self.render("lost_found/notice.html", lang=lang, community=community,
-                               items=list(notice_items(community)), printed_at=clock.now(), days=NOTICE_DAYS)
+        return community, communities
+
+    @staticmethod
+    def _lang():
+        return "en" if request.args.get("lang") == "en" else "zh_Hans_CN"
+
+    def _print(self, template, **kwargs):
+        with force_locale(self._lang()):
+            return self.render(template, lang=self._lang(), printed_at=clock.now(), **kwargs)
+
+    @expose("/notice/")
+    def notice_view(self):
+        """The found-item notice (招领启事) for the notice boards: what, where, when - never the details."""
+        if not can(AREA, "list"):
+            abort(403)
+        community, _communities = self._community()
+        return self._print("lost_found/notice.html", community=community, items=list(notice_items(community)),
+                           days=NOTICE_DAYS)
+
+    @expose("/register-print/")
+    def register_print_view(self):
+        """The register (《拾遗物品登记表》) of the days `first`..`last`, else of a month (`period`, default this one)."""
+        if not can(AREA, "list"):
+            abort(403)
+        community, communities = self._community()
+        args = request.args
+        first, last = (_day(args.get(name)) for name in ("first", "last"))
+        ranged = bool(args.get("first") or args.get("last"))      # days typed: they win over the month
+        period = "" if ranged else (args.get("period") or "").strip() \
+            or period_of(local_date(clock.now(), zone_of(community)))
+        items, span = [], None
+        with force_locale(self._lang()):          # a refusal in the print's language
+            try:
+                span = register_span(period, first, last)
+                items = list(register_items(community, *span))
+            except DomainError as err:
+                flash(str(err.message), "error")
+        return self._print("lost_found/register_print.html", community=community, communities=communities,
+                           items=items, span=span, period=period, first=args.get("first", ""),
+                           last=args.get("last", ""), claimant_id_text=claimant_id_text)
+
+
+def _day(text):
+    try:
+        return date.fromisoformat((text or "").strip())
+    except ValueError:
+        return None
 
 
 def register(admin):

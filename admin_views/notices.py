@@ -8,6 +8,7 @@ from admin_views.base import CommunityFormMixin, scoped_or_404
 from admin_views.events import EventsAreaView, ReasonForm, staff
 from admin_views.filters import CommunityFilter, DateBetweenFilter
 from admin_views.steps import StepPageMixin
+from app import clock
 from documents.base import DomainError
 from documents.bilingual import current_language, is_english
 from documents.notices import AREA, AUDIENCES, NOTICE_STATES, NOTICE_TYPES, Notice
@@ -78,8 +79,7 @@ class NoticeView(StepPageMixin, CommunityFormMixin, EventsAreaView):
         locale = PRINT_LANGUAGES[chosen]
         with force_locale(locale):
             day = notice.publish_date
-            page = self.render("notices/print.html", notice=notice, lang=chosen,
-                               html_lang="en" if chosen == "en" else "zh-CN",
+            page = self.render("notices/print.html", notice=notice, lang=chosen, printed_at=clock.now(),
                                title=notice.text("title", locale), body=notice.body(locale),
                                issuer=notice.issuer(locale), audience=notice.audience_text(),
                                type_label=notice.type_label,

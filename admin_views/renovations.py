@@ -15,7 +15,7 @@ from flask_login import current_user
 from flask_wtf.file import FileRequired
 from markupsafe import Markup, escape
 from mongoengine import Q
-from wtforms import (BooleanField, DecimalField, FieldList, FileField,
+from wtforms import (DecimalField, FieldList, FileField,
                      FormField, HiddenField, MultipleFileField, RadioField, SelectField,
                      StringField, TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
@@ -33,12 +33,13 @@ from app.permissions import can
 from documents import agenda, audit
 from documents.deadlines import zone_of
 from documents.money import money_text, rmb_upper, to_money
+from documents.item_release import renovation_forms
 from documents.places import parse_room_code
 from documents.renovations import (AREA, ATTACHMENT_KINDS, INSPECTION_KINDS, PAYMENT_METHODS, PERMIT_FIELDS,
                                    PERMIT_KINDS, PERMIT_STATUSES, PHASES, PHOTO_UPLOAD, REFUND_METHODS, STATES,
                                    VIOLATION_TYPES, Renovation, RenovationAttachment, amount_problem, as_date,
-                                   due_patrols, load_problem, new_key, patrol_buildings, permit_step,
-                                   upload_rule)
+                                   RELEASE_KIND, due_patrols, load_problem, new_key, patrol_buildings,
+                                   permit_step, upload_rule)
 
 
 def _date(value):
@@ -327,11 +328,6 @@ class PermitForm(StepForm):
     ends_at = TypedDateTimeField(_l("Until"), validators=[Optional()])
     fire_precautions = TextAreaField(_l("Fire precautions"), validators=[Length(max=500)])
     fire_watch = StringField(_l("Fire watch"), validators=[Length(max=60)])
-    items = TextAreaField(_l("Items and quantities"), validators=[Length(max=500)])
-    vehicle_plate = StringField(_l("Vehicle plate"), validators=[Length(max=10)])
-    driver_name = StringField(_l("Driver"), validators=[Length(max=60)])
-    driver_id = StringField(_l("Driver's licence / ID no."), validators=[Length(max=30)])
-    fees_settled = BooleanField(_l("I have checked that the owner's fees are settled"))
 
     step = "issue_permit"
 
@@ -598,11 +594,18 @@ class RenovationView(StepPageMixin, EstateModelView):
             "attachments": list(model.attachments()), "offered": offered, "upload_form": UploadForm(),
             "permit_buttons": [(kind, label, self.get_url(".step_view", step=permit_step(kind), id=str(model.pk),
                                                           kind=kind, url=request.url))
-                               for kind, label in PERMIT_KINDS if offered[permit_step(kind)]],
+                               for kind, label in PERMIT_KINDS if kind != RELEASE_KIND and offered[permit_step(kind)]],
+            **self._item_releases(model),
             "labels": self._labels(), "deductions": model.deductions(),
             "total_deductions": model.total_deductions(), "masked_id": lambda v: masked_id(AREA, v or ""),
         })
         return extra
+
+    def _item_releases(self, model) -> dict:
+        """The renovation's large items leave on the estate's item release form (one form, one pass)."""
+        offer = can("item_release", "create") and model.item_release_problem(model.today()) is None
+        return {"item_releases": list(renovation_forms(model)) if can("item_release", "details") else [],
+                "item_release_url": self.get_url("item_release.register_view", renovation=str(model.pk)) if offer else None}
 
     @staticmethod
     def _labels():

@@ -20,6 +20,7 @@ from admin_views.datetimes import TypedDateField
 from admin_views.files import send_stored_file
 from admin_views.filters import CommunityFilter
 from admin_views.steps import StepForm, StepPageMixin, state_badge
+from app import clock
 from app.permissions import can
 from documents.deadlines import local_text
 from documents.bilingual import current_language, is_english
@@ -188,8 +189,7 @@ class ListingView(StepPageMixin, CommunityFormMixin, EstateModelView):
             return self.render("rental/listing_print.html", listing=listing, facts=listing.prospect_facts(),
                                deposit=money_text(VIEWING_DEPOSIT), refund=money_text(VIEWING_REFUND),
                                fee=money_text(VIEWING_SERVICE_FEE), share=int(LEASE_FEE_SHARE * 100),
-                               lang=chosen, html_lang="en" if chosen == "en" else "zh-CN",
-                               community=listing.community.display_name(chosen if chosen == "en" else "zh"))
+                               lang=chosen, community=listing.community, printed_at=clock.now())
 
 
 # --- prospects ---
@@ -287,10 +287,9 @@ class ReceiptView(EstateModelView):
         chosen = print_language()
         with force_locale(PRINT_LANGUAGES[chosen]):
             return self.render("rental/receipt_print.html", receipt=receipt, lang=chosen,
-                               html_lang="en" if chosen == "en" else "zh-CN", amount=money_text(receipt.amount),
-                               upper=rmb_upper(receipt.amount),
+                               amount=money_text(receipt.amount), upper=rmb_upper(receipt.amount),
                                local_time=local_text(receipt.taken_at, receipt.community),
-                               community=receipt.community.display_name(chosen if chosen == "en" else "zh"))
+                               community=receipt.community, printed_at=clock.now())
 
 
 # --- tenants' complaints ---

@@ -376,7 +376,8 @@ class RepairView(ServiceRequestView):
                            urgency=bilingual(URGENCIES, record.urgency),
                            source=bilingual(SOURCES, record.source),
                            state=bilingual(STATES, record.state),
-                           printed_at=local_text(clock.now(), record.community),
+                           lang="zh_Hans_CN", printed_at=clock.now(),
+                           printed_text=local_text(clock.now(), record.community),
                            phone=masked_phone("residents", record.contact_phone()))
 
 

@@ -17,6 +17,7 @@ from admin_views.steps import StepPageMixin, state_badge
 from app import clock
 from app.charts import Chart, Series, charts_xlsx
 from app.extensions import limiter
+from app.qr import printed_url
 from app.permissions import can
 from documents import audit
 from documents.base import DomainError
@@ -194,7 +195,7 @@ class CampaignView(StepPageMixin, CommunityFormMixin, EstateModelView):
                 except DomainError as err:
                     flash(_("%(record)s: %(message)s", record=str(response), message=err.message), "error")
                     continue
-                sheets.append((response, url_for("survey_public.answer", token=token, _external=True)))
+                sheets.append((response, printed_url("survey_public.answer", token=token)))
             if sheets:
                 return _no_store(self._print(campaign, sheets, request.form.get("lang")))
             flash(_("Choose the questionnaires to hand out."), "error")

@@ -38,6 +38,9 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "20 per minute")
+    #: the portal's address as people outside reach it (behind a proxy: "https://desk.example.org");
+    #: printed links and QR codes use it. Empty: the address of the request that printed them.
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
     #: the resident's survey page (/s/<token>, no login) per address
     SURVEY_RATE_LIMIT = os.environ.get("SURVEY_RATE_LIMIT", "30 per minute")
     # After this many failed logins of one account from one address, that account waits at that

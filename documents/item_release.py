@@ -15,6 +15,11 @@ Company (public) items need the owning unit's outbound certificate (外运证明
 form is signed. A pass is valid for its day only and is released once: the release is one
 conditional write on the state, so two guards (or a double click) mark it once.
 
+One form for every release: a household moving things out (source "household") and a renovation's large
+items (source "renovation": the form names the renovation file, whose rule says when its items may leave —
+while its permit is active, up to the planned end — and always records the driver). Same steps, same pass,
+same print (with the QR code of the guard's look-up page).
+
 Month end (月底报负责人存档): a month's forms are listed and printed as one bundle and the month is
 closed (`ReleaseMonth`, unique per community and month): no form is added to or taken out of a
 closed month.
@@ -49,6 +54,7 @@ DRIVER_ID_TYPES = [("licence", _l("Driving licence")), ("id_card", _l("ID card")
 STATES = [("applied", _l("Applied")), ("agreed", _l("Agreed to release")), ("signed", _l("Signed by the owner")),
           ("released", _l("Released at the gate")), ("cancelled", _l("Cancelled"))]
 OPEN_STATES = ("applied", "agreed", "signed")
+SOURCES = [("household", _l("Residents' items")), ("renovation", _l("Renovation (large items)"))]
 ITEM_LINE_RE = re.compile(r"^(?P<name>.+?)\s*[x×*]?\s*(?P<qty>\d+)$")
 
 
@@ -88,6 +94,11 @@ def _text(value) -> str | None:
     return (value or "").strip() or None
 
 
+def _contractor(renovation) -> str | None:
+    contractor = getattr(renovation, "contractor", None)
+    return _text(" ".join(filter(None, (contractor.company, contractor.site_manager)))[:120]) if contractor else None
+
+
 def community_today(community):
     return local_date(clock.now(), zone_of(community))
 
@@ -113,6 +124,10 @@ class ItemRelease(CommunityOwned, Versioned, Workflowed):
     room_code = StringField(max_length=30, verbose_name=_l("Room"))
     building_no = StringField(max_length=10, verbose_name=_l("Building no."))
     applicant = StringField(choices=APPLICANTS, default="owner", required=True, verbose_name=_l("Whose items"))
+    source = StringField(choices=SOURCES, default="household", verbose_name=_l("Source"))
+    renovation = ReferenceField("Renovation", verbose_name=_l("Renovation"))
+    renovation_permit_no = StringField(max_length=30, verbose_name=_l("Renovation permit"))
+    renovation_contractor = StringField(max_length=120, verbose_name=_l("Contractor"))
     applicant_name = StringField(required=True, max_length=60, verbose_name=_l("Applicant"))
     owner_consent = StringField(max_length=200, verbose_name=_l("Owner's consent"))
     certificate = StringField(max_length=200, verbose_name=_l("Outbound certificate (外运证明)"))
@@ -140,7 +155,8 @@ class ItemRelease(CommunityOwned, Versioned, Workflowed):
         "collection": "item_releases",
         "indexes": [{"fields": ["community", "number"], "unique": True}, ("community", "-release_on"),
                     ("community", "state"), ("community", "room_code"), ("community", "applicant_name"),
-                    ("community", "building_no"), ("community", "applicant"), "household", "number"],
+                    ("community", "building_no"), ("community", "applicant"), "household", "number",
+                    ("community", "source"), "renovation"],
         "ordering": ["-release_on", "-number"],
     }
 
@@ -150,6 +166,10 @@ class ItemRelease(CommunityOwned, Versioned, Workflowed):
     @property
     def applicant_label(self) -> str:
         return str(dict(APPLICANTS).get(self.applicant, self.applicant or ""))
+
+    @property
+    def source_label(self) -> str:
+        return str(dict(SOURCES).get(self.source or "household", self.source or ""))
 
     @property
     def items_summary(self) -> str:
@@ -177,6 +197,11 @@ class ItemRelease(CommunityOwned, Versioned, Workflowed):
                 errors.add("driver_name", gettext("Record the driver's name."))
             if not (self.driver_id or "").strip():
                 errors.add("driver_id", gettext("Record the driver's licence or ID number."))
+        elif self.source == "renovation":      # the renovation's rule: its large items leave with a known driver
+            if not (self.driver_name or "").strip():
+                errors.add("driver_name", gettext("Record the driver's name."))
+            if not (self.driver_id or "").strip():
+                errors.add("driver_id", gettext("Record the driver's licence or ID number."))
         if self.driver_id:
             self.driver_id = self.driver_id.strip().upper()
             problem = id_document_problem("id_card", self.driver_id)
@@ -199,8 +224,11 @@ class ItemRelease(CommunityOwned, Versioned, Workflowed):
     @classmethod
     def register(cls, user, community, *, items, release_on, applicant="owner", applicant_name="", household=None,
                  vehicle_plate="", driver_name="", driver_id="", driver_id_type="licence", owner_consent="",
-                 certificate=""):
-        """The front desk fills in the form with the resident; nothing is saved when a rule refuses."""
+                 certificate="", renovation=None):
+        """The front desk fills in the form with the resident; nothing is saved when a rule refuses.
+
+        `renovation`: the renovation file whose large items leave (its household and community; its rule
+        says whether items may leave that day)."""
         authorize_area(AREA, "create", user, community, label=_l("Register a release form"))
         if isinstance(items, str):
             items = parse_items(items)
@@ -208,7 +236,18 @@ class ItemRelease(CommunityOwned, Versioned, Workflowed):
             raise DomainError(gettext("The release day cannot be in the past."), field="release_on")
         if ReleaseMonth.is_closed(community, release_on):
             raise DomainError(gettext("That month is closed and archived; choose another day."), field="release_on")
-        form = cls(community=community, household=household, items=items, release_on=release_on,
+        source = "household"
+        if renovation is not None:
+            if renovation.community.pk != community.pk:
+                raise DomainError(gettext("The renovation belongs to another community."))
+            problem = renovation.item_release_problem(release_on)
+            if problem:
+                raise DomainError(problem, field="release_on")
+            source, household, applicant = "renovation", renovation.household, "owner"
+            applicant_name = applicant_name or renovation.applicant
+        form = cls(community=community, household=household, items=items, release_on=release_on, source=source,
+                   renovation=renovation, renovation_permit_no=getattr(renovation, "permit_no", None),
+                   renovation_contractor=_contractor(renovation),
                    applicant=applicant, applicant_name=_text(applicant_name) or getattr(household, "name", None),
                    vehicle_plate=_text(vehicle_plate), driver_name=_text(driver_name), driver_id=_text(driver_id),
                    driver_id_type=driver_id_type or "licence", owner_consent=_text(owner_consent),
@@ -336,6 +375,11 @@ def find_pass(user, number: str):
     if not number:
         return None
     return ItemRelease.objects.for_user(user).filter(number=number).first()
+
+
+def renovation_forms(renovation):
+    """The release forms of a renovation's large items, the latest first."""
+    return ItemRelease.objects(renovation=renovation).order_by("-release_on", "-number")
 
 
 def month_forms(community, period: str):

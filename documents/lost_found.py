@@ -16,7 +16,7 @@ The claim: the owner shows the original ID card (its number recorded, shown mask
 describes the item (the clerk checks the description) and signs.
 """
 from calendar import monthrange
-from datetime import date
+from datetime import date, timedelta
 
 from flask_babel import gettext, lazy_gettext as _l
 from mongoengine import (BooleanField, DateTimeField, EmbeddedDocument, EmbeddedDocumentListField, ReferenceField,
@@ -28,7 +28,7 @@ from documents.agenda import ClockKind, declare_clocks
 from documents.base import CommunityOwned, DomainError, RuleErrors, Versioned
 from documents.deadlines import local_date, start_of_local_day, zone_of
 from documents.files import GIF, JPEG, MB, PNG, WEBP, UploadedFile, UploadRule
-from documents.fees.vacancy import add_months
+from documents.fees.vacancy import add_months, month_bounds
 from documents.residents import ID_TYPES
 from documents.service_calendar import Span
 from documents.services import CLOCK_SKEW, save_numbered
@@ -43,6 +43,8 @@ NOTICE_DAYS = 7
 #: unclaimed this many months: handed to the company for disposal
 DISPOSAL_MONTHS = 3
 MAX_PHOTOS = 6
+#: the register print covers at most this many days (a month, a quarter, a year)
+MAX_REGISTER_DAYS = 366
 
 FINDERS = [("staff", _l("Staff")), ("resident", _l("Resident")), ("other", _l("Other"))]
 STATES = [("held", _l("Kept at the front desk")), ("office", _l("At the administration office")),
@@ -103,6 +105,10 @@ class FoundItem(CommunityOwned, Versioned, Workflowed):
 
     def __str__(self):
         return f"{self.number or ''} {self.item or ''}".strip()
+
+    @property
+    def finder_kind_label(self) -> str:
+        return str(dict(FINDERS).get(self.finder_kind, self.finder_kind or ""))
 
     @property
     def found_day(self) -> date:
@@ -238,6 +244,27 @@ def notice_items(community, now=None):
     now = now or clock.now()
     return FoundItem.objects(community=community, state__in=list(UNCLAIMED), notice_until__gt=now) \
         .order_by("found_at")
+
+
+def register_span(period: str = "", first: date | None = None, last: date | None = None) -> tuple[date, date]:
+    """The days a register print covers: a month ("2026-12"), else the range first..last (both days included)."""
+    if period:
+        return month_bounds(period)
+    if first is None or last is None:
+        raise DomainError(gettext("Choose a month, or the first and the last day."), field="first")
+    if last < first:
+        raise DomainError(gettext("The last day cannot be before the first day."), field="last")
+    if (last - first).days + 1 > MAX_REGISTER_DAYS:
+        raise DomainError(gettext("The register covers at most %(n)d days.", n=MAX_REGISTER_DAYS), field="last")
+    return first, last
+
+
+def register_items(community, first: date, last: date):
+    """The register (《拾遗物品登记表》) of a community: the items found from `first` to `last` (local days)."""
+    zone = zone_of(community)
+    return FoundItem.objects(community=community, found_at__gte=start_of_local_day(first, zone),
+                             found_at__lt=start_of_local_day(last + timedelta(days=1), zone)) \
+        .order_by("found_at", "number")
 
 
 audit.register_action_labels({"add_photo": _l("Photo added")}, area=AREA, collections=["found_items"])

@@ -1,5 +1,6 @@
 """Demo item release forms: yesterday's released at the gate, today's at each step (one agreed despite
-arrears by the supervisor), a company item with its outbound certificate. Every step through the real
+arrears by the supervisor), a company item with its outbound certificate, a renovation's large items (the same
+form, source renovation) when a renovation of the community has an active permit. Every step through the real
 rules, with the clock set back to when it happened. A community that already has forms is left alone."""
 import io
 from datetime import datetime, time, timedelta
@@ -10,6 +11,7 @@ from app import clock
 from documents.base import DomainError
 from documents.deadlines import to_utc, zone_of
 from documents.item_release import ItemRelease, community_today
+from documents.renovations import Renovation
 from documents.residents import Household
 from seed.frame import seed_each
 from seed.frame import staff as _staff
@@ -80,4 +82,15 @@ def _seed_community(community) -> int:
     form.confirm_fees(clerk)
     form.sign(clerk, signed_by="工程部 刘工", certificate="工程部外运证明 第2026-118号",
               certificate_file=("外运证明.png", _certificate_scan()))
-    return created
+    return created + _seed_renovation_release(community, clerk, today)
+
+
+def _seed_renovation_release(community, clerk, today) -> int:
+    """A renovation's old cabinets and debris leaving on the one release form (first file with an active permit)."""
+    for renovation in Renovation.objects(community=community, permit_no__ne=None).order_by("permit_no"):
+        if renovation.item_release_problem(today) is None:
+            ItemRelease.register(clerk, community, renovation=renovation, items="旧橱柜 1\n旧门 2\n装修垃圾 20",
+                                 release_on=today, vehicle_plate=PLATES[3], driver_name=DRIVERS[1][0],
+                                 driver_id=DRIVERS[1][1])
+            return 1
+    return 0

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.helpers import get_redirect_target
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import force_locale, gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
@@ -16,6 +16,7 @@ from admin_views.base import SecurePage, raw_id, scoped_or_404, show_refusal, us
 from admin_views.datetimes import TypedDateField, TypedDateTimeField
 from admin_views.exports import record_export, rows_response
 from app import clock
+from app.i18n import current_language
 from app.permissions import can
 from documents.base import DomainError
 from documents.deadlines import local_text, to_local, to_utc, zone_of
@@ -187,7 +188,7 @@ class ArrearsView(SecurePage):
     def letter(self):
         household = self._household_or_404(request.args.get("id"))
         letters = [letter_for(household, self._pay_by(household.community))]
-        return self.render("fees/arrears/letters.html", letters=letters, now=clock.now())
+        return self._render_letters(letters)
 
     @expose("/letters/")
     def letters(self):
@@ -200,7 +201,13 @@ class ArrearsView(SecurePage):
         households = {h.pk: h for h in Household.objects(pk__in=ids).select_related(max_depth=1)}
         pay_by = self._pay_by(shown[0]) if shown else None
         letters = [letter_for(households[pk], pay_by) for pk in ids if pk in households]
-        return self.render("fees/arrears/letters.html", letters=letters, now=clock.now())
+        return self._render_letters(letters)
+
+    def _render_letters(self, letters):
+        """The letters on the one A4 frame, in the language asked (?lang=zh|en), else the user's."""
+        lang = {"en": "en", "zh": "zh_Hans_CN"}.get(request.args.get("lang"), current_language())
+        with force_locale(lang):
+            return self.render("fees/arrears/letters.html", letters=letters, lang=lang, printed_at=clock.now())
 
 
 def _described(choices: dict, communities) -> str:

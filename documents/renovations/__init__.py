@@ -3,7 +3,8 @@
 One package, split by concern:
 
 - `file`: the Renovation document, its workflow (every step declared once) and main steps;
-- `permits`: temporary passes, temporary power, hot work, large-item release;
+- `permits`: temporary passes, temporary power, hot work; when large items may leave (they leave on the
+  item release form of documents/item_release.py, source "renovation");
 - `patrols`: patrol due dates by phase, violations and their rectification;
 - `fees`: the cashier's "fees and deposit paid" and its receipt;
 - `refund`: deductions (never beyond the deposit), the manager's approval above the community's
@@ -23,13 +24,13 @@ from documents.renovations.parts import Contractor, Inspection, InspectionItem, 
 from documents.renovations.patrols import (VIOLATION_TYPES, Patrol, Violation, due_patrols, next_patrol_due,
                                            count_due_patrols, patrol_buildings, patrol_status)
 from documents.renovations.permits import (MAX_HOT_WORK_HOURS, PERMIT_CODES, PERMIT_FIELDS, PERMIT_KINDS,
-                                           PERMIT_STATUSES, Permit, load_problem, permit_step)
+                                           PERMIT_STATUSES, RELEASE_KIND, Permit, load_problem, permit_step)
 from documents.renovations.refund import DepositRefund
 
 __all__ = [
     "AREA", "ATTACHMENT_KINDS", "DOCUMENT_UPLOAD", "INSPECTION_KINDS", "MAX_ATTACHMENT_BYTES",
     "MAX_HOT_WORK_HOURS", "PAYMENT_METHODS", "PERMIT_CODES", "PERMIT_FIELDS", "PERMIT_KINDS", "PERMIT_STATES",
-    "PERMIT_STATUSES", "PHASES", "PHOTO_UPLOAD", "REFUND_METHODS", "REQUIRED_DOCUMENTS", "STATES",
+    "PERMIT_STATUSES", "PHASES", "RELEASE_KIND", "PHOTO_UPLOAD", "REFUND_METHODS", "REQUIRED_DOCUMENTS", "STATES",
     "VIOLATION_TYPES", "Contractor", "DepositRefund", "FeePayment", "Inspection", "InspectionItem", "OtherFee",
     "Patrol", "Permit", "Renovation", "RenovationAttachment", "Violation", "Worker", "amount_problem", "as_date",
     "due_patrols", "licence_problem", "load_problem", "local_today", "new_key", "next_patrol_due", "count_due_patrols", "patrol_buildings",

@@ -1,4 +1,9 @@
-"""Permits that belong to a renovation: temporary passes, temporary power, hot work, large-item release.
+"""Permits that belong to a renovation: temporary passes, temporary power, hot work.
+
+Large items leaving (large-item release) are not a permit of the file any more: they leave on the estate's one
+item release form (documents/item_release.py, source "renovation"), with its steps and its one print; the
+renovation only says when it may release items (`item_release_problem`). Permits of the kind "item_release"
+issued before stay in the files, readable and printable as they were.
 
 Each kind checks and fills its permit in one small function (PERMIT_BUILDERS); `issue_permit` does
 what every kind shares: the step's checks, the one-time form key, the number and the one write.
@@ -19,8 +24,10 @@ PERMIT_KINDS = [
     ("worker_pass", _l("Temporary pass")),
     ("power", _l("Temporary power")),
     ("hot_work", _l("Hot work")),
-    ("item_release", _l("Large-item release")),
+    ("item_release", _l("Large-item release")),   # issued before the item release form; read only
 ]
+#: the kind kept only for the permits issued before: new releases are item release forms
+RELEASE_KIND = "item_release"
 PERMIT_CODES = {"worker_pass": "P", "power": "D", "hot_work": "H", "item_release": "F"}
 PERMIT_STATUSES = [("active", _l("Valid")), ("revoked", _l("Revoked"))]
 #: what each kind of permit is issued with (the permit form shows these fields)
@@ -28,7 +35,6 @@ PERMIT_FIELDS = {
     "worker_pass": ("worker_key", "valid_from", "valid_to"),
     "power": ("location", "power_load_kw", "valid_from", "valid_to"),
     "hot_work": ("location", "starts_at", "ends_at", "fire_precautions", "fire_watch"),
-    "item_release": ("items", "vehicle_plate", "driver_name", "driver_id", "valid_from", "fees_settled"),
 }
 MAX_HOT_WORK_HOURS = 12
 #: the step that issues a kind of permit: hot work is approved by a supervisor or the manager, so it
@@ -140,23 +146,7 @@ def _hot_work(renovation, permit, data, user):
     permit.approver_name = user.display_name
 
 
-def _item_release(renovation, permit, data, user):
-    permit.items = _text(data, "items")
-    permit.driver_name, permit.driver_id = _text(data, "driver_name"), _text(data, "driver_id", upper=True)
-    permit.vehicle_plate = _text(data, "vehicle_plate", upper=True)
-    permit.fees_settled = bool(data.get("fees_settled"))
-    if not permit.items:
-        raise DomainError(gettext("List the items and quantities leaving the estate."), field="items")
-    if not permit.driver_name or not permit.driver_id:
-        raise DomainError(gettext("Enter the driver's name and licence or ID number."), field="driver_name")
-    if not permit.fees_settled:
-        raise DomainError(gettext("Items may only leave once the owner's fees are settled; "
-                                  "confirm that they are."), field="fees_settled")
-    permit.valid_to = permit.valid_to or permit.valid_from
-
-
-PERMIT_BUILDERS = {"worker_pass": _worker_pass, "power": _power, "hot_work": _hot_work,
-                   "item_release": _item_release}
+PERMIT_BUILDERS = {"worker_pass": _worker_pass, "power": _power, "hot_work": _hot_work}
 
 
 class PermitSteps:
@@ -167,6 +157,18 @@ class PermitSteps:
 
     def permit(self, key):
         return next((p for p in self.permits or [] if p.key == key), None)
+
+    def item_release_problem(self, day) -> str | None:
+        """Why the renovation's large items may not leave on `day` (None: they may). They leave on an item
+        release form while the file's permits are issued (fees and deposit paid, final inspection not yet
+        passed: the states of the step issue_permit), on a day from today up to the planned end of the work."""
+        if not self.permit_no or not self.in_from_states(self.workflow["issue_permit"]):
+            return gettext("Items of renovation %(no)s leave only while its permit is active: the fees and "
+                           "deposit paid, the final inspection not yet passed.", no=self.permit_no or self.room_code)
+        limit = as_date(self.planned_end)
+        if day is not None and limit is not None and day > limit:
+            return gettext("The release day is after the planned end of the work (%(d)s).", d=limit.isoformat())
+        return None
 
     def valid_pass_of(self, worker, on):
         """The worker's active pass still valid on or after `on`, if any."""
@@ -182,6 +184,9 @@ class PermitSteps:
         step = permit_step(kind)
         self.check(step, user)
         build = PERMIT_BUILDERS.get(kind)
+        if kind == RELEASE_KIND:
+            raise DomainError(gettext("Large items leave on an item release form: register it from the "
+                                      "renovation's page."), field="kind")
         if build is None:
             raise DomainError(gettext("Choose the kind of permit."), field="kind")
         key = (key or new_key())[:40]

@@ -118,3 +118,25 @@ def test_a_claim_records_the_id_and_the_signature(lf):
     assert stored.state == "claimed" and stored.claimant_id_number == ID and stored.claim_checked_by == "clerk A"
     with pytest.raises(DomainError):
         stored.to_office(lf["staff"]["clerk"], received_by="行政 周")
+
+
+def test_the_register_print_covers_local_days_at_their_boundaries(lf):
+    from datetime import date
+    from documents.lost_found import MAX_REGISTER_DAYS, register_items, register_span
+    # Shanghai is UTC+8: 2026-11-30 23:30 local is 15:30 UTC, 2026-12-01 00:00 local is 2026-11-30 16:00 UTC
+    last_of_november = found(lf, item="雨伞", found_at=datetime(2026, 11, 30, 15, 59, 59))
+    first_of_december = found(lf, item="钥匙", found_at=datetime(2026, 11, 30, 16, 0))
+    december = found(lf, item="钱包")
+    assert register_span("2026-12") == (date(2026, 12, 1), date(2026, 12, 31))
+    assert [f.pk for f in register_items(lf["A"], *register_span("2026-12"))] == [first_of_december.pk, december.pk]
+    assert [f.pk for f in register_items(lf["A"], *register_span("2026-11"))] == [last_of_november.pk]
+    assert [f.pk for f in register_items(lf["A"], date(2026, 11, 30), date(2026, 12, 1))] == \
+        [last_of_november.pk, first_of_december.pk]
+    assert list(register_items(lf["B"], *register_span("2026-12"))) == []       # another community's register
+    first = date(2026, 1, 1)
+    assert register_span("", first, first + timedelta(days=MAX_REGISTER_DAYS - 1))[1] == date(2027, 1, 1)
+    for args, message in ((("2026-13",), "YYYY-MM"), (("", date(2026, 12, 2), date(2026, 12, 1)), "before the first"),
+                          (("", first, first + timedelta(days=MAX_REGISTER_DAYS)), "at most 366 days"),
+                          (("", None, None), "Choose a month")):
+        with pytest.raises(DomainError, match=message):
+            register_span(*args)

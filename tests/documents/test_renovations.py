@@ -487,15 +487,36 @@ def test_hot_work_needs_a_supervisor_a_window_and_precautions(w):
     assert permit.approver_name == "supervisor A" and permit.starts_at == datetime(2026, 3, 2, 6, 0)  # UTC
 
 
-def test_item_release_needs_settled_fees(w):
+def test_large_items_leave_on_the_one_item_release_form_while_the_permit_is_active(w):
+    from documents.item_release import ItemRelease, renovation_forms
     r = file_in_state(w, "in_progress")
-    clerk = staff(w, "clerk")
-    data = dict(items="旧橱柜 1 套、旧门 2 樘", driver_name="陈司机", driver_id=licence_no()[:18],
-                vehicle_plate="粤B12345")
-    with pytest.raises(DomainError, match="fees are settled"):
-        r.issue_permit(clerk, "item_release", **data)
-    permit = r.issue_permit(clerk, "item_release", fees_settled=True, **data)
-    assert permit.number.endswith("-F01") and permit.valid_to == TODAY
+    clerk, guard_day = staff(w, "clerk"), TODAY
+    data = dict(items="旧橱柜 1\n旧门 2", release_on=guard_day, vehicle_plate="粤B12345", driver_name="陈司机",
+                driver_id=licence_no()[:18])
+    with pytest.raises(DomainError, match="item release form"):          # no permit of its own any more
+        r.issue_permit(clerk, "item_release", fees_settled=True, **data)
+    form = ItemRelease.register(clerk, r.community, renovation=r, **data)
+    assert form.source == "renovation" and form.renovation.pk == r.pk and form.household.pk == r.household.pk
+    assert form.renovation_permit_no == r.permit_no and form.renovation_contractor == "深圳市安居装饰工程有限公司 王建国"
+    assert form.number.startswith("FX") and form.state == "applied" and form.applicant_name == r.applicant
+    assert [f.pk for f in renovation_forms(r)] == [form.pk] and Renovation.objects.get(pk=r.pk).permits == []
+    # the renovation's own rules: a known driver (even without a vehicle), no day after the planned end
+    with pytest.raises(DomainError, match="driver"):
+        ItemRelease.register(clerk, r.community, renovation=r, items="旧门 1", release_on=guard_day)
+    with pytest.raises(DomainError, match="planned end of the work"):
+        ItemRelease.register(clerk, r.community, renovation=r, **dict(data, release_on=date(2026, 6, 1)))
+    ItemRelease.register(clerk, r.community, renovation=r, **dict(data, release_on=date(2026, 5, 31)))  # its last day
+    assert ItemRelease.objects(renovation=r).count() == 2
+
+
+@pytest.mark.parametrize("state", ["approved", "final_passed"])
+def test_no_renovation_item_release_outside_an_active_permit(w, state):
+    from documents.item_release import ItemRelease
+    r = file_in_state(w, state)
+    with pytest.raises(DomainError, match="only while its permit is active"):
+        ItemRelease.register(staff(w, "clerk"), r.community, renovation=r, items="旧门 1", release_on=TODAY,
+                             driver_name="陈司机", driver_id=licence_no()[:18])
+    assert ItemRelease.objects.count() == 0
 
 
 # --- attachments and money ----------------------------------------------------------------------

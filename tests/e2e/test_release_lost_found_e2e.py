@@ -68,9 +68,14 @@ def test_a_found_item_is_announced_and_claimed(browser, portal):
     page.click("#register-submit")
     page.wait_for_url("**/details/**")
     number = page.inner_text("#detail-number td:nth-child(2)").strip()
+    details = page.url
     page.goto(portal + "/admin/lost_found/notice/?lang=en")
     assert number in page.inner_text("#notice-sheet") and "杯身有贴纸" not in page.content()
-    page.go_back()
+    page.goto(portal + "/admin/lost_found/")
+    page.click("#found-register-print")                      # the register of this month, on the A4 frame
+    page.wait_for_url("**/register-print/**")
+    assert number in page.inner_text("#register-table") and "杯身有贴纸" in page.inner_text("#register-table")
+    page.goto(details)
     page.click("#record-actions a.step-claim")
     page.fill("#claimant_name", "张伟")
     page.fill("#description", "蓝色保温杯，杯身有贴纸")
@@ -83,4 +88,35 @@ def test_a_found_item_is_announced_and_claimed(browser, portal):
     page.wait_for_url("**/details/**")
     assert "Claimed" in page.inner_text("#detail-state")
     assert ID not in page.inner_text("#details-table")
+    page.context.close()
+
+
+def test_a_renovations_large_items_leave_on_the_release_form(browser, portal):
+    """From the renovation's page to the one release form and its pass with the QR code of the gate."""
+    page = log_in(new_page(browser), portal, "clerk", lang="en")
+    page.goto(portal + "/admin/renovations/")
+    links = [page.locator("table.model-list tbody tr a[href*='/details/']").nth(i).get_attribute("href")
+             for i in range(page.locator("table.model-list tbody tr a[href*='/details/']").count())]
+    for link in links:
+        page.goto(portal + link if link.startswith("/") else link)
+        if page.locator("#renovation-item-release").count():
+            break
+    else:
+        raise AssertionError("no renovation with an active permit in the demo")
+    page.click("#renovation-item-release")
+    page.wait_for_url("**/item_release/register/**")
+    assert "Large items of renovation" in page.inner_text("#register-renovation")
+    page.fill("#items", "旧橱柜 1\n装修垃圾 10")
+    page.fill("#vehicle_plate", "粤B8E2E8")
+    page.click("#register-submit")
+    assert "Record the driver" in page.content()             # the renovation's rule: the driver always
+    page.fill("#driver_name", "陈师傅")
+    page.fill("#driver_id", "440305197503150032")
+    page.click("#register-submit")
+    page.wait_for_url("**/item_release/details/**")
+    assert "Renovation (large items)" in page.inner_text("#details-table")
+    page.click("#print-pass")
+    page.wait_for_url("**/item_release/print/**")
+    assert page.locator("#release-gate-qr svg.qr").is_visible()
+    assert "/admin/item_release/gate/?number=FX" in page.inner_text("#release-gate-qr")
     page.context.close()

@@ -226,3 +226,14 @@ def test_pages_of_twenty_sorted_by_owed(app, aw, client_as):
     second = rows_of(page(client, "/admin/arrears/?building=9&page=1"))
     assert second == ["9-1-004", "9-1-003", "9-1-002", "9-1-001", "9-1-000"]
     assert rows_of(page(client, "/admin/arrears/?building=9&page=7")) == second      # beyond the end: the last page
+
+
+def test_the_letters_are_on_the_one_a4_frame_and_switch_language(aw, client_as):
+    client = client_in(client_as, "cashier", "en")
+    english = page(client, "/admin/arrears/letters/?building=1&sort=room")
+    assert english.count("<!DOCTYPE html>") == 1 and '<html lang="en">' in english and "Notice of fees in arrears" in english
+    assert 'id="letters-pay-by"' in english and "lang=zh" in english          # the frame's language links
+    chinese = page(client, "/admin/arrears/letters/?building=1&sort=room&lang=zh")
+    assert '<html lang="zh-CN">' in chinese and "催缴通知单" in chinese and chinese.count('class="letter"') == 2
+    # the pay-by form keeps the language asked
+    assert '<input type="hidden" name="lang" value="zh">' in chinese

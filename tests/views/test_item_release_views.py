@@ -168,3 +168,38 @@ def test_the_list_and_month_pages_in_chinese(app, rv, client_as):
     page = client.get("/admin/item_release/month/?period=2026-12").get_data(as_text=True)
     assert "物品出入登记表月底存档" in page and record.number in page
     assert "月底关账存档" not in page            # a clerk does not close the month
+
+
+def test_the_printed_pass_carries_a_qr_code_of_the_guards_look_up_page(app, rv, client_as):
+    from admin_views.item_release import pass_gate_url
+    from app.qr import qr_svg
+    record = signed_form(app, rv)
+    with app.test_request_context("/"):
+        url = pass_gate_url(record.number)
+        expected = qr_svg(url, title=record.number)
+    assert url == f"http://localhost/admin/item_release/gate/?number={record.number}"
+    page = client_as("manager").get(f"/admin/item_release/print/?id={record.pk}&lang=en").get_data(as_text=True)
+    assert f'id="release-gate-qr">{expected}' in page     # the svg of that very URL
+    assert page.count("<!DOCTYPE html>") == 1 and "print-community" in page    # the one A4 frame
+    assert qr_svg(url + "x") != expected                                      # another URL draws another code
+    # the month bundle carries no QR codes (an archive, not passes to scan)
+    bundle = client_as("manager").get("/admin/item_release/month/?period=2026-12&print=1").get_data(as_text=True)
+    assert "<svg" not in bundle and record.number in bundle
+    # scanning the code without a login gives the login page and nothing of the pass
+    anonymous = app.test_client().get(url)
+    assert anonymous.status_code == 302 and "/auth/login" in anonymous.headers["Location"]
+    assert "粤B12345" not in anonymous.get_data(as_text=True)
+    # with a login but without the guard's right: refused
+    assert client_as("housekeeper").get(url).status_code == 403
+    # the guard who scans it lands on the pass
+    opened = client_as("guard").get(url)
+    assert opened.status_code == 302 and f"id={record.pk}" in opened.headers["Location"]
+
+
+def test_behind_a_proxy_printed_codes_carry_the_public_address(app, rv):
+    from admin_views.item_release import pass_gate_url
+    record = signed_form(app, rv)
+    app.config["PUBLIC_BASE_URL"] = "https://desk.example.org/"
+    with app.test_request_context("/", base_url="http://10.0.0.5:8000"):
+        assert pass_gate_url(record.number) == \
+            f"https://desk.example.org/admin/item_release/gate/?number={record.number}"

@@ -131,3 +131,29 @@ def test_the_list_in_chinese_and_english(app, lv, client_as):
     assert "拾遗地点" in page and record.number in page and "前台保管中" in page and "登记拾遗物品" in page
     page = client_as("supervisor").get("/admin/lost_found/", headers=EN).get_data(as_text=True)
     assert "Where found" in page and "Kept at the front desk" in page
+
+
+def test_the_register_prints_a_month_or_a_range_in_both_languages(app, lv, client_as):
+    record = registered(app, lv)
+    with english_request(app):
+        record.claim(lv["staff"]["clerk"], claimant_name="王五", id_number=ID, description="蓝色外壳手机",
+                     description_checked=True, signed="王五")
+    client = client_as("clerk")
+    english = client.get("/admin/lost_found/register-print/?lang=en").get_data(as_text=True)   # this month
+    assert "Found items register" in english and 'id="register-span">2026-12-01 – 2026-12-31' in english
+    assert english.count('class="register-row"') == 1 and record.number in english and "蓝色外壳" in english
+    assert ID not in english and "110*" in english and "王五" in english          # the clerk sees the ID masked
+    assert english.count("<!DOCTYPE html>") == 1 and 'id="print-community"' in english
+    chinese = client.get("/admin/lost_found/register-print/?period=2026-11&first=2026-12-01&last=2026-12-20") \
+        .get_data(as_text=True)                                    # the days typed win over the month
+    assert 'id="register-span">2026-12-01 – 2026-12-20' in chinese
+    assert "拾遗物品登记表" in chinese and record.number in chinese and "已认领" in chinese
+    before = client.get("/admin/lost_found/register-print/?period=2026-11&lang=en").get_data(as_text=True)
+    assert record.number not in before and "No item was found in these days." in before
+    assert ID in client_as("manager").get("/admin/lost_found/register-print/?lang=en").get_data(as_text=True)
+    # a wrong range is said in the print's language, nothing listed
+    wrong = client.get("/admin/lost_found/register-print/?first=2026-12-20&last=2026-12-01").get_data(as_text=True)
+    assert "结束日期不能早于开始日期" in wrong
+    assert 'class="register-row"' not in wrong
+    # another community's staff print their own register
+    assert record.number not in client_as("clerk_b").get("/admin/lost_found/register-print/").get_data(as_text=True)

@@ -401,7 +401,7 @@ def test_renovation_pages_in_chinese_show_no_english_text_of_this_area(app, worl
     pages = {
         "supervisor": ["/admin/renovations/", f"/admin/renovations/details/?id={running.pk}",
                        f"/admin/renovations/step/issue_hot_work/?id={running.pk}",
-                       f"/admin/renovations/step/issue_permit/?id={running.pk}&kind=item_release",
+                       f"/admin/renovations/step/issue_permit/?id={running.pk}&kind=power",
                        f"/admin/renovations/step/set_phase/?id={running.pk}",
                        f"/admin/renovations/print/permit/?id={running.pk}"],
         "housekeeper": ["/admin/renovation-patrols/", f"/admin/renovations/step/log_patrol/?id={running.pk}",
@@ -568,12 +568,17 @@ def test_result_radios_and_checkboxes_render_as_bootstrap_controls(app, world, c
     page = client_as("housekeeper").post(f"/admin/renovations/step/flat_inspection/?id={r.pk}",
                                          data={"items": "渗漏"}).data.decode()
     assert 'class="custom-control-input is-invalid" id="passed-0"' in page    # the error marks the choices
+    # (the checkbox of the former large-item permit: now the item release form's gate step, same widget)
+    from documents.item_release import ItemRelease
     running = make(app, world, "in_progress", household=world["hh_a2"])
-    page = client_as("clerk").get(f"/admin/renovations/step/issue_permit/?id={running.pk}&kind=item_release")
-    page = page.data.decode()
+    release = in_ctx(app, ItemRelease.register, world["staff"]["clerk"], world["A"], renovation=running,
+                     items="旧门 1", release_on=running.today(), driver_name="陈司机", driver_id=licence_no()[:18])
+    in_ctx(app, release.confirm_fees, world["staff"]["clerk"])
+    in_ctx(app, release.sign, world["staff"]["clerk"], signed_by="张伟")
+    page = client_as("manager").get(f"/admin/item_release/step/release/?id={release.pk}").data.decode()
     assert '<div class="custom-control custom-checkbox">' in page
-    assert '<input class="custom-control-input" id="fees_settled" name="fees_settled" type="checkbox"' in page
-    assert '<label class="custom-control-label" for="fees_settled">' in page
+    assert '<input class="custom-control-input" id="items_checked" name="items_checked" type="checkbox"' in page
+    assert '<label class="custom-control-label" for="items_checked">' in page
 
 
 def test_a_violation_row_with_only_a_deduction_is_refused_on_its_field(app, world, client_as):
