@@ -1,0 +1,360 @@
+"""The KPI page (issue 13 point 8): the figures a manager and senior management follow month by month.
+
+Per community, or company-wide over every community the reader sees, for a period of whole months:
+
+- **on-time rate per clock kind**: of the agenda's clocks decided in a month, the share met. A clock is
+  decided when it is met (`met_at`, counted in that month) or breached (`breached_at`, its deadline:
+  counted in the month the deadline passed); a breached clock stays late whatever happens after it
+  (met later, it is still a breach); cancelled clocks count neither way (`on_time`);
+- **satisfaction trend**: the average satisfaction per month on a 0-100 scale, from every registered
+  source (`register_satisfaction_source`): the return visits' 1-5 rating here; the surveys area plugs
+  in its questionnaires' scores without this module importing it;
+- **arrears at each month end**: what was due by the month's last day and not paid by its end,
+  derived without snapshots from the lines unpaid today and the payments received since the first
+  month end (`arrears_at_month_ends`, see there);
+- **renovation patrols**: patrols due per month (the recurring patrol clocks, by their due day) and
+  those done by their due day;
+- **move-ins done** per month (move-in files finished, by their local day).
+
+Every figure reads each register once for the whole period and all communities (one range query with
+`community__in`, only the fields it needs, raw documents) and counts in Python, each record in its
+own community's local month: the number of queries does not grow with the number of communities or
+months, only by batch reads with the number of records (the arrears' allocated lines).
+"""
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Callable
+
+from flask_babel import gettext as _, lazy_gettext as _l
+
+from app import clock
+from app.charts import Chart, Series
+from documents.base import DomainError
+from documents.deadlines import local_date, local_date_range, zone_of
+from documents.reports.period import Period
+
+#: the months a KPI page shows unless asked otherwise (this one and the five before it)
+DEFAULT_MONTHS = 6
+#: the patrol clock's kind (documents/renovations/file.py declares it)
+PATROL_KIND = "renovation_patrol"
+#: allocated lines whose due day is read per query (the arrears' batch read)
+LINE_BATCH = 500
+#: a return visit's rating runs 1-5; the trend is on 0-100 like the surveys' scores
+VISIT_SCALE = (1, 5)
+
+
+# --- the months of a period, each community in its own local time ---
+
+def month_key(day: date) -> str:
+    return f"{day.year}-{day.month:02d}"
+
+
+def month_keys(period: Period) -> list[str]:
+    return [month_key(m.start) for m in period.months()]
+
+
+def default_period(community=None, now: datetime | None = None) -> Period:
+    """This month (the community's local today) and the DEFAULT_MONTHS - 1 before it."""
+    today = local_date(now or clock.now(), zone_of(community))
+    year, month = today.year, today.month - (DEFAULT_MONTHS - 1)
+    while month < 1:
+        year, month = year - 1, month + 12
+    return Period(date(year, month, 1), Period.month(today.year, today.month).end)
+
+
+def parse_months(first: str, last: str) -> Period:
+    """Two months typed as YYYY-MM: from the first one's first day to the last one's last day."""
+    try:
+        start = Period.parse_month(first).start
+    except DomainError as err:
+        err.field = "start"
+        raise
+    try:
+        end = Period.parse_month(last).end
+    except DomainError as err:
+        err.field = "end"
+        raise
+    return Period(start, end)
+
+
+def wide_bounds(period: Period, communities) -> tuple[datetime, datetime]:
+    """UTC bounds covering the period in every community's zone (each record is then placed in its own)."""
+    bounds = [period.bounds(c) for c in communities] or [period.bounds(None)]
+    return min(b[0] for b in bounds), max(b[1] for b in bounds)
+
+
+class _Months:
+    """Places a stored UTC time in its community's local month, if that falls inside the period."""
+
+    def __init__(self, period: Period, communities):
+        self.period = period
+        self.zones = {c.pk: zone_of(c) for c in communities}
+        self.keys = month_keys(period)
+
+    def of(self, community_id, at: datetime | None) -> str | None:
+        if at is None:
+            return None
+        day = local_date(at, self.zones.get(community_id) or zone_of(None))
+        return month_key(day) if self.period.start <= day <= self.period.end else None
+
+
+def _as_date(value) -> date | None:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def _rate(met: int, late: int) -> float | None:
+    return round(met * 100.0 / (met + late), 1) if met + late else None
+
+
+# --- on-time rate per clock kind ---
+
+@dataclass
+class OnTime:
+    """Clocks met on time and late per (kind, community, month)."""
+    months: list
+    met: dict = field(default_factory=lambda: defaultdict(int))
+    late: dict = field(default_factory=lambda: defaultdict(int))
+
+    def kinds(self) -> list[str]:
+        """The kinds with a decided clock in the period, in the agenda's declaration order."""
+        from documents.agenda import KINDS
+        seen = {key[0] for key in list(self.met) + list(self.late)}
+        return [k for k in KINDS if k in seen] + sorted(seen - set(KINDS))
+
+    def rate(self, kind=None, community=None, month=None) -> float | None:
+        """The share met (%) of the clocks matching the given kind / community / month (None: any)."""
+        def total(counts):
+            return sum(n for (k, c, m), n in counts.items()
+                       if kind in (None, k) and community in (None, c) and month in (None, m))
+        return _rate(total(self.met), total(self.late))
+
+
+def on_time(period: Period, communities) -> OnTime:
+    """Met vs breached clocks per kind and local month (cancelled and running clocks do not count).
+
+    Two range queries for all communities: the clocks met in the period, the clocks breached in it."""
+    from documents.agenda import BREACHED, MET, Clock
+    months = _Months(period, communities)
+    low, high = wide_bounds(period, communities)
+    ids = [c.pk for c in communities]
+    result = OnTime(months.keys)
+    for state, at, counts in ((MET, "met_at", result.met), (BREACHED, "breached_at", result.late)):
+        for raw in Clock.objects(community__in=ids, state=state, **{f"{at}__gte": low, f"{at}__lt": high}) \
+                .only("kind", "community", at).as_pymongo():
+            month = months.of(raw.get("community"), raw.get(at))
+            if month:
+                counts[(raw.get("kind"), raw.get("community"), month)] += 1
+    return result
+
+
+# --- satisfaction: every source gives the average per month on 0-100 ---
+
+@dataclass(frozen=True)
+class SatisfactionSource:
+    key: str
+    label: object
+    by_month: Callable        # (community_ids, start UTC, end UTC) -> [{"month", "average", "count"}]
+
+
+SATISFACTION_SOURCES: list[SatisfactionSource] = []
+
+
+def register_satisfaction_source(key: str, label, by_month: Callable) -> SatisfactionSource:
+    """Add a source to the satisfaction trend: `by_month(community_ids, start, end)` returns
+    `[{"month": "2026-11", "average": 86.7, "count": 12}, ...]` for what happened in [start, end)
+    (UTC), each record in its community's local month, averages on 0-100. Registering a key again
+    replaces it (module reloads)."""
+    source = SatisfactionSource(key, label, by_month)
+    SATISFACTION_SOURCES[:] = [s for s in SATISFACTION_SOURCES if s.key != key] + [source]
+    return source
+
+
+def visits_satisfaction_by_month(community_ids, start: datetime, end: datetime) -> list[dict]:
+    """The return visits' satisfaction (1-5, as (rating - 1) x 25 on 0-100) per community-local month."""
+    from documents.places import Community
+    from documents.visits import Visit
+    zones = {c.pk: zone_of(c) for c in Community.objects(pk__in=list(community_ids)).only("timezone")}
+    sums: dict[str, list] = defaultdict(list)
+    low, high = VISIT_SCALE
+    for raw in Visit.objects(community__in=list(community_ids), kind="return", visited_at__gte=start,
+                             visited_at__lt=end).only("community", "visited_at", "satisfaction").as_pymongo():
+        rating = raw.get("satisfaction")
+        if rating is None:
+            continue
+        month = month_key(local_date(raw["visited_at"], zones.get(raw.get("community")) or zone_of(None)))
+        sums[month].append((int(rating) - low) * 100.0 / (high - low))
+    return [{"month": month, "average": round(sum(values) / len(values), 1), "count": len(values)}
+            for month, values in sorted(sums.items())]
+
+
+register_satisfaction_source("visits", _l("Return visits"), visits_satisfaction_by_month)
+
+
+def satisfaction(period: Period, communities) -> dict[str, dict[str, dict]]:
+    """{source key: {month: {"average", "count"}}} for the period's months (one call per source)."""
+    low, high = wide_bounds(period, communities)
+    ids = [c.pk for c in communities]
+    keys = set(month_keys(period))
+    return {source.key: {row["month"]: row for row in source.by_month(ids, low, high) if row["month"] in keys}
+            for source in SATISFACTION_SOURCES}
+
+
+# --- arrears at each month end ---
+
+def month_end_moments(period: Period, community, now: datetime) -> dict[str, tuple[date, datetime] | None]:
+    """Per month: (the last day whose lines count as due, the UTC moment payments count until).
+
+    A past month: its last day and the start of the next local day. The running month: today and
+    now. A month still to come: None (nothing to say yet)."""
+    zone = zone_of(community)
+    today = local_date(now, zone)
+    out = {}
+    for month in period.months():
+        last = Period.month(month.start.year, month.start.month).end
+        if month.start > today:
+            out[month_key(month.start)] = None
+        elif last >= today:
+            out[month_key(month.start)] = (today, now)
+        else:
+            out[month_key(month.start)] = (last, local_date_range(last, last, zone)[1])
+    return out
+
+
+def arrears_at_month_ends(period: Period, communities, now: datetime | None = None) -> dict:
+    """{community id: {month: Decimal owed at its end, or None for a month still to come}}.
+
+    Owed at moment t = what the lines due by t's day still lacked at t. A line's `paid` today is what
+    its payments (not void) and other receipts brought, so
+
+        owed(t) = sum of today's unpaid remainders of the lines due by t
+                + sum of the allocations (payments not void) received after t to lines due by t.
+
+    Two reads and a batch: the lines unpaid today (the arrears list's set, not the whole ledger), the
+    payments received since the period's first month end, and the due days of the lines those
+    payments paid that are not among the unpaid ones (LINE_BATCH ids a query). A voided receipt
+    counts as never paid; lines paid on another area's receipt count as paid from the start.
+    """
+    from documents.fees.ledger import BillLine
+    from documents.fees.payments import Payment
+    from documents.money import ZERO, to_money
+    now = now or clock.now()
+    moments = {c.pk: month_end_moments(period, c, now) for c in communities}
+    ids = [c.pk for c in communities]
+    result = {cid: {m: (ZERO if at else None) for m, at in by_month.items()} for cid, by_month in moments.items()}
+    due_on: dict = {}
+    for raw in BillLine.objects(community__in=ids, settled=False).only(
+            "community", "amount", "paid", "due_on").as_pymongo():
+        day = _as_date(raw.get("due_on"))
+        due_on[raw["_id"]] = day
+        left = max(ZERO, to_money(raw.get("amount")) - (to_money(raw.get("paid")) or ZERO))
+        if day is None or not left:
+            continue
+        for month, at in moments.get(raw.get("community"), {}).items():
+            if at and day <= at[0]:
+                result[raw["community"]][month] += left
+    starts = [at[1] for by_month in moments.values() for at in by_month.values() if at]
+    if not starts:
+        return result
+    received = []
+    for raw in Payment.objects(community__in=ids, void=False, received_at__gte=min(starts)).only(
+            "community", "received_at", "allocations").as_pymongo():
+        for allocation in raw.get("allocations") or []:
+            received.append((raw.get("community"), raw.get("received_at"), allocation.get("line"),
+                             to_money(allocation.get("amount")) or ZERO))
+    unknown = list({line for _c, _at, line, _a in received if line not in due_on})
+    for first in range(0, len(unknown), LINE_BATCH):
+        for raw in BillLine.objects(pk__in=unknown[first:first + LINE_BATCH]).only("due_on").as_pymongo():
+            due_on[raw["_id"]] = _as_date(raw.get("due_on"))
+    for community_id, received_at, line, amount in received:
+        day = due_on.get(line)
+        if day is None:
+            continue
+        for month, at in moments.get(community_id, {}).items():
+            if at and day <= at[0] and received_at >= at[1]:
+                result[community_id][month] += amount
+    return result
+
+
+# --- renovation patrols and move-ins ---
+
+def patrols(period: Period, communities, now: datetime | None = None) -> dict[str, dict[str, int]]:
+    """{month: {"due", "on_time"}}: the patrol clocks due in each local month (by now, not cancelled),
+    and those met (the patrol logged by its due day). One range query."""
+    from documents.agenda import CANCELLED, MET, Clock
+    now = now or clock.now()
+    months = _Months(period, communities)
+    low, high = wide_bounds(period, communities)
+    out = {m: {"due": 0, "on_time": 0} for m in months.keys}
+    for raw in Clock.objects(kind=PATROL_KIND, community__in=[c.pk for c in communities], due_at__gte=low,
+                             due_at__lt=high).only("community", "due_at", "state").as_pymongo():
+        month = months.of(raw.get("community"), raw.get("due_at"))
+        if not month or raw.get("state") == CANCELLED or raw["due_at"] > now:
+            continue
+        out[month]["due"] += 1
+        out[month]["on_time"] += raw.get("state") == MET
+    return out
+
+
+def move_ins(period: Period, communities) -> dict:
+    """{community id: {month: move-in files finished that local month}} (`moved_in_on` is a local day)."""
+    from documents.movein import MoveIn
+    keys = month_keys(period)
+    out = {c.pk: {m: 0 for m in keys} for c in communities}
+    for raw in MoveIn.objects(community__in=[c.pk for c in communities], state="moved_in",
+                              moved_in_on__gte=period.start, moved_in_on__lte=period.end).only(
+            "community", "moved_in_on").as_pymongo():
+        day = _as_date(raw.get("moved_in_on"))
+        if day and raw.get("community") in out and period.start <= day <= period.end:
+            out[raw["community"]][month_key(day)] += 1
+    return out
+
+
+# --- the page's charts ---
+
+def _money(value) -> float | None:
+    return None if value is None else float(Decimal(value).quantize(Decimal("0.01")))
+
+
+def kpi_charts(period: Period, communities, names: dict, company_wide: bool = False,
+               now: datetime | None = None) -> list[Chart]:
+    """The KPI page's charts for these communities (`names`: id -> display name). Company-wide, the
+    arrears and move-ins are stacked per community and the on-time rate is also compared across
+    communities. Titles and series are in the current language."""
+    from documents.agenda import KINDS
+    now = now or clock.now()
+    keys = month_keys(period)
+    charts = []
+
+    timing = on_time(period, communities)
+    charts.append(Chart("on-time", _("On-time rate per clock"), "line", keys,
+                        [Series(str(KINDS[k].label) if k in KINDS else k, [timing.rate(k, None, m) for m in keys])
+                         for k in timing.kinds()], unit="%"))
+    if company_wide:
+        charts.append(Chart("on-time-by-community", _("On-time rate per community (whole period)"), "bar",
+                            [names.get(c.pk, c.pk) for c in communities],
+                            [Series(_("On-time rate"), [timing.rate(None, c.pk) for c in communities])], unit="%"))
+
+    scores = satisfaction(period, communities)
+    charts.append(Chart("satisfaction", _("Satisfaction (0–100)"), "line", keys,
+                        [Series(str(s.label), [scores[s.key].get(m, {}).get("average") for m in keys])
+                         for s in SATISFACTION_SOURCES]))
+
+    owed = arrears_at_month_ends(period, communities, now)
+    charts.append(Chart("arrears", _("Arrears at month end"), "bar", keys,
+                        [Series(names.get(c.pk, str(c.pk)) if company_wide else _("Owed"),
+                                [_money(owed[c.pk][m]) for m in keys]) for c in communities],
+                        unit=_("yuan"), stacked=company_wide))
+
+    patrol = patrols(period, communities, now)
+    charts.append(Chart("patrols", _("Renovation patrols"), "bar", keys,
+                        [Series(_("Due"), [patrol[m]["due"] for m in keys]),
+                         Series(_("Done by the due day"), [patrol[m]["on_time"] for m in keys])]))
+
+    moved = move_ins(period, communities)
+    charts.append(Chart("move-ins", _("Move-ins done"), "bar", keys,
+                        [Series(names.get(c.pk, str(c.pk)) if company_wide else _("Move-ins"),
+                                [moved[c.pk][m] for m in keys]) for c in communities],
+                        stacked=company_wide))
+    return charts
