@@ -254,6 +254,9 @@ PERMISSIONS: dict[str, dict[str, set]] = {
         "clerk": READ | {"create", "export"} | {f"action:{a}" for a in ("to_office", "claim")},
         "housekeeper": READ,
     },
+    # The KPI page (documents/reports/kpi.py): managers and supervisors for their communities, senior
+    # management company-wide (it sees every community).
+    "kpi": {role: READ | {"export"} for role in ("manager", "supervisor", "executive")},
     # the agenda: a community's service calendar (office hours, closed days, deadline policy per
     # clock kind), and the e-mail / group-robot deliveries that wait or failed
     "calendar": {"manager": {"list", "edit"}, "admin": {"list", "edit"}},

@@ -30,7 +30,6 @@ from typing import Callable
 from flask_babel import gettext as _, lazy_gettext as _l
 
 from app import clock
-from app.charts import Chart, Series
 from documents.base import DomainError
 from documents.deadlines import local_date, local_date_range, zone_of
 from documents.reports.period import Period
@@ -318,10 +317,11 @@ def _money(value) -> float | None:
 
 
 def kpi_charts(period: Period, communities, names: dict, company_wide: bool = False,
-               now: datetime | None = None) -> list[Chart]:
+               now: datetime | None = None) -> list:
     """The KPI page's charts for these communities (`names`: id -> display name). Company-wide, the
     arrears and move-ins are stacked per community and the on-time rate is also compared across
     communities. Titles and series are in the current language."""
+    from app.charts import Chart, Series       # (app.charts reaches the admin views, which import this module)
     from documents.agenda import KINDS
     now = now or clock.now()
     keys = month_keys(period)
@@ -332,7 +332,7 @@ def kpi_charts(period: Period, communities, names: dict, company_wide: bool = Fa
                         [Series(str(KINDS[k].label) if k in KINDS else k, [timing.rate(k, None, m) for m in keys])
                          for k in timing.kinds()], unit="%"))
     if company_wide:
-        charts.append(Chart("on-time-by-community", _("On-time rate per community (whole period)"), "bar",
+        charts.append(Chart("on-time-by-community", _("On-time rate per community"), "bar",
                             [names.get(c.pk, c.pk) for c in communities],
                             [Series(_("On-time rate"), [timing.rate(None, c.pk) for c in communities])], unit="%"))
 
@@ -349,7 +349,7 @@ def kpi_charts(period: Period, communities, names: dict, company_wide: bool = Fa
 
     patrol = patrols(period, communities, now)
     charts.append(Chart("patrols", _("Renovation patrols"), "bar", keys,
-                        [Series(_("Due"), [patrol[m]["due"] for m in keys]),
+                        [Series(_("Patrols that fell due"), [patrol[m]["due"] for m in keys]),
                          Series(_("Done by the due day"), [patrol[m]["on_time"] for m in keys])]))
 
     moved = move_ins(period, communities)
