@@ -78,4 +78,4 @@ def sees_all_choice(communities) -> bool:
 
 
 def register(admin):
-    admin.add_view(KpiView(name=_l("KPI"), category=_l("Reports"), endpoint="kpi"))
+    admin.add_view(KpiView(name=_l("Key performance indicators"), category=_l("Reports"), endpoint="kpi"))

@@ -318,9 +318,10 @@ def _money(value) -> float | None:
 
 def kpi_charts(period: Period, communities, names: dict, company_wide: bool = False,
                now: datetime | None = None) -> list:
-    """The KPI page's charts for these communities (`names`: id -> display name). Company-wide, the
-    arrears and move-ins are stacked per community and the on-time rate is also compared across
-    communities. Titles and series are in the current language."""
+    """The KPI page's charts for these communities (`names`: id -> display name): the on-time rate per
+    clock kind (a row per kind, a column per month) and per month (company-wide: in all and per
+    community), satisfaction, arrears, patrols, move-ins (company-wide: stacked per community).
+    Titles and series are in the current language."""
     from app.charts import Chart, Series       # (app.charts reaches the admin views, which import this module)
     from documents.agenda import KINDS
     now = now or clock.now()
@@ -328,13 +329,14 @@ def kpi_charts(period: Period, communities, names: dict, company_wide: bool = Fa
     charts = []
 
     timing = on_time(period, communities)
-    charts.append(Chart("on-time", _("On-time rate per clock"), "line", keys,
-                        [Series(str(KINDS[k].label) if k in KINDS else k, [timing.rate(k, None, m) for m in keys])
-                         for k in timing.kinds()], unit="%"))
+    charts.append(Chart("on-time", _("On-time rate per clock"), "bar", [
+        str(KINDS[k].label) if k in KINDS else k for k in timing.kinds()],
+        [Series(m, [timing.rate(k, None, m) for k in timing.kinds()]) for m in keys], unit="%"))
+    trend = [Series(_("All communities") if company_wide else _("All clocks"),
+                    [timing.rate(None, None, m) for m in keys])]
     if company_wide:
-        charts.append(Chart("on-time-by-community", _("On-time rate per community"), "bar",
-                            [names.get(c.pk, c.pk) for c in communities],
-                            [Series(_("On-time rate"), [timing.rate(None, c.pk) for c in communities])], unit="%"))
+        trend += [Series(names.get(c.pk, str(c.pk)), [timing.rate(None, c.pk, m) for m in keys]) for c in communities]
+    charts.append(Chart("on-time-trend", _("On-time rate per month"), "line", keys, trend, unit="%"))
 
     scores = satisfaction(period, communities)
     charts.append(Chart("satisfaction", _("Satisfaction (0–100)"), "line", keys,

@@ -22,7 +22,7 @@ LAST_LOCAL_SECOND_OF_OCTOBER = datetime(2026, 10, 31, 15, 59, 59)
 FIRST_LOCAL_MINUTE_OF_NOVEMBER = datetime(2026, 10, 31, 16, 0)
 
 
-def make_clock(community, kind="complaint_reply", state=MET, due=None, met=None, breached=None, stopped=None):
+def make_clock(community, kind="complaint_handling", state=MET, due=None, met=None, breached=None, stopped=None):
     due = due or (met or breached or datetime(2026, 11, 10))
     return Clock(kind=kind, collection="x", record_id=ObjectId(), community=community, due_at=due, state=state,
                  phase=agenda.DONE if state != RUNNING else agenda.OPEN, met_at=met, breached_at=breached,
@@ -34,8 +34,8 @@ def test_a_clock_counts_in_the_local_month_it_was_met(app_ctx, world):
     make_clock(world["A"], met=FIRST_LOCAL_MINUTE_OF_NOVEMBER)
     make_clock(world["A"], state=BREACHED, breached=FIRST_LOCAL_MINUTE_OF_NOVEMBER)
     result = kpi.on_time(OCT_NOV, [world["A"]])
-    assert result.rate("complaint_reply", month="2026-10") == 100.0
-    assert result.rate("complaint_reply", month="2026-11") == 50.0
+    assert result.rate("complaint_handling", month="2026-10") == 100.0
+    assert result.rate("complaint_handling", month="2026-11") == 50.0
     assert result.rate() == pytest.approx(66.7)
     # November alone does not see October's last second
     assert kpi.on_time(NOV, [world["A"]]).rate() == 50.0
@@ -203,9 +203,11 @@ def test_the_charts_carry_the_figures(app_ctx, world):
     with app_ctx.test_request_context("/"), force_locale("en"):
         charts = {c.key: c for c in kpi.kpi_charts(NOV, [world["A"], world["B"]], names, company_wide=True,
                                                   now=datetime(2026, 12, 20))}
-        single = {c.key for c in kpi.kpi_charts(NOV, [world["A"]], names, now=datetime(2026, 12, 20))}
-    assert list(charts) == ["on-time", "on-time-by-community", "satisfaction", "arrears", "patrols", "move-ins"]
-    assert charts["on-time"].rows() == [["2026-11", 50.0]]
-    assert charts["on-time-by-community"].rows() == [["甲小区", 100.0], ["乙小区", 0.0]]
+        single = {c.key: c for c in kpi.kpi_charts(NOV, [world["A"]], names, now=datetime(2026, 12, 20))}
+    assert list(charts) == ["on-time", "on-time-trend", "satisfaction", "arrears", "patrols", "move-ins"]
+    assert charts["on-time"].header() == ["", "2026-11"]
+    assert charts["on-time"].rows() == [["Complaint handling", 50.0]]        # a row per clock kind
+    assert charts["on-time-trend"].header() == ["", "All communities", "甲小区", "乙小区"]
+    assert charts["on-time-trend"].rows() == [["2026-11", 50.0, 100.0, 0.0]]
     assert [s.name for s in charts["arrears"].series] == ["甲小区", "乙小区"] and charts["arrears"].stacked
-    assert "on-time-by-community" not in single
+    assert [s.name for s in single["on-time-trend"].series] == ["All clocks"]

@@ -18,7 +18,7 @@ NOW = datetime(2026, 12, 20, 2, 0)
 
 
 def clock_in(community, state, at):
-    Clock(kind="complaint_reply", collection="complaints", record_id=ObjectId(), community=community, due_at=at,
+    Clock(kind="complaint_handling", collection="complaints", record_id=ObjectId(), community=community, due_at=at,
           state=state, phase="done", met_at=at if state == MET else None,
           breached_at=at if state == BREACHED else None, stopped_at=at).save()
 
@@ -43,8 +43,8 @@ def kpi_world(app, world):
 
 
 def on_time_table(html: str) -> dict:
-    """{month: [values]} of the on-time chart's numbers table."""
-    table = html.split('id="chart-on-time-table"')[1].split("</table>")[0]
+    """{month: [values]} of the on-time trend chart's numbers table."""
+    table = html.split('id="chart-on-time-trend-table"')[1].split("</table>")[0]
     rows = re.findall(r"<tr><td>([^<]+)</td>(.*?)</tr>", table, re.S)
     return {month: re.findall(r'<td class="text-right">([^<]*)</td>', cells) for month, cells in rows}
 
@@ -71,11 +71,12 @@ def test_senior_management_sees_company_wide_and_each_community(client_as, kpi_w
     client = client_as("executive")
     page = client.get("/admin/kpi/?start=2026-11&end=2026-11").data.decode()
     assert "All communities (company-wide)" in page
-    assert on_time_table(page) == {"2026-11": ["66.7%"]}                  # 4 of 6
-    by_community = page.split('id="chart-on-time-by-community-table"')[1].split("</table>")[0]
-    assert "75.0%" in by_community and "50.0%" in by_community
+    assert on_time_table(page) == {"2026-11": ["66.7%", "75.0%", "50.0%"]}    # 4 of 6, then A, B
+    kinds = page.split('id="chart-on-time-table"')[1].split("</table>")[0]
+    assert "<td>Complaint handling</td>" in kinds and "66.7%" in kinds
     one = client.get(f"/admin/kpi/?community={kpi_world['A'].pk}&start=2026-11&end=2026-11").data.decode()
-    assert on_time_table(one) == {"2026-11": ["75.0%"]} and "chart-on-time-by-community" not in one
+    assert on_time_table(one) == {"2026-11": ["75.0%"]}
+    assert "Community B" not in one.split('id="chart-on-time-trend-table"')[1].split("</table>")[0]
 
 
 @pytest.mark.parametrize("username, language, message", [
@@ -108,13 +109,13 @@ def test_the_xlsx_has_a_sheet_per_chart_with_its_numbers(client_as, kpi_world):
     response = client_as("executive").get("/admin/kpi/export/?community=all&start=2026-10&end=2026-11")
     assert response.status_code == 200 and "kpi-all-2026-10-2026-11.xlsx" in response.headers["Content-Disposition"]
     book = load_workbook(io.BytesIO(response.data))
-    assert book.sheetnames == ["On-time rate per clock", "On-time rate per community",
-                               "Satisfaction (0–100)", "Arrears at month end", "Renovation patrols",
-                               "Move-ins done"]
+    assert book.sheetnames == ["On-time rate per clock", "On-time rate per month", "Satisfaction (0–100)",
+                               "Arrears at month end", "Renovation patrols", "Move-ins done"]
     rows = list(book["On-time rate per clock"].iter_rows(values_only=True))
-    assert rows[3][0] is None and rows[4] == ("2026-10", None) and rows[5] == ("2026-11", pytest.approx(66.7))
-    by_community = list(book.worksheets[1].iter_rows(values_only=True))
-    assert by_community[-2:] == [("Community A", 75.0), ("Community B", 50.0)]
+    assert rows[3] == (None, "2026-10", "2026-11") and rows[4] == ("Complaint handling", None, pytest.approx(66.7))
+    trend = list(book["On-time rate per month"].iter_rows(values_only=True))
+    assert trend[3] == (None, "All communities", "Community A", "Community B")
+    assert trend[-1] == ("2026-11", pytest.approx(66.7), 75.0, 50.0)
 
 
 def test_the_export_is_for_those_who_may(client_as, kpi_world, monkeypatch):
