@@ -235,45 +235,72 @@ def arrears_at_month_ends(period: Period, communities, now: datetime | None = No
     payments paid that are not among the unpaid ones (LINE_BATCH ids a query). A voided receipt
     counts as never paid; lines paid on another area's receipt count as paid from the start.
     """
+    now = now or clock.now()
+    tally = _ArrearsTally({c.pk: month_end_moments(period, c, now) for c in communities})
+    ids = [c.pk for c in communities]
+    due_on = {}
+    for line_id, community_id, day, left in _unpaid_lines(ids):
+        due_on[line_id] = day
+        tally.add(community_id, day, left)
+    if tally.first_end is None:
+        return tally.result
+    received = _allocations_since(ids, tally.first_end)
+    due_on.update(_due_days([line for _c, _at, line, _a in received if line not in due_on]))
+    for community_id, received_at, line, amount in received:
+        tally.add(community_id, due_on.get(line), amount, received_at)
+    return tally.result
+
+
+class _ArrearsTally:
+    """Sums per community and month: an amount counts at a month end when its line was due by then
+    (and, for a payment, when it came after that month end)."""
+
+    def __init__(self, moments: dict):
+        from documents.money import ZERO
+        self.moments = moments
+        self.result = {cid: {m: (ZERO if at else None) for m, at in by_month.items()}
+                       for cid, by_month in moments.items()}
+        ends = [at[1] for by_month in moments.values() for at in by_month.values() if at]
+        self.first_end = min(ends) if ends else None
+
+    def add(self, community_id, due_day, amount, received_at=None):
+        if due_day is None or not amount:
+            return
+        for month, at in self.moments.get(community_id, {}).items():
+            if at and due_day <= at[0] and (received_at is None or received_at >= at[1]):
+                self.result[community_id][month] += amount
+
+
+def _unpaid_lines(community_ids):
+    """(line id, community id, due day, what is unpaid today) of every line not settled."""
     from documents.fees.ledger import BillLine
+    from documents.money import ZERO, to_money
+    for raw in BillLine.objects(community__in=community_ids, settled=False).only(
+            "community", "amount", "paid", "due_on").as_pymongo():
+        left = max(ZERO, to_money(raw.get("amount")) - (to_money(raw.get("paid")) or ZERO))
+        yield raw["_id"], raw.get("community"), _as_date(raw.get("due_on")), left
+
+
+def _allocations_since(community_ids, since: datetime) -> list:
+    """(community id, received at, line id, amount) of what payments not void received since `since` paid."""
     from documents.fees.payments import Payment
     from documents.money import ZERO, to_money
-    now = now or clock.now()
-    moments = {c.pk: month_end_moments(period, c, now) for c in communities}
-    ids = [c.pk for c in communities]
-    result = {cid: {m: (ZERO if at else None) for m, at in by_month.items()} for cid, by_month in moments.items()}
-    due_on: dict = {}
-    for raw in BillLine.objects(community__in=ids, settled=False).only(
-            "community", "amount", "paid", "due_on").as_pymongo():
-        day = _as_date(raw.get("due_on"))
-        due_on[raw["_id"]] = day
-        left = max(ZERO, to_money(raw.get("amount")) - (to_money(raw.get("paid")) or ZERO))
-        if day is None or not left:
-            continue
-        for month, at in moments.get(raw.get("community"), {}).items():
-            if at and day <= at[0]:
-                result[raw["community"]][month] += left
-    starts = [at[1] for by_month in moments.values() for at in by_month.values() if at]
-    if not starts:
-        return result
-    received = []
-    for raw in Payment.objects(community__in=ids, void=False, received_at__gte=min(starts)).only(
+    out = []
+    for raw in Payment.objects(community__in=community_ids, void=False, received_at__gte=since).only(
             "community", "received_at", "allocations").as_pymongo():
-        for allocation in raw.get("allocations") or []:
-            received.append((raw.get("community"), raw.get("received_at"), allocation.get("line"),
-                             to_money(allocation.get("amount")) or ZERO))
-    unknown = list({line for _c, _at, line, _a in received if line not in due_on})
-    for first in range(0, len(unknown), LINE_BATCH):
-        for raw in BillLine.objects(pk__in=unknown[first:first + LINE_BATCH]).only("due_on").as_pymongo():
-            due_on[raw["_id"]] = _as_date(raw.get("due_on"))
-    for community_id, received_at, line, amount in received:
-        day = due_on.get(line)
-        if day is None:
-            continue
-        for month, at in moments.get(community_id, {}).items():
-            if at and day <= at[0] and received_at >= at[1]:
-                result[community_id][month] += amount
-    return result
+        out += [(raw.get("community"), raw.get("received_at"), allocation.get("line"),
+                 to_money(allocation.get("amount")) or ZERO) for allocation in raw.get("allocations") or []]
+    return out
+
+
+def _due_days(line_ids) -> dict:
+    """{line id: due day} read LINE_BATCH lines a query."""
+    from documents.fees.ledger import BillLine
+    wanted, out = list(set(line_ids)), {}
+    for first in range(0, len(wanted), LINE_BATCH):
+        for raw in BillLine.objects(pk__in=wanted[first:first + LINE_BATCH]).only("due_on").as_pymongo():
+            out[raw["_id"]] = _as_date(raw.get("due_on"))
+    return out
 
 
 # --- renovation patrols and move-ins ---
@@ -323,40 +350,42 @@ def kpi_charts(period: Period, communities, names: dict, company_wide: bool = Fa
     community), satisfaction, arrears, patrols, move-ins (company-wide: stacked per community).
     Titles and series are in the current language."""
     from app.charts import Chart, Series       # (app.charts reaches the admin views, which import this module)
-    from documents.agenda import KINDS
     now = now or clock.now()
     keys = month_keys(period)
-    charts = []
 
-    timing = on_time(period, communities)
-    charts.append(Chart("on-time", _("On-time rate per clock"), "bar", [
-        str(KINDS[k].label) if k in KINDS else k for k in timing.kinds()],
-        [Series(m, [timing.rate(k, None, m) for k in timing.kinds()]) for m in keys], unit="%"))
-    trend = [Series(_("All communities") if company_wide else _("All clocks"),
-                    [timing.rate(None, None, m) for m in keys])]
-    if company_wide:
-        trend += [Series(names.get(c.pk, str(c.pk)), [timing.rate(None, c.pk, m) for m in keys]) for c in communities]
-    charts.append(Chart("on-time-trend", _("On-time rate per month"), "line", keys, trend, unit="%"))
+    def per_community(values: dict, single_name) -> list:
+        """A series per community company-wide, else the one community's under `single_name`."""
+        return [Series(names.get(c.pk, str(c.pk)) if company_wide else single_name,
+                       [values[c.pk][m] for m in keys]) for c in communities]
 
+    charts = _on_time_charts(on_time(period, communities), keys, communities, names, company_wide)
     scores = satisfaction(period, communities)
     charts.append(Chart("satisfaction", _("Satisfaction (0–100)"), "line", keys,
                         [Series(str(s.label), [scores[s.key].get(m, {}).get("average") for m in keys])
                          for s in SATISFACTION_SOURCES]))
-
     owed = arrears_at_month_ends(period, communities, now)
     charts.append(Chart("arrears", _("Arrears at month end"), "bar", keys,
-                        [Series(names.get(c.pk, str(c.pk)) if company_wide else _("Owed"),
-                                [_money(owed[c.pk][m]) for m in keys]) for c in communities],
-                        unit=_("yuan"), stacked=company_wide))
-
+                        per_community({cid: {m: _money(v) for m, v in by.items()} for cid, by in owed.items()},
+                                      _("Owed")), unit=_("yuan"), stacked=company_wide))
     patrol = patrols(period, communities, now)
     charts.append(Chart("patrols", _("Renovation patrols"), "bar", keys,
                         [Series(_("Patrols that fell due"), [patrol[m]["due"] for m in keys]),
                          Series(_("Done by the due day"), [patrol[m]["on_time"] for m in keys])]))
-
-    moved = move_ins(period, communities)
     charts.append(Chart("move-ins", _("Move-ins done"), "bar", keys,
-                        [Series(names.get(c.pk, str(c.pk)) if company_wide else _("Move-ins"),
-                                [moved[c.pk][m] for m in keys]) for c in communities],
-                        stacked=company_wide))
+                        per_community(move_ins(period, communities), _("Move-ins")), stacked=company_wide))
     return charts
+
+
+def _on_time_charts(timing: OnTime, keys, communities, names, company_wide) -> list:
+    from app.charts import Chart, Series
+    from documents.agenda import KINDS
+    kinds = timing.kinds()
+    by_kind = Chart("on-time", _("On-time rate per clock"), "bar",
+                    [str(KINDS[k].label) if k in KINDS else k for k in kinds],
+                    [Series(m, [timing.rate(k, None, m) for k in kinds]) for m in keys], unit="%")
+    trend = [Series(_("All communities") if company_wide else _("All clocks"),
+                    [timing.rate(None, None, m) for m in keys])]
+    if company_wide:
+        trend += [Series(names.get(c.pk, str(c.pk)), [timing.rate(None, c.pk, m) for m in keys])
+                  for c in communities]
+    return [by_kind, Chart("on-time-trend", _("On-time rate per month"), "line", keys, trend, unit="%")]

@@ -1,5 +1,5 @@
 """KPI figures (documents/reports/kpi.py): each at its local month boundary, from the registers as stored."""
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from types import SimpleNamespace
 

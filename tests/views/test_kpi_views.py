@@ -1,6 +1,5 @@
 """The KPI page: who opens it, which communities it shows, the period form, the xlsx of its charts."""
 import io
-import json
 import re
 from datetime import datetime
 
@@ -12,7 +11,7 @@ from app import clock
 from bench.queries import count_queries
 from documents.agenda import BREACHED, MET, Clock
 from documents.staff import Staff
-from tests.conftest import PASSWORD, login
+from tests.conftest import PASSWORD
 
 NOW = datetime(2026, 12, 20, 2, 0)
 
