@@ -10,6 +10,14 @@ TITLES = {"zh_Hans_CN": ("关键绩效指标（KPI）", "月末欠费", "全部�
 REFUSED = {"zh_Hans_CN": "早于开始日期", "en": "before it starts"}
 
 
+def watch_csp(page):
+    """Collect Content-Security-Policy violations the console reports (no inline script or style)."""
+    page.violations = []
+    page.on("console", lambda msg: page.violations.append(msg.text)
+            if "Content Security Policy" in msg.text or "Content-Security-Policy" in msg.text else None)
+    return page
+
+
 def wait_for_charts(page) -> int:
     """Every chart of the page drawn (ECharts marks it data-chart-ready="1"); how many there are."""
     page.wait_for_function("""() => {
@@ -23,7 +31,7 @@ def wait_for_charts(page) -> int:
 @pytest.mark.parametrize("lang", ["zh_Hans_CN", "en"])
 @pytest.mark.parametrize("width", [1366, 390])
 def test_the_kpi_page_draws_its_charts(browser, portal, lang, width):
-    page = log_in(new_page(browser, width, 900 if width > 500 else 844), portal, "executive", lang=lang)
+    page = log_in(watch_csp(new_page(browser, width, 900 if width > 500 else 844)), portal, "executive", lang=lang)
     try:
         page.goto(portal + "/admin/kpi/")
         title, arrears, per_community = TITLES[lang]
@@ -35,6 +43,7 @@ def test_the_kpi_page_draws_its_charts(browser, portal, lang, width):
         assert per_community in page.locator("#chart-on-time-trend-table").inner_text()   # company-wide
         assert page.locator("#chart-arrears-table tbody tr").count() == 6        # the last six months
         assert_no_horizontal_scroll(page, f"executive {lang} {width}")
+        assert not page.violations, page.violations
         screenshot(page, f"kpi_{lang}_{width}")
 
         manager = log_in(new_page(browser, width, 900 if width > 500 else 844), portal, "manager", lang=lang)
