@@ -211,3 +211,36 @@ def test_the_charts_carry_the_figures(app_ctx, world):
     assert charts["on-time-trend"].rows() == [["2026-11", 50.0, 100.0, 0.0]]
     assert [s.name for s in charts["arrears"].series] == ["甲小区", "乙小区"] and charts["arrears"].stacked
     assert [s.name for s in single["on-time-trend"].series] == ["All clocks"]
+
+
+def test_the_sweepers_snapshots_keep_each_month_end_once_a_day(ledger_world):
+    from documents.agenda import sweep
+    w = ledger_world
+    pay(w, "40", datetime(2026, 10, 31, 15, 59), "t1", [w["lines"][date(2026, 10, 15)]])
+    today = datetime(2026, 11, 20, 2, 0)
+    clock.freeze(today)
+    sweep(today)
+    snaps = {s.month: s for s in kpi.ArrearsSnapshot.objects(community=w["A"])}
+    assert len(snaps) == kpi.SNAPSHOT_MONTHS + 1 and min(snaps) == "2025-12" and max(snaps) == "2026-11"
+    assert snaps["2026-10"].owed == Decimal("60.00") and snaps["2026-10"].day == date(2026, 10, 31)
+    assert snaps["2026-11"].owed == Decimal("110.00") and snaps["2026-11"].day == date(2026, 11, 20)
+    # later the same day: nothing taken again; the page reads the snapshots, not the ledger
+    assert kpi.keep_arrears_snapshots(datetime(2026, 11, 20, 5, 0)) == 0
+    kpi.ArrearsSnapshot.objects(community=w["A"], month="2026-10").update_one(set__owed=Decimal("61.00"))
+    owed = kpi.arrears_by_month(OCT_NOV, [w["A"]], now=datetime(2026, 11, 20, 6, 0))
+    assert owed[w["A"].pk] == {"2026-10": Decimal("61.00"), "2026-11": Decimal("110.00")}
+    # the next day: the running month is taken again (a payment since), October stays
+    pay(w, "50", datetime(2026, 11, 20, 8, 0), "t2", [w["lines"][date(2026, 11, 15)]])
+    assert kpi.keep_arrears_snapshots(datetime(2026, 11, 21, 2, 0)) == 2          # A and B: their running month
+    owed = kpi.arrears_by_month(OCT_NOV, [w["A"], w["B"]], now=datetime(2026, 11, 21, 3, 0))
+    assert owed[w["A"].pk] == {"2026-10": Decimal("61.00"), "2026-11": Decimal("60.00")}
+    assert owed[w["B"].pk] == {"2026-10": Decimal("999.00"), "2026-11": Decimal("999.00")}
+
+
+def test_a_month_without_its_snapshot_is_derived(ledger_world):
+    w = ledger_world
+    kpi.ArrearsSnapshot(community=w["A"], month="2026-10", day=date(2026, 10, 31), owed=Decimal("5.00")).save()
+    kpi.ArrearsSnapshot(community=w["A"], month="2026-11", day=date(2026, 11, 3), owed=Decimal("7.00")).save()
+    owed = kpi.arrears_by_month(OCT_NOV, [w["A"]], now=datetime(2026, 11, 20, 2, 0))
+    # October from its snapshot; November's stands for another day: derived (100 + 50 due, nothing paid)
+    assert owed[w["A"].pk] == {"2026-10": Decimal("5.00"), "2026-11": Decimal("150.00")}
