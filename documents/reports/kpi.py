@@ -27,7 +27,7 @@ months, only by batch reads with the number of records (the arrears' allocated l
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Callable
 
 from flask_babel import gettext as _, lazy_gettext as _l
@@ -434,8 +434,9 @@ def move_ins(period: Period, communities) -> dict:
 
 # --- the page's charts ---
 
-def _money(value) -> float | None:
-    return None if value is None else float(Decimal(value).quantize(Decimal("0.01")))
+def _yuan(value) -> int | None:
+    """Whole yuan for the trend (the fen are in the fees pages)."""
+    return None if value is None else int(Decimal(value).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
 
 
 def kpi_charts(period: Period, communities, names: dict, company_wide: bool = False,
@@ -460,7 +461,7 @@ def kpi_charts(period: Period, communities, names: dict, company_wide: bool = Fa
                          for s in SATISFACTION_SOURCES]))
     owed = arrears_by_month(period, communities, now)
     charts.append(Chart("arrears", _("Arrears at month end"), "bar", keys,
-                        per_community({cid: {m: _money(v) for m, v in by.items()} for cid, by in owed.items()},
+                        per_community({cid: {m: _yuan(v) for m, v in by.items()} for cid, by in owed.items()},
                                       _("Owed")), unit=_("yuan"), stacked=company_wide))
     patrol = patrols(period, communities, now)
     charts.append(Chart("patrols", _("Renovation patrols"), "bar", keys,
