@@ -244,3 +244,15 @@ def test_a_month_without_its_snapshot_is_derived(ledger_world):
     owed = kpi.arrears_by_month(OCT_NOV, [w["A"]], now=datetime(2026, 11, 20, 2, 0))
     # October from its snapshot; November's stands for another day: derived (100 + 50 due, nothing paid)
     assert owed[w["A"].pk] == {"2026-10": Decimal("5.00"), "2026-11": Decimal("150.00")}
+
+
+def test_the_arrears_chart_reads_whole_yuan(ledger_world):
+    w = ledger_world
+    pay(w, "40.50", datetime(2026, 10, 20), "t1", [w["lines"][date(2026, 10, 15)]])
+    from flask import current_app
+    from flask_babel import force_locale
+    with current_app.test_request_context("/"), force_locale("en"):
+        charts = {c.key: c for c in kpi.kpi_charts(OCT_NOV, [w["A"]], {w["A"].pk: "甲小区"},
+                                                  now=datetime(2026, 12, 20))}
+    assert charts["arrears"].rows() == [["2026-10", 60], ["2026-11", 110]]      # 59.50 and 109.50, half up
+    assert charts["arrears"].unit == "yuan" and charts["arrears"].series[0].name == "Owed"
