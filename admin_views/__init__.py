@@ -6,8 +6,8 @@ from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 
 from admin_views import (agenda, archive_access, archive_import, audit, complaints, events, feedback, fees,
-                         handover, item_release, keys, lookup, lost_found, movein, notices, places, renovations,
-                         rental, repairs, residents, staff, surveys, visits)
+                         handover, item_release, keys, kpi, lookup, lost_found, movein, notices, places,
+                         renovations, rental, repairs, residents, staff, surveys, visits)
 from admin_views.base import cached_menu, can_open
 from app.headers import csp_nonce
 
@@ -17,7 +17,7 @@ TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 # Areas in menu order; a new area adds its module here.
 AREAS = [lookup, residents, archive_import, archive_access, repairs, complaints, feedback, surveys, visits, handover,
          movein, item_release, lost_found, renovations, keys, rental, fees, events, notices, places, staff,
-         agenda, audit]
+         kpi, agenda, audit]
 
 
 def init_admin(app):

@@ -19,7 +19,6 @@ from decimal import Decimal
 from flask import Response, stream_with_context
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
-from markupsafe import Markup
 from mongoengine import DateField, DateTimeField, DecimalField, FloatField, IntField, LongField
 
 from admin_views.base import record_community
@@ -27,21 +26,12 @@ from app import priority
 from documents import audit
 from documents.deadlines import to_local, zone_of
 from documents.money import MoneyField, to_money
+from documents.spreadsheet import XLSX_CONTENT_TYPE, safe_cell  # noqa: F401 (safe_cell: imported from here too)
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 BATCH = 50         # records read (and references resolved) at a time: a short stretch of work
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX_TYPE = XLSX_CONTENT_TYPE
 
 audit.register_action_labels({"export": _l("Exported")})
-
-
-def safe_cell(value):
-    """A value a spreadsheet shows but never runs: text starting like a formula gets an apostrophe."""
-    if isinstance(value, Markup):
-        value = value.striptags()
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def typed_value(view, model, name):

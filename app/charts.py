@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from flask import send_file
 from flask_login import current_user
 
-from admin_views.exports import XLSX_TYPE, safe_cell
+from documents.spreadsheet import XLSX_CONTENT_TYPE, safe_cell
 from documents import audit
 
 KINDS = ("bar", "line", "pie")
@@ -130,4 +130,4 @@ def charts_xlsx(charts, filename: str, heading: str = "", endpoint: str = "", co
     audit.record_event("export", "charts", endpoint or filename, str(heading or filename),
                        note=", ".join(str(c.title) for c in charts)[:1000], community=community, actor=user)
     return send_file(io.BytesIO(charts_workbook(charts, heading)), as_attachment=True, download_name=filename,
-                     mimetype=XLSX_TYPE)
+                     mimetype=XLSX_CONTENT_TYPE)

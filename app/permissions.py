@@ -264,6 +264,9 @@ PERMISSIONS: dict[str, dict[str, set]] = {
         "housekeeper": READ | {"action:hand_out", "action:enter"},
         "executive": READ | {"results", "export"},
     },
+    # The KPI page (documents/reports/kpi.py): managers and supervisors for their communities, senior
+    # management company-wide (it sees every community).
+    "kpi": {role: READ | {"export"} for role in ("manager", "supervisor", "executive")},
     # the agenda: a community's service calendar (office hours, closed days, deadline policy per
     # clock kind), and the e-mail / group-robot deliveries that wait or failed
     "calendar": {"manager": {"list", "edit"}, "admin": {"list", "edit"}},

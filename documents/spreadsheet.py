@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask_babel import force_locale, gettext, lazy_gettext as _l
+from markupsafe import Markup
 from mongoengine import DateTimeField, IntField, StringField
 
 from app import clock
@@ -21,6 +22,8 @@ from documents.files import MB
 MAX_BYTES = 10 * MB
 MAX_ROWS = 60000
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: a text cell starting with one of these would run as a formula (OWASP "CSV injection")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 JOB_STATES = [("previewed", _l("Previewed, not imported")), ("done", _l("Imported"))]
 
 
@@ -63,6 +66,15 @@ class RowErrors:
 # --- reading cells ---
 
 _NAMES: dict[int, set] = {}
+
+
+def safe_cell(value):
+    """A value a spreadsheet shows but never runs: text starting like a formula gets an apostrophe."""
+    if isinstance(value, Markup):
+        value = value.striptags()
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def both_languages(label) -> set[str]:

@@ -234,6 +234,11 @@ def test_results_per_question_and_building_and_the_monthly_trend(sv):
     assert trend == [{"month": "2026-12", "average": 75.0, "count": 1},
                      {"month": "2027-01", "average": 100.0, "count": 1}]
     assert satisfaction_by_month([sv["B"].pk], datetime(2026, 12, 1), datetime(2027, 2, 1)) == []
+    # the KPI page's satisfaction trend reads the surveys beside the return visits
+    from documents.reports import kpi
+    from documents.reports.period import Period
+    scores = kpi.satisfaction(Period.parse_month("2027-01"), [sv["A"]])
+    assert scores["surveys"] == {"2027-01": {"month": "2027-01", "average": 100.0, "count": 1}}
 
 
 def test_a_housekeeper_hands_out_only_in_the_buildings_they_look_after(sv):

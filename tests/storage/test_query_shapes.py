@@ -120,7 +120,7 @@ def visit_everything(app, username):
         for url in urls:
             client.get(url)
             visited += 1
-    for url in ("/admin/lookup/", "/admin/", "/admin/handover/"):
+    for url in ("/admin/lookup/", "/admin/", "/admin/handover/", "/admin/kpi/", "/admin/kpi/?start=2026-01&end=2026-12"):
         page = client.get(url).data.decode()
         for link in _links(page, r'href="(/admin/lookup/[^"]*\?[^"]+)"')[:6]:
             client.get(link)
@@ -176,6 +176,8 @@ def test_the_visit_reaches_every_kind_of_page(recorded):
     collections = {q[1] for q in queries.values()}
     assert {"households", "repairs", "complaints", "renovations", "audit_entries", "staff", "rooms",
             "events", "visits", "notices"} <= collections, collections
+    # the KPI page's range reads (clocks met / breached in its months, arrears' unpaid lines)
+    assert any(q[1] == "clocks" and "met_at" in repr(q[2]) for q in queries.values())
 
 
 @pytest.mark.parametrize("walk_above", [embedded_store.WALK_INDEX_ABOVE, -1])
