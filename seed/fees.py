@@ -35,8 +35,9 @@ def months_back(today: date, count: int) -> list[str]:
 def seed_fees(communities) -> str:
     made = 0
     for community in communities:
-        if BillLine.objects(community=community).first() is not None:
-            continue       # billed before: later seeds (move-ins) made new households, left unbilled here
+        if BillLine.objects(community=community, kind="property").first() is not None:
+            continue       # billed before (a monthly bill, not a charge of another seed): later seeds (move-ins)
+            #                made new households, which stay unbilled here
         for code, zh, en, kind, basis, rates in ITEMS:
             if FeeItem.objects(community=community, code=code).first() is None:
                 FeeItem(community=community, code=code, name_zh=zh, name_en=en, kind=kind, basis=basis,
