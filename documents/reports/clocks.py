@@ -19,13 +19,13 @@ from documents.agenda import BREACHED, CANCELLED, KINDS, MET, RUNNING, Clock
 
 #: record ids asked per clock query
 BATCH = 1000
-FIELDS = ("record_id", "kind", "state", "due_at", "community")
+FIELDS = ("record_id", "kind", "state", "phase", "due_at", "community", "collection", "record_label")
 
 
-def is_late(row: dict, now: datetime) -> bool:
-    """A clock (a raw row with state and due_at) that is breached, or still running past its deadline."""
-    return row.get("state") == BREACHED or (row.get("state") == RUNNING and bool(row.get("due_at"))
-                                              and row["due_at"] < now)
+def is_late(row: dict, at: datetime) -> bool:
+    """Was the clock (a raw row with state and due_at) late at `at`: breached, or still running,
+    with its deadline before `at`? (A breach is dated at the deadline; a met clock never is.)"""
+    return row.get("state") in (BREACHED, RUNNING) and bool(row.get("due_at")) and row["due_at"] < at
 
 
 def is_on_time(row: dict) -> bool:
