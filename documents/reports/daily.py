@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Callable
 
-from flask_babel import gettext, lazy_gettext as _l
+from flask_babel import gettext, lazy_gettext as _l, lazy_pgettext
 
 from app import clock
 from app.charts import Chart, Series
@@ -38,7 +38,9 @@ LINES = [
     ("complaint", _l("Complaints")), ("suggestion", _l("Suggestions")),
     ("feedback", _l("Information feedback")), ("visit", _l("Return visits")),
 ]
-COLUMNS = [("received", _l("Received")), ("done", _l("Done")), ("open", _l("Open")), ("late", _l("Late"))]
+#: the columns; their words are the report's own (接报 / 完成 / 未完成 / 超时), hence a context
+COLUMNS = [("received", lazy_pgettext("daily report", "Received")), ("done", lazy_pgettext("daily report", "Done")),
+           ("open", lazy_pgettext("daily report", "Open")), ("late", lazy_pgettext("daily report", "Late"))]
 #: the visit clocks of the "Return visits" line
 VISIT_KINDS = ("repair_visit", "complaint_visit")
 
