@@ -15,7 +15,7 @@ from flask_babel import force_locale, gettext as _, lazy_gettext as _l
 from admin_views.base import SecurePage, user_communities
 from admin_views.fees.payments import print_language
 from app import clock
-from app.charts import charts_xlsx
+from app import charts
 from app.i18n import current_language
 from app.permissions import can
 from documents.base import DomainError
@@ -96,7 +96,7 @@ class ReportsView(SecurePage):
             return redirect(url_for(".daily", **form))
         late = (_("Late"), [_("Line"), _("Number"), _("Room / area")],
                 [[item.line_label, item.number, item.where] for item in report.late_items])
-        return charts_xlsx([report.chart()], f"daily-report-{report.day.isoformat()}.xlsx",
+        return charts.charts_xlsx([report.chart()], f"daily-report-{report.day.isoformat()}.xlsx",
                            heading=_("Service centre daily report %(day)s", day=report.day.isoformat()),
                            endpoint="reports.daily", community=communities[0] if len(communities) == 1 else None,
                            tables=[late])
@@ -144,7 +144,7 @@ class ReportsView(SecurePage):
         communities, form, errors, report = self._complaints()
         if report is None:
             return redirect(url_for(".complaints", **form))
-        return charts_xlsx(report.charts(), f"complaint-analysis-{str(report.period).replace(' – ', '_')}.xlsx",
+        return charts.charts_xlsx(report.charts(), f"complaint-analysis-{str(report.period).replace(' – ', '_')}.xlsx",
                            heading=_("Complaint analysis %(period)s", period=str(report.period)),
                            endpoint="reports.complaints",
                            community=communities[0] if len(communities) == 1 else None, tables=report.tables())

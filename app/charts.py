@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from flask import send_file
 from flask_login import current_user
 
-from admin_views.exports import XLSX_TYPE, safe_cell
 from documents import audit
 
 KINDS = ("bar", "line", "pie")
@@ -100,6 +99,8 @@ def charts_workbook(charts, heading: str = "", tables=()) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
+    from admin_views.exports import safe_cell   # here: documents/reports build Charts, and admin_views loads them
+
     book = Workbook()
     book.remove(book.active)
     taken = set()
@@ -128,7 +129,7 @@ def charts_workbook(charts, heading: str = "", tables=()) -> bytes:
         for cell in sheet[sheet.max_row]:
             cell.font = Font(bold=True)
         for row in rows:
-            sheet.append([safe_cell(v) if isinstance(v, str) else v for v in row])
+            sheet.append([safe_cell(v) for v in row])
     if not book.sheetnames:
         book.create_sheet("-")
     data = io.BytesIO()
@@ -139,6 +140,7 @@ def charts_workbook(charts, heading: str = "", tables=()) -> bytes:
 def charts_xlsx(charts, filename: str, heading: str = "", endpoint: str = "", community=None, tables=()):
     """The xlsx of these charts (and `tables`, see charts_workbook) as a download, with one audit entry
     naming the page."""
+    from admin_views.exports import XLSX_TYPE
     charts = list(charts)
     user = current_user._get_current_object()
     audit.record_event("export", "charts", endpoint or filename, str(heading or filename),

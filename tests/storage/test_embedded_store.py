@@ -223,3 +223,29 @@ def test_writes_through_another_connection_are_seen(coll):
                                .limit(500)], coll.count_documents({"community": B, "status": "current"})))
     assert fast == slow and fast[1] == 0
     other.database.client.close()
+
+
+@pytest.mark.parametrize("query", [
+    {"when": {"$gte": datetime(2024, 3, 1), "$lt": datetime(2024, 3, 8)}},
+    {"community": A, "when": {"$gt": datetime(2024, 2, 1), "$lte": datetime(2024, 4, 1)}},
+    {"$or": [{"community": A, "when": {"$gte": datetime(2024, 5, 1), "$lt": datetime(2024, 5, 20)}},
+             {"community": B, "when": {"$gte": datetime(2024, 5, 1), "$lt": datetime(2024, 6, 1)}}]},
+    {"n": {"$gte": 10, "$lt": 20.5}},
+    {"when": {"$lt": datetime(2024, 1, 5)}},
+])
+def test_a_range_on_dates_or_numbers_narrows_the_candidates_with_the_same_results(coll, monkeypatch, query):
+    """A report's period ({"$gte": start, "$lt": end}) reads the documents of the period from the sort
+    table, not the whole collection; values the table cannot order (arrays) are still checked."""
+    from litemongo._vendor.mongomock import collection as mm_collection
+
+    coll.insert_many([{"community": A, "when": [datetime(2024, 3, 2), datetime(2030, 1, 1)], "n": [15]},
+                      {"community": A, "when": "2024-03-02", "n": "15"}, {"community": B}])
+    checks = []
+    original = mm_collection.filter_applies
+    monkeypatch.setattr(mm_collection, "filter_applies",
+                        lambda *args, **kw: checks.append(1) or original(*args, **kw))
+    slow, fast = both(lambda: (sorted(doc["_id"] for doc in coll.find(query)), coll.count_documents(query)))
+    assert fast == slow and slow[1] > 0
+    checks.clear()
+    list(coll.find(query))
+    assert len(checks) < coll.count_documents({}) / 2, "the range narrowed the documents read"
