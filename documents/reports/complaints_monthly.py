@@ -14,8 +14,8 @@ Of the complaints received in the period (each community's local days):
 - the class 1 complaints, which become case studies (003 §4.2.6), listed with their analysis.
 Suggestions are counted apart and not analysed.
 
-Reads: one range query of the period's complaints (a few fields), one of the class 1 cases (with
-their texts, at most `CASES_SHOWN`), their handling clocks and relays by id in batches.
+Reads: one range query of the period's complaints (a few fields), the texts of the newest class 1
+cases by id (at most `CASES_SHOWN`), the handling clocks and relays by id in batches.
 """
 from collections import Counter
 from dataclasses import dataclass, field
@@ -159,8 +159,11 @@ def complaint_analysis(communities, period: Period, now: datetime | None = None)
         key=lambda r: (-r.count, r.room_code))
     _count_relays(report, list(rows))
     report.class_1 = report.by_class.get(1, 0)
-    cases = Complaint.objects(period.query("received_at", communities)).filter(kind="complaint", complaint_class=1)
-    report.cases = list(cases.order_by("-received_at").limit(CASES_SHOWN).only(*CASE_FIELDS).as_pymongo())
+    newest = sorted((row for row in rows.values() if row.get("complaint_class") == 1),
+                    key=lambda row: row["received_at"], reverse=True)[:CASES_SHOWN]
+    texts = {row["_id"]: row for row in Complaint.objects(pk__in=[r["_id"] for r in newest])
+             .only(*CASE_FIELDS).as_pymongo()} if newest else {}
+    report.cases = [texts[row["_id"]] for row in newest if row["_id"] in texts]
     report.cases_without_analysis = sum(not (c.get("case_analysis") or "").strip() for c in report.cases)
     return report
 
