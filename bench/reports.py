@@ -13,7 +13,9 @@ a fast error page cannot pass. Target: the monthly report's p95 under 2 s (issue
 """
 import argparse
 import calendar
+import cProfile
 import os
+import pstats
 import random
 import re
 import secrets
@@ -36,6 +38,7 @@ def parse_args(argv=None):
     parser.add_argument("--quick", action="store_true", help="5,000 repairs and 1,000 complaints a community")
     parser.add_argument("--repeat", type=int, default=10, help="timed requests per page (default 10)")
     parser.add_argument("--warmup", type=int, default=2, help="untimed requests first (default 2)")
+    parser.add_argument("--profile", metavar="CASE", help="print a cProfile of one case (e.g. packed-monthly)")
     return parser.parse_args(argv)
 
 
@@ -119,7 +122,10 @@ def main(argv=None) -> int:
         ]
     failures = []
     for case in cases:
-        problem = measure(client, case, args.warmup, args.repeat)
+        profiler = cProfile.Profile() if args.profile == case.key else None
+        problem = measure(client, case, args.warmup, args.repeat, profiler)
+        if profiler:
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
         if problem:
             failures.append(f"{case.label}: {problem}")
     print(f"Estate Desk reports benchmark ({'quick' if args.quick else 'full'}), {time.strftime('%Y-%m-%d %H:%M')}")

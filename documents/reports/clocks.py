@@ -16,6 +16,7 @@ from datetime import datetime
 
 from app import clock
 from documents.agenda import BREACHED, CANCELLED, KINDS, MET, RUNNING, Clock
+from documents.reports import plain_rows
 
 #: record ids asked per clock query
 BATCH = 1000
@@ -72,7 +73,7 @@ def clocks_of_records(collection: str, record_ids, kinds=None) -> dict:
         query = Clock.objects(collection=collection, record_id__in=ids[start:start + BATCH])
         if kinds:
             query = query.filter(kind__in=list(kinds))
-        for row in query.only(*FIELDS).as_pymongo():
+        for row in plain_rows(query, *FIELDS):
             found.setdefault(row["record_id"], []).append(row)
     return found
 
@@ -86,7 +87,7 @@ def outcomes_by_kind(kinds, period, communities, now: datetime | None = None) ->
     if not names or not communities:
         return result
     query = Clock.objects(period.query("due_at", communities)).filter(kind__in=names)
-    for row in query.only(*FIELDS).as_pymongo():
+    for row in plain_rows(query, *FIELDS):
         result[row["kind"]].add(row, now)
     return result
 

@@ -27,6 +27,7 @@ from app import clock
 from app.charts import Chart, Series
 from documents.complaints import CHANNELS, CLASS_SHORT, DEPARTMENTS, Complaint
 from documents.reports.clocks import BATCH, Outcome, clocks_of_records, is_late
+from documents.reports import plain_rows
 from documents.reports.period import Period
 
 #: a household that complains this many times in the period is a repeat complainant
@@ -131,7 +132,7 @@ def complaint_analysis(communities, period: Period, now: datetime | None = None)
     if not communities:
         return report
     rows = {}
-    for row in Complaint.objects(period.query("received_at", communities)).only(*FIELDS).as_pymongo():
+    for row in plain_rows(Complaint.objects(period.query("received_at", communities)), *FIELDS):
         if row.get("kind") == "suggestion":
             report.suggestions += 1
             continue
@@ -161,8 +162,8 @@ def complaint_analysis(communities, period: Period, now: datetime | None = None)
     report.class_1 = report.by_class.get(1, 0)
     newest = sorted((row for row in rows.values() if row.get("complaint_class") == 1),
                     key=lambda row: row["received_at"], reverse=True)[:CASES_SHOWN]
-    texts = {row["_id"]: row for row in Complaint.objects(pk__in=[r["_id"] for r in newest])
-             .only(*CASE_FIELDS).as_pymongo()} if newest else {}
+    texts = {row["_id"]: row for row in plain_rows(Complaint.objects(pk__in=[r["_id"] for r in newest]),
+                                                   *CASE_FIELDS)} if newest else {}
     report.cases = [texts[row["_id"]] for row in newest if row["_id"] in texts]
     report.cases_without_analysis = sum(not (c.get("case_analysis") or "").strip() for c in report.cases)
     return report
@@ -184,7 +185,7 @@ def _count_relays(report: ComplaintAnalysis, complaint_ids: list):
     from documents.feedback import ComplaintRelay
     for start in range(0, len(complaint_ids), BATCH):
         relays = ComplaintRelay.objects(complaint__in=complaint_ids[start:start + BATCH])
-        for relay in relays.only("hard", "raised_to", "relay_late").as_pymongo():
+        for relay in plain_rows(relays, "hard", "raised_to", "relay_late"):
             report.to_department_head += bool(relay.get("hard") or relay.get("raised_to"))
             report.late_relays += bool(relay.get("relay_late"))
 

@@ -31,6 +31,7 @@ from app import clock
 from app.charts import Chart, Series
 from documents.agenda import CANCELLED, DONE, OPEN
 from documents.reports.clocks import FIELDS as CLOCK_FIELDS, clocks_of_records, is_late
+from documents.reports import plain_rows
 from documents.reports.period import Period
 
 LINES = [
@@ -158,6 +159,8 @@ def daily_report(communities, day: date, now: datetime | None = None) -> DailyRe
     for make in REGISTERS:
         _count_register(make(), period, communities, bounds, cutoff, lines, report.late_items)
     _count_visits(period, communities, cutoff, lines["visit"], report)
+    order = [key for key, _label in LINES]
+    report.late_items.sort(key=lambda item: (order.index(item.line), item.number))
     return report
 
 
@@ -166,7 +169,7 @@ def _count_register(register: Register, period, communities, bounds, cutoff, lin
     model = register.model
     rows = {}
     for time_field in (register.received, register.done):
-        for row in model.objects(period.query(time_field, communities)).only(*fields).as_pymongo():
+        for row in plain_rows(model.objects(period.query(time_field, communities)), *fields):
             rows[row["_id"]] = row
     clocks = clocks_of_records(model._get_collection_name(), rows, register.clock_kinds)
     for record_id, row in rows.items():
@@ -195,7 +198,7 @@ def _count_visits(period, communities, cutoff, line: Line, report: DailyReport):
     from documents.agenda import Clock
     from documents.visits import Visit
     query = Clock.objects(period.query("due_at", communities)).filter(kind__in=list(VISIT_KINDS))
-    for row in query.only(*CLOCK_FIELDS).as_pymongo():
+    for row in plain_rows(query, *CLOCK_FIELDS):
         if row.get("state") == CANCELLED:
             continue
         line.received += 1
@@ -206,6 +209,6 @@ def _count_visits(period, communities, cutoff, line: Line, report: DailyReport):
             endpoint = "repairs.details_view" if row.get("collection") == "repairs" else "complaints.details_view"
             report.late_items.append(LateItem("visit", row.get("record_label") or "", "", endpoint,
                                               row.get("record_id")))
-    for row in Visit.objects(period.query("visited_at", communities)).only("kind").as_pymongo():
+    for row in plain_rows(Visit.objects(period.query("visited_at", communities)), "kind"):
         report.visits_made += 1
         report.proactive_visits += row.get("kind") == "proactive"
