@@ -467,9 +467,9 @@ class Planner:
     """SQL over a collection's index tables for the filter shapes they answer.
 
     A filter becomes a tree of nodes: ``("leaf", n, keys)`` (the documents with one of these keys
-    in ``ix_n``), ``("range", n, type, bounds)`` (for a superset only: the documents whose sort value
+    in ``ix_n``), ``("range", n, type, bounds)`` (the documents whose sort value
     in ``sv_n`` lies within the bounds of a range on dates or numbers - a report's period - and those
-    whose value it cannot order), ``("and", nodes)``, ``("or", nodes)``, ``("all",)``. Its rows are read from the
+    whose value it cannot order, exact when there are none), ``("and", nodes)``, ``("or", nodes)``, ``("all",)``. Its rows are read from the
     most selective part (``drive``), the other parts being checked per row by primary-key probes
     (``member``): an audit history of one record reads that record's entries, not every entry of
     its collection. A sorted page over many matches walks the sort index and probes each row.
@@ -485,6 +485,14 @@ class Planner:
         self._unkeyed = {}
         self._estimates = {}
 
+    def has_unorderable(self, n):
+        """Does a document hold a value on this path the sort table cannot order (an array)?"""
+        key = ("X", n)
+        if key not in self._unkeyed:
+            self._unkeyed[key] = self.conn.execute(
+                f"SELECT 1 FROM sv_{n} WHERE t = 'X' LIMIT 1").fetchone() is not None
+        return self._unkeyed[key]
+
     def has_unkeyed(self, n):
         if n not in self._unkeyed:
             self._unkeyed[n] = self.conn.execute(
@@ -498,10 +506,10 @@ class Planner:
         n = self.paths.get(field)
         if n is None or field.startswith("$"):
             return None
-        if not exact:
-            bounds = self._range(condition)
-            if bounds is not None:
-                return ("range", n) + bounds
+        bounds = self._range(condition)
+        if bounds is not None:
+            # exact when the sort table orders every value on the path (no arrays: 'X')
+            return ("range", n) + bounds if not exact or not self.has_unorderable(n) else None
         if exact and isinstance(condition, dict) and (
                 len(condition) != 1 or next(iter(condition)) not in ("$eq", "$in")):
             return None
@@ -520,8 +528,9 @@ class Planner:
 
     def _range(self, condition):
         """(type letter, ((sql operator, sort value), ...)) of a range on dates or numbers - a
-        period's `{"$gte": start, "$lt": end}` - else None. Only for a superset: the rows come from
-        the sort table, those whose value it cannot order ('X': arrays) included."""
+        period's `{"$gte": start, "$lt": end}` - else None. The rows come from the sort table, those
+        whose value it cannot order ('X': arrays) included: exact when there are none (a range
+        matches values of its own type only, as MongoDB compares), else a superset."""
         if not isinstance(condition, dict) or not condition or any(op not in self.RANGE_OPS for op in condition):
             return None
         typed = [(self.RANGE_OPS[op], _typed(value)) for op, value in condition.items()]
@@ -819,6 +828,22 @@ def _patch_reads(collection):
         if cursor.collection.codec_options.tz_aware:
             docs = [helpers.make_datetime_timezone_aware_in_document(doc) for doc in docs]
         return docs
+
+    original_copy_only_fields = collection_class._copy_only_fields
+
+    def _copy_only_fields(self, doc, fields, container):
+        """A projection of top-level fields (`.only(...)`) takes them from the document as decoded
+        for this read (nothing else holds it, so nothing needs copying); any other shape as before."""
+        if container is dict and isinstance(fields, dict) and fields and not any(
+                "." in name or name.startswith("$") for name in fields) and all(
+                value in (1, True) for name, value in fields.items() if name != "_id") \
+                and fields.get("_id", 1) in (0, 1, True, False) and len(fields) > ("_id" in fields):
+            keep_id = fields.get("_id", 1) in (1, True)
+            return {name: value for name, value in doc.items()
+                    if (name == "_id" and keep_id) or (name != "_id" and name in fields)}
+        return original_copy_only_fields(self, doc, fields, container)
+
+    collection_class._copy_only_fields = _copy_only_fields
 
     def count_documents(self, filter, **kwargs):  # noqa: A002
         if set(kwargs) <= {"skip", "limit", "hint", "maxTimeMS"}:
