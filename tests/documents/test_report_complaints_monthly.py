@@ -81,3 +81,29 @@ def test_escalations_to_the_head_late_relays_and_class_1_cases(world):
     assert by_building.categories == ["Building 1"] and by_building.series[0].values == [3]
     cases = report.tables()[1][2]
     assert {row[3] for row in cases} == {"保洁排班漏了3号楼，已调整并培训", "Not written yet"}
+
+
+def test_the_queries_do_not_grow_with_the_records(world, monkeypatch):
+    """Plain reads counted in Python: three complaints or thirty (and their clocks), the same queries;
+    ids are asked in batches, so only more batches add queries."""
+    from bench.queries import count_queries
+    from documents.reports import clocks
+    from documents.reports.daily import daily_report
+
+    def queries():
+        with count_queries() as log:
+            complaint_analysis([world["A"], world["B"]], NOVEMBER, now=shanghai(2026, 12, 1, 9, 0))
+        with count_queries() as daily:
+            daily_report([world["A"], world["B"]], NOVEMBER.start.replace(day=23), now=shanghai(2026, 12, 1, 9, 0))
+        return log.total, daily.total
+
+    freeze_shanghai(2026, 11, 23, 9, 0)
+    for _ in range(3):
+        make_complaint(world)
+    few = queries()
+    for _ in range(27):
+        make_complaint(world, room="1-1-201")
+    assert queries() == few
+    monkeypatch.setattr(clocks, "BATCH", 10)            # 30 complaints: 3 batches of clock reads
+    monkeypatch.setattr("documents.reports.complaints_monthly.BATCH", 10)
+    assert queries()[0] == few[0] + 2 + 2
