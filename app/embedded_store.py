@@ -838,9 +838,8 @@ def _patch_reads(collection):
                 "." in name or name.startswith("$") for name in fields) and all(
                 value in (1, True) for name, value in fields.items() if name != "_id") \
                 and fields.get("_id", 1) in (0, 1, True, False) and len(fields) > ("_id" in fields):
-            keep_id = fields.get("_id", 1) in (1, True)
-            return {name: value for name, value in doc.items()
-                    if (name == "_id" and keep_id) or (name != "_id" and name in fields)}
+            names = ("_id",) * (fields.get("_id", 1) in (1, True)) + tuple(name for name in fields if name != "_id")
+            return {name: doc[name] for name in names if name in doc}
         return original_copy_only_fields(self, doc, fields, container)
 
     collection_class._copy_only_fields = _copy_only_fields

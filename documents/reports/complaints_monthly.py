@@ -34,6 +34,8 @@ from documents.reports.period import Period
 REPEAT_FROM = 2
 #: the class 1 cases listed (newest first); the counts cover them all
 CASES_SHOWN = 200
+#: the repeat complainants a page or print lists (most complaints first); the xlsx lists them all
+REPEATS_SHOWN = 100
 FIELDS = ("community", "kind", "complaint_class", "department", "building_no", "channel", "household",
           "room_code", "resident_name", "number", "received_at", "handled_at", "handle_due_at",
           "handled_late", "escalation_level")
@@ -73,6 +75,10 @@ class ComplaintAnalysis:
     class_1: int = 0
     cases: list = field(default_factory=list)
     cases_without_analysis: int = 0
+
+    @property
+    def repeats_shown(self) -> list:
+        return self.repeats[:REPEATS_SHOWN]
 
     @property
     def overall(self) -> Outcome:

@@ -107,3 +107,14 @@ def test_the_queries_do_not_grow_with_the_records(world, monkeypatch):
     monkeypatch.setattr(clocks, "BATCH", 10)            # 30 complaints: 3 batches of clock reads
     monkeypatch.setattr("documents.reports.complaints_monthly.BATCH", 10)
     assert queries()[0] == few[0] + 2 + 2
+
+
+def test_the_page_lists_the_repeat_complainants_with_most_complaints_first_and_the_export_all(world, monkeypatch):
+    monkeypatch.setattr("documents.reports.complaints_monthly.REPEATS_SHOWN", 1)
+    freeze_shanghai(2026, 11, 3, 9, 0)
+    for room, times in (("1-1-101", 2), ("1-1-201", 3)):
+        for _ in range(times):
+            make_complaint(world, room=room)
+    report = complaint_analysis([world["A"]], NOVEMBER, now=clock.now())
+    assert [r.room_code for r in report.repeats_shown] == ["1-1-201"]
+    assert [row[0] for row in report.tables()[0][2]] == ["1-1-201", "1-1-101"]
