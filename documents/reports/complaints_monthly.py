@@ -11,7 +11,9 @@ Of the complaints received in the period (each community's local days):
 - **escalations**: to the supervisor (level 1) and to senior management (level 2) by the agenda's
   ladder, to the department head at once (a hard complaint, or one made to the company, the group or
   a government office: its relay, documents/feedback.py), and relays to the front desk that were late;
-- the class 1 complaints, which become case studies (003 §4.2.6), listed with their analysis.
+- the class 1 complaints, which become case studies (003 §4.2.6), listed with their result, the
+  measures against a repeat, the handling lines of their relay (name and date of each) and their
+  analysis.
 Suggestions are counted apart and not analysed.
 
 Reads: one range query of the period's complaints (a few fields), the texts of the newest class 1
@@ -39,7 +41,8 @@ REPEATS_SHOWN = 100
 FIELDS = ("community", "kind", "complaint_class", "department", "building_no", "channel", "household",
           "room_code", "resident_name", "number", "received_at", "handled_at", "handle_due_at",
           "handled_late", "escalation_level")
-CASE_FIELDS = ("number", "received_at", "room_code", "resident_name", "content", "case_analysis", "state",
+CASE_FIELDS = ("number", "received_at", "room_code", "resident_name", "content", "result", "measures",
+               "case_analysis", "state",
                "community", "handled_late")
 CLASSES = (1, 2, 3)
 
@@ -119,9 +122,11 @@ class ComplaintAnalysis:
                    [gettext("Room"), gettext("Resident"), gettext("Complaints"), gettext("Numbers")],
                    [[r.room_code, r.resident_name, r.count, " ".join(r.numbers)] for r in self.repeats])
         cases = (gettext("Class 1 case studies"),
-                 [gettext("Number"), gettext("Room"), gettext("Complaint"), gettext("Case analysis")],
-                 [[c["number"], c.get("room_code") or "", c.get("content") or "",
-                   c.get("case_analysis") or gettext("Not written yet")] for c in self.cases])
+                 [gettext("Number"), gettext("Room"), gettext("Complaint"), gettext("Result"),
+                  gettext("Measures against a repeat"), gettext("Case analysis")],
+                 [[c["number"], c.get("room_code") or "", c.get("content") or "", c.get("result") or "",
+                   c.get("measures") or "", c.get("case_analysis") or gettext("Not written yet")]
+                  for c in self.cases])
         return [repeats, cases]
 
 
@@ -171,6 +176,7 @@ def complaint_analysis(communities, period: Period, now: datetime | None = None)
     texts = {row["_id"]: row for row in plain_rows(Complaint.objects(pk__in=[r["_id"] for r in newest]),
                                                    *CASE_FIELDS)} if newest else {}
     report.cases = [texts[row["_id"]] for row in newest if row["_id"] in texts]
+    _handling_lines(report.cases)
     report.cases_without_analysis = sum(not (c.get("case_analysis") or "").strip() for c in report.cases)
     return report
 
@@ -185,6 +191,21 @@ def _judge(row, clocks, now, outcome: Outcome):
         outcome.met += 1
     else:
         outcome.running += 1
+
+
+def _handling_lines(cases: list):
+    """Each case gets the handling lines of its relay (documents/feedback.py), each with the name and
+    date of whoever wrote it (003 §4.2.7), as `lines`: [(name, written at, text)]."""
+    from documents.feedback import ComplaintRelay
+    by_complaint = {case["_id"]: case for case in cases}
+    for case in cases:
+        case["lines"] = []
+    if not cases:
+        return
+    for relay in plain_rows(ComplaintRelay.objects(complaint__in=list(by_complaint)), "complaint", "lines"):
+        by_complaint[relay["complaint"]]["lines"] = [
+            (line.get("written_by_name") or "", line.get("written_at"), line.get("text") or "")
+            for line in relay.get("lines") or []]
 
 
 def _count_relays(report: ComplaintAnalysis, complaint_ids: list):

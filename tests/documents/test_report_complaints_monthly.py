@@ -66,8 +66,9 @@ def test_on_time_rate_from_the_clocks_and_the_records_own_facts(world):
 def test_escalations_to_the_head_late_relays_and_class_1_cases(world):
     freeze_shanghai(2026, 11, 23, 10, 0)
     hard = make_complaint(world, channel="letter")
-    make_relay(world, hard, received_at=shanghai(2026, 11, 23, 8, 0), relayed_at=shanghai(2026, 11, 23, 9, 30),
-               hard=True, head="王经理")
+    relay = make_relay(world, hard, received_at=shanghai(2026, 11, 23, 8, 0), relayed_at=shanghai(2026, 11, 23, 9, 30),
+                       hard=True, head="王经理")
+    relay.write_line(world["staff"]["clerk"], "已致电业主道歉，当天补扫")
     Complaint.objects(pk=hard.pk).update_one(set__case_analysis="保洁排班漏了3号楼，已调整并培训")
     make_complaint(world, complaint_class=1, content="保安态度差")
     make_complaint(world, complaint_class=2, content="外墙渗水")
@@ -80,7 +81,9 @@ def test_escalations_to_the_head_late_relays_and_class_1_cases(world):
     by_building = next(c for c in report.charts() if c.key == "by-building")
     assert by_building.categories == ["Building 1"] and by_building.series[0].values == [3]
     cases = report.tables()[1][2]
-    assert {row[3] for row in cases} == {"保洁排班漏了3号楼，已调整并培训", "Not written yet"}
+    assert {row[5] for row in cases} == {"保洁排班漏了3号楼，已调整并培训", "Not written yet"}
+    lines = {case["number"]: case["lines"] for case in report.cases}
+    assert lines[hard.number] == [("clerk A", clock.now(), "已致电业主道歉，当天补扫")]
 
 
 def test_the_queries_do_not_grow_with_the_records(world, monkeypatch):

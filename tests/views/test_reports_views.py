@@ -109,7 +109,7 @@ def test_the_exports_carry_the_figures_and_the_lists_and_are_audited(client_as, 
     assert book.sheetnames[:2] == ["Complaints by class (cause)", "Handled on time"]
     assert "Class 1 case studies" in book.sheetnames
     cases = list(book["Class 1 case studies"].iter_rows(values_only=True))
-    assert cases[-1][3] == "Not written yet"
+    assert cases[-1][5] == "Not written yet"
     assert AuditEntry.objects(action="export", collection="charts", record_id="reports.complaints").count() == 1
     daily = load_workbook(io.BytesIO(client_as("clerk").get("/admin/reports/daily/xlsx/?day=2026-11-23").data))
     rows = list(daily[daily.sheetnames[0]].iter_rows(values_only=True))
