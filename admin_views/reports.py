@@ -64,7 +64,7 @@ class ReportsView(SecurePage):
         form = {"community": chosen, "day": typed if typed is not None else self._today(communities).isoformat()}
         errors, report = {}, None
         try:
-            period = Period.parse(form["day"], form["day"])
+            period = Period.parse_day(form["day"])
         except DomainError as err:
             errors["day"] = err.message
         else:

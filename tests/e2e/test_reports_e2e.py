@@ -52,3 +52,21 @@ def test_the_printed_analysis_draws_its_charts_too(browser, portal):
     screenshot(page, "reports-complaints-print")
     assert not page.violations, page.violations
     page.context.close()
+
+
+def test_the_clerks_daily_report_on_a_phone(browser, portal):
+    page = open_as(browser, portal, "clerk", 390)
+    page.goto(f"{portal}/admin/reports/daily/")
+    assert page.locator("h4", has_text="客服中心日报表").count() == 1
+    assert page.locator("#line-repair_public th").inner_text() == "公共区域维修"
+    page.wait_for_selector("#chart-daily-figure [data-chart-ready='1'], #chart-daily-figure .estate-chart-empty")
+    page.fill("#day", "2026-02-30")
+    with page.expect_navigation():
+        page.click("#report-form button[type=submit]")
+    assert "请按 YYYY-MM-DD 填写日期" in page.locator("#day-error").inner_text()
+    assert page.locator("#day").input_value() == "2026-02-30"
+    page.wait_for_load_state("networkidle")
+    screenshot(page, "reports-daily-390")
+    assert_no_horizontal_scroll(page, "daily report at 390px")
+    assert not page.violations, page.violations
+    page.context.close()
