@@ -151,34 +151,52 @@ def complaint_analysis(communities, period: Period, now: datetime | None = None)
     clocks = clocks_of_records("complaints", rows, ["complaint_handling"])
     households = {}
     for record_id, row in rows.items():
-        report.complaints += 1
-        cls = row.get("complaint_class")
-        report.by_class[cls] += 1
-        report.by_department[row.get("department")] += 1
-        report.by_building[row.get("building_no") or ""] += 1
-        report.by_channel[row.get("channel")] += 1
-        if cls in report.on_time:
-            _judge(row, clocks.get(record_id, ()), now, report.on_time[cls])
-        level = row.get("escalation_level") or 0
-        report.escalated_supervisor += level >= 1
-        report.escalated_senior += level >= 2
+        _count(report, row, clocks.get(record_id, ()), now)
         if row.get("household") is not None:
             households.setdefault(row["household"], []).append(row)
-    report.repeats = sorted(
+    report.repeats = _repeats(households)
+    _count_relays(report, list(rows))
+    report.class_1 = report.by_class.get(1, 0)
+    report.cases = _cases(rows)
+    report.cases_without_analysis = sum(not (c.get("case_analysis") or "").strip() for c in report.cases)
+    return report
+
+
+def _count(report: ComplaintAnalysis, row: dict, clocks, now):
+    """One complaint into the counts: class, department, building, channel, on time, escalation."""
+    report.complaints += 1
+    cls = row.get("complaint_class")
+    report.by_class[cls] += 1
+    report.by_department[row.get("department")] += 1
+    report.by_building[row.get("building_no") or ""] += 1
+    report.by_channel[row.get("channel")] += 1
+    if cls in report.on_time:
+        _judge(row, clocks, now, report.on_time[cls])
+    level = row.get("escalation_level") or 0
+    report.escalated_supervisor += level >= 1
+    report.escalated_senior += level >= 2
+
+
+def _repeats(households: dict) -> list:
+    """The households with `REPEAT_FROM` complaints or more, most complaints first."""
+    return sorted(
         (Repeat(household, rs[0].get("room_code") or "", rs[0].get("resident_name") or "",
                 [r.get("number") or "" for r in sorted(rs, key=lambda r: r["received_at"])])
          for household, rs in households.items() if len(rs) >= REPEAT_FROM),
         key=lambda r: (-r.count, r.room_code))
-    _count_relays(report, list(rows))
-    report.class_1 = report.by_class.get(1, 0)
+
+
+def _cases(rows: dict) -> list:
+    """The newest `CASES_SHOWN` class 1 complaints with their texts and handling lines."""
     newest = sorted((row for row in rows.values() if row.get("complaint_class") == 1),
                     key=lambda row: row["received_at"], reverse=True)[:CASES_SHOWN]
+    if not newest:
+        return []
     texts = {row["_id"]: row for row in plain_rows(Complaint.objects(pk__in=[r["_id"] for r in newest]),
-                                                   *CASE_FIELDS)} if newest else {}
-    report.cases = [texts[row["_id"]] for row in newest if row["_id"] in texts]
-    _handling_lines(report.cases)
-    report.cases_without_analysis = sum(not (c.get("case_analysis") or "").strip() for c in report.cases)
-    return report
+                                                   *CASE_FIELDS)}
+    cases = [texts[row["_id"]] for row in newest if row["_id"] in texts]
+    _handling_lines(cases)
+    return cases
 
 
 def _judge(row, clocks, now, outcome: Outcome):
