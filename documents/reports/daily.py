@@ -142,8 +142,6 @@ class DailyReport:
                      [Series(str(label), [line.value(key) for line in self.lines]) for key, label in COLUMNS])
 
 
-
-
 def daily_report(communities, day: date, now: datetime | None = None) -> DailyReport:
     """The daily report of `day` (each community's local day) over `communities`."""
     now = now or clock.now()
