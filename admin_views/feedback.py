@@ -16,7 +16,6 @@ from admin_views.services import ServiceRequestView, due_badge, room_loader, sta
 from admin_views.steps import StepForm, StepPageMixin
 from app import clock
 from app.permissions import can
-from documents.base import DomainError
 from documents.complaints import CHANNELS, DEPARTMENTS, Complaint
 from documents.deadlines import local_text
 from documents.feedback import (CLASSIFICATIONS, FEEDBACK_STATES, HANDLER_REPLY_HOURS, MAJOR_ANSWER_HOURS, RAISED_TO,
@@ -256,8 +255,6 @@ class LiaisonSlipView(StepPageMixin, CommunityFormMixin, EstateModelView):
         if is_created:
             model.issued_by = current_user._get_current_object()
             model.issued_at = clock.now()
-        elif model.state != "issued":
-            raise DomainError(_("A slip that was signed for can no longer be edited."))
 
     def details_extra(self, model):
         extra = super().details_extra(model)

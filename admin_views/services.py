@@ -17,7 +17,6 @@ from admin_views.base import (CommunityFormMixin, EstateModelView, ScopedAjaxLoa
 from admin_views.steps import StepForm, StepPageMixin, state_badge
 from app import clock
 from app.permissions import can
-from documents.base import DomainError
 from documents import agenda
 from documents.deadlines import DUE_FILTERS, due_status, local_text, to_utc, zone_of
 from documents.places import Room
@@ -220,8 +219,8 @@ class ServiceRequestView(StepPageMixin, CommunityFormMixin, EstateModelView):
         self.store_local_times(model)
         if is_created:
             model.registered_by = current_user._get_current_object()
-        elif not model.is_open:
-            raise DomainError(_("A finished record can no longer be edited."))
+        else:
+            model.check_editable()
 
     def _search(self, query, term):
         """Number (exact or prefix), room code, or resident name."""

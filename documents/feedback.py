@@ -179,7 +179,12 @@ class LiaisonSlip(CommunityOwned, Versioned, Workflowed):
     def __str__(self):
         return self.number or ""
 
+    #: what the clerk types on the slip; once the handler has signed for it, the slip is what was signed
+    TYPED_FIELDS = frozenset(("community", "feedback", "complaint", "department", "addressee", "matter", "due_at"))
+
     def clean(self):
+        if self.pk is not None and self.state != "issued" and self.TYPED_FIELDS & set(self._get_changed_fields()):
+            raise DomainError(gettext("A slip that was signed for can no longer be edited."))
         errors = RuleErrors()
         now = clock.now()
         if not self.issued_at:

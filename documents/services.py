@@ -138,6 +138,11 @@ class ServiceRequest(CommunityOwned, Versioned, Workflowed):
     def is_open(self) -> bool:
         return self.state in self.OPEN_STATES
 
+    def check_editable(self):
+        """A finished record is what was done: its form is closed (its steps remain the way to act)."""
+        if not self.is_open:
+            raise DomainError(gettext("A finished record can no longer be edited."))
+
     def last_step(self):
         """(time, label of its field) of the latest step on the record, e.g. the handling; None if none."""
         done = [(getattr(self, name), order, self._fields[name].verbose_name)

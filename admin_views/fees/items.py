@@ -13,9 +13,7 @@ from wtforms.validators import Optional
 
 from admin_views.base import CommunityFormMixin, EstateModelConverter, EstateModelView, choice_label, html_table
 from admin_views.filters import CommunityFilter
-from documents.base import DomainError
 from documents.fees.items import FEE_KINDS, FeeItem, Rate
-from documents.fees.ledger import BillLine
 from documents.money import money_text
 from documents.places import ROOM_USES
 
@@ -95,9 +93,7 @@ class FeeItemView(CommunityFormMixin, EstateModelView):
         return form
 
     def on_model_delete(self, model):
-        if BillLine.objects(item=model).only("id").first() is not None:
-            raise DomainError(_("Bills were made with %(item)s: it cannot be deleted. Switch “Billed” off "
-                                "to stop billing it.", item=model.name()))
+        model.check_deletable()
 
 
 def register(admin, category):

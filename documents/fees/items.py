@@ -69,6 +69,13 @@ class FeeItem(CommunityOwned, Versioned):
     def __str__(self):
         return self.name()
 
+    def check_deletable(self):
+        """A billed item stays: its bill lines name it. Switching billing off stops it instead."""
+        from documents.fees.ledger import BillLine
+        if BillLine.objects(item=self).only("id").first() is not None:
+            raise DomainError(gettext("Bills were made with %(item)s: it cannot be deleted. Switch “Billed” off "
+                                      "to stop billing it.", item=self.name()))
+
     def name(self, language: str | None = None) -> str:
         from documents.bilingual import current_language, pick
         return pick(self.name_zh, self.name_en, language or current_language())

@@ -111,6 +111,19 @@ def test_whoever_takes_the_slip_signs_for_it_and_nobody_signs_for_another(world)
     assert open_slip.signed_by.pk == clerk.pk
 
 
+def test_a_signed_slip_is_what_was_signed_for(world):
+    freeze_shanghai(2026, 11, 23, 9, 0)
+    slip = make_slip(world)
+    slip.matter = "先改一下内容"
+    slip.save()                               # still issued: the clerk may correct it
+    slip.sign(world["staff"]["housekeeper"])
+    slip.reload()
+    slip.matter = "签收后改内容"
+    with pytest.raises(DomainError, match="signed for"):
+        slip.save()
+    assert LiaisonSlip.objects.get(pk=slip.pk).matter == "先改一下内容"
+
+
 def test_a_slip_for_the_superior_is_reported_up_within_2_hours_and_answered_within_24(world):
     freeze_shanghai(2026, 11, 23, 9, 0)
     housekeeper = world["staff"]["housekeeper"]

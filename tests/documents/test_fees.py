@@ -68,6 +68,13 @@ def test_a_month_is_billed_once_to_the_fen(fees):
     assert ledger.Account.objects(household=fees["hh_a"]).first().owed == Decimal("315.58")
 
 
+def test_a_billed_item_cannot_be_deleted_an_unbilled_one_can(fees):
+    fees["parking"].check_deletable()                 # nothing billed yet
+    generate_bills(fees["A"], "2026-11", actor=fees["staff"]["cashier"])
+    with pytest.raises(DomainError, match="不能删除"):
+        fees["parking"].check_deletable()
+
+
 def test_a_new_rate_never_rewrites_past_bills(fees):
     generate_bills(fees["A"], "2026-11")
     generate_bills(fees["A"], "2026-12")
