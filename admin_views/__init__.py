@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from admin_views import (agenda, archive_access, archive_import, audit, complaints, events, feedback, fees,
                          handover, item_release, keys, kpi, lookup, lost_found, movein, notices, places,
-                         renovations, rental, repairs, residents, staff, surveys, visits)
+                         renovations, rental, repairs, reports, residents, staff, surveys, visits)
 from admin_views.base import cached_menu, can_open
 from app.headers import csp_nonce
 
@@ -16,8 +16,8 @@ TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 
 # Areas in menu order; a new area adds its module here.
 AREAS = [lookup, residents, archive_import, archive_access, repairs, complaints, feedback, surveys, visits, handover,
-         movein, item_release, lost_found, renovations, keys, rental, fees, events, notices, places, staff,
-         kpi, agenda, audit]
+         reports, kpi, movein, item_release, lost_found, renovations, keys, rental, fees, events, notices, places,
+         staff, agenda, audit]
 
 
 def init_admin(app):

@@ -94,10 +94,12 @@ def sheet_title(title: str, taken: set) -> str:
     return name
 
 
-def charts_workbook(charts, heading: str = "") -> bytes:
-    """One sheet per chart: its title (and the page's heading), its header row, its numbers."""
+def charts_workbook(charts, heading: str = "", tables=()) -> bytes:
+    """One sheet per chart: its title (and the page's heading), its header row, its numbers; then one
+    sheet per table of `tables` ((title, header, rows): a report's lists beside its figures)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
+
 
     book = Workbook()
     book.remove(book.active)
@@ -116,6 +118,18 @@ def charts_workbook(charts, heading: str = "") -> bytes:
             sheet.append([safe_cell(row[0])] + row[1:])
         sheet.column_dimensions["A"].width = max(12, min(40, max((len(str(c)) for c in chart.categories),
                                                                  default=0) * 2))
+    for title, header, rows in tables:
+        sheet = book.create_sheet(sheet_title(title, taken))
+        sheet.append([safe_cell(str(title))])
+        sheet["A1"].font = Font(bold=True, size=13)
+        if heading:
+            sheet.append([safe_cell(str(heading))])
+        sheet.append([])
+        sheet.append([safe_cell(str(h)) for h in header])
+        for cell in sheet[sheet.max_row]:
+            cell.font = Font(bold=True)
+        for row in rows:
+            sheet.append([safe_cell(v) for v in row])
     if not book.sheetnames:
         book.create_sheet("-")
     data = io.BytesIO()
@@ -123,11 +137,12 @@ def charts_workbook(charts, heading: str = "") -> bytes:
     return data.getvalue()
 
 
-def charts_xlsx(charts, filename: str, heading: str = "", endpoint: str = "", community=None):
-    """The xlsx of these charts as a download, with one audit entry naming the page."""
+def charts_xlsx(charts, filename: str, heading: str = "", endpoint: str = "", community=None, tables=()):
+    """The xlsx of these charts (and `tables`, see charts_workbook) as a download, with one audit entry
+    naming the page."""
     charts = list(charts)
     user = current_user._get_current_object()
     audit.record_event("export", "charts", endpoint or filename, str(heading or filename),
                        note=", ".join(str(c.title) for c in charts)[:1000], community=community, actor=user)
-    return send_file(io.BytesIO(charts_workbook(charts, heading)), as_attachment=True, download_name=filename,
+    return send_file(io.BytesIO(charts_workbook(charts, heading, tables)), as_attachment=True, download_name=filename,
                      mimetype=XLSX_CONTENT_TYPE)

@@ -467,7 +467,9 @@ class Planner:
     """SQL over a collection's index tables for the filter shapes they answer.
 
     A filter becomes a tree of nodes: ``("leaf", n, keys)`` (the documents with one of these keys
-    in ``ix_n``), ``("and", nodes)``, ``("or", nodes)``, ``("all",)``. Its rows are read from the
+    in ``ix_n``), ``("range", n, type, bounds)`` (the documents whose sort value
+    in ``sv_n`` lies within the bounds of a range on dates or numbers - a report's period - and those
+    whose value it cannot order, exact when there are none), ``("and", nodes)``, ``("or", nodes)``, ``("all",)``. Its rows are read from the
     most selective part (``drive``), the other parts being checked per row by primary-key probes
     (``member``): an audit history of one record reads that record's entries, not every entry of
     its collection. A sorted page over many matches walks the sort index and probes each row.
@@ -483,6 +485,14 @@ class Planner:
         self._unkeyed = {}
         self._estimates = {}
 
+    def has_unorderable(self, n):
+        """Does a document hold a value on this path the sort table cannot order (an array)?"""
+        key = ("X", n)
+        if key not in self._unkeyed:
+            self._unkeyed[key] = self.conn.execute(
+                f"SELECT 1 FROM sv_{n} WHERE t = 'X' LIMIT 1").fetchone() is not None
+        return self._unkeyed[key]
+
     def has_unkeyed(self, n):
         if n not in self._unkeyed:
             self._unkeyed[n] = self.conn.execute(
@@ -496,6 +506,10 @@ class Planner:
         n = self.paths.get(field)
         if n is None or field.startswith("$"):
             return None
+        bounds = self._range(condition)
+        if bounds is not None:
+            # exact when the sort table orders every value on the path (no arrays: 'X')
+            return ("range", n) + bounds if not exact or not self.has_unorderable(n) else None
         if exact and isinstance(condition, dict) and (
                 len(condition) != 1 or next(iter(condition)) not in ("$eq", "$in")):
             return None
@@ -508,6 +522,28 @@ class Planner:
         if not exact:
             values.append(UNKEYED)
         return ("leaf", n, tuple(values))
+
+    RANGE_OPS = {"$gt": ">", "$gte": ">=", "$lt": "<", "$lte": "<="}
+    RANGE_TYPES = ("d", "n")      # datetimes, numbers: their sort values order as the store compares them
+
+    def _range(self, condition):
+        """(type letter, ((sql operator, sort value), ...)) of a range on dates or numbers - a
+        period's `{"$gte": start, "$lt": end}` - else None. The rows come from the sort table, those
+        whose value it cannot order ('X': arrays) included: exact when there are none (a range
+        matches values of its own type only, as MongoDB compares), else a superset."""
+        if not isinstance(condition, dict) or not condition or any(op not in self.RANGE_OPS for op in condition):
+            return None
+        typed = [(self.RANGE_OPS[op], _typed(value)) for op, value in condition.items()]
+        kinds = {kind for _op, (kind, _value) in typed}
+        if len(kinds) != 1 or next(iter(kinds)) not in self.RANGE_TYPES:
+            return None
+        return next(iter(kinds)), tuple(sorted((op, value) for op, (_kind, value) in typed))
+
+    def _range_test(self, node):
+        """(sql condition on a row of sv_n, params) of a range node."""
+        _, _n, kind, clauses = node
+        test = " AND ".join(f"v {op} ?" for op, _value in clauses)
+        return f"((t = ? AND {test}) OR t = 'X')", [kind] + [value for _op, value in clauses]
 
     def plan(self, filter, exact):  # noqa: A002 - mongomock's name
         """The node selecting the matches - exactly them when `exact`, else a superset - or None."""
@@ -561,6 +597,10 @@ class Planner:
             return min(self.estimate(sub, cap) for sub in node[1])
         if kind == "or":
             return sum(self.estimate(sub, cap) for sub in node[1])
+        if kind == "range" and (node, cap) not in self._estimates:
+            sql, params = self.rows(node)
+            self._estimates[node, cap] = self.conn.execute(
+                f"SELECT count(*) FROM ({sql} LIMIT ?)", (*params, cap)).fetchone()[0]
         if (node, cap) not in self._estimates:
             _, n, values = node
             marks = ",".join("?" * len(values))
@@ -583,6 +623,11 @@ class Planner:
         kind = node[0]
         if kind == "all":
             return f"SELECT rid FROM sv_{self.paths['_id']}", []
+        if kind == "range":
+            n, (kind_, clauses) = node[1], node[2:]
+            test = " AND ".join(f"v {op} ?" for op, _value in clauses)
+            return (f"SELECT rid FROM sv_{n} WHERE t = ? AND {test} UNION ALL SELECT rid FROM sv_{n} WHERE t = 'X'",
+                    [kind_] + [value for _op, value in clauses])
         if kind == "leaf":
             _, n, values = node
             if not values:
@@ -606,6 +651,9 @@ class Planner:
         kind = node[0]
         if kind == "all":
             return "1", []
+        if kind == "range":
+            test, params = self._range_test(node)
+            return f"EXISTS (SELECT 1 FROM sv_{node[1]} WHERE rid = {rid} AND {test})", params
         if kind == "leaf":
             _, n, values = node
             if not values:
@@ -780,6 +828,21 @@ def _patch_reads(collection):
         if cursor.collection.codec_options.tz_aware:
             docs = [helpers.make_datetime_timezone_aware_in_document(doc) for doc in docs]
         return docs
+
+    original_copy_only_fields = collection_class._copy_only_fields
+
+    def _copy_only_fields(self, doc, fields, container):
+        """A projection of top-level fields (`.only(...)`) takes them from the document as decoded
+        for this read (nothing else holds it, so nothing needs copying); any other shape as before."""
+        if container is dict and isinstance(fields, dict) and fields and not any(
+                "." in name or name.startswith("$") for name in fields) and all(
+                value in (1, True) for name, value in fields.items() if name != "_id") \
+                and fields.get("_id", 1) in (0, 1, True, False) and len(fields) > ("_id" in fields):
+            names = ("_id",) * (fields.get("_id", 1) in (1, True)) + tuple(name for name in fields if name != "_id")
+            return {name: doc[name] for name in names if name in doc}
+        return original_copy_only_fields(self, doc, fields, container)
+
+    collection_class._copy_only_fields = _copy_only_fields
 
     def count_documents(self, filter, **kwargs):  # noqa: A002
         if set(kwargs) <= {"skip", "limit", "hint", "maxTimeMS"}:

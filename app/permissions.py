@@ -173,6 +173,12 @@ PERMISSIONS: dict[str, dict[str, set]] = {
         "housekeeper": READ | {"create", "action:tell_superior", "action:write_line"},
         "executive": READ | {"export"},
     },
+    # The reports (issue 13): supervisors and managers read them all, senior management company-wide;
+    # front-desk clerks the daily report (documents/reports/). Figures scoped to one's communities.
+    "reports": {
+        **{role: {"list", "daily", "complaints", "export", "print"} for role in ("manager", "supervisor", "executive")},
+        "clerk": {"list", "daily", "export", "print"},
+    },
     "handover": {role: {"list", "details", "create", "action:acknowledge"}
                  for role in ("manager", "supervisor", "clerk", "housekeeper")},
     # Move-in (documents/movein.py): front-desk clerks open files and take the counter steps,

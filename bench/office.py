@@ -223,13 +223,14 @@ def community_households(community_id):
 
 
 def add_service_records(community, counts, rng, templates=None, audit_budget=0, open_share=None,
-                        years=YEARS) -> dict:
+                        years=YEARS, now=None) -> dict:
     """Store `counts` ({"repairs": 50_000, "complaints": 10_000, ...}) records in one community,
     with the open clocks of the open ones (see `service_records()` for `open_share` and `years`).
 
     The store must hold templates (the demo seed's records, e.g. after `load()` or `flask seed`),
-    or `templates` be given. Returns {collection: number stored} (audit entries and clocks
-    included) and the work in hand (`work_in_hand()`)."""
+    or `templates` be given. `now`: the moment the records lead up to (default: now; an earlier one
+    puts them all in the past, e.g. inside one month for `bench.reports`). Returns {collection:
+    number stored} (audit entries and clocks included) and the work in hand (`work_in_hand()`)."""
     from documents.agenda import Clock
     from documents.audit import AuditEntry
     from documents.complaints import Complaint
@@ -238,7 +239,7 @@ def add_service_records(community, counts, rng, templates=None, audit_budget=0, 
 
     templates = templates or Templates.read()
     records, audit = service_records(community.pk, community_households(community.pk), templates,
-                                     counts, rng, years=years, audit_budget=audit_budget,
+                                     counts, rng, now=now, years=years, audit_budget=audit_budget,
                                      open_share=open_share)
     clocks = open_clocks(records)
     stored = {}
@@ -260,16 +261,24 @@ def busy_community(community, households, repairs, complaints, seed: int = 2026,
     a small community of their own (BENCH-T), so that this one holds only generated records.
     Returns what `add_service_records()` does."""
     from bench.data import make_households, make_places
-    from documents.places import Community
 
     make_places(community, households)
     make_households(community, households, random.Random(f"{seed}-{community.code}"))
+    templates = template_community(seed, password)
+    return add_service_records(community, {"repairs": repairs, "complaints": complaints}, random.Random(seed),
+                               templates, open_share=OPEN_SHARE, years=2)
+
+
+def template_community(seed: int = 2026, password: str | None = None) -> "Templates":
+    """A small community of its own (BENCH-T) where the demo seed walks its records through the real
+    steps: the templates of generated communities, read before any is generated."""
+    from bench.data import make_households, make_places
+    from documents.places import Community
+
     templates_of = Community(code="BENCH-T", name_zh="样板小区", name_en="Template Court").save()
     make_places(templates_of, TEMPLATE_HOUSEHOLDS)
     make_households(templates_of, TEMPLATE_HOUSEHOLDS, random.Random(f"{seed}-templates"))
-    templates = seed_templates([templates_of], password or "bench-" + str(seed), renovations=False)
-    return add_service_records(community, {"repairs": repairs, "complaints": complaints}, random.Random(seed),
-                               templates, open_share=OPEN_SHARE, years=2)
+    return seed_templates([templates_of], password or "bench-" + str(seed), renovations=False)
 
 
 def seed_templates(communities, password, renovations=True) -> "Templates":

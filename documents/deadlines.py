@@ -82,11 +82,12 @@ DUE_FILTERS = ("overdue", "today", "week")
 
 
 def local_range_query(field: str, communities, start: date, end_inclusive: date) -> Q:
-    clauses = Q(pk=None)
+    clauses = None             # no communities: nothing (Q(pk=None)); else one $or branch each
     for community in communities:
         low, high = local_date_range(start, end_inclusive, zone_of(community))
-        clauses |= Q(community=community.pk, **{f"{field}__gte": low, f"{field}__lt": high})
-    return clauses
+        clause = Q(community=community.pk, **{f"{field}__gte": low, f"{field}__lt": high})
+        clauses = clause if clauses is None else clauses | clause
+    return clauses if clauses is not None else Q(pk=None)
 
 
 # --- "due in" / "late by" ---

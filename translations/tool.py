@@ -67,7 +67,7 @@ def merge(paths):
     for path in paths:
         for message in _read(path):
             if message.id and message.string and not message.fuzzy:
-                mine = catalog.get(message.id)
+                mine = catalog.get(message.id, context=message.context)   # msgctxt entries too
                 if mine is None:
                     continue   # not used by this branch's code (run `update` first)
                 if not mine.string or mine.fuzzy:

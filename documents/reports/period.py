@@ -56,6 +56,14 @@ class Period:
     def day(cls, day: date) -> "Period":
         return cls(day, day)
 
+    @classmethod
+    def parse_day(cls, text: str) -> "Period":
+        """'2026-11-23' → that one day (a daily report); anything else is refused."""
+        try:
+            return cls.day(date.fromisoformat((text or "").strip()))
+        except ValueError:
+            raise DomainError(_("Give the day as YYYY-MM-DD, for example 2026-11-23."), field="day") from None
+
     @property
     def days(self) -> int:
         return (self.end - self.start).days + 1

@@ -43,3 +43,11 @@ def test_months_previous_and_local_bounds(app_ctx, world):
     assert Period(date(2026, 11, 10), date(2026, 11, 12)).previous() == Period(date(2026, 11, 7), date(2026, 11, 9))
     low, high = november.bounds(world["A"])            # Asia/Shanghai: local midnight is 16:00 UTC the day before
     assert low == datetime(2026, 10, 31, 16, 0) and high == datetime(2026, 11, 30, 16, 0)
+
+
+@pytest.mark.parametrize("text", ["2026-02-30", "", "2026-11", "23/11/2026"])
+def test_a_day_is_typed_as_yyyy_mm_dd(app_ctx, text):
+    with pytest.raises(DomainError) as err:
+        Period.parse_day(text)
+    assert err.value.field == "day"
+    assert Period.parse_day(" 2026-11-23 ") == Period(date(2026, 11, 23), date(2026, 11, 23))

@@ -167,7 +167,7 @@ def test_or_of_indexed_branches_narrows_the_candidates(coll, monkeypatch):
     original = mm_collection.filter_applies
     monkeypatch.setattr(mm_collection, "filter_applies",
                         lambda *args, **kw: checks.append(1) or original(*args, **kw))
-    query = {"$or": [{"tags": "a"}, {"status": "moved_out"}], "n": {"$gte": 0}}  # $gte: not exact
+    query = {"$or": [{"tags": "a"}, {"status": "moved_out"}], "n": {"$ne": 3}}  # $ne: not exact
     slow, fast = both(lambda: sorted(doc["_id"] for doc in coll.find(query)))
     assert fast == slow
     checks.clear()
@@ -223,3 +223,40 @@ def test_writes_through_another_connection_are_seen(coll):
                                .limit(500)], coll.count_documents({"community": B, "status": "current"})))
     assert fast == slow and fast[1] == 0
     other.database.client.close()
+
+
+@pytest.mark.parametrize("query", [
+    {"when": {"$gte": datetime(2024, 3, 1), "$lt": datetime(2024, 3, 8)}},
+    {"community": A, "when": {"$gt": datetime(2024, 2, 1), "$lte": datetime(2024, 4, 1)}},
+    {"$or": [{"community": A, "when": {"$gte": datetime(2024, 5, 1), "$lt": datetime(2024, 5, 20)}},
+             {"community": B, "when": {"$gte": datetime(2024, 5, 1), "$lt": datetime(2024, 6, 1)}}]},
+    {"n": {"$gte": 10, "$lt": 20.5}},
+    {"when": {"$lt": datetime(2024, 1, 5)}},
+])
+def test_a_range_on_dates_or_numbers_narrows_the_candidates_with_the_same_results(coll, monkeypatch, query):
+    """A report's period ({"$gte": start, "$lt": end}) reads the documents of the period from the sort
+    table, not the whole collection: exactly, or, once values the table cannot order (arrays) are
+    on the path, as candidates checked one by one. Projections of top-level fields as before."""
+    from litemongo._vendor.mongomock import collection as mm_collection
+
+    exact = embedded_store.exact_plan(coll, query)
+    assert exact is not None, "a range over values the sort table orders is exact"
+    assert both(lambda: (sorted(doc["_id"] for doc in coll.find(query)), coll.count_documents(query),
+                         [doc["_id"] for doc in coll.find(query).sort([("when", -1)]).skip(2).limit(5)]))[0][1] > 0
+    slow, fast = both(lambda: (sorted(doc["_id"] for doc in coll.find(query)), coll.count_documents(query),
+                               [doc["_id"] for doc in coll.find(query).sort([("when", -1)]).skip(2).limit(5)],
+                               list(coll.find(query, {"when": 1, "community": 1}).sort([("_id", 1)]))))
+    assert fast == slow
+    coll.insert_many([{"community": A, "when": [datetime(2024, 3, 2), datetime(2030, 1, 1)], "n": [15]},
+                      {"community": A, "when": "2024-03-02", "n": "15"}, {"community": B},
+                      {"community": A, "when": None, "n": None}])
+    assert embedded_store.exact_plan(coll, query) is None, "an array on the path: a superset, checked"
+    checks = []
+    original = mm_collection.filter_applies
+    monkeypatch.setattr(mm_collection, "filter_applies",
+                        lambda *args, **kw: checks.append(1) or original(*args, **kw))
+    slow, fast = both(lambda: (sorted(doc["_id"] for doc in coll.find(query)), coll.count_documents(query)))
+    assert fast == slow and slow[1] > 0
+    checks.clear()
+    list(coll.find(query))
+    assert len(checks) < coll.count_documents({}) / 2, "the range narrowed the documents read"
