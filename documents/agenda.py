@@ -26,7 +26,7 @@ import socket
 from typing import Callable
 
 from bson import ObjectId
-from flask_babel import gettext, lazy_gettext as _l
+from flask_babel import gettext, lazy_gettext as _l, lazy_pgettext
 from mongoengine import (DateTimeField, Document, IntField, ListField, DictField,
                          ObjectIdField, ReferenceField, StringField)
 from mongoengine.errors import NotUniqueError
@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 
 RUNNING, MET, BREACHED, CANCELLED = "running", "met", "breached", "cancelled"
 OPEN, DONE = "open", "done"
-PHASES = [(OPEN, _l("Open")), (DONE, _l("Done"))]
+PHASES = [(OPEN, lazy_pgettext("clock", "Open")), (DONE, _l("Done"))]
 CLOCK_STATES = [(RUNNING, _l("Running")), (MET, _l("Met")), (BREACHED, _l("Breached")),
                 (CANCELLED, _l("Cancelled"))]
 #: a record moved into one of these states stops its clocks as cancelled, neither met nor breached

@@ -20,7 +20,7 @@ follow-up of the rented flat.
 from datetime import timedelta
 from decimal import Decimal
 
-from flask_babel import gettext, lazy_gettext as _l
+from flask_babel import gettext, lazy_gettext as _l, lazy_pgettext
 from mongoengine import (DateField, DateTimeField, EmbeddedDocument, EmbeddedDocumentListField, FileField,
                          IntField, ReferenceField, StringField, ValidationError)
 from mongoengine.errors import NotUniqueError
@@ -60,7 +60,7 @@ PROSPECT_STATES = [("new", _l("Registered")), ("deposit_paid", _l("Deposit paid"
 RECEIPT_KINDS = [("deposit", _l("Viewing deposit")), ("refund", _l("Deposit returned")),
                  ("viewing_fee", _l("Viewing service fee")), ("lease_fee", _l("Lease service fee")),
                  ("deposit_back", _l("Deposit returned on signing"))]
-COMPLAINT_STATES = [("open", _l("Open")), ("solved", _l("Solved")), ("reported", _l("Reported to the superior"))]
+COMPLAINT_STATES = [("open", lazy_pgettext("tenant complaint", "Open")), ("solved", _l("Solved")), ("reported", _l("Reported to the superior"))]
 
 FILE_KINDS = [("lease", _l("Lease copy")), ("tenant_id", _l("Tenant's ID copy"))]
 FILE_UPLOAD = UploadRule(types=frozenset({PDF, JPEG, PNG}), max_bytes=10 * MB, same_extension=True,

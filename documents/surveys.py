@@ -87,9 +87,9 @@ class SurveyAnswerErrors(DomainError):
 # --- the questionnaire ---
 
 class Option(EmbeddedDocument):
-    value = StringField(required=True, max_length=20)
-    text_zh = StringField(max_length=200, verbose_name=_l("Text (Chinese)"))
-    text_en = StringField(max_length=200, verbose_name=_l("Text (English)"))
+    value = StringField(required=True, max_length=20, verbose_name=_l("Option code"))
+    text_zh = StringField(max_length=200, verbose_name=_l("Option (Chinese)"))
+    text_en = StringField(max_length=200, verbose_name=_l("Option (English)"))
 
     def text(self, language=None):
         from documents.bilingual import current_language
@@ -97,7 +97,7 @@ class Option(EmbeddedDocument):
 
 
 class Question(EmbeddedDocument):
-    key = StringField(required=True, max_length=20)
+    key = StringField(required=True, max_length=20, verbose_name=_l("Question code"))
     kind = StringField(choices=QUESTION_KINDS, required=True, verbose_name=_l("Question type"))
     text_zh = StringField(max_length=300, verbose_name=_l("Question (Chinese)"))
     text_en = StringField(max_length=300, verbose_name=_l("Question (English)"))
