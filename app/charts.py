@@ -21,6 +21,7 @@ from documents import audit
 KINDS = ("bar", "line", "pie")
 SHEET_TITLE_MAX = 31                 # Excel's limit on a sheet's name
 SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+CROWDED = 6                          # more categories than this: every name slanted and cut, none hidden
 
 
 @dataclass
@@ -69,12 +70,20 @@ class Chart:
             "legend": {"type": "scroll", "bottom": 0} if len(self.series) > 1 else {"show": False},
             "grid": {"left": 8, "right": 16, "top": 24, "bottom": 36 if len(self.series) > 1 else 12,
                      "containLabel": True},
-            "xAxis": {"type": "category", "data": categories, "axisLabel": {"hideOverlap": True}},
+            "xAxis": {"type": "category", "data": categories, "axisLabel": self._axis_label(categories)},
             "yAxis": {"type": "value", "name": self.unit or None,
                       **({"max": 100} if self.unit == "%" else {})},
             "series": [{"type": self.kind, "name": str(s.name), "data": list(s.values),
                         **({"stack": "total"} if self.stacked else {})} for s in self.series],
         }
+
+    @staticmethod
+    def _axis_label(categories) -> dict:
+        """Few categories: names level, an overlapping one hidden. Many (the KPI's clocks): each name
+        slanted and cut to a width, so every bar keeps its name (the full name is in the tooltip)."""
+        if len(categories) <= CROWDED:
+            return {"hideOverlap": True}
+        return {"interval": 0, "rotate": 40, "width": 96, "overflow": "truncate"}
 
     def header(self) -> list:
         return [""] + [str(s.name) for s in self.series]

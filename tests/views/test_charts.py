@@ -76,3 +76,12 @@ def test_the_download_is_audited(app_ctx, world):
         assert response.mimetype.endswith("spreadsheetml.sheet")
     entry = AuditEntry.objects(action="export", collection="charts").first()
     assert entry.actor_name == "manager" and "按时率" in entry.note
+
+
+def test_a_crowded_axis_names_every_category_instead_of_hiding_some():
+    few = Chart("f", "x", "bar", MONTHS, [Series("a", [1, 2, 3])]).option()["xAxis"]["axisLabel"]
+    assert few == {"hideOverlap": True}
+    names = [f"时限{n}" for n in range(15)]
+    label = Chart("m", "x", "bar", names, [Series("a", list(range(15)))]).option()["xAxis"]["axisLabel"]
+    assert label["interval"] == 0 and label["rotate"] and label["overflow"] == "truncate"
+    assert "hideOverlap" not in label
