@@ -1,4 +1,5 @@
 """A report's period: local dates of a community, checked once, turned into UTC bounds per community."""
+import re
 from calendar import monthrange
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -42,14 +43,8 @@ class Period:
     @classmethod
     def parse(cls, start: str, end: str) -> "Period":
         """Two ISO dates typed by a person; a missing or malformed one is refused."""
-        try:
-            first = date.fromisoformat((start or "").strip())
-        except ValueError:
-            raise DomainError(_("Give the first day as YYYY-MM-DD."), field="start") from None
-        try:
-            last = date.fromisoformat((end or "").strip())
-        except ValueError:
-            raise DomainError(_("Give the last day as YYYY-MM-DD."), field="end") from None
+        first = read_day(start, "start", lambda: _("Give the first day as YYYY-MM-DD."))
+        last = read_day(end, "end", lambda: _("Give the last day as YYYY-MM-DD."))
         return cls(first, last)
 
     @classmethod
@@ -59,10 +54,7 @@ class Period:
     @classmethod
     def parse_day(cls, text: str) -> "Period":
         """'2026-11-23' → that one day (a daily report); anything else is refused."""
-        try:
-            return cls.day(date.fromisoformat((text or "").strip()))
-        except ValueError:
-            raise DomainError(_("Give the day as YYYY-MM-DD, for example 2026-11-23."), field="day") from None
+        return cls.day(read_day(text, "day", lambda: _("Give the day as YYYY-MM-DD, for example 2026-11-23.")))
 
     @property
     def days(self) -> int:
@@ -99,3 +91,19 @@ class Period:
         if self.start.day == 1 and self.end == Period.month(self.start.year, self.start.month).end:
             return f"{self.start.year}-{self.start.month:02d}"
         return f"{self.start.isoformat()} – {self.end.isoformat()}"
+
+
+DAY_SHAPE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def read_day(text: str, field: str, shape_message) -> date:
+    """A typed ISO day. Written right but not in the calendar (2026-02-30): said so, since "use
+    YYYY-MM-DD" would not tell the person what is wrong; otherwise `shape_message()`."""
+    text = (text or "").strip()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        if DAY_SHAPE.match(text):
+            raise DomainError(_("There is no %(day)s in the calendar: check the month and the day.", day=text),
+                              field=field) from None
+        raise DomainError(shape_message(), field=field) from None

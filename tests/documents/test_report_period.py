@@ -31,7 +31,7 @@ def test_the_message_speaks_the_users_language(app):
         with pytest.raises(DomainError) as typed:
             Period.parse("2026-11-31", "2026-12-01")
     assert str(err.value) == "The period ends (2026-11-01) before it starts (2026-11-30)."
-    assert typed.value.field == "start" and "YYYY-MM-DD" in str(typed.value)
+    assert typed.value.field == "start" and str(typed.value).startswith("There is no 2026-11-31 in the calendar")
 
 
 def test_months_previous_and_local_bounds(app_ctx, world):
@@ -51,3 +51,15 @@ def test_a_day_is_typed_as_yyyy_mm_dd(app_ctx, text):
         Period.parse_day(text)
     assert err.value.field == "day"
     assert Period.parse_day(" 2026-11-23 ") == Period(date(2026, 11, 23), date(2026, 11, 23))
+
+
+def test_a_day_written_right_but_not_in_the_calendar_is_named(app_ctx):
+    with pytest.raises(DomainError) as err:
+        Period.parse_day("2026-02-30")
+    assert "2026-02-30" in err.value.message and "日历" in err.value.message and err.value.field == "day"
+    with pytest.raises(DomainError) as err:
+        Period.parse("2026-11-01", "2026-11-31")
+    assert "2026-11-31" in err.value.message and err.value.field == "end"
+    with pytest.raises(DomainError) as err:
+        Period.parse_day("30.02.2026")
+    assert "YYYY-MM-DD" in err.value.message

@@ -63,7 +63,7 @@ def test_the_clerks_daily_report_on_a_phone(browser, portal):
     page.fill("#day", "2026-02-30")
     with page.expect_navigation():
         page.click("#report-form button[type=submit]")
-    assert "请按 YYYY-MM-DD 填写日期" in page.locator("#day-error").inner_text()
+    assert "日历上没有 2026-02-30 这一天" in page.locator("#day-error").inner_text()
     assert page.locator("#day").input_value() == "2026-02-30"
     page.wait_for_load_state("networkidle")
     screenshot(page, "reports-daily-390")

@@ -72,7 +72,7 @@ def test_a_period_that_ends_before_it_starts_is_told_in_english_and_chinese_keep
     bad_month = client_as("manager").get("/admin/reports/complaints/?month=2026-13").get_data(as_text=True)
     assert "Give the month as YYYY-MM, for example 2026-11." in bad_month and 'value="2026-13"' in bad_month
     bad_day = client_as("clerk").get("/admin/reports/daily/?day=2026-11-31").get_data(as_text=True)
-    assert "Give the day as YYYY-MM-DD, for example 2026-11-23." in bad_day and 'value="2026-11-31"' in bad_day
+    assert "There is no 2026-11-31 in the calendar: check the month and the day." in bad_day and 'value="2026-11-31"' in bad_day
     # the print and the export of a bad period go back to the form
     assert client_as("manager").get(url.replace("/complaints/", "/complaints/print/")).status_code == 302
 
