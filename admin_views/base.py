@@ -367,7 +367,9 @@ def place_errors(form, problems, document_class=None, skip=(), guessing=False) -
     values, so a message for a field the form lacks (derived from a missing value) is left out too.
     """
     leftovers = []
-    for problem in problems if isinstance(problems, (list, tuple)) else [problems]:
+    problems = problems if isinstance(problems, (list, tuple)) else [problems]
+    problems = [part for problem in problems for part in (getattr(problem, "parts", ()) or [problem])]
+    for problem in problems:
         if isinstance(problem, DomainError):
             name = problem.field or ""
             if name and name.split("-")[0] in skip:

@@ -151,4 +151,4 @@ class ReportsView(SecurePage):
 
 
 def register(admin):
-    admin.add_view(ReportsView(name=_l("Reports"), category=_l("Service"), endpoint="reports"))
+    admin.add_view(ReportsView(name=_l("Service reports"), category=_l("Reports"), endpoint="reports"))

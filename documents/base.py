@@ -7,10 +7,12 @@ from mongoengine.errors import SaveConditionError
 class DomainError(Exception):
     """A business rule refused an operation. `message` is translated; `field` names the form field."""
 
-    def __init__(self, message, field: str | None = None):
+    def __init__(self, message, field: str | None = None, parts: tuple = ()):
         super().__init__(str(message))
         self.message = message
         self.field = field
+        #: the refusals this one joins, each on its own field (a form shows them where they belong)
+        self.parts = tuple(parts)
 
     def __str__(self):
         return str(self.message)

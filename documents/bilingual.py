@@ -57,3 +57,8 @@ def to_utc(value: datetime | None, community) -> datetime | None:
     if value is None:
         return None
     return deadlines.to_utc(value, zone_of(community))
+
+
+def label_of(choices, value) -> str:
+    """The translated label of a field's choice (the value itself when it is not one of them)."""
+    return str(dict(choices).get(value, value or ""))

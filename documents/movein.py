@@ -49,6 +49,7 @@ from mongoengine import (BooleanField, DateField, DateTimeField, EmbeddedDocumen
 from app import clock
 from documents import audit, timeline
 from documents.base import CommunityOwned, DomainError, Versioned
+from documents.bilingual import label_of
 from documents.deadlines import local_date, zone_of
 from documents.places import Room, parse_room_code
 from documents.residents import Household, Person
@@ -265,7 +266,9 @@ class MoveIn(CommunityOwned, Versioned, Workflowed):
                 raise DomainError(gettext("An agent shows their own ID card too."), field="agent_id_seen")
         elif visitor != "owner":
             raise DomainError(gettext("Say who came."), field="visitor")
-        summary = "ID ✓ contract ✓ notice ✓" + (f"; agent {agent_name}, POA ✓" if visitor == "agent" else "")
+        summary = gettext("ID card, purchase contract and move-in notice checked")
+        if visitor == "agent":
+            summary += "; " + gettext("agent %(name)s with power of attorney", name=agent_name)
         return self._advance("verify", user, {"visitor": visitor, "agent_name": agent_name or None}, summary)
 
     def sign(self, user, signed_in_person=False, agreement_signed=False, rules_signed=False):
@@ -278,7 +281,7 @@ class MoveIn(CommunityOwned, Versioned, Workflowed):
                               field="agreement_signed")
         if not rules_signed:
             raise DomainError(gettext("The provisional owners' rules must be signed."), field="rules_signed")
-        return self._advance("sign", user, {}, "agreement ✓ rules ✓ (owner in person)")
+        return self._advance("sign", user, {}, gettext("Agreement and owners' rules signed by the owner in person"))
 
     def fill_archive(self, user, owner_name="", phone="", id_type="id_card", id_number="", documents_collected=False):
         """Creates the household archive (moving in) or completes the room's archive."""
@@ -301,7 +304,7 @@ class MoveIn(CommunityOwned, Versioned, Workflowed):
             household.save_versioned(None)
             audit.record("create", household, audit.diff({}, audit.snapshot(household)), actor=user,
                          note=gettext("Opened by the move-in of %(room)s", room=self.room_code))
-            summary = "archive created"
+            summary = gettext("Archive created")
         else:
             before = audit.snapshot(household)
             if not any((o.id_number or "") == id_number for o in household.owners or []):
@@ -309,7 +312,7 @@ class MoveIn(CommunityOwned, Versioned, Workflowed):
                                                id_number=id_number))
             household.save_versioned(None)
             audit.record("edit", household, audit.diff(before, audit.snapshot(household)), actor=user)
-            summary = "archive completed"
+            summary = gettext("Archive completed")
         return self._advance("archive", user, {"household": household}, summary)
 
     def settle_fees(self, user, auto_debit=False, bank="", account=""):
@@ -331,8 +334,8 @@ class MoveIn(CommunityOwned, Versioned, Workflowed):
         masked = mask_account(account) if auto_debit else None
         return self._advance("fees", user, {"auto_debit": bool(auto_debit), "bank": bank or None,
                                             "account_masked": masked, "receipt_no": receipt},
-                             f"auto-debit {'✓ ' + bank + ' ' + masked if auto_debit else '✗'}; "
-                             f"receipt {receipt or '—'}")
+                             (gettext("Auto-debit: %(bank)s %(account)s", bank=bank, account=masked) if auto_debit
+                              else gettext("No auto-debit")) + "; " + gettext("receipt %(no)s", no=receipt or "—"))
 
     def key_sets(self, states=("in_cabinet",)) -> list:
         """The room's key sets in the key register (documents/keys.py) in these states."""
@@ -354,7 +357,7 @@ class MoveIn(CommunityOwned, Versioned, Workflowed):
             raise DomainError(gettext("The owner signs for the items received."), field="signed_for")
         self._issue_keys(user, chosen)
         rows = [HandedItem(kind=kind, count=count) for kind, count in counts.items() if count > 0]
-        summary = ", ".join(f"{row.kind}×{row.count}" for row in rows)
+        summary = ", ".join(f"{label_of(ITEM_KINDS, row.kind)}×{row.count}" for row in rows)
         if chosen:
             summary += "; " + ", ".join(key_set.label_code for key_set in chosen)
         return self._advance("items", user, {"items": rows}, summary)
@@ -389,7 +392,8 @@ class MoveIn(CommunityOwned, Versioned, Workflowed):
                         work_order_no=order.number) for (area, description), order in zip(rows, orders)]
         inspection = Inspection(round=round_no, at=clock.now(), by_name=_name(user),
                                 failed_areas=sorted(set(failed_areas) | {a for a, _d in rows}), outcome=outcome)
-        summary = f"#{round_no} {outcome}: " + "; ".join(f"{d.description} → {d.work_order_no}" for d in found)
+        summary = gettext("Round %(n)d: %(outcome)s", n=round_no, outcome=label_of(OUTCOMES, outcome)) + ": " + \
+            "; ".join(f"{d.description} → {d.work_order_no}" for d in found)
         try:
             return self._advance("inspect", user, {"_outcome": outcome}, summary.rstrip(": "), ops={
                 "push__inspections": inspection, **({"push_all__defects": found} if found else {})},
@@ -422,7 +426,7 @@ class MoveIn(CommunityOwned, Versioned, Workflowed):
                 ("checklist_filled", checklist_filled, gettext("Fill in the move-in checklist."))):
             if not done:
                 raise DomainError(message, field=field)
-        return self._advance("handbook", user, {}, "handbook ✓ service card ✓ tips ✓ checklist ✓")
+        return self._advance("handbook", user, {}, gettext("Handbook, service card, tips and checklist handed over"))
 
     def finish(self, user, renovation=""):
         """Renovation offered or declined; the archive becomes current, the room occupied."""

@@ -29,6 +29,7 @@ from app import clock
 from documents import audit, timeline
 from documents.agenda import ClockKind, Rung, declare_clocks
 from documents.base import CommunityOwned, DomainError, PermissionDenied, RuleErrors, Versioned
+from documents.bilingual import label_of
 from documents.deadlines import end_of_local_day, local_text, to_local, zone_of
 from documents.files import JPEG, MB, PDF, PNG, UploadedFile, UploadRule
 from documents.money import MoneyField, money_text, to_money
@@ -65,10 +66,6 @@ COMPLAINT_STATES = [("open", lazy_pgettext("tenant complaint", "Open")), ("solve
 FILE_KINDS = [("lease", _l("Lease copy")), ("tenant_id", _l("Tenant's ID copy"))]
 FILE_UPLOAD = UploadRule(types=frozenset({PDF, JPEG, PNG}), max_bytes=10 * MB, same_extension=True,
                          refused=_l("%(name)s is not accepted: only PDF, JPEG or PNG files can be filed."))
-
-
-def label_of(choices, value) -> str:
-    return str(dict(choices).get(value, value or ""))
 
 
 def lease_fee_for(rent) -> Decimal:

@@ -385,8 +385,10 @@ def flatten_errors(err, field_name=None) -> list[tuple[str | None, str]]:
 
 
 def domain_error_from(err: ValidationError) -> DomainError:
+    """One refusal for a record's validation errors: their messages joined, and each on its field."""
     pairs = flatten_errors(err)
-    return DomainError("; ".join(message for _f, message in pairs), field=pairs[0][0] if pairs else None)
+    return DomainError("; ".join(message for _f, message in pairs), field=pairs[0][0] if pairs else None,
+                       parts=[DomainError(message, field=name) for name, message in pairs] if len(pairs) > 1 else ())
 
 
 def authorize_area(area: str, right: str, user, community, label=None):

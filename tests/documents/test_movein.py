@@ -82,6 +82,18 @@ def test_verify_needs_the_documents_seen_and_an_agent_a_power_of_attorney(mv):
     assert err.value.field == "poa_seen"
     record.verify(clerk, "agent", True, True, True, agent_name="赵强", poa_seen=True, agent_id_seen=True)
     assert record.state == "sign" and record.agent_name == "赵强"
+    # the log says it in the clerk's words, not in codes
+    assert MoveIn.objects.get().log[-1].summary == \
+        "ID card, purchase contract and move-in notice checked; agent 赵强 with power of attorney"
+
+
+def test_the_log_is_written_in_the_clerks_language(app, world):
+    from flask_babel import force_locale
+    clock.freeze(datetime(2026, 12, 20, 2, 0))
+    with app.test_request_context("/"), force_locale("zh_Hans_CN"):
+        record = opened(world)
+        record.verify(world["staff"]["clerk"], "owner", True, True, True)
+    assert MoveIn.objects.get().log[-1].summary == "已核验身份证、购房合同及入伙通知书"
 
 
 def test_nobody_signs_for_the_owner(mv):

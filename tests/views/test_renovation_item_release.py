@@ -46,6 +46,11 @@ def test_the_renovation_offers_the_release_form_and_the_form_is_the_one_pass(app
     # the renovation's rule: the driver is always recorded (no vehicle here); nothing saved, said on the field
     refused = clerk.post(register, data=data(vehicle_plate="", driver_name="", driver_id=""), headers=EN)
     assert "Record the driver" in refused.get_data(as_text=True) and ItemRelease.objects.count() == 0
+    shown = refused.get_data(as_text=True).replace("&#39;", "'")
+    # each message under its own field, not both joined on the first
+    assert "Record the driver's name." in shown and "Record the driver's licence or ID number." in shown
+    assert "name.; Record" not in shown
+    assert shown.index("Record the driver's licence") > shown.index('name="driver_id"')
     response = clerk.post(register, data=data(), headers=EN)
     assert response.status_code == 302
     record = ItemRelease.objects.get()
