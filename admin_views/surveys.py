@@ -17,7 +17,7 @@ from admin_views.steps import StepPageMixin, state_badge
 from app import clock
 from app.charts import Chart, Series, charts_xlsx
 from app.extensions import limiter
-from app.qr import printed_url
+from app.qr import printed_url, qr_svg
 from app.permissions import can
 from documents import audit
 from documents.base import DomainError
@@ -213,7 +213,7 @@ class CampaignView(StepPageMixin, CommunityFormMixin, EstateModelView):
         lang = "en" if lang == "en" else "zh"
         with force_locale("en" if lang == "en" else "zh_Hans_CN"):
             return self.render("surveys/questionnaire_print.html", campaign=campaign, community=campaign.community,
-                               sheets=sheets, lang=lang, printed_at=clock.now(), hours=RETURN_HOURS,
+                               sheets=sheets, lang=lang, printed_at=clock.now(), hours=RETURN_HOURS, qr=qr_svg,
                                local_time=lambda v: local_text(v, campaign.community))
 
     # --- results ---

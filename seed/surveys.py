@@ -29,7 +29,7 @@ def questions():
                  scale_min=1, scale_max=5, satisfaction=True),
         Question(kind=SINGLE, text_zh="客服前台的服务态度", text_en="Manner of the front desk", required=True,
                  options=options(("热情周到", "Friendly and attentive"), ("一般", "Average"), ("较差", "Poor"))),
-        Question(kind=MULTIPLE, text_zh="您认为最需要改进的方面（可多选）", text_en="What should improve most (any number)",
+        Question(kind=MULTIPLE, text_zh="您认为最需要改进的方面", text_en="What should improve most",
                  options=options(("保洁", "Cleaning"), ("绿化", "Gardens"), ("安保", "Security"),
                                  ("维修", "Repairs"), ("停车", "Parking"))),
         Question(kind=TEXT, text_zh="您的其他意见和建议", text_en="Other comments and suggestions"),

@@ -93,6 +93,8 @@ def test_handing_out_prints_each_questionnaire_with_its_code_and_link(client_as,
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
     assert first.code in html and len(links) == 1 and "2026 survey" in html and "Overall satisfaction" in html
+    from app.qr import qr_svg
+    assert str(qr_svg(f"http://localhost/s/{links[0]}", scale=2)) in html     # the same link as a code to scan
     first.reload()
     assert first.state == HANDED_OUT
     # printed again, in Chinese: a new link, the old one no longer works
