@@ -13,7 +13,7 @@ from admin_views.base import CommunityFormMixin, EstateModelView, SecurePage, ch
 from admin_views.exports import rows_response
 from admin_views.fees.payments import print_language
 from admin_views.filters import CommunityFilter, ReferenceFilter
-from admin_views.steps import StepPageMixin, state_badge
+from admin_views.steps import ConfirmStepForm, StepPageMixin, state_badge
 from app import clock
 from app.charts import Chart, Series, charts_xlsx
 from app.extensions import limiter
@@ -112,9 +112,15 @@ def _posted_rows() -> list[dict]:
     return sorted(rows, key=lambda row: row["order"])
 
 
+class CloseForm(ConfirmStepForm):
+    """The confirmation, below what closing will do (the survey says it)."""
+    intro_template = "surveys/_close_intro.html"
+
+
 class CampaignView(StepPageMixin, CommunityFormMixin, EstateModelView):
     """Surveys: who is asked, opened and closed as steps; hand out, enter answers, results."""
     area = AREA
+    step_forms = {"close": CloseForm}
     details_template = "surveys/campaign_details.html"
     column_list = ["number", "title_zh", "state", "scope", "households_asked", "opened_at", "closed_at"]
     column_details_list = ["number", "community", "title_zh", "title_en", "template", "state", "scope",
@@ -151,8 +157,8 @@ class CampaignView(StepPageMixin, CommunityFormMixin, EstateModelView):
         return form
 
     def on_model_change(self, form, model, is_created):
-        if not is_created and model.state != "draft":
-            raise DomainError(_("Only a draft survey can be changed."))
+        if not is_created:
+            model.check_editable()
         model.building_nos = [b.strip() for b in (form.buildings.data or "").replace("，", ",").split(",")
                               if b.strip()]
         if is_created:

@@ -355,6 +355,23 @@ class Campaign(CommunityOwned, Versioned, Workflowed, BilingualText):
                 except NotUniqueError:
                     pass
 
+    def check_editable(self):
+        """Once open, the survey is what the households were asked: its form is closed."""
+        if self.pk is not None and self.state != "draft":
+            raise DomainError(gettext("Only a draft survey can be changed."))
+
+    def close_effects(self) -> list[str]:
+        """What closing will do, said on the step page before the person confirms."""
+        waiting = Response.objects(campaign=self, state=HANDED_OUT).count()
+        unsent = Response.objects(campaign=self, state=PENDING).count()
+        lines = [gettext("No more answers are taken, on paper or through a link.")]
+        if waiting:
+            lines.append(gettext("%(n)d questionnaires handed out and not back are recorded as not returned; "
+                                 "their links stop working.", n=waiting))
+        if unsent:
+            lines.append(gettext("%(n)d questionnaires never handed out are set aside.", n=unsent))
+        return lines
+
     def close(self, user):
         """No more answers: the questionnaires not back are marked so (their clocks cancelled)."""
         self.check("close", user)

@@ -8,6 +8,7 @@ import pytest
 
 from app import clock
 from documents.audit import AuditEntry
+from documents.base import DomainError
 from documents.surveys import HANDED_OUT, PENDING, RETURNED, Campaign, Response, SurveyTemplate
 from tests.conftest import csrf_token_of
 from tests.support import english_request
@@ -228,3 +229,20 @@ def test_a_survey_of_a_questionnaire_without_questions_is_not_opened_in_either_l
     page = client.get(f"/admin/campaigns/step/open/?id={draft.pk}")
     assert "此问卷没有题目" in page.get_data(as_text=True)
     assert Campaign.objects(pk=draft.pk).get().state == "draft" and Response.objects(campaign=draft).count() == 0
+
+
+def test_closing_says_what_it_will_do_before_it_is_confirmed(client_as, world, opened):
+    client = client_as("manager")
+    first = Response.objects(campaign=opened).first()
+    _hand_out(client_as("clerk"), opened, first)
+    asked = Response.objects(campaign=opened).count()
+    page = client.get(f"/admin/campaigns/step/close/?id={opened.pk}", headers={"Accept-Language": "en"})
+    html = page.get_data(as_text=True)
+    assert 'id="close-effects"' in html
+    assert "1 questionnaires handed out and not back are recorded as not returned" in html
+    assert f"{asked - 1} questionnaires never handed out are set aside." in html
+    opened.reload()
+    assert opened.state == "open"                      # only said, not done
+    # and an open survey's form is refused by the survey itself
+    with pytest.raises(DomainError, match="draft"):
+        opened.check_editable()
