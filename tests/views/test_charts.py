@@ -47,6 +47,13 @@ def test_the_page_shows_the_numbers_beside_the_chart_and_escapes_names(app_ctx):
     assert "vendor/echarts/echarts.min.js" in html and "onclick" not in html
 
 
+def test_big_numbers_are_thousands_separated_in_the_table(app_ctx):
+    chart = Chart("a", "Arrears", "bar", ["2026-10", "2026-11"], [Series("yuan", [148736, 1234.56])])
+    with app_ctx.test_request_context("/"):
+        html = render_template_string("{% from 'admin_ext/_charts.html' import chart %}{{ chart(c) }}", c=chart)
+    assert ">148,736<" in html and ">1,234.6<" in html
+
+
 def test_a_chart_without_figures_says_so_instead_of_drawing(app_ctx):
     chart = Chart("e", "Empty", "bar", MONTHS, [Series("n", [0, 0, 0])])
     with app_ctx.test_request_context("/"):
