@@ -224,7 +224,8 @@ class FoundItemView(StepPageMixin, EstateModelView):
             except DomainError as err:
                 flash(str(err.message), "error")
         return self._print("lost_found/register_print.html", community=community, communities=communities,
-                           items=items, span=span, period=period, first=args.get("first", ""),
+                           items=items, span=span, period=period or (args.get("period") or "").strip(),
+                           first=args.get("first", ""),
                            last=args.get("last", ""), claimant_id_text=claimant_id_text)
 
 

@@ -155,5 +155,9 @@ def test_the_register_prints_a_month_or_a_range_in_both_languages(app, lv, clien
     wrong = client.get("/admin/lost_found/register-print/?first=2026-12-20&last=2026-12-01").get_data(as_text=True)
     assert "结束日期不能早于开始日期" in wrong
     assert 'class="register-row"' not in wrong
+    assert 'id="register-table"' not in wrong and 'id="register-none"' in wrong      # no empty sheet to print
+    assert 'value="2026-12-20"' in wrong                                               # what was typed stays
+    bad_month = client.get("/admin/lost_found/register-print/?period=2026-13").get_data(as_text=True)
+    assert 'value="2026-13"' in bad_month and 'id="register-table"' not in bad_month
     # another community's staff print their own register
     assert record.number not in client_as("clerk_b").get("/admin/lost_found/register-print/").get_data(as_text=True)
