@@ -256,3 +256,22 @@ def test_the_arrears_chart_reads_whole_yuan(ledger_world):
                                                   now=datetime(2026, 12, 20))}
     assert charts["arrears"].rows() == [["2026-10", 60], ["2026-11", 110]]      # 59.50 and 109.50, half up
     assert charts["arrears"].unit == "yuan" and charts["arrears"].series[0].name == "Owed"
+
+
+def test_the_demo_patrols_are_logged_on_their_own_days_a_mix_on_time_and_late(app_ctx, monkeypatch):
+    """seed/renovations.py logs each patrol with the clock at its own day: met when on its due day,
+    breached when after it (every patrol logged at seeding time would stop late: 0 % on time)."""
+    from documents.places import Community
+    from seed import run
+    monkeypatch.setenv("DEMO_PASSWORD", "demo-password-xyz")
+    frozen = datetime(2026, 12, 6, 7, 0)
+    clock.freeze(frozen)
+    run(households_per_community=(40, 20))
+    assert clock.now() == frozen                       # the seed put the clock back
+    first = Community.objects.order_by("code").first()
+    stopped = Clock.objects(kind=kpi.PATROL_KIND, state__in=[MET, BREACHED])
+    assert {c.state for c in stopped} == {MET, BREACHED}
+    assert all(c.met_at <= c.due_at for c in stopped if c.state == MET)
+    patrol = kpi.patrols(kpi.default_period(first), list(Community.objects))
+    due, on_time = sum(m["due"] for m in patrol.values()), sum(m["on_time"] for m in patrol.values())
+    assert 0 < on_time < due
