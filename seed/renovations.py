@@ -186,8 +186,7 @@ def on_day(community, day):
 
 def _work_and_patrols(renovation, plan):
     keeper, spec, community = plan["housekeeper"], plan["spec"], renovation.community
-    with on_day(community, plan["start"]):
-        renovation.start(plan["clerk"], plan["phase"], on=plan["start"])
+    renovation.start(plan["clerk"], plan["phase"], on=plan["start"])     # recorded now, after the permit
     for n, ago in enumerate(sorted(plan["patrols"], reverse=True)):
         day = plan["today"] - timedelta(days=ago)
         violations = [] if n != 1 else [{
