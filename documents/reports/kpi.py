@@ -14,7 +14,8 @@ Per community, or company-wide over every community the reader sees, for a perio
   (`arrears_at_month_ends`, see there). That reads every unpaid line and a period's payments
   (12 s at 5,000 households with 32,000 unpaid lines on the embedded store), so the sweeper's daily
   pass keeps it as snapshots (`ArrearsSnapshot`: each closed month of the last year once, the running
-  month once a day) and the page reads those, deriving only a month that has none;
+  month once a day) and the page reads those only: a month without one shows as not yet computed
+  and is asked of the sweeper (`ArrearsRequest`), so a page never derives (a page must not take 30 s);
 - **renovation patrols**: patrols due per month (the recurring patrol clocks, by their due day) and
   those done by their due day;
 - **move-ins done** per month (move-in files finished, by their local day).
@@ -31,7 +32,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Callable
 
 from flask_babel import gettext as _, lazy_gettext as _l
-from mongoengine import DateField, DateTimeField, StringField
+from mongoengine import DateField, DateTimeField, Document, ListField, StringField
 from mongoengine.errors import NotUniqueError
 
 from app import clock
@@ -321,7 +322,7 @@ def _due_days(line_ids) -> dict:
 # --- arrears snapshots: the month ends kept by the sweeper, so the page reads one row per month ---
 
 #: closed months the daily pass keeps a snapshot of: with the running month, the twelve months a
-#: report reads at most (366 days); a longer look back is derived
+#: report reads at most (366 days); a longer look back is derived when a page asks for it
 SNAPSHOT_MONTHS = 11
 SNAPSHOT_TASK = "kpi-arrears"
 
@@ -329,7 +330,8 @@ SNAPSHOT_TASK = "kpi-arrears"
 class ArrearsSnapshot(CommunityOwned):
     """What a community owed at a month's end (`day`: the month's last day), or, for the running
     month, on the day it was taken (`day`: that local day). Written by the sweeper's daily pass
-    (`keep_arrears_snapshots`) from `arrears_at_month_ends`; the page derives what is missing."""
+    (`keep_arrears_snapshots`) from `arrears_at_month_ends`, and for the months a page asked for
+    (`serve_arrears_requests`); the page only reads them."""
     month = StringField(required=True)
     day = DateField(required=True)
     owed = MoneyField(default=ZERO)
@@ -345,8 +347,15 @@ def take_arrears_snapshots(community, now: datetime) -> int:
     today = local_date(now, zone_of(community))
     back = today.year * 12 + today.month - 1 - SNAPSHOT_MONTHS
     first = date(back // 12, back % 12 + 1, 1)
-    period = Period(first, Period.month(today.year, today.month).end)
+    return _snapshot_months(community, Period(first, Period.month(today.year, today.month).end), now)
+
+
+def _snapshot_months(community, period: Period, now: datetime, only=None) -> int:
+    """Derive and keep the snapshots of the period's months (or of `only` among them) that are missing
+    or stand for another day: one derivation from the first of them. Returns how many were written."""
     moments = month_end_moments(period, community, now)
+    if only is not None:
+        moments = {m: at for m, at in moments.items() if m in only}
     have = {raw["month"]: _as_date(raw.get("day")) for raw in ArrearsSnapshot.objects(
         community=community.pk, month__in=list(moments)).only("month", "day").as_pymongo()}
     missing = sorted(m for m, at in moments.items() if at and have.get(m) != at[0])
@@ -382,13 +391,69 @@ def keep_arrears_snapshots(now: datetime | None = None, communities=None) -> int
 register_sweep_task(keep_arrears_snapshots)
 
 
-def arrears_by_month(period: Period, communities, now: datetime | None = None) -> dict:
+class ArrearsRequest(Document):
+    """The months of communities' arrears KPI pages found no snapshot for (older than the year the
+    sweeper keeps, or not taken yet), as "community id:YYYY-MM": the sweeper's next pass derives them
+    (`serve_arrears_requests`), the page never does (a derivation reads the ledger: 12-30 s for a
+    large community). One document: a page asks with one write however many communities it shows."""
+    id = StringField(primary_key=True)
+    wanted = ListField(StringField())
+    asked_at = DateTimeField()
+
+    meta = {"collection": "kpi_arrears_requests"}
+
+
+REQUEST_ID = "arrears"
+
+
+def request_arrears(missing: dict, now: datetime) -> None:
+    """Ask the sweeper for `missing` ({community id: [months]}): one write."""
+    wanted = sorted(f"{cid}:{month}" for cid, months in missing.items() for month in months)
+    if wanted:
+        ArrearsRequest.objects(pk=REQUEST_ID).update_one(upsert=True, add_to_set__wanted=wanted, set__asked_at=now)
+
+
+def serve_arrears_requests(now: datetime | None = None) -> int:
+    """The sweeper's task: the snapshots the pages asked for (one derivation per community asking);
+    then what was served leaves the request (what was asked meanwhile stays). Returns how many."""
+    from documents.places import Community
+    now = now or clock.now()
+    request = ArrearsRequest.objects(pk=REQUEST_ID).first()
+    if request is None or not request.wanted:
+        return 0
+    by_community = defaultdict(set)
+    for item in request.wanted:
+        cid, _sep, month = item.partition(":")
+        by_community[cid].add(month)
+    written = 0
+    for community in Community.objects(pk__in=list(by_community)).only("timezone"):
+        months = sorted(by_community[str(community.pk)])
+        period = Period(Period.parse_month(months[0]).start, Period.parse_month(months[-1]).end)
+        written += _snapshot_months(community, period, now, only=set(months))
+    ArrearsRequest.objects(pk=REQUEST_ID).update_one(pull_all__wanted=list(request.wanted))
+    return written
+
+
+register_sweep_task(serve_arrears_requests)
+
+
+class ArrearsFigures(dict):
+    """{community id: {month: Decimal, or None}}, and `pending`: {community id: [months]} not yet
+    computed (asked of the sweeper)."""
+
+    def __init__(self, values, pending):
+        super().__init__(values)
+        self.pending = pending
+
+
+def arrears_by_month(period: Period, communities, now: datetime | None = None) -> ArrearsFigures:
     """As `arrears_at_month_ends`, from the snapshots (one query) where they stand for the day the
-    page asks about; only the communities with a month missing are derived."""
+    page asks about. A month without one is left None and asked of the sweeper (`request_arrears`):
+    the page's work stays two queries and a write per community whatever the ledger's size."""
     now = now or clock.now()
     moments = {c.pk: month_end_moments(period, c, now) for c in communities}
     result = {cid: {m: None for m in by_month} for cid, by_month in moments.items()}
-    missing = set()
+    missing = defaultdict(list)
     found = {(raw.get("community"), raw["month"]): raw for raw in ArrearsSnapshot.objects(
         community__in=list(moments), month__in=month_keys(period)).only(
             "community", "month", "day", "owed").as_pymongo()}
@@ -398,12 +463,10 @@ def arrears_by_month(period: Period, communities, now: datetime | None = None) -
             if at and raw is not None and _as_date(raw.get("day")) == at[0]:
                 result[cid][month] = to_money(raw.get("owed")) or ZERO
             elif at:
-                missing.add(cid)
+                missing[cid].append(month)
     if missing:
-        derived = arrears_at_month_ends(period, [c for c in communities if c.pk in missing], now)
-        for cid, by_month in derived.items():
-            result[cid] = {m: (derived[cid][m] if result[cid][m] is None else result[cid][m]) for m in by_month}
-    return result
+        request_arrears(missing, now)
+    return ArrearsFigures(result, dict(missing))
 
 
 # --- renovation patrols and move-ins ---
@@ -447,12 +510,18 @@ def _yuan(value) -> int | None:
     return None if value is None else int(Decimal(value).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
 
 
+class Charts(list):
+    """The page's charts, and `pending`: the months whose arrears are not computed yet (sorted)."""
+    pending: list = []
+
+
 def kpi_charts(period: Period, communities, names: dict, company_wide: bool = False,
-               now: datetime | None = None) -> list:
+               now: datetime | None = None) -> Charts:
     """The KPI page's charts for these communities (`names`: id -> display name): the on-time rate per
     clock kind (a row per kind, a column per month) and per month (company-wide: in all and per
     community), satisfaction, arrears, patrols, move-ins (company-wide: stacked per community).
-    Titles and series are in the current language."""
+    Titles and series are in the current language. An arrears month without its snapshot is left
+    empty (`Charts.pending`) and asked of the sweeper."""
     now = now or clock.now()
     keys = month_keys(period)
 
@@ -461,7 +530,7 @@ def kpi_charts(period: Period, communities, names: dict, company_wide: bool = Fa
         return [Series(names.get(c.pk, str(c.pk)) if company_wide else single_name,
                        [values[c.pk][m] for m in keys]) for c in communities]
 
-    charts = _on_time_charts(on_time(period, communities), keys, communities, names, company_wide)
+    charts = Charts(_on_time_charts(on_time(period, communities), keys, communities, names, company_wide))
     scores = satisfaction(period, communities)
     charts.append(Chart("satisfaction", _("Satisfaction (0–100)"), "line", keys,
                         [Series(str(s.label), [scores[s.key].get(m, {}).get("average") for m in keys])
@@ -470,6 +539,7 @@ def kpi_charts(period: Period, communities, names: dict, company_wide: bool = Fa
     charts.append(Chart("arrears", _("Arrears at month end"), "bar", keys,
                         per_community({cid: {m: _yuan(v) for m, v in by.items()} for cid, by in owed.items()},
                                       _("Owed")), unit=_("yuan"), stacked=company_wide))
+    charts.pending = sorted({m for months in owed.pending.values() for m in months})
     patrol = patrols(period, communities, now)
     charts.append(Chart("patrols", _("Renovation patrols"), "bar", keys,
                         [Series(_("Patrols that fell due"), [patrol[m]["due"] for m in keys]),

@@ -237,18 +237,57 @@ def test_the_sweepers_snapshots_keep_each_month_end_once_a_day(ledger_world):
     assert owed[w["B"].pk] == {"2026-10": Decimal("999.00"), "2026-11": Decimal("999.00")}
 
 
-def test_a_month_without_its_snapshot_is_derived(ledger_world):
+def test_a_month_without_its_snapshot_is_left_to_the_sweeper_never_derived_on_the_page(ledger_world, monkeypatch):
+    """A page must not take 30 s: it reads snapshots only; a missing month shows as not computed and is
+    asked of the sweeper, whose next pass derives it; then the page reads it."""
     w = ledger_world
     kpi.ArrearsSnapshot(community=w["A"], month="2026-10", day=date(2026, 10, 31), owed=Decimal("5.00")).save()
     kpi.ArrearsSnapshot(community=w["A"], month="2026-11", day=date(2026, 11, 3), owed=Decimal("7.00")).save()
-    owed = kpi.arrears_by_month(OCT_NOV, [w["A"]], now=datetime(2026, 11, 20, 2, 0))
-    # October from its snapshot; November's stands for another day: derived (100 + 50 due, nothing paid)
+    now = datetime(2026, 11, 20, 2, 0)
+    derive = kpi.arrears_at_month_ends
+
+    def refused(*args, **kwargs):
+        raise AssertionError("the page derived arrears from the ledger")
+    monkeypatch.setattr(kpi, "arrears_at_month_ends", refused)
+    owed = kpi.arrears_by_month(OCT_NOV, [w["A"], w["B"]], now=now)
+    # October from its snapshot; November's stands for another day: not computed, asked for
+    assert owed[w["A"].pk] == {"2026-10": Decimal("5.00"), "2026-11": None}
+    assert owed[w["B"].pk] == {"2026-10": None, "2026-11": None}
+    assert owed.pending == {w["A"].pk: ["2026-11"], w["B"].pk: ["2026-10", "2026-11"]}
+    kpi.arrears_by_month(OCT_NOV, [w["A"]], now=now)               # asked again: still once each
+    assert sorted(kpi.ArrearsRequest.objects.get(pk=kpi.REQUEST_ID).wanted) == sorted(
+        [f"{w['A'].pk}:2026-11", f"{w['B'].pk}:2026-10", f"{w['B'].pk}:2026-11"])
+    monkeypatch.setattr(kpi, "arrears_at_month_ends", derive)
+    assert kpi.serve_arrears_requests(now) == 3
+    assert kpi.ArrearsRequest.objects.get(pk=kpi.REQUEST_ID).wanted == []
+    monkeypatch.setattr(kpi, "arrears_at_month_ends", refused)
+    owed = kpi.arrears_by_month(OCT_NOV, [w["A"], w["B"]], now=now)
+    # 100 + 50 due by 20 November, nothing paid; October's snapshot stays as it was
     assert owed[w["A"].pk] == {"2026-10": Decimal("5.00"), "2026-11": Decimal("150.00")}
+    assert owed[w["B"].pk] == {"2026-10": Decimal("999.00"), "2026-11": Decimal("999.00")}
+    assert owed.pending == {}
+
+
+def test_an_old_month_asked_for_is_kept_beyond_the_year_the_sweeper_keeps(ledger_world):
+    """A look back of more than SNAPSHOT_MONTHS: served once through the sweep, then read."""
+    from documents.agenda import sweep
+    w = ledger_world
+    now = datetime(2028, 1, 10, 2, 0)
+    clock.freeze(now)
+    sweep(now)
+    assert kpi.ArrearsSnapshot.objects(community=w["A"], month="2026-10").first() is None
+    owed = kpi.arrears_by_month(OCT_NOV, [w["A"]], now=now)
+    assert owed.pending == {w["A"].pk: ["2026-10", "2026-11"]}
+    sweep(now)
+    assert kpi.arrears_by_month(OCT_NOV, [w["A"]], now=now)[w["A"].pk] == {
+        "2026-10": Decimal("100.00"), "2026-11": Decimal("150.00")}
 
 
 def test_the_arrears_chart_reads_whole_yuan(ledger_world):
     w = ledger_world
     pay(w, "40.50", datetime(2026, 10, 20), "t1", [w["lines"][date(2026, 10, 15)]])
+    kpi.arrears_by_month(OCT_NOV, [w["A"]], now=datetime(2026, 12, 20))
+    kpi.serve_arrears_requests(datetime(2026, 12, 20))
     from flask import current_app
     from flask_babel import force_locale
     with current_app.test_request_context("/"), force_locale("en"):

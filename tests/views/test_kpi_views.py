@@ -144,3 +144,20 @@ def test_the_page_makes_the_same_queries_for_two_or_eight_communities(app, clien
     eight = counted()
     assert eight == two, (two, eight)
     assert sum(two.values()) <= 16, two
+
+
+def test_arrears_without_snapshots_are_not_derived_on_the_page_but_said_to_be_coming(client_as, kpi_world, monkeypatch):
+    from documents.reports import kpi
+
+    def refused(*args, **kwargs):
+        raise AssertionError("the page derived arrears from the ledger")
+    monkeypatch.setattr(kpi, "arrears_at_month_ends", refused)
+    page = client_as("executive").get("/admin/kpi/?start=2026-10&end=2026-11").data.decode()
+    note = page.split('id="kpi-arrears-pending"')[1].split("</p>")[0]
+    assert "Arrears not yet computed for 2026-10, 2026-11" in note
+    monkeypatch.undo()
+    kpi.serve_arrears_requests(NOW)
+    page = client_as("executive").get("/admin/kpi/?start=2026-10&end=2026-11").data.decode()
+    assert 'id="kpi-arrears-pending"' not in page
+    zh = client_as("supervisor_b").get("/admin/kpi/?start=2025-01&end=2025-01").data.decode()
+    assert "欠费尚未计算：2025-01" in zh
