@@ -18,7 +18,9 @@ Per community, or company-wide over every community the reader sees, for a perio
   and is asked of the sweeper (`ArrearsRequest`), so a page never derives (a page must not take 30 s);
 - **renovation patrols**: patrols due per month (the recurring patrol clocks, by their due day) and
   those done by their due day;
-- **move-ins done** per month (move-in files finished, by their local day).
+- **move-ins done** per month (move-in files finished, by their local day);
+- **vacant units and basements inspected**: the month's inspection coverage, by the vacancy module's
+  own rule (`documents.fees.vacancy.coverage_by_month`).
 
 Every figure reads each register once for the whole period and all communities (one range query with
 `community__in`, only the fields it needs, raw documents) and counts in Python, each record in its
@@ -503,6 +505,25 @@ def move_ins(period: Period, communities) -> dict:
     return out
 
 
+def vacancy_coverage(period: Period, communities, now: datetime | None = None) -> dict:
+    """{community id: {month: % of the vacant units and basements due that were inspected}}, and under
+    None all the communities together, by the vacancy module's own rule (`coverage_by_month`: whole
+    per cent rounded down, nothing due is 100 %); a month still to come (locally) is None."""
+    from documents.fees.vacancy import Coverage, coverage_by_month
+    now = now or clock.now()
+    keys = month_keys(period)
+    coverage = coverage_by_month(communities, keys)
+    started = {c.pk: {m: at is not None for m, at in month_end_moments(period, c, now).items()}
+               for c in communities}
+    out = {c.pk: {m: coverage[c.pk][m].percent if started[c.pk][m] else None for m in keys} for c in communities}
+    out[None] = {}
+    for m in keys:
+        taken = [coverage[c.pk][m] for c in communities if started[c.pk][m]]
+        out[None][m] = Coverage([t for one in taken for t in one.targets],
+                                set().union(*(one.inspected for one in taken))).percent if taken else None
+    return out
+
+
 # --- the page's charts ---
 
 def _yuan(value) -> int | None:
@@ -546,6 +567,10 @@ def kpi_charts(period: Period, communities, names: dict, company_wide: bool = Fa
                          Series(_("Done by the due day"), [patrol[m]["on_time"] for m in keys])]))
     charts.append(Chart("move-ins", _("Move-ins done"), "bar", keys,
                         per_community(move_ins(period, communities), _("Move-ins")), stacked=company_wide))
+    covered = vacancy_coverage(period, communities, now)
+    charts.append(Chart("vacancy-inspections", _("Vacant units and basements inspected"), "line", keys,
+                        ([Series(_("All communities"), [covered[None][m] for m in keys])] if company_wide else [])
+                        + per_community(covered, _("Units due inspected")), unit="%"))
     return charts
 
 

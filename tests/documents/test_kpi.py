@@ -204,7 +204,8 @@ def test_the_charts_carry_the_figures(app_ctx, world):
         charts = {c.key: c for c in kpi.kpi_charts(NOV, [world["A"], world["B"]], names, company_wide=True,
                                                   now=datetime(2026, 12, 20))}
         single = {c.key: c for c in kpi.kpi_charts(NOV, [world["A"]], names, now=datetime(2026, 12, 20))}
-    assert list(charts) == ["on-time", "on-time-trend", "satisfaction", "arrears", "patrols", "move-ins"]
+    assert list(charts) == ["on-time", "on-time-trend", "satisfaction", "arrears", "patrols", "move-ins",
+                           "vacancy-inspections"]
     assert charts["on-time"].header() == ["", "2026-11"]
     assert charts["on-time"].rows() == [["Complaint handling", 50.0]]        # a row per clock kind
     assert charts["on-time-trend"].header() == ["", "All communities", "甲小区", "乙小区"]
@@ -314,3 +315,36 @@ def test_the_demo_patrols_are_logged_on_their_own_days_a_mix_on_time_and_late(ap
     patrol = kpi.patrols(kpi.default_period(first), list(Community.objects))
     due, on_time = sum(m["due"] for m in patrol.values()), sum(m["on_time"] for m in patrol.values())
     assert 0 < on_time < due
+
+
+def test_vacancy_inspection_coverage_per_month_by_the_vacancy_modules_rule(app_ctx, world):
+    """A: two rooms on a basement floor due (nothing else is vacant), one inspected in November;
+    B: nothing due is 100 %; December has not come (now in November): no figure."""
+    from documents.fees.vacancy import month_coverage, record_inspection
+    from documents.places import Room
+    for room in Room.objects(community=world["A"]):
+        room.status = "occupied"
+        room.save()
+    for room in Room.objects(community=world["B"]):
+        room.status = "occupied"
+        room.save()
+    basements = list(Room.objects(community=world["A"]).order_by("sort_key")[:2])
+    for room in basements:
+        room.floor = -1
+        room.save()
+    clock.freeze(datetime(2026, 11, 20, 2, 0))
+    record_inspection(world["staff"]["housekeeper"], basements[0], date(2026, 11, 18))
+    period = Period(date(2026, 10, 1), date(2026, 12, 31))
+    covered = kpi.vacancy_coverage(period, [world["A"], world["B"]])
+    assert covered[world["A"].pk] == {"2026-10": 0, "2026-11": 50, "2026-12": None}
+    assert covered[world["A"].pk]["2026-11"] == month_coverage(world["A"], "2026-11").percent
+    assert covered[world["B"].pk] == {"2026-10": 100, "2026-11": 100, "2026-12": None}
+    assert covered[None] == {"2026-10": 0, "2026-11": 50, "2026-12": None}     # 1 of the 2 units due in all
+    from flask import current_app
+    from flask_babel import force_locale
+    with current_app.test_request_context("/"), force_locale("en"):
+        charts = {c.key: c for c in kpi.kpi_charts(period, [world["A"], world["B"]], {world["A"].pk: "A",
+                                                   world["B"].pk: "B"}, company_wide=True)}
+    chart = charts["vacancy-inspections"]
+    assert [s.name for s in chart.series] == ["All communities", "A", "B"] and chart.unit == "%"
+    assert chart.series[0].values == [0, 50, None]
