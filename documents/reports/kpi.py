@@ -15,7 +15,7 @@ Per community, or company-wide over every community the reader sees, for a perio
   (12 s at 5,000 households with 32,000 unpaid lines on the embedded store), so the sweeper's daily
   pass keeps it as snapshots (`ArrearsSnapshot`: each closed month of the last year once, the running
   month once a day) and the page reads those only: a month without one shows as not yet computed
-  and is asked of the sweeper (`ArrearsRequest`), so a page never derives (a page must not take 30 s);
+  and is asked of the sweeper (`KpiRequest`), so a page never derives (a page must not take 30 s);
 - **renovation patrols**: patrols due per month (the recurring patrol clocks, by their due day) and
   those done by their due day;
 - **move-ins done** per month (move-in files finished, by their local day);
@@ -29,12 +29,12 @@ months, only by batch reads with the number of records (the arrears' allocated l
 """
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Callable
 
 from flask_babel import gettext as _, lazy_gettext as _l
-from mongoengine import DateField, DateTimeField, Document, ListField, StringField
+from mongoengine import BooleanField, DateField, DateTimeField, DictField, Document, ListField, StringField
 from mongoengine.errors import NotUniqueError
 
 from app import clock
@@ -157,6 +157,95 @@ def on_time(period: Period, communities) -> OnTime:
             if month:
                 counts[(raw.get("kind"), raw.get("community"), month)] += 1
     return result
+
+
+#: how old the running month's tally may grow before the sweeper takes it again
+TALLY_REFRESH = timedelta(hours=1)
+
+
+class OnTimeTally(CommunityOwned):
+    """The clocks met and breached in one local month of a community, per kind ({kind: n}), as
+    `on_time` counts them: the page reads these, not the clocks (the embedded store looks up
+    equalities only, so a month's clocks would be found among every clock of the community: 3-7 s
+    at five years of an office). The sweeper keeps them (`keep_on_time_tallies`): each closed month
+    of the last year once after its end (`closed`), the running month again when its tally is
+    older than TALLY_REFRESH; a month further back when a page asks for it (`serve_requests`)."""
+    month = StringField(required=True)
+    met = DictField()
+    late = DictField()
+    closed = BooleanField(default=False)
+    taken_at = DateTimeField()
+
+    meta = {"collection": "kpi_on_time_tallies",
+            "indexes": [{"fields": ["community", "month"], "unique": True}]}
+
+
+def _tally_months(community, period: Period, now: datetime, only=None) -> int:
+    """Take the tallies of the period's months (or of `only` among them) that are missing, not closed
+    though the month has ended, or (the running month) older than TALLY_REFRESH: one `on_time` read
+    from the first of them. Returns how many were written."""
+    today = local_date(now, zone_of(community))
+    months = {m.start: Period.month(m.start.year, m.start.month) for m in period.months()
+              if m.start <= today and (only is None or month_key(m.start) in only)}
+    have = {raw["month"]: raw for raw in OnTimeTally.objects(community=community.pk, month__in=[
+        month_key(start) for start in months]).only("month", "closed", "taken_at").as_pymongo()}
+
+    def stale(key, month):
+        raw = have.get(key)
+        if raw is None or (month.end < today and not raw.get("closed")):
+            return True
+        return month.end >= today and (raw.get("taken_at") or datetime.min) <= now - TALLY_REFRESH
+
+    due = sorted(month.start for month in months.values() if stale(month_key(month.start), month))
+    if not due:
+        return 0
+    counted = on_time(Period(due[0], period.end), [community])
+    for start in due:
+        key = month_key(start)
+        met = {k: n for (k, _c, m), n in counted.met.items() if m == key}
+        late = {k: n for (k, _c, m), n in counted.late.items() if m == key}
+        values = {"set__met": met, "set__late": late, "set__closed": months[start].end < today,
+                  "set__taken_at": now}
+        try:
+            OnTimeTally.objects(community=community.pk, month=key).update_one(upsert=True, **values)
+        except NotUniqueError:            # another sweeper inserted it meanwhile: the same figures
+            OnTimeTally.objects(community=community.pk, month=key).update_one(**values)
+    return len(due)
+
+
+def keep_on_time_tallies(now: datetime | None = None, communities=None) -> int:
+    """Every sweep: each community's tallies of the last SNAPSHOT_MONTHS closed months and the running
+    month, where `_tally_months` finds them due (one read of the tallies when none is)."""
+    from documents.places import Community
+    now = now or clock.now()
+    taken = 0
+    for community in communities or Community.objects.only("timezone"):
+        today = local_date(now, zone_of(community))
+        back = today.year * 12 + today.month - 1 - SNAPSHOT_MONTHS
+        taken += _tally_months(community, Period(date(back // 12, back % 12 + 1, 1), today), now)
+    return taken
+
+
+def on_time_by_month(period: Period, communities, now: datetime | None = None) -> tuple[OnTime, dict]:
+    """`on_time` from the tallies (one query): (the counts, {community id: [months without a tally]}).
+    The missing months are asked of the sweeper; a month still to come has nothing to count."""
+    now = now or clock.now()
+    result = OnTime(month_keys(period))
+    found = set()
+    for raw in OnTimeTally.objects(community__in=[c.pk for c in communities], month__in=result.months).only(
+            "community", "month", "met", "late").as_pymongo():
+        found.add((raw.get("community"), raw["month"]))
+        for source, counts in ((raw.get("met") or {}, result.met), (raw.get("late") or {}, result.late)):
+            for kind, n in source.items():
+                counts[(kind, raw.get("community"), raw["month"])] += int(n)
+    missing = {}
+    for community in communities:
+        started = [m for m, at in month_end_moments(period, community, now).items() if at]
+        if lacking := [m for m in started if (community.pk, m) not in found]:
+            missing[community.pk] = lacking
+    if missing:
+        request_months(ON_TIME, missing, now)
+    return result, missing
 
 
 # --- satisfaction: every source gives the average per month on 0-100 ---
@@ -333,7 +422,7 @@ class ArrearsSnapshot(CommunityOwned):
     """What a community owed at a month's end (`day`: the month's last day), or, for the running
     month, on the day it was taken (`day`: that local day). Written by the sweeper's daily pass
     (`keep_arrears_snapshots`) from `arrears_at_month_ends`, and for the months a page asked for
-    (`serve_arrears_requests`); the page only reads them."""
+    (`serve_requests`); the page only reads them."""
     month = StringField(required=True)
     day = DateField(required=True)
     owed = MoneyField(default=ZERO)
@@ -391,52 +480,56 @@ def keep_arrears_snapshots(now: datetime | None = None, communities=None) -> int
 
 
 register_sweep_task(keep_arrears_snapshots)
+register_sweep_task(keep_on_time_tallies)
 
 
-class ArrearsRequest(Document):
-    """The months of communities' arrears KPI pages found no snapshot for (older than the year the
-    sweeper keeps, or not taken yet), as "community id:YYYY-MM": the sweeper's next pass derives them
-    (`serve_arrears_requests`), the page never does (a derivation reads the ledger: 12-30 s for a
-    large community). One document: a page asks with one write however many communities it shows."""
+class KpiRequest(Document):
+    """The months KPI pages found no snapshot or tally for (older than the year the sweeper keeps, or
+    not taken yet), as "community id:YYYY-MM", one document per figure (ARREARS, ON_TIME): the
+    sweeper's next pass derives them (`serve_requests`), the page never does (arrears read the
+    ledger: 12-30 s for a large community; on-time rates every clock of the community: 3-7 s).
+    A page asks with one write per figure however many communities it shows."""
     id = StringField(primary_key=True)
     wanted = ListField(StringField())
     asked_at = DateTimeField()
 
-    meta = {"collection": "kpi_arrears_requests"}
+    meta = {"collection": "kpi_requests"}
 
 
-REQUEST_ID = "arrears"
+ARREARS, ON_TIME = "arrears", "on-time"
 
 
-def request_arrears(missing: dict, now: datetime) -> None:
-    """Ask the sweeper for `missing` ({community id: [months]}): one write."""
+def request_months(what: str, missing: dict, now: datetime) -> None:
+    """Ask the sweeper for `missing` ({community id: [months]}) of a figure (ARREARS, ON_TIME): one write."""
     wanted = sorted(f"{cid}:{month}" for cid, months in missing.items() for month in months)
     if wanted:
-        ArrearsRequest.objects(pk=REQUEST_ID).update_one(upsert=True, add_to_set__wanted=wanted, set__asked_at=now)
+        KpiRequest.objects(pk=what).update_one(upsert=True, add_to_set__wanted=wanted, set__asked_at=now)
 
 
-def serve_arrears_requests(now: datetime | None = None) -> int:
-    """The sweeper's task: the snapshots the pages asked for (one derivation per community asking);
-    then what was served leaves the request (what was asked meanwhile stays). Returns how many."""
+def serve_requests(now: datetime | None = None) -> int:
+    """The sweeper's task: the snapshots and tallies the pages asked for (one derivation per figure and
+    community asking); then what was served leaves the request (what was asked meanwhile stays).
+    Returns how many months were written."""
     from documents.places import Community
     now = now or clock.now()
-    request = ArrearsRequest.objects(pk=REQUEST_ID).first()
-    if request is None or not request.wanted:
-        return 0
-    by_community = defaultdict(set)
-    for item in request.wanted:
-        cid, _sep, month = item.partition(":")
-        by_community[cid].add(month)
     written = 0
-    for community in Community.objects(pk__in=list(by_community)).only("timezone"):
-        months = sorted(by_community[str(community.pk)])
-        period = Period(Period.parse_month(months[0]).start, Period.parse_month(months[-1]).end)
-        written += _snapshot_months(community, period, now, only=set(months))
-    ArrearsRequest.objects(pk=REQUEST_ID).update_one(pull_all__wanted=list(request.wanted))
+    for request in KpiRequest.objects(pk__in=[ARREARS, ON_TIME]):
+        if not request.wanted:
+            continue
+        by_community = defaultdict(set)
+        for item in request.wanted:
+            cid, _sep, month = item.partition(":")
+            by_community[cid].add(month)
+        for community in Community.objects(pk__in=list(by_community)).only("timezone"):
+            months = sorted(by_community[str(community.pk)])
+            period = Period(Period.parse_month(months[0]).start, Period.parse_month(months[-1]).end)
+            take = _snapshot_months if request.pk == ARREARS else _tally_months
+            written += take(community, period, now, only=set(months))
+        KpiRequest.objects(pk=request.pk).update_one(pull_all__wanted=list(request.wanted))
     return written
 
 
-register_sweep_task(serve_arrears_requests)
+register_sweep_task(serve_requests)
 
 
 class ArrearsFigures(dict):
@@ -450,7 +543,7 @@ class ArrearsFigures(dict):
 
 def arrears_by_month(period: Period, communities, now: datetime | None = None) -> ArrearsFigures:
     """As `arrears_at_month_ends`, from the snapshots (one query) where they stand for the day the
-    page asks about. A month without one is left None and asked of the sweeper (`request_arrears`):
+    page asks about. A month without one is left None and asked of the sweeper (`request_months`):
     the page's work stays two queries and a write per community whatever the ledger's size."""
     now = now or clock.now()
     moments = {c.pk: month_end_moments(period, c, now) for c in communities}
@@ -467,7 +560,7 @@ def arrears_by_month(period: Period, communities, now: datetime | None = None) -
             elif at:
                 missing[cid].append(month)
     if missing:
-        request_arrears(missing, now)
+        request_months(ARREARS, missing, now)
     return ArrearsFigures(result, dict(missing))
 
 
@@ -532,8 +625,10 @@ def _yuan(value) -> int | None:
 
 
 class Charts(list):
-    """The page's charts, and `pending`: the months whose arrears are not computed yet (sorted)."""
+    """The page's charts, `pending`: the months whose arrears are not computed yet, `pending_on_time`:
+    those whose on-time rates are not (sorted)."""
     pending: list = []
+    pending_on_time: list = []
 
 
 def kpi_charts(period: Period, communities, names: dict, company_wide: bool = False,
@@ -551,7 +646,9 @@ def kpi_charts(period: Period, communities, names: dict, company_wide: bool = Fa
         return [Series(names.get(c.pk, str(c.pk)) if company_wide else single_name,
                        [values[c.pk][m] for m in keys]) for c in communities]
 
-    charts = Charts(_on_time_charts(on_time(period, communities), keys, communities, names, company_wide))
+    timing, lacking = on_time_by_month(period, communities, now)
+    charts = Charts(_on_time_charts(timing, keys, communities, names, company_wide))
+    charts.pending_on_time = sorted({m for months in lacking.values() for m in months})
     scores = satisfaction(period, communities)
     charts.append(Chart("satisfaction", _("Satisfaction (0–100)"), "line", keys,
                         [Series(str(s.label), [scores[s.key].get(m, {}).get("average") for m in keys])

@@ -1,5 +1,5 @@
 """KPI figures (documents/reports/kpi.py): each at its local month boundary, from the registers as stored."""
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -199,6 +199,7 @@ def test_the_charts_carry_the_figures(app_ctx, world):
     make_clock(world["A"], met=datetime(2026, 11, 3))
     make_clock(world["B"], state=BREACHED, breached=datetime(2026, 11, 4))
     names = {world["A"].pk: "甲小区", world["B"].pk: "乙小区"}
+    kpi.keep_on_time_tallies(datetime(2026, 12, 20))
     from flask_babel import force_locale
     with app_ctx.test_request_context("/"), force_locale("en"):
         charts = {c.key: c for c in kpi.kpi_charts(NOV, [world["A"], world["B"]], names, company_wide=True,
@@ -256,11 +257,11 @@ def test_a_month_without_its_snapshot_is_left_to_the_sweeper_never_derived_on_th
     assert owed[w["B"].pk] == {"2026-10": None, "2026-11": None}
     assert owed.pending == {w["A"].pk: ["2026-11"], w["B"].pk: ["2026-10", "2026-11"]}
     kpi.arrears_by_month(OCT_NOV, [w["A"]], now=now)               # asked again: still once each
-    assert sorted(kpi.ArrearsRequest.objects.get(pk=kpi.REQUEST_ID).wanted) == sorted(
+    assert sorted(kpi.KpiRequest.objects.get(pk=kpi.ARREARS).wanted) == sorted(
         [f"{w['A'].pk}:2026-11", f"{w['B'].pk}:2026-10", f"{w['B'].pk}:2026-11"])
     monkeypatch.setattr(kpi, "arrears_at_month_ends", derive)
-    assert kpi.serve_arrears_requests(now) == 3
-    assert kpi.ArrearsRequest.objects.get(pk=kpi.REQUEST_ID).wanted == []
+    assert kpi.serve_requests(now) == 3
+    assert kpi.KpiRequest.objects.get(pk=kpi.ARREARS).wanted == []
     monkeypatch.setattr(kpi, "arrears_at_month_ends", refused)
     owed = kpi.arrears_by_month(OCT_NOV, [w["A"], w["B"]], now=now)
     # 100 + 50 due by 20 November, nothing paid; October's snapshot stays as it was
@@ -288,7 +289,7 @@ def test_the_arrears_chart_reads_whole_yuan(ledger_world):
     w = ledger_world
     pay(w, "40.50", datetime(2026, 10, 20), "t1", [w["lines"][date(2026, 10, 15)]])
     kpi.arrears_by_month(OCT_NOV, [w["A"]], now=datetime(2026, 12, 20))
-    kpi.serve_arrears_requests(datetime(2026, 12, 20))
+    kpi.serve_requests(datetime(2026, 12, 20))
     from flask import current_app
     from flask_babel import force_locale
     with current_app.test_request_context("/"), force_locale("en"):
@@ -348,3 +349,33 @@ def test_vacancy_inspection_coverage_per_month_by_the_vacancy_modules_rule(app_c
     chart = charts["vacancy-inspections"]
     assert [s.name for s in chart.series] == ["All communities", "A", "B"] and chart.unit == "%"
     assert chart.series[0].values == [0, 50, None]
+
+
+def test_the_page_reads_on_time_tallies_the_sweeper_keeps_never_the_clocks(app_ctx, world, monkeypatch):
+    """The tallies count as `on_time` does; the running month is taken again after TALLY_REFRESH, a
+    closed month once after its end; a month without a tally is asked of the sweeper."""
+    make_clock(world["A"], met=datetime(2026, 10, 10))
+    make_clock(world["A"], state=BREACHED, breached=datetime(2026, 11, 4))
+    now = datetime(2026, 11, 20, 2, 0)
+    assert kpi.keep_on_time_tallies(now) == 2 * (kpi.SNAPSHOT_MONTHS + 1)       # A and B, a year each
+    assert kpi.keep_on_time_tallies(now + timedelta(minutes=30)) == 0            # nothing due yet
+    live = kpi.on_time
+
+    def refused(*args, **kwargs):
+        raise AssertionError("the page read the clocks")
+    monkeypatch.setattr(kpi, "on_time", refused)
+    timing, missing = kpi.on_time_by_month(OCT_NOV, [world["A"], world["B"]], now)
+    assert missing == {} and timing.rate(month="2026-10") == 100.0 and timing.rate(month="2026-11") == 0.0
+    monkeypatch.setattr(kpi, "on_time", live)
+    make_clock(world["A"], met=datetime(2026, 11, 20, 3, 0))
+    later = now + kpi.TALLY_REFRESH + timedelta(minutes=1)
+    assert kpi.keep_on_time_tallies(later, [world["A"]]) == 1                   # the running month only
+    assert kpi.on_time_by_month(NOV, [world["A"]], later)[0].rate() == 50.0
+    # December: November closes (taken once more), December starts
+    assert kpi.keep_on_time_tallies(datetime(2026, 12, 1, 2, 0), [world["A"]]) == 2
+    # a month further back than the year kept: asked for, served by the sweep, then read
+    old = Period.month(2025, 3)
+    make_clock(world["A"], met=datetime(2025, 3, 5))
+    assert kpi.on_time_by_month(old, [world["A"]], now)[1] == {world["A"].pk: ["2025-03"]}
+    assert kpi.serve_requests(now) == 1
+    assert kpi.on_time_by_month(old, [world["A"]], now)[0].rate() == 100.0
