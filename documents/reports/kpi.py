@@ -20,7 +20,7 @@ Per community, or company-wide over every community the reader sees, for a perio
   month once a day) and the page reads those only: a month without one shows as not yet computed
   and is asked of the sweeper (`KpiRequest`), so a page never derives (a page must not take 30 s);
 - **renovation patrols**: patrols due per month (the recurring patrol clocks, by their due day) and
-  those done by their due day;
+  those done by their due day (`patrols`; in the same tallies, for the same reason);
 - **move-ins done** per month (move-in files finished, by their local day);
 - **vacant units and basements inspected**: the month's inspection coverage, by the vacancy module's
   own rule (`documents.fees.vacancy.coverage_by_month`).
@@ -37,7 +37,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Callable
 
 from flask_babel import gettext as _, lazy_gettext as _l
-from mongoengine import BooleanField, DateField, DateTimeField, DictField, Document, ListField, StringField
+from mongoengine import (BooleanField, DateField, DateTimeField, DictField, Document, IntField, ListField,
+                         StringField)
 from mongoengine.errors import NotUniqueError
 
 from app import clock
@@ -129,6 +130,7 @@ class OnTime:
     months: list
     met: dict = field(default_factory=lambda: defaultdict(int))
     late: dict = field(default_factory=lambda: defaultdict(int))
+    patrols: dict = field(default_factory=dict)     # from the tallies: {month: {"due", "on_time"}}
 
     def kinds(self) -> list[str]:
         """The kinds with a decided clock in the period, in the agenda's declaration order."""
@@ -176,6 +178,9 @@ class OnTimeTally(CommunityOwned):
     month = StringField(required=True)
     met = DictField()
     late = DictField()
+    #: the renovation patrols that fell due in the month, and those done by their due day (`patrols`)
+    patrols_due = IntField(default=0)
+    patrols_on_time = IntField(default=0)
     closed = BooleanField(default=False)
     taken_at = DateTimeField()
 
@@ -203,11 +208,13 @@ def _tally_months(community, period: Period, now: datetime, only=None) -> int:
     if not due:
         return 0
     counted = on_time(Period(due[0], period.end), [community])
+    patrol = patrols(Period(due[0], period.end), [community], now)
     for start in due:
         key = month_key(start)
         met = {k: n for (k, _c, m), n in counted.met.items() if m == key}
         late = {k: n for (k, _c, m), n in counted.late.items() if m == key}
         values = {"set__met": met, "set__late": late, "set__closed": months[start].end < today,
+                  "set__patrols_due": patrol[key]["due"], "set__patrols_on_time": patrol[key]["on_time"],
                   "set__taken_at": now}
         try:
             OnTimeTally.objects(community=community.pk, month=key).update_one(upsert=True, **values)
@@ -231,13 +238,17 @@ def keep_on_time_tallies(now: datetime | None = None, communities=None) -> int:
 
 def on_time_by_month(period: Period, communities, now: datetime | None = None) -> tuple[OnTime, dict]:
     """`on_time` from the tallies (one query): (the counts, {community id: [months without a tally]}).
-    The missing months are asked of the sweeper; a month still to come has nothing to count."""
+    The counts carry `patrols` too ({month: {"due", "on_time"}}, as `patrols` counts them). The
+    missing months are asked of the sweeper; a month still to come has nothing to count."""
     now = now or clock.now()
     result = OnTime(month_keys(period))
+    result.patrols = {m: {"due": 0, "on_time": 0} for m in result.months}
     found = set()
     for raw in OnTimeTally.objects(community__in=[c.pk for c in communities], month__in=result.months).only(
-            "community", "month", "met", "late").as_pymongo():
+            "community", "month", "met", "late", "patrols_due", "patrols_on_time").as_pymongo():
         found.add((raw.get("community"), raw["month"]))
+        result.patrols[raw["month"]]["due"] += int(raw.get("patrols_due") or 0)
+        result.patrols[raw["month"]]["on_time"] += int(raw.get("patrols_on_time") or 0)
         for source, counts in ((raw.get("met") or {}, result.met), (raw.get("late") or {}, result.late)):
             for kind, n in source.items():
                 counts[(kind, raw.get("community"), raw["month"])] += int(n)
@@ -661,7 +672,7 @@ def kpi_charts(period: Period, communities, names: dict, company_wide: bool = Fa
                         per_community({cid: {m: _yuan(v) for m, v in by.items()} for cid, by in owed.items()},
                                       _("Owed")), unit=_("yuan"), stacked=company_wide))
     charts.pending = sorted({m for months in owed.pending.values() for m in months})
-    patrol = patrols(period, communities, now)
+    patrol = timing.patrols
     charts.append(Chart("patrols", _("Renovation patrols"), "bar", keys,
                         [Series(_("Patrols that fell due"), [patrol[m]["due"] for m in keys]),
                          Series(_("Done by the due day"), [patrol[m]["on_time"] for m in keys])]))

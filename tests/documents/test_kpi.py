@@ -359,6 +359,8 @@ def test_the_page_reads_on_time_tallies_the_sweeper_keeps_never_the_clocks(app_c
     closed month once after its end; a month without a tally is asked of the sweeper."""
     make_clock(world["A"], met=datetime(2026, 10, 10))
     make_clock(world["A"], state=BREACHED, breached=datetime(2026, 11, 4))
+    # a patrol that fell due on 10 November and was not logged: due, not on time (no on-time rate yet)
+    make_clock(world["A"], kind=kpi.PATROL_KIND, state=RUNNING, due=datetime(2026, 11, 10, 15, 59))
     now = datetime(2026, 11, 20, 2, 0)
     assert kpi.keep_on_time_tallies(now) == 2 * (kpi.SNAPSHOT_MONTHS + 1)       # A and B, a year each
     assert kpi.keep_on_time_tallies(now + timedelta(minutes=30)) == 0            # nothing due yet
@@ -369,6 +371,8 @@ def test_the_page_reads_on_time_tallies_the_sweeper_keeps_never_the_clocks(app_c
     monkeypatch.setattr(kpi, "on_time", refused)
     timing, missing = kpi.on_time_by_month(OCT_NOV, [world["A"], world["B"]], now)
     assert missing == {} and timing.rate(month="2026-10") == 100.0 and timing.rate(month="2026-11") == 0.0
+    assert timing.patrols == {"2026-10": {"due": 0, "on_time": 0}, "2026-11": {"due": 1, "on_time": 0}}
+    assert timing.patrols["2026-11"] == kpi.patrols(NOV, [world["A"]], now)["2026-11"]
     monkeypatch.setattr(kpi, "on_time", live)
     make_clock(world["A"], met=datetime(2026, 11, 20, 3, 0))
     later = now + kpi.TALLY_REFRESH + timedelta(minutes=1)
