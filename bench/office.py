@@ -183,6 +183,42 @@ def open_clocks(records, now=None) -> list:
     return clocks
 
 
+def stopped_clocks(records) -> list:
+    """The clocks finished repairs and complaints ran and stopped, as `agenda.sync` stopped them: per
+    kind of the record's model whose deadline the record kept (`due_field`), met at its fact
+    (`done_field`) when that came by the deadline, else breached at the deadline; a kind whose
+    fact never came (a cancelled record) was cancelled. The history a KPI page reads.
+
+    `records`: {collection: [documents]} as `service_records()` returns them."""
+    from documents.agenda import BREACHED, CANCELLED, DONE, KINDS_OF, MET
+    from documents.complaints import Complaint
+    from documents.repairs import Repair
+
+    clocks = []
+    for model in (Repair, Complaint):
+        name = model._get_collection_name()
+        for doc in records.get(name, ()):
+            if doc.get("state") not in FINISHED:
+                continue
+            for kind in KINDS_OF[model.__name__]:
+                due = doc.get(kind.due_field)
+                if not isinstance(due, datetime):
+                    continue
+                done = doc.get(kind.done_field) if kind.done_field else None
+                state = CANCELLED if not isinstance(done, datetime) else MET if done <= due else BREACHED
+                clocks.append({
+                    "_id": ObjectId(), "kind": kind.name, "collection": name, "record_id": doc["_id"], "round": 0,
+                    "record_label": doc.get("number"), "community": doc["community"],
+                    "building_no": doc.get("building_no"), "due_at": due, "responsible_role": kind.role,
+                    "state": state, "phase": DONE, "started_at": due - timedelta(hours=24),
+                    "met_at": done if state == MET else None, "breached_at": due if state == BREACHED else None,
+                    "stopped_at": done or due, "level": 0, "version": 1})
+    for clock in clocks:
+        for key in [k for k, v in clock.items() if v is None]:
+            del clock[key]
+    return clocks
+
+
 def work_in_hand(records, clocks) -> dict:
     """What a handover counts of generated records: open repairs (and how many are late: their
     clock breached), open complaints."""

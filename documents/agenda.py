@@ -179,6 +179,9 @@ class Clock(Document):
             ("community", "phase", "level"), ("kind", "phase", "community", "due_at"),
             ("kind", "phase", "community", "building_no", "due_at"),
             ("collection", "community", "phase", "state", "due_at"),
+            # the KPI page: clocks met / breached in a period, the patrols due in it
+            ("community", "state", "met_at"), ("community", "state", "breached_at"),
+            ("kind", "community", "due_at"),
         ],
         "ordering": ["due_at"],
     }

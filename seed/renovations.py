@@ -6,10 +6,14 @@ always shows patrols due today and overdue.
 """
 import random
 import zlib
+from contextlib import contextmanager
 from datetime import timedelta
 from decimal import Decimal
 
 from flask import current_app, has_app_context, has_request_context
+
+from app import clock
+from documents.deadlines import start_of_local_day, zone_of
 
 from documents.renovations import (Contractor, OtherFee, Renovation, Worker, local_today,
                                    uscc_check_char)
@@ -163,19 +167,39 @@ def _fees_then_pass(renovation, plan):
                             valid_from=renovation.planned_start, valid_to=renovation.planned_end)
 
 
+#: the local hour a demo step of a past day happens at (the patrol round of the morning)
+STEP_HOUR = 10
+
+
+@contextmanager
+def on_day(community, day):
+    """The clock frozen at STEP_HOUR local time of `day` (not later than now), so that a step of a
+    past day starts and stops its clocks then: a patrol logged on its due day meets its clock, one
+    logged after it breaches it, as in the office. Whatever clock was there is put back."""
+    before = clock._frozen
+    clock.freeze(min(clock.now(), start_of_local_day(day, zone_of(community)) + timedelta(hours=STEP_HOUR)))
+    try:
+        yield
+    finally:
+        clock.freeze(before)
+
+
 def _work_and_patrols(renovation, plan):
-    keeper, spec = plan["housekeeper"], plan["spec"]
-    renovation.start(plan["clerk"], plan["phase"], on=plan["start"])
+    keeper, spec, community = plan["housekeeper"], plan["spec"], renovation.community
+    renovation.start(plan["clerk"], plan["phase"], on=plan["start"])     # recorded now, after the permit
     for n, ago in enumerate(sorted(plan["patrols"], reverse=True)):
         day = plan["today"] - timedelta(days=ago)
         violations = [] if n != 1 else [{
             "type": spec["violation"], "description": VIOLATION_TEXT[spec["violation"]], "deduction": "200.00",
             "deadline": day + timedelta(days=1)}]
-        patrol = renovation.log_patrol(keeper, on=day, findings="发现违规，已当场告知施工负责人" if violations
-                                       else "现场文明施工，消防器材齐备", violations=violations,
-                                       photos=[(f"巡查{day:%m%d}.png", _png())] if violations else ())
+        with on_day(community, day):
+            patrol = renovation.log_patrol(keeper, on=day, findings="发现违规，已当场告知施工负责人" if violations
+                                           else "现场文明施工，消防器材齐备", violations=violations,
+                                           photos=[(f"巡查{day:%m%d}.png", _png())] if violations else ())
         if violations and plan["state"] != "in_progress":   # put right the next day
-            renovation.rectify_violation(keeper, patrol.key, patrol.violations[0].key, on=day + timedelta(days=1))
+            with on_day(community, day + timedelta(days=1)):
+                renovation.rectify_violation(keeper, patrol.key, patrol.violations[0].key,
+                                             on=day + timedelta(days=1))
 
 
 def _refund(renovation, plan):

@@ -49,8 +49,9 @@ shows who is missing.
 """
 import hashlib
 from calendar import monthrange
+from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from bson import ObjectId
@@ -538,30 +539,58 @@ def inspection_targets(community, period: str, buildings=None) -> list[Target]:
     """Every vacant unit and basement of the community in the month, in building order: unsold
     rooms, rooms with an approved vacancy on any day of the month, rooms on negative floors
     (one room is listed once: a basement first, then a vacancy)."""
-    from documents.places import Room
-    first, last = month_bounds(period)
     community_id = getattr(community, "pk", community)
-    found: dict = {}
-    fields = ("code", "building_no", "sort_key", "floor", "status")
+    return targets_by_month([community_id], [period], buildings)[community_id][period]
 
-    def add(room, kind):
-        if room["_id"] not in found:
-            found[room["_id"]] = Target(room["_id"], room.get("code") or "", room.get("building_no") or "",
-                                        kind, room.get("sort_key") or "")
 
-    for room in Room.objects(community=community_id, floor__lt=0).only(*fields).as_pymongo():
-        add(room, "basement")
-    vacant_rooms = [v["room"] for v in Vacancy.objects(
-        community=community_id, state__in=list(COVERING_STATES), starts_on__lte=last, ends_on__gte=first)
-        .only("room").as_pymongo() if v.get("room")]
-    for room in Room.objects(pk__in=vacant_rooms).only(*fields).as_pymongo() if vacant_rooms else []:
-        add(room, "vacancy")
-    for room in Room.objects(community=community_id, status="unsold").only(*fields).as_pymongo():
-        add(room, "unsold")
-    targets = sorted(found.values(), key=lambda t: t.sort_key)
-    if buildings is not None:
-        targets = [t for t in targets if t.building_no in buildings]
-    return targets
+def targets_by_month(communities, periods, buildings=None) -> dict:
+    """{community id: {period: [Target]}}: `inspection_targets` of several communities and months in
+    four queries whatever their number (the basements, the unsold rooms, the approved vacancies over
+    the whole span and their rooms), each month then taking the vacancies on any of its days."""
+    ids = [getattr(c, "pk", c) for c in communities]
+    bounds = {period: month_bounds(period) for period in periods}
+    basements, unsold, vacancies, rooms = _target_rooms(ids, bounds)
+    out = {cid: {} for cid in ids}
+    for period, (first, last) in bounds.items():
+        vacant = [rooms[v["room"]] for v in vacancies if v.get("room") in rooms
+                  and _day(v["starts_on"]) <= last and _day(v["ends_on"]) >= first]
+        for cid, targets in _month_targets(ids, basements, vacant, unsold).items():
+            ordered = sorted(targets.values(), key=lambda t: t.sort_key)
+            out[cid][period] = [t for t in ordered if buildings is None or t.building_no in buildings]
+    return out
+
+
+def _target_rooms(ids, bounds):
+    """The raw rows `targets_by_month` works from: basements, unsold rooms, the covering vacancies of
+    the whole span, and those vacancies' rooms by id."""
+    from documents.places import Room
+    fields = ("community", "code", "building_no", "sort_key", "floor", "status")
+    basements = list(Room.objects(community__in=ids, floor__lt=0).only(*fields).as_pymongo())
+    vacancies = list(Vacancy.objects(
+        community__in=ids, state__in=list(COVERING_STATES), starts_on__lte=max(last for _f, last in bounds.values()),
+        ends_on__gte=min(first for first, _l in bounds.values())).only("room", "starts_on", "ends_on").as_pymongo()) \
+        if bounds else []
+    room_ids = list({v["room"] for v in vacancies if v.get("room")})
+    rooms = {room["_id"]: room for room in Room.objects(pk__in=room_ids).only(*fields).as_pymongo()} if room_ids else {}
+    unsold = list(Room.objects(community__in=ids, status="unsold").only(*fields).as_pymongo())
+    return basements, unsold, vacancies, rooms
+
+
+def _month_targets(ids, basements, vacant, unsold) -> dict:
+    """{community id: {room id: Target}} of one month: a room is listed once, a basement first, then a
+    vacancy, then an unsold room."""
+    found = {cid: {} for cid in ids}
+    for kind, listed in (("basement", basements), ("vacancy", vacant), ("unsold", unsold)):
+        for room in listed:
+            in_community = found.get(room.get("community"))
+            if in_community is not None and room["_id"] not in in_community:
+                in_community[room["_id"]] = Target(room["_id"], room.get("code") or "",
+                                                   room.get("building_no") or "", kind, room.get("sort_key") or "")
+    return found
+
+
+def _day(value) -> date:
+    return value.date() if isinstance(value, datetime) else value
 
 
 class InspectionTarget(EmbeddedDocument):
@@ -776,6 +805,19 @@ def month_coverage(community, period: str, buildings=None) -> Coverage:
     return Coverage(targets, inspected, housekeepers_by_building(community))
 
 
+def coverage_by_month(communities, periods) -> dict:
+    """{community id: {period: Coverage}} of several communities and months (`month_coverage` without
+    the housekeepers' names) in five queries whatever their number."""
+    ids = [getattr(c, "pk", c) for c in communities]
+    targets = targets_by_month(ids, periods)
+    inspected = defaultdict(set)
+    for row in VacantInspection.objects(community__in=ids, month__in=list(periods)).only(
+            "community", "month", "room").as_pymongo():
+        inspected[row.get("community"), row.get("month")].add(row.get("room"))
+    return {cid: {period: Coverage(targets[cid][period], inspected[cid, period]) for period in periods}
+            for cid in ids}
+
+
 def round_coverage(storm_round, buildings=None) -> Coverage:
     targets = storm_round.target_list()
     if buildings is not None:
@@ -813,4 +855,5 @@ def _vacancy_events(household):
 __all__ = ["Vacancy", "VacantInspection", "StormRound", "billing_factor", "billing_factors", "factor_for_kind",
            "VACANCY_DISCOUNTED_KINDS", "VACANCY_RATE", "FULL_RATE", "WATER_LIMIT_T", "POWER_LIMIT_KWH",
            "MIN_VACANCY_MONTHS", "REMINDER_BEFORE", "record_inspection", "month_coverage", "round_coverage",
+           "coverage_by_month",
            "inspection_targets"]

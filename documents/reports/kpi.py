@@ -5,7 +5,10 @@ Per community, or company-wide over every community the reader sees, for a perio
 - **on-time rate per clock kind**: of the agenda's clocks decided in a month, the share met. A clock is
   decided when it is met (`met_at`, counted in that month) or breached (`breached_at`, its deadline:
   counted in the month the deadline passed); a breached clock stays late whatever happens after it
-  (met later, it is still a breach); cancelled clocks count neither way (`on_time`);
+  (met later, it is still a breach); cancelled clocks count neither way (`on_time`). The embedded
+  store looks up equalities only, so that range read finds a month's clocks among every clock of the
+  communities (4-26 s at five years of an office, bench.kpi): the sweeper keeps the counts as monthly
+  tallies (`OnTimeTally`, the running month hourly) and the page reads those (`on_time_by_month`);
 - **satisfaction trend**: the average satisfaction per month on a 0-100 scale, from every registered
   source (`register_satisfaction_source`): the return visits' 1-5 rating here; the surveys area plugs
   in its questionnaires' scores without this module importing it;
@@ -14,24 +17,28 @@ Per community, or company-wide over every community the reader sees, for a perio
   (`arrears_at_month_ends`, see there). That reads every unpaid line and a period's payments
   (12 s at 5,000 households with 32,000 unpaid lines on the embedded store), so the sweeper's daily
   pass keeps it as snapshots (`ArrearsSnapshot`: each closed month of the last year once, the running
-  month once a day) and the page reads those, deriving only a month that has none;
+  month once a day) and the page reads those only: a month without one shows as not yet computed
+  and is asked of the sweeper (`KpiRequest`), so a page never derives (a page must not take 30 s);
 - **renovation patrols**: patrols due per month (the recurring patrol clocks, by their due day) and
-  those done by their due day;
-- **move-ins done** per month (move-in files finished, by their local day).
+  those done by their due day (`patrols`; in the same tallies, for the same reason);
+- **move-ins done** per month (move-in files finished, by their local day);
+- **vacant units and basements inspected**: the month's inspection coverage, by the vacancy module's
+  own rule (`documents.fees.vacancy.coverage_by_month`).
 
-Every figure reads each register once for the whole period and all communities (one range query with
-`community__in`, only the fields it needs, raw documents) and counts in Python, each record in its
-own community's local month: the number of queries does not grow with the number of communities or
-months, only by batch reads with the number of records (the arrears' allocated lines).
+Every figure reads each register (or its tallies / snapshots) once for the whole period and all
+communities (one query with `community__in`, only the fields it needs, raw documents) and counts in
+Python, each record in its own community's local month: the number of queries does not grow with the
+number of communities or months. A month without its tally or snapshot costs one write (the request).
 """
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Callable
 
 from flask_babel import gettext as _, lazy_gettext as _l
-from mongoengine import DateField, DateTimeField, StringField
+from mongoengine import (BooleanField, DateField, DateTimeField, DictField, Document, IntField, ListField,
+                         StringField)
 from mongoengine.errors import NotUniqueError
 
 from app import clock
@@ -123,6 +130,7 @@ class OnTime:
     months: list
     met: dict = field(default_factory=lambda: defaultdict(int))
     late: dict = field(default_factory=lambda: defaultdict(int))
+    patrols: dict = field(default_factory=dict)     # from the tallies: {month: {"due", "on_time"}}
 
     def kinds(self) -> list[str]:
         """The kinds with a decided clock in the period, in the agenda's declaration order."""
@@ -154,6 +162,104 @@ def on_time(period: Period, communities) -> OnTime:
             if month:
                 counts[(raw.get("kind"), raw.get("community"), month)] += 1
     return result
+
+
+#: how old the running month's tally may grow before the sweeper takes it again
+TALLY_REFRESH = timedelta(hours=1)
+
+
+class OnTimeTally(CommunityOwned):
+    """The clocks met and breached in one local month of a community, per kind ({kind: n}), as
+    `on_time` counts them: the page reads these, not the clocks (the embedded store looks up
+    equalities only, so a month's clocks would be found among every clock of the community: 3-7 s
+    at five years of an office). The sweeper keeps them (`keep_on_time_tallies`): each closed month
+    of the last year once after its end (`closed`), the running month again when its tally is
+    older than TALLY_REFRESH; a month further back when a page asks for it (`serve_requests`)."""
+    month = StringField(required=True)
+    met = DictField()
+    late = DictField()
+    #: the renovation patrols that fell due in the month, and those done by their due day (`patrols`)
+    patrols_due = IntField(default=0)
+    patrols_on_time = IntField(default=0)
+    closed = BooleanField(default=False)
+    taken_at = DateTimeField()
+
+    meta = {"collection": "kpi_on_time_tallies",
+            "indexes": [{"fields": ["community", "month"], "unique": True}]}
+
+
+def _tally_months(community, period: Period, now: datetime, only=None) -> int:
+    """Take the tallies of the period's months (or of `only` among them) that are missing, not closed
+    though the month has ended, or (the running month) older than TALLY_REFRESH: one `on_time` read
+    from the first of them. Returns how many were written."""
+    today = local_date(now, zone_of(community))
+    months = {m.start: Period.month(m.start.year, m.start.month) for m in period.months()
+              if m.start <= today and (only is None or month_key(m.start) in only)}
+    have = {raw["month"]: raw for raw in OnTimeTally.objects(community=community.pk, month__in=[
+        month_key(start) for start in months]).only("month", "closed", "taken_at").as_pymongo()}
+
+    def stale(key, month):
+        raw = have.get(key)
+        if raw is None or (month.end < today and not raw.get("closed")):
+            return True
+        return month.end >= today and (raw.get("taken_at") or datetime.min) <= now - TALLY_REFRESH
+
+    due = sorted(month.start for month in months.values() if stale(month_key(month.start), month))
+    if not due:
+        return 0
+    counted = on_time(Period(due[0], period.end), [community])
+    patrol = patrols(Period(due[0], period.end), [community], now)
+    for start in due:
+        key = month_key(start)
+        met = {k: n for (k, _c, m), n in counted.met.items() if m == key}
+        late = {k: n for (k, _c, m), n in counted.late.items() if m == key}
+        values = {"set__met": met, "set__late": late, "set__closed": months[start].end < today,
+                  "set__patrols_due": patrol[key]["due"], "set__patrols_on_time": patrol[key]["on_time"],
+                  "set__taken_at": now}
+        try:
+            OnTimeTally.objects(community=community.pk, month=key).update_one(upsert=True, **values)
+        except NotUniqueError:            # another sweeper inserted it meanwhile: the same figures
+            OnTimeTally.objects(community=community.pk, month=key).update_one(**values)
+    return len(due)
+
+
+def keep_on_time_tallies(now: datetime | None = None, communities=None) -> int:
+    """Every sweep: each community's tallies of the last SNAPSHOT_MONTHS closed months and the running
+    month, where `_tally_months` finds them due (one read of the tallies when none is)."""
+    from documents.places import Community
+    now = now or clock.now()
+    taken = 0
+    for community in communities or Community.objects.only("timezone"):
+        today = local_date(now, zone_of(community))
+        back = today.year * 12 + today.month - 1 - SNAPSHOT_MONTHS
+        taken += _tally_months(community, Period(date(back // 12, back % 12 + 1, 1), today), now)
+    return taken
+
+
+def on_time_by_month(period: Period, communities, now: datetime | None = None) -> tuple[OnTime, dict]:
+    """`on_time` from the tallies (one query): (the counts, {community id: [months without a tally]}).
+    The counts carry `patrols` too ({month: {"due", "on_time"}}, as `patrols` counts them). The
+    missing months are asked of the sweeper; a month still to come has nothing to count."""
+    now = now or clock.now()
+    result = OnTime(month_keys(period))
+    result.patrols = {m: {"due": 0, "on_time": 0} for m in result.months}
+    found = set()
+    for raw in OnTimeTally.objects(community__in=[c.pk for c in communities], month__in=result.months).only(
+            "community", "month", "met", "late", "patrols_due", "patrols_on_time").as_pymongo():
+        found.add((raw.get("community"), raw["month"]))
+        result.patrols[raw["month"]]["due"] += int(raw.get("patrols_due") or 0)
+        result.patrols[raw["month"]]["on_time"] += int(raw.get("patrols_on_time") or 0)
+        for source, counts in ((raw.get("met") or {}, result.met), (raw.get("late") or {}, result.late)):
+            for kind, n in source.items():
+                counts[(kind, raw.get("community"), raw["month"])] += int(n)
+    missing = {}
+    for community in communities:
+        started = [m for m, at in month_end_moments(period, community, now).items() if at]
+        if lacking := [m for m in started if (community.pk, m) not in found]:
+            missing[community.pk] = lacking
+    if missing:
+        request_months(ON_TIME, missing, now)
+    return result, missing
 
 
 # --- satisfaction: every source gives the average per month on 0-100 ---
@@ -321,7 +427,7 @@ def _due_days(line_ids) -> dict:
 # --- arrears snapshots: the month ends kept by the sweeper, so the page reads one row per month ---
 
 #: closed months the daily pass keeps a snapshot of: with the running month, the twelve months a
-#: report reads at most (366 days); a longer look back is derived
+#: report reads at most (366 days); a longer look back is derived when a page asks for it
 SNAPSHOT_MONTHS = 11
 SNAPSHOT_TASK = "kpi-arrears"
 
@@ -329,7 +435,8 @@ SNAPSHOT_TASK = "kpi-arrears"
 class ArrearsSnapshot(CommunityOwned):
     """What a community owed at a month's end (`day`: the month's last day), or, for the running
     month, on the day it was taken (`day`: that local day). Written by the sweeper's daily pass
-    (`keep_arrears_snapshots`) from `arrears_at_month_ends`; the page derives what is missing."""
+    (`keep_arrears_snapshots`) from `arrears_at_month_ends`, and for the months a page asked for
+    (`serve_requests`); the page only reads them."""
     month = StringField(required=True)
     day = DateField(required=True)
     owed = MoneyField(default=ZERO)
@@ -345,8 +452,15 @@ def take_arrears_snapshots(community, now: datetime) -> int:
     today = local_date(now, zone_of(community))
     back = today.year * 12 + today.month - 1 - SNAPSHOT_MONTHS
     first = date(back // 12, back % 12 + 1, 1)
-    period = Period(first, Period.month(today.year, today.month).end)
+    return _snapshot_months(community, Period(first, Period.month(today.year, today.month).end), now)
+
+
+def _snapshot_months(community, period: Period, now: datetime, only=None) -> int:
+    """Derive and keep the snapshots of the period's months (or of `only` among them) that are missing
+    or stand for another day: one derivation from the first of them. Returns how many were written."""
     moments = month_end_moments(period, community, now)
+    if only is not None:
+        moments = {m: at for m, at in moments.items() if m in only}
     have = {raw["month"]: _as_date(raw.get("day")) for raw in ArrearsSnapshot.objects(
         community=community.pk, month__in=list(moments)).only("month", "day").as_pymongo()}
     missing = sorted(m for m, at in moments.items() if at and have.get(m) != at[0])
@@ -380,15 +494,75 @@ def keep_arrears_snapshots(now: datetime | None = None, communities=None) -> int
 
 
 register_sweep_task(keep_arrears_snapshots)
+register_sweep_task(keep_on_time_tallies)
 
 
-def arrears_by_month(period: Period, communities, now: datetime | None = None) -> dict:
+class KpiRequest(Document):
+    """The months KPI pages found no snapshot or tally for (older than the year the sweeper keeps, or
+    not taken yet), as "community id:YYYY-MM", one document per figure (ARREARS, ON_TIME): the
+    sweeper's next pass derives them (`serve_requests`), the page never does (arrears read the
+    ledger: 12-30 s for a large community; on-time rates every clock of the community: 3-7 s).
+    A page asks with one write per figure however many communities it shows."""
+    id = StringField(primary_key=True)
+    wanted = ListField(StringField())
+    asked_at = DateTimeField()
+
+    meta = {"collection": "kpi_requests"}
+
+
+ARREARS, ON_TIME = "arrears", "on-time"
+
+
+def request_months(what: str, missing: dict, now: datetime) -> None:
+    """Ask the sweeper for `missing` ({community id: [months]}) of a figure (ARREARS, ON_TIME): one write."""
+    wanted = sorted(f"{cid}:{month}" for cid, months in missing.items() for month in months)
+    if wanted:
+        KpiRequest.objects(pk=what).update_one(upsert=True, add_to_set__wanted=wanted, set__asked_at=now)
+
+
+def serve_requests(now: datetime | None = None) -> int:
+    """The sweeper's task: the snapshots and tallies the pages asked for (one derivation per figure and
+    community asking); then what was served leaves the request (what was asked meanwhile stays).
+    Returns how many months were written."""
+    from documents.places import Community
+    now = now or clock.now()
+    written = 0
+    for request in KpiRequest.objects(pk__in=[ARREARS, ON_TIME]):
+        if not request.wanted:
+            continue
+        by_community = defaultdict(set)
+        for item in request.wanted:
+            cid, _sep, month = item.partition(":")
+            by_community[cid].add(month)
+        for community in Community.objects(pk__in=list(by_community)).only("timezone"):
+            months = sorted(by_community[str(community.pk)])
+            period = Period(Period.parse_month(months[0]).start, Period.parse_month(months[-1]).end)
+            take = _snapshot_months if request.pk == ARREARS else _tally_months
+            written += take(community, period, now, only=set(months))
+        KpiRequest.objects(pk=request.pk).update_one(pull_all__wanted=list(request.wanted))
+    return written
+
+
+register_sweep_task(serve_requests)
+
+
+class ArrearsFigures(dict):
+    """{community id: {month: Decimal, or None}}, and `pending`: {community id: [months]} not yet
+    computed (asked of the sweeper)."""
+
+    def __init__(self, values, pending):
+        super().__init__(values)
+        self.pending = pending
+
+
+def arrears_by_month(period: Period, communities, now: datetime | None = None) -> ArrearsFigures:
     """As `arrears_at_month_ends`, from the snapshots (one query) where they stand for the day the
-    page asks about; only the communities with a month missing are derived."""
+    page asks about. A month without one is left None and asked of the sweeper (`request_months`):
+    the page's work stays two queries and a write per community whatever the ledger's size."""
     now = now or clock.now()
     moments = {c.pk: month_end_moments(period, c, now) for c in communities}
     result = {cid: {m: None for m in by_month} for cid, by_month in moments.items()}
-    missing = set()
+    missing = defaultdict(list)
     found = {(raw.get("community"), raw["month"]): raw for raw in ArrearsSnapshot.objects(
         community__in=list(moments), month__in=month_keys(period)).only(
             "community", "month", "day", "owed").as_pymongo()}
@@ -398,12 +572,10 @@ def arrears_by_month(period: Period, communities, now: datetime | None = None) -
             if at and raw is not None and _as_date(raw.get("day")) == at[0]:
                 result[cid][month] = to_money(raw.get("owed")) or ZERO
             elif at:
-                missing.add(cid)
+                missing[cid].append(month)
     if missing:
-        derived = arrears_at_month_ends(period, [c for c in communities if c.pk in missing], now)
-        for cid, by_month in derived.items():
-            result[cid] = {m: (derived[cid][m] if result[cid][m] is None else result[cid][m]) for m in by_month}
-    return result
+        request_months(ARREARS, missing, now)
+    return ArrearsFigures(result, dict(missing))
 
 
 # --- renovation patrols and move-ins ---
@@ -440,6 +612,25 @@ def move_ins(period: Period, communities) -> dict:
     return out
 
 
+def vacancy_coverage(period: Period, communities, now: datetime | None = None) -> dict:
+    """{community id: {month: % of the vacant units and basements due that were inspected}}, and under
+    None all the communities together, by the vacancy module's own rule (`coverage_by_month`: whole
+    per cent rounded down, nothing due is 100 %); a month still to come (locally) is None."""
+    from documents.fees.vacancy import Coverage, coverage_by_month
+    now = now or clock.now()
+    keys = month_keys(period)
+    coverage = coverage_by_month(communities, keys)
+    started = {c.pk: {m: at is not None for m, at in month_end_moments(period, c, now).items()}
+               for c in communities}
+    out = {c.pk: {m: coverage[c.pk][m].percent if started[c.pk][m] else None for m in keys} for c in communities}
+    out[None] = {}
+    for m in keys:
+        taken = [coverage[c.pk][m] for c in communities if started[c.pk][m]]
+        out[None][m] = Coverage([t for one in taken for t in one.targets],
+                                set().union(*(one.inspected for one in taken))).percent if taken else None
+    return out
+
+
 # --- the page's charts ---
 
 def _yuan(value) -> int | None:
@@ -447,12 +638,20 @@ def _yuan(value) -> int | None:
     return None if value is None else int(Decimal(value).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
 
 
+class Charts(list):
+    """The page's charts, `pending`: the months whose arrears are not computed yet, `pending_on_time`:
+    those whose on-time rates are not (sorted)."""
+    pending: list = []
+    pending_on_time: list = []
+
+
 def kpi_charts(period: Period, communities, names: dict, company_wide: bool = False,
-               now: datetime | None = None) -> list:
+               now: datetime | None = None) -> Charts:
     """The KPI page's charts for these communities (`names`: id -> display name): the on-time rate per
     clock kind (a row per kind, a column per month) and per month (company-wide: in all and per
     community), satisfaction, arrears, patrols, move-ins (company-wide: stacked per community).
-    Titles and series are in the current language."""
+    Titles and series are in the current language. An arrears month without its snapshot is left
+    empty (`Charts.pending`) and asked of the sweeper."""
     now = now or clock.now()
     keys = month_keys(period)
 
@@ -461,7 +660,9 @@ def kpi_charts(period: Period, communities, names: dict, company_wide: bool = Fa
         return [Series(names.get(c.pk, str(c.pk)) if company_wide else single_name,
                        [values[c.pk][m] for m in keys]) for c in communities]
 
-    charts = _on_time_charts(on_time(period, communities), keys, communities, names, company_wide)
+    timing, lacking = on_time_by_month(period, communities, now)
+    charts = Charts(_on_time_charts(timing, keys, communities, names, company_wide))
+    charts.pending_on_time = sorted({m for months in lacking.values() for m in months})
     scores = satisfaction(period, communities)
     charts.append(Chart("satisfaction", _("Satisfaction (0–100)"), "line", keys,
                         [Series(str(s.label), [scores[s.key].get(m, {}).get("average") for m in keys])
@@ -470,12 +671,17 @@ def kpi_charts(period: Period, communities, names: dict, company_wide: bool = Fa
     charts.append(Chart("arrears", _("Arrears at month end"), "bar", keys,
                         per_community({cid: {m: _yuan(v) for m, v in by.items()} for cid, by in owed.items()},
                                       _("Owed")), unit=_("yuan"), stacked=company_wide))
-    patrol = patrols(period, communities, now)
+    charts.pending = sorted({m for months in owed.pending.values() for m in months})
+    patrol = timing.patrols
     charts.append(Chart("patrols", _("Renovation patrols"), "bar", keys,
                         [Series(_("Patrols that fell due"), [patrol[m]["due"] for m in keys]),
                          Series(_("Done by the due day"), [patrol[m]["on_time"] for m in keys])]))
     charts.append(Chart("move-ins", _("Move-ins done"), "bar", keys,
                         per_community(move_ins(period, communities), _("Move-ins")), stacked=company_wide))
+    covered = vacancy_coverage(period, communities, now)
+    charts.append(Chart("vacancy-inspections", _("Vacant units and basements inspected"), "line", keys,
+                        ([Series(_("All communities"), [covered[None][m] for m in keys])] if company_wide else [])
+                        + per_community(covered, _("Units due inspected")), unit="%"))
     return charts
 
 

@@ -1,5 +1,5 @@
 """KPI figures (documents/reports/kpi.py): each at its local month boundary, from the registers as stored."""
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -199,12 +199,14 @@ def test_the_charts_carry_the_figures(app_ctx, world):
     make_clock(world["A"], met=datetime(2026, 11, 3))
     make_clock(world["B"], state=BREACHED, breached=datetime(2026, 11, 4))
     names = {world["A"].pk: "甲小区", world["B"].pk: "乙小区"}
+    kpi.keep_on_time_tallies(datetime(2026, 12, 20))
     from flask_babel import force_locale
     with app_ctx.test_request_context("/"), force_locale("en"):
         charts = {c.key: c for c in kpi.kpi_charts(NOV, [world["A"], world["B"]], names, company_wide=True,
                                                   now=datetime(2026, 12, 20))}
         single = {c.key: c for c in kpi.kpi_charts(NOV, [world["A"]], names, now=datetime(2026, 12, 20))}
-    assert list(charts) == ["on-time", "on-time-trend", "satisfaction", "arrears", "patrols", "move-ins"]
+    assert list(charts) == ["on-time", "on-time-trend", "satisfaction", "arrears", "patrols", "move-ins",
+                           "vacancy-inspections"]
     assert charts["on-time"].header() == ["", "2026-11"]
     assert charts["on-time"].rows() == [["Complaint handling", 50.0]]        # a row per clock kind
     assert charts["on-time-trend"].header() == ["", "All communities", "甲小区", "乙小区"]
@@ -237,18 +239,57 @@ def test_the_sweepers_snapshots_keep_each_month_end_once_a_day(ledger_world):
     assert owed[w["B"].pk] == {"2026-10": Decimal("999.00"), "2026-11": Decimal("999.00")}
 
 
-def test_a_month_without_its_snapshot_is_derived(ledger_world):
+def test_a_month_without_its_snapshot_is_left_to_the_sweeper_never_derived_on_the_page(ledger_world, monkeypatch):
+    """A page must not take 30 s: it reads snapshots only; a missing month shows as not computed and is
+    asked of the sweeper, whose next pass derives it; then the page reads it."""
     w = ledger_world
     kpi.ArrearsSnapshot(community=w["A"], month="2026-10", day=date(2026, 10, 31), owed=Decimal("5.00")).save()
     kpi.ArrearsSnapshot(community=w["A"], month="2026-11", day=date(2026, 11, 3), owed=Decimal("7.00")).save()
-    owed = kpi.arrears_by_month(OCT_NOV, [w["A"]], now=datetime(2026, 11, 20, 2, 0))
-    # October from its snapshot; November's stands for another day: derived (100 + 50 due, nothing paid)
+    now = datetime(2026, 11, 20, 2, 0)
+    derive = kpi.arrears_at_month_ends
+
+    def refused(*args, **kwargs):
+        raise AssertionError("the page derived arrears from the ledger")
+    monkeypatch.setattr(kpi, "arrears_at_month_ends", refused)
+    owed = kpi.arrears_by_month(OCT_NOV, [w["A"], w["B"]], now=now)
+    # October from its snapshot; November's stands for another day: not computed, asked for
+    assert owed[w["A"].pk] == {"2026-10": Decimal("5.00"), "2026-11": None}
+    assert owed[w["B"].pk] == {"2026-10": None, "2026-11": None}
+    assert owed.pending == {w["A"].pk: ["2026-11"], w["B"].pk: ["2026-10", "2026-11"]}
+    kpi.arrears_by_month(OCT_NOV, [w["A"]], now=now)               # asked again: still once each
+    assert sorted(kpi.KpiRequest.objects.get(pk=kpi.ARREARS).wanted) == sorted(
+        [f"{w['A'].pk}:2026-11", f"{w['B'].pk}:2026-10", f"{w['B'].pk}:2026-11"])
+    monkeypatch.setattr(kpi, "arrears_at_month_ends", derive)
+    assert kpi.serve_requests(now) == 3
+    assert kpi.KpiRequest.objects.get(pk=kpi.ARREARS).wanted == []
+    monkeypatch.setattr(kpi, "arrears_at_month_ends", refused)
+    owed = kpi.arrears_by_month(OCT_NOV, [w["A"], w["B"]], now=now)
+    # 100 + 50 due by 20 November, nothing paid; October's snapshot stays as it was
     assert owed[w["A"].pk] == {"2026-10": Decimal("5.00"), "2026-11": Decimal("150.00")}
+    assert owed[w["B"].pk] == {"2026-10": Decimal("999.00"), "2026-11": Decimal("999.00")}
+    assert owed.pending == {}
+
+
+def test_an_old_month_asked_for_is_kept_beyond_the_year_the_sweeper_keeps(ledger_world):
+    """A look back of more than SNAPSHOT_MONTHS: served once through the sweep, then read."""
+    from documents.agenda import sweep
+    w = ledger_world
+    now = datetime(2028, 1, 10, 2, 0)
+    clock.freeze(now)
+    sweep(now)
+    assert kpi.ArrearsSnapshot.objects(community=w["A"], month="2026-10").first() is None
+    owed = kpi.arrears_by_month(OCT_NOV, [w["A"]], now=now)
+    assert owed.pending == {w["A"].pk: ["2026-10", "2026-11"]}
+    sweep(now)
+    assert kpi.arrears_by_month(OCT_NOV, [w["A"]], now=now)[w["A"].pk] == {
+        "2026-10": Decimal("100.00"), "2026-11": Decimal("150.00")}
 
 
 def test_the_arrears_chart_reads_whole_yuan(ledger_world):
     w = ledger_world
     pay(w, "40.50", datetime(2026, 10, 20), "t1", [w["lines"][date(2026, 10, 15)]])
+    kpi.arrears_by_month(OCT_NOV, [w["A"]], now=datetime(2026, 12, 20))
+    kpi.serve_requests(datetime(2026, 12, 20))
     from flask import current_app
     from flask_babel import force_locale
     with current_app.test_request_context("/"), force_locale("en"):
@@ -256,3 +297,92 @@ def test_the_arrears_chart_reads_whole_yuan(ledger_world):
                                                   now=datetime(2026, 12, 20))}
     assert charts["arrears"].rows() == [["2026-10", 60], ["2026-11", 110]]      # 59.50 and 109.50, half up
     assert charts["arrears"].unit == "yuan" and charts["arrears"].series[0].name == "Owed"
+
+
+def test_the_demo_patrols_are_logged_on_their_own_days_a_mix_on_time_and_late(app_ctx, monkeypatch):
+    """seed/renovations.py logs each patrol with the clock at its own day: met when on its due day,
+    breached when after it (every patrol logged at seeding time would stop late: 0 % on time)."""
+    from documents.places import Community
+    from seed import run
+    monkeypatch.setenv("DEMO_PASSWORD", "demo-password-xyz")
+    frozen = datetime(2026, 12, 6, 7, 0)
+    clock.freeze(frozen)
+    run(households_per_community=(40, 20))
+    assert clock.now() == frozen                       # the seed put the clock back
+    first = Community.objects.order_by("code").first()
+    stopped = Clock.objects(kind=kpi.PATROL_KIND, state__in=[MET, BREACHED])
+    assert {c.state for c in stopped} == {MET, BREACHED}
+    assert all(c.met_at <= c.due_at for c in stopped if c.state == MET)
+    patrol = kpi.patrols(kpi.default_period(first), list(Community.objects))
+    due, on_time = sum(m["due"] for m in patrol.values()), sum(m["on_time"] for m in patrol.values())
+    assert 0 < on_time < due
+    # the seed's sweep took the on-time tallies the page reads: the demo's patrol clocks among them
+    timing, missing = kpi.on_time_by_month(kpi.default_period(first), list(Community.objects))
+    assert missing == {} and 0 < timing.rate(kind=kpi.PATROL_KIND) < 100
+
+
+def test_vacancy_inspection_coverage_per_month_by_the_vacancy_modules_rule(app_ctx, world):
+    """A: two rooms on a basement floor due (nothing else is vacant), one inspected in November;
+    B: nothing due is 100 %; December has not come (now in November): no figure."""
+    from documents.fees.vacancy import month_coverage, record_inspection
+    from documents.places import Room
+    for room in Room.objects(community=world["A"]):
+        room.status = "occupied"
+        room.save()
+    for room in Room.objects(community=world["B"]):
+        room.status = "occupied"
+        room.save()
+    basements = list(Room.objects(community=world["A"]).order_by("sort_key")[:2])
+    for room in basements:
+        room.floor = -1
+        room.save()
+    clock.freeze(datetime(2026, 11, 20, 2, 0))
+    record_inspection(world["staff"]["housekeeper"], basements[0], date(2026, 11, 18))
+    period = Period(date(2026, 10, 1), date(2026, 12, 31))
+    covered = kpi.vacancy_coverage(period, [world["A"], world["B"]])
+    assert covered[world["A"].pk] == {"2026-10": 0, "2026-11": 50, "2026-12": None}
+    assert covered[world["A"].pk]["2026-11"] == month_coverage(world["A"], "2026-11").percent
+    assert covered[world["B"].pk] == {"2026-10": 100, "2026-11": 100, "2026-12": None}
+    assert covered[None] == {"2026-10": 0, "2026-11": 50, "2026-12": None}     # 1 of the 2 units due in all
+    from flask import current_app
+    from flask_babel import force_locale
+    with current_app.test_request_context("/"), force_locale("en"):
+        charts = {c.key: c for c in kpi.kpi_charts(period, [world["A"], world["B"]], {world["A"].pk: "A",
+                                                   world["B"].pk: "B"}, company_wide=True)}
+    chart = charts["vacancy-inspections"]
+    assert [s.name for s in chart.series] == ["All communities", "A", "B"] and chart.unit == "%"
+    assert chart.series[0].values == [0, 50, None]
+
+
+def test_the_page_reads_on_time_tallies_the_sweeper_keeps_never_the_clocks(app_ctx, world, monkeypatch):
+    """The tallies count as `on_time` does; the running month is taken again after TALLY_REFRESH, a
+    closed month once after its end; a month without a tally is asked of the sweeper."""
+    make_clock(world["A"], met=datetime(2026, 10, 10))
+    make_clock(world["A"], state=BREACHED, breached=datetime(2026, 11, 4))
+    # a patrol that fell due on 10 November and was not logged: due, not on time (no on-time rate yet)
+    make_clock(world["A"], kind=kpi.PATROL_KIND, state=RUNNING, due=datetime(2026, 11, 10, 15, 59))
+    now = datetime(2026, 11, 20, 2, 0)
+    assert kpi.keep_on_time_tallies(now) == 2 * (kpi.SNAPSHOT_MONTHS + 1)       # A and B, a year each
+    assert kpi.keep_on_time_tallies(now + timedelta(minutes=30)) == 0            # nothing due yet
+    live = kpi.on_time
+
+    def refused(*args, **kwargs):
+        raise AssertionError("the page read the clocks")
+    monkeypatch.setattr(kpi, "on_time", refused)
+    timing, missing = kpi.on_time_by_month(OCT_NOV, [world["A"], world["B"]], now)
+    assert missing == {} and timing.rate(month="2026-10") == 100.0 and timing.rate(month="2026-11") == 0.0
+    assert timing.patrols == {"2026-10": {"due": 0, "on_time": 0}, "2026-11": {"due": 1, "on_time": 0}}
+    assert timing.patrols["2026-11"] == kpi.patrols(NOV, [world["A"]], now)["2026-11"]
+    monkeypatch.setattr(kpi, "on_time", live)
+    make_clock(world["A"], met=datetime(2026, 11, 20, 3, 0))
+    later = now + kpi.TALLY_REFRESH + timedelta(minutes=1)
+    assert kpi.keep_on_time_tallies(later, [world["A"]]) == 1                   # the running month only
+    assert kpi.on_time_by_month(NOV, [world["A"]], later)[0].rate() == 50.0
+    # December: November closes (taken once more), December starts
+    assert kpi.keep_on_time_tallies(datetime(2026, 12, 1, 2, 0), [world["A"]]) == 2
+    # a month further back than the year kept: asked for, served by the sweep, then read
+    old = Period.month(2025, 3)
+    make_clock(world["A"], met=datetime(2025, 3, 5))
+    assert kpi.on_time_by_month(old, [world["A"]], now)[1] == {world["A"].pk: ["2025-03"]}
+    assert kpi.serve_requests(now) == 1
+    assert kpi.on_time_by_month(old, [world["A"]], now)[0].rate() == 100.0

@@ -304,6 +304,25 @@ def test_coverage_of_a_month_shows_who_is_missing(units):
     assert order.description == "卫生间地漏渗水" and order.category == "plumbing" and order.source == "patrol"
 
 
+def test_coverage_of_several_months_and_communities_in_a_bounded_number_of_queries(units):
+    from bench.queries import count_queries
+    from documents.fees.vacancy import coverage_by_month
+    clock.freeze(datetime(2027, 1, 20, 2, 0))
+    record_inspection(units["staff"]["housekeeper"], units["unsold"], date(2027, 1, 18))
+    months = ["2026-11", "2026-12", "2027-01"]
+    with count_queries() as log:
+        coverage = coverage_by_month([units["A"], units["B"]], months)
+    assert sum(log.calls.values()) <= 5, log.calls
+    a = coverage[units["A"].pk]
+    # the same figures as month_coverage, month by month (the vacancy from January on)
+    for month in months:
+        one = month_coverage(units["A"], month)
+        assert (a[month].total, a[month].done, a[month].percent) == (one.total, one.done, one.percent), month
+    assert [(a[m].total, a[m].done) for m in months] == [(2, 0), (2, 0), (3, 1)]
+    b, one_b = coverage[units["B"].pk]["2027-01"], month_coverage(units["B"], "2027-01")
+    assert {t.room_id for t in b.targets} == {t.room_id for t in one_b.targets} and b.done == 0   # B's own rooms
+
+
 def test_bad_inspections_are_refused(units):
     keeper = units["staff"]["housekeeper"]
     with pytest.raises(DomainError) as refused:

@@ -176,8 +176,9 @@ def test_the_visit_reaches_every_kind_of_page(recorded):
     collections = {q[1] for q in queries.values()}
     assert {"households", "repairs", "complaints", "renovations", "audit_entries", "staff", "rooms",
             "events", "visits", "notices"} <= collections, collections
-    # the KPI page's range reads (clocks met / breached in its months, arrears' unpaid lines)
-    assert any(q[1] == "clocks" and "met_at" in repr(q[2]) for q in queries.values())
+    # the KPI page's reads (the sweeper's on-time tallies and arrears snapshots of its months)
+    assert any(q[1] == "kpi_on_time_tallies" and "month" in repr(q[2]) for q in queries.values())
+    assert any(q[1] == "kpi_arrears_snapshots" and "month" in repr(q[2]) for q in queries.values())
 
 
 @pytest.mark.parametrize("walk_above", [embedded_store.WALK_INDEX_ABOVE, -1])

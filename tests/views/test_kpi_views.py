@@ -38,6 +38,8 @@ def kpi_world(app, world):
                              communities=[world["B"]], language="zh_Hans_CN")
         supervisor_b.set_password(PASSWORD)
         supervisor_b.save()
+        from documents.reports import kpi
+        kpi.keep_on_time_tallies(NOW)             # the sweeper's pass: the page reads its tallies
     return world
 
 
@@ -109,7 +111,8 @@ def test_the_xlsx_has_a_sheet_per_chart_with_its_numbers(client_as, kpi_world):
     assert response.status_code == 200 and "kpi-all-2026-10-2026-11.xlsx" in response.headers["Content-Disposition"]
     book = load_workbook(io.BytesIO(response.data))
     assert book.sheetnames == ["On-time rate per clock", "On-time rate per month", "Satisfaction (0–100)",
-                               "Arrears at month end", "Renovation patrols", "Move-ins done"]
+                               "Arrears at month end", "Renovation patrols", "Move-ins done",
+                               "Vacant units and basements insp"]
     rows = list(book["On-time rate per clock"].iter_rows(values_only=True))
     assert rows[3] == (None, "2026-10", "2026-11") and rows[4] == ("Complaint handling", None, pytest.approx(66.7))
     trend = list(book["On-time rate per month"].iter_rows(values_only=True))
@@ -141,6 +144,26 @@ def test_the_page_makes_the_same_queries_for_two_or_eight_communities(app, clien
         for n in range(6):
             community = Community(code=f"C{n}", name_zh=f"小区{n}", name_en=f"Community {n}").save()
             clock_in(community, MET, datetime(2026, 10, 5))
+        from documents.reports import kpi
+        kpi.keep_on_time_tallies(NOW)
     eight = counted()
     assert eight == two, (two, eight)
-    assert sum(two.values()) <= 16, two
+    assert sum(two.values()) <= 21, two          # 16 + the vacancy coverage's five
+
+
+def test_arrears_without_snapshots_are_not_derived_on_the_page_but_said_to_be_coming(client_as, kpi_world, monkeypatch):
+    from documents.reports import kpi
+
+    def refused(*args, **kwargs):
+        raise AssertionError("the page derived arrears from the ledger")
+    monkeypatch.setattr(kpi, "arrears_at_month_ends", refused)
+    page = client_as("executive").get("/admin/kpi/?start=2026-10&end=2026-11").data.decode()
+    note = page.split('id="kpi-arrears-pending"')[1].split("</p>")[0]
+    assert "Arrears not yet computed for 2026-10, 2026-11" in note
+    monkeypatch.undo()
+    kpi.serve_requests(NOW)
+    page = client_as("executive").get("/admin/kpi/?start=2026-10&end=2026-11").data.decode()
+    assert 'id="kpi-arrears-pending"' not in page
+    zh = client_as("supervisor_b").get("/admin/kpi/?start=2025-01&end=2025-01").data.decode()
+    assert "欠费尚未计算：2025-01" in zh and "准时率尚未计算：2025-01" in zh     # older than the year kept
+    assert "空置房及地下室检查覆盖率" in zh and 'id="chart-vacancy-inspections-figure"' in zh
