@@ -97,8 +97,7 @@ class ReportsView(SecurePage):
         late = (_("Late"), [_("Line"), _("Number"), _("Room / area")],
                 [[item.line_label, item.number, item.where] for item in report.late_items])
         return charts.charts_xlsx([report.chart()], f"daily-report-{report.day.isoformat()}.xlsx",
-                           heading=_("Service centre daily report %(day)s", day=report.day.isoformat()),
-                           endpoint="reports.daily", community=communities[0] if len(communities) == 1 else None,
+                           heading=scope_heading(communities), endpoint="reports.daily", community=communities[0] if len(communities) == 1 else None,
                            tables=[late])
 
     # --- the monthly complaint analysis ---
@@ -145,9 +144,15 @@ class ReportsView(SecurePage):
         if report is None:
             return redirect(url_for(".complaints", **form))
         return charts.charts_xlsx(report.charts(), f"complaint-analysis-{str(report.period).replace(' – ', '_')}.xlsx",
-                           heading=_("Complaint analysis %(period)s", period=str(report.period)),
-                           endpoint="reports.complaints",
+                           heading=_("Complaint analysis %(period)s", period=str(report.period)) + " · "
+                           + scope_heading(communities), endpoint="reports.complaints",
                            community=communities[0] if len(communities) == 1 else None, tables=report.tables())
+
+
+def scope_heading(communities) -> str:
+    """Whose figures a workbook holds: the community, or the communities it adds up."""
+    names = [c.display_name(current_language()) for c in communities]
+    return names[0] if len(names) == 1 else _("%(n)d communities: %(names)s", n=len(names), names="、".join(names))
 
 
 def register(admin):

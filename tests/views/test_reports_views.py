@@ -114,4 +114,5 @@ def test_the_exports_carry_the_figures_and_the_lists_and_are_audited(client_as, 
     daily = load_workbook(io.BytesIO(client_as("clerk").get("/admin/reports/daily/xlsx/?day=2026-11-23").data))
     rows = list(daily[daily.sheetnames[0]].iter_rows(values_only=True))
     assert ("Repairs in homes", 1, 0, 1, 0) in rows
+    assert rows[1][0] == "Community A" != rows[0][0]           # whose figures, not the title again
     assert client_as("housekeeper").get("/admin/reports/daily/xlsx/?day=2026-11-23").status_code == 403
