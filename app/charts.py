@@ -53,6 +53,11 @@ class Chart:
         return "chart-" + re.sub(r"[^A-Za-z0-9_-]", "-", self.key)
 
     @property
+    def counts_only(self) -> bool:
+        """Every value a whole number: the axis never shows 1.5 complaints."""
+        return all(isinstance(v, int) for s in self.series for v in s.values if v is not None)
+
+    @property
     def empty(self) -> bool:
         return not self.categories or all(v in (None, 0) for s in self.series for v in s.values)
 
@@ -72,7 +77,8 @@ class Chart:
                      "containLabel": True},
             "xAxis": {"type": "category", "data": categories, "axisLabel": self._axis_label(categories)},
             "yAxis": {"type": "value", "name": self.unit or None,
-                      **({"max": 100} if self.unit == "%" else {})},
+                      **({"max": 100} if self.unit == "%" else {}),
+                      **({"minInterval": 1} if self.counts_only else {})},
             "series": [{"type": self.kind, "name": str(s.name), "data": list(s.values),
                         **({"stack": "total"} if self.stacked else {})} for s in self.series],
         }

@@ -29,6 +29,9 @@ def test_the_option_carries_the_categories_and_every_series():
     assert [s["name"] for s in option["series"]] == ["报修", "投诉"]
     assert option["series"][0]["data"] == [92.5, 88.0, 95.25]
     assert option["yAxis"]["max"] == 100                     # a rate never reads above 100 %
+    assert "minInterval" not in option["yAxis"]
+    counts = Chart("n", "件数", "bar", ["1栋", "2栋"], [Series("投诉", [2, 1])]).option()
+    assert counts["yAxis"]["minInterval"] == 1               # no axis line at 1.5 complaints
     pie = Chart("p", "渠道", "pie", ["电话", "来访"], [Series("件数", [3, 5])]).option()
     assert pie["series"][0]["data"] == [{"name": "电话", "value": 3}, {"name": "来访", "value": 5}]
 
