@@ -24,7 +24,7 @@ translations: $(VENV)/.installed
 run: install
 	$(VENV)/bin/flask seed --if-empty
 	@echo "Estate Desk: open http://127.0.0.1:$(PORT) and log in as admin, manager, supervisor, clerk,"
-	@echo "housekeeper, cashier or culture (manager2, clerk2: second community) with the demo password"
+	@echo "housekeeper, cashier, culture, guard or executive (manager2, clerk2: second community) with the demo password"
 	@echo "printed at first seeding, or the value of DEMO_PASSWORD."
 	RUN_SCHEDULER=1 $(VENV)/bin/waitress-serve --threads=$(THREADS) --listen=127.0.0.1:$(PORT) wsgi:app
 
