@@ -108,6 +108,14 @@ def log_in(page, portal, username, password=PASSWORD, lang=None):
     return page
 
 
+def local_today():
+    """Today in the demo communities (Asia/Shanghai): from 16:00 UTC on, that is already tomorrow's date
+    on a UTC machine, and a date typed into the portal is read in the community's time."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+    return datetime.now(ZoneInfo("Asia/Shanghai")).date()
+
+
 def assert_no_horizontal_scroll(page, what=None):
     """The page is not wider than the window: neither the document nor its body scrolls sideways."""
     widths = page.evaluate("({doc: document.documentElement.scrollWidth, body: document.body.scrollWidth})")

@@ -1,8 +1,8 @@
 """In Chromium, in Chinese: the key keeper opens a key set of the register, lends it to a contractor
 (a return tomorrow is refused on the field, the end of today is taken), and takes it back."""
-from datetime import date, timedelta
+from datetime import timedelta
 
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import local_today, screenshot
 
 LOGIN_LANGUAGE = "zh_Hans_CN"
 
@@ -21,7 +21,7 @@ def test_the_key_keeper_lends_and_takes_back_a_key(portal, login):
     clerk.fill("#borrower_name", "李师傅")
     clerk.fill("#borrower_id_number", "110105199001011234")
     clerk.fill("#purpose", "更换信报箱锁")
-    clerk.fill("#expected_return_at", (date.today() + timedelta(days=1)).isoformat() + " 10:00")
+    clerk.fill("#expected_return_at", (local_today() + timedelta(days=1)).isoformat() + " 10:00")
     clerk.keyboard.press("Escape")
     clerk.click("#lend-form-submit")
     assert "当天归还" in clerk.locator("#lend-form").inner_text()

@@ -1,9 +1,9 @@
 """In Chromium, in Chinese: customer service opens a prospect who paid the viewing deposit, types a
 lease fee that is not half the agreed rent (refused on the field, what was typed kept), then the
 right one with the lease and ID copies; the prospect's print of a listing never names the owner."""
-from datetime import date, timedelta
+from datetime import timedelta
 
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import local_today, screenshot
 
 LOGIN_LANGUAGE = "zh_Hans_CN"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -17,7 +17,7 @@ def test_signing_a_lease_and_the_prospect_print(page, portal, login):
     assert "王" not in clerk.locator("#step-title").inner_text()
     clerk.fill("#agreed_rent", "2800")
     clerk.fill("#lease_fee", "1000")
-    start = date.today() + timedelta(days=3)
+    start = local_today() + timedelta(days=3)
     clerk.fill("#lease_start", start.isoformat())
     clerk.keyboard.press("Escape")
     clerk.fill("#lease_end", (start + timedelta(days=364)).isoformat())

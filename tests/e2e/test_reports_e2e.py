@@ -1,11 +1,11 @@
 """The monthly complaint analysis in a browser: its charts drawn by ECharts under the page's CSP (the
 chart element is marked data-chart-ready="1" once drawn), with their numbers, at 1366 px and on a
 390 px phone, without sideways scrolling; and its A4 print drawn alike."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
-from tests.e2e.conftest import assert_no_horizontal_scroll, log_in, new_page, screenshot
+from tests.e2e.conftest import assert_no_horizontal_scroll, local_today, log_in, new_page, screenshot
 
 
 def open_as(browser, portal, username, width):
@@ -17,7 +17,7 @@ def open_as(browser, portal, username, width):
 
 
 def period_args() -> str:
-    today = date.today()      # the seed's complaints were registered in the last days
+    today = local_today()      # the seed's complaints were registered in the last days
     return f"start={(today - timedelta(days=30)).isoformat()}&end={(today + timedelta(days=1)).isoformat()}"
 
 

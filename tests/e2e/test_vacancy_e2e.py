@@ -5,7 +5,7 @@ records an inspection whose finding becomes a work order."""
 import re
 from datetime import date, timedelta
 
-from tests.e2e.conftest import PASSWORD, screenshot
+from tests.e2e.conftest import PASSWORD, local_today, screenshot
 
 LOGIN_LANGUAGE = "zh_Hans_CN"
 
@@ -36,7 +36,7 @@ def test_an_application_from_the_household_page_to_the_work_order(browser, porta
     clerk.wait_for_url("**/households/details/**")
     clerk.locator("a[href*='/admin/vacancies/apply/']").click()
     clerk.wait_for_url("**/vacancies/apply/**")
-    start = _next_month_first(date.today())
+    start = _next_month_first(local_today())
     too_short = (start + timedelta(days=92)).replace(day=1) - timedelta(days=1)      # exactly 3 months
     clerk.fill("#id_number", "11010519491231002X")
     clerk.fill("#starts_on", start.isoformat())
