@@ -9,11 +9,11 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from admin_views.filters import community_choices
 from admin_views.base import EstateModelView, scoped_or_404, show_refusal, user_communities
 from admin_views.datetimes import TypedDateField
 from admin_views.steps import StepForm, StepPageMixin, state_badge
 from app import clock
-from app.i18n import current_language
 from app.permissions import can
 from documents.archive_access import LEVEL_CHOICES, AccessRecord, AccessRequest
 from documents.base import DomainError
@@ -50,9 +50,7 @@ class AccessRequestView(StepPageMixin, EstateModelView):
                          "room_code": lambda v, c, m, n: m.room_code or _("All archives of the community")}
     column_formatters_export = {"room_code": column_formatters["room_code"]}
 
-    @property
-    def can_create(self):
-        return False    # asked from the household page or the "Request access" form (ask_view)
+    can_create = False  # asked from the household page or the "Request access" form (ask_view)
 
     can_edit = False
     can_delete = False
@@ -70,7 +68,7 @@ class AccessRequestView(StepPageMixin, EstateModelView):
             if request.args.get("household") else None
         form = AskForm(request.form if request.method == "POST" else None)
         communities = user_communities()
-        form.community.choices = [(str(c.pk), c.display_name(current_language())) for c in communities]
+        form.community.choices = community_choices(communities)
         if request.method == "GET":
             today = to_local(clock.now(), zone_of(household.community if household else
                                                    (communities[0] if communities else None))).date()
@@ -108,9 +106,7 @@ class AccessRegisterView(EstateModelView):
     can_edit = False
     can_delete = False
 
-    @property
-    def can_create(self):
-        return False
+    can_create = False
 
     column_list = ["at", "staff_name", "room_code", "what", "why", "ip"]
     column_export_list = ["at", "community", "staff_name", "room_code", "what", "why", "ip"]

@@ -34,8 +34,10 @@ class ReferenceFilter(BaseMongoEngineFilter):
         return _l("equals")
 
 
-def community_choices():
-    return [(str(c.pk), c.display_name(current_language())) for c in user_communities()]
+def community_choices(communities=None):
+    """(id, name in the user's language) of `communities`, by default every community the user sees."""
+    return [(str(c.pk), c.display_name(current_language()))
+            for c in (user_communities() if communities is None else communities)]
 
 
 class CommunityFilter(ReferenceFilter):

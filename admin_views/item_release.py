@@ -12,12 +12,12 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, FileField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from admin_views.filters import community_choices
 from admin_views.base import EstateModelView, scoped_or_404, show_refusal, user_communities
 from admin_views.datetimes import TypedDateField
 from admin_views.files import read_upload, send_stored_file
 from admin_views.steps import StepForm, StepPageMixin, state_badge
 from app import clock
-from app.i18n import current_language
 from app.qr import printed_url, qr_svg
 from app.permissions import can
 from documents.base import DomainError
@@ -117,7 +117,7 @@ class RegisterForm(FlaskForm):
                 del self[name]
             self.renovation.data = str(renovation.pk)
         else:
-            self.community.choices = [(str(c.pk), c.display_name(current_language())) for c in communities]
+            self.community.choices = community_choices(communities)
         if prefill and communities:
             self.release_on.data = community_today(renovation.community if renovation else communities[0])
             self.applicant_name.data = renovation.applicant if renovation else None
@@ -202,9 +202,7 @@ class ItemReleaseView(StepPageMixin, EstateModelView):
                                FilterEqual("source", _l("Source"), options=SOURCES)]
         super().__init__(*args, **kwargs)
 
-    @property
-    def can_create(self):
-        return False           # forms are registered on the release form (register_view)
+    can_create = False  # forms are registered on the release form (register_view)
 
     def get_query(self):
         return ItemRelease.objects.for_user(current_user)

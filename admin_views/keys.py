@@ -15,13 +15,13 @@ from markupsafe import Markup
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from admin_views.filters import community_choices
 from admin_views.base import (CommunityFormMixin, EstateModelView, html_table, scoped_or_404,
                               show_refusal, user_communities)
 from admin_views.datetimes import TypedDateTimeField
 from admin_views.fees.payments import print_language
 from admin_views.steps import StepForm, StepPageMixin, state_badge
 from app import clock
-from app.i18n import current_language
 from app.permissions import can
 from documents.base import DomainError
 from documents.deadlines import local_text, to_utc, zone_of
@@ -40,10 +40,6 @@ LABEL_SHEET_LIMIT = 600
 
 def _actor():
     return current_user._get_current_object()
-
-
-def _community_choices(communities):
-    return [(str(c.pk), c.display_name(current_language())) for c in communities]
 
 
 def _chosen_community(communities, raw):
@@ -287,7 +283,7 @@ class KeyReceiptView(EstateModelView):
             abort(403)
         communities = user_communities()
         form = ReceiptForm(request.form if request.method == "POST" else None)
-        form.community.choices = _community_choices(communities)
+        form.community.choices = community_choices(communities)
         if request.method == "GET":
             getattr(form, "count_entrance").data = 2
             getattr(form, "count_mailbox").data = 1
@@ -433,7 +429,7 @@ class KeyLoanView(StepPageMixin, EstateModelView):
             abort(403)
         communities = user_communities()
         form = form_class(request.form if request.method == "POST" else None)
-        form.community.choices = _community_choices(communities)
+        form.community.choices = community_choices(communities)
         if request.method == "GET" and request.args.get("key_set"):
             key_set = scoped_or_404(KeySet, request.args.get("key_set"))
             form.label_code.data, form.community.data = key_set.label_code, str(key_set.community.pk)

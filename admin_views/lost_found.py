@@ -17,10 +17,9 @@ from wtforms.validators import Length, Optional
 from admin_views.base import EstateModelView, html_table, scoped_or_404, show_refusal, user_communities
 from admin_views.datetimes import TypedDateTimeField
 from admin_views.files import read_upload, send_stored_file
-from admin_views.filters import TrueFilter
+from admin_views.filters import TrueFilter, community_choices
 from admin_views.steps import StepForm, StepPageMixin, state_badge
 from app import clock
-from app.i18n import current_language
 from app.permissions import can
 from documents.base import DomainError
 from documents.deadlines import local_date, local_text, to_utc, zone_of
@@ -117,9 +116,7 @@ class FoundItemView(StepPageMixin, EstateModelView):
                                TrueFilter("valuable", _l("Valuable (cash, phone…)"))]
         super().__init__(*args, **kwargs)
 
-    @property
-    def can_create(self):
-        return False            # items are registered on the register form (register_view)
+    can_create = False  # items are registered on the register form (register_view)
 
     def get_query(self):
         return FoundItem.objects.for_user(current_user)
@@ -140,7 +137,7 @@ class FoundItemView(StepPageMixin, EstateModelView):
             abort(403)
         communities = user_communities()
         form = RegisterForm()
-        form.community.choices = [(str(c.pk), c.display_name(current_language())) for c in communities]
+        form.community.choices = community_choices(communities)
         if request.method == "POST" and form.validate():
             community = next((c for c in communities if str(c.pk) == form.community.data), None) \
                 or (communities[0] if len(communities) == 1 else None)

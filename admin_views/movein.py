@@ -17,6 +17,7 @@ from wtforms import (BooleanField, FieldList, FormField, IntegerField, RadioFiel
 from wtforms.widgets import CheckboxInput, ListWidget
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from admin_views.filters import community_choices
 from admin_views.base import (CommunityFormMixin, EstateModelView, html_table, scoped_or_404, show_refusal,
                               user_communities)
 from admin_views.datetimes import TypedDateField
@@ -208,9 +209,7 @@ class MoveInView(StepPageMixin, EstateModelView):
                                FilterEqual("building_no", _l("Building no."))]
         super().__init__(*args, **kwargs)
 
-    @property
-    def can_create(self):
-        return False           # files are opened on the open form (open_view)
+    can_create = False  # files are opened on the open form (open_view)
 
     def step_summary(self, record) -> list:
         return [(_("Room"), record.room_code), (_("Owner"), record.owner_name),
@@ -235,7 +234,7 @@ class MoveInView(StepPageMixin, EstateModelView):
             abort(403)
         communities = user_communities()
         form = OpenForm(request.form if request.method == "POST" else None)
-        form.community.choices = [(str(c.pk), c.display_name(current_language())) for c in communities]
+        form.community.choices = community_choices(communities)
         notice = scoped_or_404(MoveInNotice, request.args.get("notice")) if request.args.get("notice") else None
         if request.method == "GET":
             form.room.data = notice.room_code if notice is not None else request.args.get("room", "")
@@ -355,9 +354,7 @@ class NoticeView(StepPageMixin, EstateModelView):
                                FilterEqual("appointment_on", _l("Appointment day"))]
         super().__init__(*args, **kwargs)
 
-    @property
-    def can_create(self):
-        return False              # notices are issued for a building or a list of rooms (issue_view)
+    can_create = False  # notices are issued for a building or a list of rooms (issue_view)
 
     def step_summary(self, record) -> list:
         return [(_("Room"), record.room_code), (_("State"), record.state_label)]
@@ -376,7 +373,7 @@ class NoticeView(StepPageMixin, EstateModelView):
             abort(403)
         communities = user_communities()
         form = IssueForm(request.form if request.method == "POST" else None)
-        form.community.choices = [(str(c.pk), c.display_name(current_language())) for c in communities]
+        form.community.choices = community_choices(communities)
         if request.method == "POST" and form.validate():
             chosen = {str(c.pk): c for c in communities}.get(form.community.data) or \
                 (communities[0] if len(communities) == 1 else None)

@@ -269,17 +269,7 @@ class ReceiptView(EstateModelView):
         self.column_filters = [CommunityFilter(), FilterEqual("kind", _l("Receipt for"), options=RECEIPT_KINDS)]
         super().__init__(*args, **kwargs)
 
-    @property
-    def can_create(self):
-        return False
-
-    @property
-    def can_edit(self):
-        return False
-
-    @property
-    def can_delete(self):
-        return False
+    can_create = can_edit = can_delete = False     # receipts are made by the steps that take money
 
     @expose("/print/")
     def print_view(self):
@@ -311,13 +301,7 @@ class ComplaintView(StepPageMixin, CommunityFormMixin, EstateModelView):
         self.column_filters = [CommunityFilter(), FilterEqual("state", _l("State"), options=COMPLAINT_STATES)]
         super().__init__(*args, **kwargs)
 
-    @property
-    def can_edit(self):
-        return False
-
-    @property
-    def can_delete(self):
-        return False
+    can_edit = can_delete = False
 
     def on_model_change(self, form, model, is_created):
         if model.listing is not None:

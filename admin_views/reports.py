@@ -12,6 +12,7 @@ from flask import abort, redirect, request, url_for
 from flask_admin import expose
 from flask_babel import force_locale, gettext as _, lazy_gettext as _l
 
+from admin_views.filters import community_choices
 from admin_views.base import SecurePage, user_communities
 from admin_views.fees.payments import print_language
 from app import clock
@@ -43,7 +44,7 @@ class ReportsView(SecurePage):
         return found, chosen
 
     def _choices(self):
-        return [(str(c.pk), c.display_name(current_language())) for c in user_communities()]
+        return community_choices()
 
     def _today(self, communities) -> date:
         return local_date(clock.now(), zone_of(communities[0] if communities else None))

@@ -12,9 +12,9 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import FileField, SelectField
 from wtforms.validators import DataRequired
 
+from admin_views.filters import community_choices
 from admin_views.base import SecurePage, scoped_or_404, user_communities
 from admin_views.exports import XLSX_TYPE
-from app.i18n import current_language
 from app.permissions import can
 from documents.base import DomainError
 from documents.files import read_stored
@@ -68,7 +68,7 @@ class SpreadsheetImportPage(SecurePage):
 
     def _form(self):
         form = UploadForm(request.form if request.method == "POST" else None)
-        form.community.choices = [(str(c.pk), c.display_name(current_language())) for c in user_communities()]
+        form.community.choices = community_choices()
         return form
 
     @expose("/")

@@ -113,9 +113,7 @@ class VisitView(EstateModelView):
     def search_placeholder(self):
         return _("Number, room (3-2-1201) or resident")
 
-    @property
-    def can_create(self):
-        return False   # visits are logged from a repair, complaint or archive row ("Log visit")
+    can_create = False  # visits are logged from a repair, complaint or archive row ("Log visit")
 
     def __init__(self, *args, **kwargs):
         self.column_filters = [

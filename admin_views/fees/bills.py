@@ -17,7 +17,7 @@ from wtforms import HiddenField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from admin_views.base import EstateModelView, ScopedAjaxLoader, show_refusal, user_communities
-from admin_views.filters import CommunityFilter, ReferenceFilter
+from admin_views.filters import CommunityFilter, ReferenceFilter, community_choices
 from app.permissions import can
 from documents.base import DomainError, sees_community
 from documents.bilingual import current_language
@@ -195,7 +195,7 @@ class BillLineView(EstateModelView):
         if not communities:
             abort(404)
         form = GenerateForm()
-        form.community.choices = [(str(c.pk), c.display_name(current_language())) for c in communities]
+        form.community.choices = community_choices(communities)
         chosen = {str(c.pk): c for c in communities}.get(form.community.data or request.args.get("community"),
                                                         communities[0])
         report = None
@@ -224,7 +224,7 @@ class BillLineView(EstateModelView):
         if not communities:
             abort(404)
         form = ApportionForm()
-        form.community.choices = [(str(c.pk), c.display_name(current_language())) for c in communities]
+        form.community.choices = community_choices(communities)
         chosen = {str(c.pk): c for c in communities}.get(form.community.data or request.args.get("community"),
                                                         communities[0])
         items = {str(i.pk): i for i in FeeItem.objects(community=chosen, basis="apportioned", active=True)}

@@ -16,9 +16,8 @@ from wtforms.validators import DataRequired, Length, Optional
 from admin_views.base import (EstateModelView, SecurePage, html_table, scoped_or_404, show_refusal,
                               user_communities)
 from admin_views.datetimes import TypedDateField
-from admin_views.filters import TrueFilter
+from admin_views.filters import TrueFilter, community_choices
 from admin_views.steps import StepForm, StepPageMixin, state_badge
-from app.i18n import current_language
 from app.permissions import archive_standing_level, can
 from documents.archive_access import shows_ids
 from documents.base import DomainError
@@ -135,9 +134,7 @@ class VacancyView(StepPageMixin, EstateModelView):
         ]
         super().__init__(*args, **kwargs)
 
-    @property
-    def can_create(self):
-        return False          # applications are taken on the application form (apply_view)
+    can_create = False  # applications are taken on the application form (apply_view)
 
     def get_query(self):
         return Vacancy.objects.for_user(current_user).filter(state__ne="new")
@@ -161,7 +158,7 @@ class VacancyView(StepPageMixin, EstateModelView):
             if request.args.get("household") else None
         form = ApplyForm(request.form if request.method == "POST" else None)
         communities = user_communities()
-        form.community.choices = [(str(c.pk), c.display_name(current_language())) for c in communities]
+        form.community.choices = community_choices(communities)
         if request.method == "GET":
             form.prefill(household)
         elif form.validate():
@@ -278,9 +275,7 @@ class InspectionView(EstateModelView):
                                FilterEqual("kind", _l("Inspected as"), options=TARGET_KINDS)]
         super().__init__(*args, **kwargs)
 
-    @property
-    def can_create(self):
-        return False          # recorded on the inspection form (inspect_view), from the coverage page
+    can_create = False  # recorded on the inspection form (inspect_view), from the coverage page
 
     @expose("/inspect/", methods=("GET", "POST"))
     def inspect_view(self):
@@ -290,7 +285,7 @@ class InspectionView(EstateModelView):
         room = scoped_or_404(Room, request.args.get("room")) if request.args.get("room") else None
         communities = user_communities()
         form = InspectForm(request.form if request.method == "POST" else None)
-        form.community.choices = [(str(c.pk), c.display_name(current_language())) for c in communities]
+        form.community.choices = community_choices(communities)
         if request.method == "GET":
             form.room.data = room.code if room is not None else None
             form.community.data = str(room.community.pk) if room is not None else None
