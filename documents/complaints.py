@@ -19,9 +19,8 @@ from app.permissions import can
 from documents import audit, timeline
 from documents.base import DomainError, PermissionDenied, RuleErrors
 from documents.agenda import ClockKind, Rung, declare_clocks
-from documents.deadlines import local_text
 from documents.service_calendar import Span
-from documents.services import CLOCK_SKEW, ServiceRequest, closing_steps
+from documents.services import ServiceRequest, closing_steps, latest_allowed
 from documents.workflow import Step, Workflow, declare
 
 KINDS = [("complaint", _l("Complaint")), ("suggestion", _l("Suggestion"))]
@@ -99,11 +98,10 @@ class Complaint(ServiceRequest):
 
     def clean(self):
         errors = RuleErrors()
-        if not self.received_at:
-            self.received_at = clock.now()
-        elif self.received_at > clock.now() + CLOCK_SKEW:
+        self.received_at = self.received_at or clock.now()
+        if latest := latest_allowed(self.received_at, self.community):
             errors.add("received_at", gettext("The complaint cannot be received in the future: at the latest %(time)s.",
-                                              time=local_text(clock.now() + CLOCK_SKEW, self.community)))
+                                              time=latest))
         if self.kind == "complaint" and self.complaint_class is None:
             errors.add("complaint_class", gettext("Classify the complaint: class 1, 2 or 3."))
         if self.kind == "suggestion":

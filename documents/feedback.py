@@ -24,7 +24,7 @@ from documents.base import CommunityOwned, DomainError, PermissionDenied, RuleEr
 from documents.complaints import DEPARTMENTS
 from documents.deadlines import local_text
 from documents.service_calendar import Span
-from documents.services import CLOCK_SKEW, ServiceRequest, next_number
+from documents.services import ServiceRequest, latest_allowed, next_number
 from documents.workflow import ANY, Step, Workflow, Workflowed, declare
 
 #: the handler replies to the clerk within this when the slip names no other time (003 ch.4)
@@ -88,11 +88,10 @@ class FeedbackEntry(ServiceRequest):
 
     def clean(self):
         errors = RuleErrors()
-        if not self.received_at:
-            self.received_at = clock.now()
-        elif self.received_at > clock.now() + CLOCK_SKEW:
+        self.received_at = self.received_at or clock.now()
+        if latest := latest_allowed(self.received_at, self.community):
             errors.add("received_at", gettext("The feedback cannot be received in the future: at the latest %(time)s.",
-                                              time=local_text(clock.now() + CLOCK_SKEW, self.community)))
+                                              time=latest))
         if not (self.content or "").strip():
             errors.add("content", gettext("Say what the feedback is."))
         errors.raise_any()
@@ -312,9 +311,9 @@ class ComplaintRelay(CommunityOwned, Versioned, Workflowed):
             errors.add("received_by", gettext("Say who received the complaint."))
         if self.received_at is None:
             errors.add("received_at", gettext("Say when the complaint was received."))
-        elif self.received_at > now + CLOCK_SKEW:
+        elif latest := latest_allowed(self.received_at, self.community):
             errors.add("received_at", gettext("The complaint cannot be received in the future: at the latest %(time)s.",
-                                              time=local_text(now + CLOCK_SKEW, self.community)))
+                                              time=latest))
         if not self.face_to_face and self.relayed_at is None:
             errors.add("relayed_at", gettext("Say when the complaint was passed on to the front desk."))
         if self.relayed_at is not None and self.received_at is not None and self.relayed_at < self.received_at:

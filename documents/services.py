@@ -50,6 +50,13 @@ def save_numbered(record, user, prefix: str):
     return record
 
 
+def latest_allowed(value, community) -> str | None:
+    """The refusal of a time typed later than now (a clock's skew allowed): the latest time it may be,
+    in the community's local time; None when the time is fine. Callers word what cannot be in the future."""
+    latest = clock.now() + CLOCK_SKEW
+    return local_text(latest, community) if value is not None and value > latest else None
+
+
 def to_the_minute(value):
     """Times are typed to the minute: 10:05 is not "before" a step recorded at 10:05:40."""
     return value.replace(second=0, microsecond=0)
