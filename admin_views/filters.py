@@ -9,7 +9,7 @@ from datetime import timedelta
 from bson import ObjectId
 from flask_admin.contrib.mongoengine.filters import BaseMongoEngineFilter
 from flask_admin.model import filters as base_filters
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l
 
 from admin_views.base import user_communities
 from admin_views.datetimes import parse_date_range
@@ -32,6 +32,16 @@ class ReferenceFilter(BaseMongoEngineFilter):
 
     def operation(self):
         return _l("equals")
+
+
+def chosen_community(communities, field):
+    """The community a form's select `field` names among `communities` (the only one when there is
+    one); else None, with "Choose the community." on the field."""
+    chosen = next((c for c in communities if str(c.pk) == (field.data or "")), None) \
+        or (communities[0] if len(communities) == 1 else None)
+    if chosen is None:
+        field.errors = list(field.errors or []) + [_("Choose the community.")]
+    return chosen
 
 
 def community_choices(communities=None):

@@ -12,7 +12,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, FileField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from admin_views.filters import community_choices
+from admin_views.filters import chosen_community, community_choices
 from admin_views.base import EstateModelView, scoped_or_404, show_refusal, user_communities
 from admin_views.datetimes import TypedDateField
 from admin_views.files import read_upload, send_stored_file
@@ -129,10 +129,7 @@ class RegisterForm(FlaskForm):
         household = self.household(communities)
         if household is False:
             return None, None
-        community = household.community if household else self.chosen_community(communities)
-        if community is None:
-            self.community.errors = list(self.community.errors) + [_("Choose the community.")]
-        return household, community
+        return household, household.community if household else chosen_community(communities, self.community)
 
     def arguments(self, renovation) -> dict:
         values = {name: self[name].data for name in ("items", "release_on", "vehicle_plate", "driver_name",
@@ -154,12 +151,6 @@ class RegisterForm(FlaskForm):
             self.room.errors = list(self.room.errors) + [_("No current archive for room %(code)s.", code=code)]
             return False
         return found
-
-    def chosen_community(self, communities):
-        for community in communities:
-            if str(community.pk) == self.community.data:
-                return community
-        return communities[0] if len(communities) == 1 else None
 
 
 class ItemReleaseView(StepPageMixin, EstateModelView):

@@ -17,7 +17,7 @@ from wtforms.validators import Length, Optional
 from admin_views.base import EstateModelView, html_table, scoped_or_404, show_refusal, user_communities
 from admin_views.datetimes import TypedDateTimeField
 from admin_views.files import read_upload, send_stored_file
-from admin_views.filters import TrueFilter, community_choices
+from admin_views.filters import TrueFilter, chosen_community, community_choices
 from admin_views.steps import StepForm, StepPageMixin, state_badge
 from app import clock
 from app.permissions import can
@@ -139,11 +139,8 @@ class FoundItemView(StepPageMixin, EstateModelView):
         form = RegisterForm()
         form.community.choices = community_choices(communities)
         if request.method == "POST" and form.validate():
-            community = next((c for c in communities if str(c.pk) == form.community.data), None) \
-                or (communities[0] if len(communities) == 1 else None)
-            if community is None:
-                form.community.errors = list(form.community.errors) + [_("Choose the community.")]
-            else:
+            community = chosen_community(communities, form.community)
+            if community is not None:
                 record = self._register(form, community)
                 if record is not None:
                     return redirect(self.get_url(".details_view", id=str(record.pk)))

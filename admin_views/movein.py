@@ -17,7 +17,7 @@ from wtforms import (BooleanField, FieldList, FormField, IntegerField, RadioFiel
 from wtforms.widgets import CheckboxInput, ListWidget
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from admin_views.filters import community_choices
+from admin_views.filters import chosen_community, community_choices
 from admin_views.base import (CommunityFormMixin, EstateModelView, html_table, scoped_or_404, show_refusal,
                               user_communities)
 from admin_views.datetimes import TypedDateField
@@ -240,11 +240,8 @@ class MoveInView(StepPageMixin, EstateModelView):
             form.room.data = notice.room_code if notice is not None else request.args.get("room", "")
             form.appointment_on.data = notice.appointment_on if notice is not None else None
         elif form.validate():
-            chosen = {str(c.pk): c for c in communities}.get(form.community.data) or \
-                (communities[0] if len(communities) == 1 else None)
-            if chosen is None:
-                form.community.errors = list(form.community.errors) + [_("Choose the community.")]
-            else:
+            chosen = chosen_community(communities, form.community)
+            if chosen is not None:
                 try:
                     user = current_user._get_current_object()
                     record = notice.open_file(user, form.owner_name.data, form.owner_phone.data) \
@@ -375,11 +372,8 @@ class NoticeView(StepPageMixin, EstateModelView):
         form = IssueForm(request.form if request.method == "POST" else None)
         form.community.choices = community_choices(communities)
         if request.method == "POST" and form.validate():
-            chosen = {str(c.pk): c for c in communities}.get(form.community.data) or \
-                (communities[0] if len(communities) == 1 else None)
-            if chosen is None:
-                form.community.errors = list(form.community.errors) + [_("Choose the community.")]
-            else:
+            chosen = chosen_community(communities, form.community)
+            if chosen is not None:
                 try:
                     created = issue_notices(current_user._get_current_object(), chosen, form.building_no.data or "",
                                             form.rooms.data or "")
