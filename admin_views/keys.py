@@ -134,8 +134,6 @@ class KeySetView(StepPageMixin, CommunityFormMixin, EstateModelView):
     def on_model_change(self, form, model, is_created):
         if model.community is not None:
             model.room = find_room(model.community, model.room_code)
-        if not is_created and model.state != "in_cabinet" and "room" in (model._changed_fields or []):
-            raise DomainError(_("Only keys in the cabinet may be moved to another room."), field="room_code")
 
     def step_summary(self, record) -> list:
         return [(_("Label code"), record.label_code), (_("Room"), record.room_code),
@@ -147,10 +145,9 @@ class KeySetView(StepPageMixin, CommunityFormMixin, EstateModelView):
         extra["loans"] = list(KeyLoan.objects(key_set=model.pk).order_by("-requested_at").limit(20))
         extra["local"] = lambda at: local_text(at, model.community)
         user = _actor()
-        extra["may_lend"] = model.state == "in_cabinet" and can(AREA, "action:lend")
-        extra["may_return"] = model.state == "on_loan" and can(AREA, "action:return_key")
-        extra["may_issue"] = model.state == "in_cabinet" and can(AREA, "action:issue") \
-            and model.visible_to(user)
+        extra["may_lend"] = model.allows("lend", user)
+        extra["may_return"] = model.state == "on_loan" and can(AREA, "action:return_key")   # the loan's step
+        extra["may_issue"] = model.allows("issue", user)
         return extra
 
     # --- issue to the owner (the move-in file's step 5 calls issue_to_owner too) ---
@@ -164,9 +161,6 @@ class KeySetView(StepPageMixin, CommunityFormMixin, EstateModelView):
         form.label_code.data = key_set.label_code
         if request.method == "POST" and form.validate():
             try:
-                if household is None:
-                    raise DomainError(_("Room %(room)s has no current household to issue the keys to.",
-                                        room=key_set.room_code), field="signed_by")
                 issue_to_owner(key_set, household, _actor(), form.identity_checked.data, form.signed_by.data)
                 flash(_("Keys %(label)s issued to %(name)s.", label=key_set.label_code, name=form.signed_by.data),
                       "success")

@@ -182,6 +182,8 @@ class KeySet(CommunityOwned, Versioned, Workflowed):
         return " / ".join(x for x in (self.cabinet, self.hook) if x)
 
     def clean(self):
+        if self.pk is not None and self.state != "in_cabinet" and "room" in (self._get_changed_fields() or []):
+            raise DomainError(gettext("Only keys in the cabinet may be moved to another room."), field="room_code")
         if self.room is not None:
             self.room_code, self.building_no = self.room.code, self.room.building_no
             self.sort_key = f"{self.room.sort_key or self.room.code}:{self.kind}"
@@ -416,7 +418,10 @@ def issue_to_owner(key_set: KeySet, household, actor, identity_checked: bool, si
         raise DomainError(gettext("These keys were already issued to the owner (signed for by %(name)s); a key "
                                   "set is issued once.", name=key_set.issued_signed_by or "—"), field="label_code")
     key_set.check("issue", actor)
-    if household is None or getattr(household, "room", None) is None \
+    if household is None:
+        raise DomainError(gettext("Room %(room)s has no current household to issue the keys to.",
+                                  room=key_set.room_code), field="signed_by")
+    if getattr(household, "room", None) is None \
             or household.room.pk != key_set.room.pk:
         raise DomainError(gettext("These keys are for room %(room)s, not for this household.",
                                   room=key_set.room_code), field="household")

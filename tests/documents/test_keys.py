@@ -68,6 +68,8 @@ def test_issue_once_with_identity_and_signature(kw):
     with pytest.raises(DomainError) as refused:             # hh_a2 lives in 1-1-201
         issue_to_owner(kw["set101"], kw["hh_a2"], clerk, True, "Michael Brown")
     assert refused.value.field == "household"
+    with pytest.raises(DomainError, match="no current household"):
+        issue_to_owner(kw["set101"], None, clerk, True, "张伟")
     assert fresh(kw["set101"]).state == "in_cabinet"
     stale = fresh(kw["set101"])
     movement = issue_to_owner(kw["set101"], kw["hh_a"], clerk, True, "张伟")
@@ -82,6 +84,18 @@ def test_issue_once_with_identity_and_signature(kw):
     assert AuditEntry.objects(collection="key_sets", action="issue").count() == 1
     titles = [item.title for item in timeline.for_household(kw["hh_a"]) if item.kind == "Keys"]
     assert titles == ["Issue keys to the owner"]
+
+
+def test_only_keys_in_the_cabinet_move_to_another_room(kw):
+    key_set = fresh(kw["set101"])
+    key_set.hook = "05"
+    key_set.save()                                          # in the cabinet: any edit
+    lend(key_set, kw["staff"]["clerk"], "李师傅", "110105199001011234", "contractor", "修水管", None)
+    lent = fresh(key_set)
+    lent.room = kw["rooms"]["A"]["1-1-102"]
+    with pytest.raises(DomainError, match="Only keys in the cabinet"):
+        lent.save()
+    assert fresh(key_set).room_code == "1-1-101"
 
 
 def test_contractor_returns_the_same_day_at_the_boundary(kw):
