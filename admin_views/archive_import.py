@@ -2,7 +2,8 @@
 from flask_babel import gettext as _, lazy_gettext as _l
 
 from admin_views.spreadsheet_import import SpreadsheetImportPage
-from documents.archive_import import ArchiveImport, apply_plan, read_plan, start, template_workbook
+from documents import archive_import
+from documents.archive_import import ArchiveImport
 
 
 class ArchiveImportView(SpreadsheetImportPage):
@@ -11,18 +12,7 @@ class ArchiveImportView(SpreadsheetImportPage):
     page_template = "residents/import.html"
     job_model = ArchiveImport
     template_name = "archives-template"
-
-    def read_plan(self, data, community):
-        return read_plan(data, community)
-
-    def apply_plan(self, plan, user, job):
-        return apply_plan(plan, user, job)
-
-    def start(self, user, community, filename, data):
-        return start(user, community, filename, data)
-
-    def template_workbook(self, locale):
-        return template_workbook(locale)
+    importer = archive_import
 
     def done_message(self, job):
         return _("Imported %(file)s: %(created)d archives created, %(updated)d updated, %(rooms)d rooms created.",

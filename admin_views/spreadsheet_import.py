@@ -30,7 +30,7 @@ class UploadForm(FlaskForm):
 
 
 class SpreadsheetImportPage(SecurePage):
-    """Subclasses set the page's template, the job document, the permission and the four steps."""
+    """Subclasses set the page's template, the job document, the permission and the importer module."""
 
     page_template = ""
     job_model = None
@@ -38,17 +38,21 @@ class SpreadsheetImportPage(SecurePage):
     template_name = "import-template"     # the downloaded template: <name>-zh.xlsx / -en.xlsx
 
     # --- the area's steps (documents/<area>) ---
+    #: the area's import module in documents/: read_plan(data, community), apply_plan(plan, user, job),
+    #: start(user, community, filename, data), template_workbook(locale)
+    importer = None
+
     def read_plan(self, data, community):
-        raise NotImplementedError
+        return self.importer.read_plan(data, community)
 
     def apply_plan(self, plan, user, job):
-        raise NotImplementedError
+        return self.importer.apply_plan(plan, user, job)
 
     def start(self, user, community, filename, data):
-        raise NotImplementedError
+        return self.importer.start(user, community, filename, data)
 
     def template_workbook(self, locale) -> bytes:
-        raise NotImplementedError
+        return self.importer.template_workbook(locale)
 
     def done_message(self, job) -> str:
         raise NotImplementedError

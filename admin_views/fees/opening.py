@@ -2,7 +2,8 @@
 from flask_babel import gettext as _, lazy_gettext as _l
 
 from admin_views.spreadsheet_import import SpreadsheetImportPage
-from documents.fees.opening import OpeningImport, apply_plan, read_plan, start, template_workbook
+from documents.fees import opening
+from documents.fees.opening import OpeningImport
 from documents.money import money_text
 
 
@@ -12,22 +13,11 @@ class OpeningImportView(SpreadsheetImportPage):
     page_template = "fees/finance/opening.html"
     job_model = OpeningImport
     template_name = "opening-balances-template"
+    importer = opening
 
     def render(self, template, **kwargs):
         kwargs.setdefault("money", money_text)
         return super().render(template, **kwargs)
-
-    def read_plan(self, data, community):
-        return read_plan(data, community)
-
-    def apply_plan(self, plan, user, job):
-        return apply_plan(plan, user, job)
-
-    def start(self, user, community, filename, data):
-        return start(user, community, filename, data)
-
-    def template_workbook(self, locale):
-        return template_workbook(locale)
 
     def has_work(self, plan):
         return plan.created > 0
